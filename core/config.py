@@ -1,0 +1,75 @@
+"""One validated place for every setting (SPEC §2): environment variables and `.env`."""
+
+import sys
+from functools import lru_cache
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///./.stepline/stepline.db", alias="STEPLINE_DATABASE_URL")
+    temporal_address: str = Field("localhost:7233", alias="STEPLINE_TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field("default", alias="STEPLINE_TEMPORAL_NAMESPACE", min_length=1)
+    task_queue: str = Field("stepline", alias="STEPLINE_TASK_QUEUE", min_length=1)
+    admin_token: SecretStr | None = Field(None, alias="STEPLINE_ADMIN_TOKEN")
+    public_url: AnyHttpUrl = Field("http://localhost:8000", alias="STEPLINE_PUBLIC_URL")
+    line_channel_secret: SecretStr | None = Field(None, alias="LINE_CHANNEL_SECRET")
+    line_channel_access_token: SecretStr | None = Field(None, alias="LINE_CHANNEL_ACCESS_TOKEN")
+    line_api_base_url: AnyHttpUrl = Field("https://api.line.me", alias="LINE_API_BASE_URL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("temporal_address")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError("must be host:port, e.g. localhost:7233")
+        return value
+
+    @property
+    def line_api_base(self) -> str:
+        return str(self.line_api_base_url).rstrip("/")
+
+    def require(self, *names: str) -> "Settings":
+        """Stop the process with one clear line if a variable this process needs is unset."""
+        by_alias = {f.alias: name for name, f in type(self).model_fields.items()}
+        for env_name in names:
+            if getattr(self, by_alias[env_name]) is None:
+                _die(f"{env_name} is not set (this process needs it; see README)")
+        return self
+
+
+def _die(message: str) -> None:
+    sys.stderr.write(f"stepline: {message}\n")
+    sys.exit(2)
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment; a malformed one stops the process naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = first["loc"][0] if first["loc"] else "settings"
+        _die(f"{name} is invalid: {first['msg']}")
+        raise  # unreachable; keeps type checkers calm
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()
