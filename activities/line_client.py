@@ -1,0 +1,103 @@
+"""The LINE Messaging API push, through line-bot-sdk v3's async client, with LINE's answers
+sorted into what the workflow must do about them (SPEC §6)."""
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+import aiohttp
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    PushMessageRequest,
+)
+
+from core.config import Settings
+from core.linemsg import to_sdk_messages
+
+
+class LineError(Exception):
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+class LineUnavailable(LineError):
+    """5xx, timeouts, broken connections, 401: retry with the same retry key."""
+
+
+class RateLimited(LineError):
+    """429 rate limit: retry with backoff and jitter."""
+
+
+class MonthlyLimit(LineError):
+    """429 'You have reached your monthly limit.': hold, never retry fast."""
+
+
+class LineRejected(LineError):
+    """Any other 4xx: this push will never succeed; the step fails with LINE's message."""
+
+
+@dataclass(frozen=True)
+class Pushed:
+    request_id: str | None
+    repeated: bool  # 409: LINE had already accepted this retry key
+
+
+def _error_text(exc: ApiException) -> str:
+    try:
+        body = json.loads(exc.body or b"{}")
+    except (ValueError, TypeError):
+        return (exc.body or b"").decode(errors="replace")[:500] or str(exc.reason)
+    message = str(body.get("message") or exc.reason)
+    details = [
+        f"{d.get('property', '?')}: {d.get('message', '')}"
+        for d in body.get("details") or []
+        if isinstance(d, dict)
+    ]
+    return message + (f" ({'; '.join(details)})" if details else "")
+
+
+def classify(exc: ApiException) -> LineError:
+    status, text = exc.status or 0, _error_text(exc)
+    if status == 429:
+        return (MonthlyLimit if "monthly limit" in text.lower() else RateLimited)(text, status)
+    if status >= 500 or status in (0, 401, 408):
+        return LineUnavailable(text, status)
+    return LineRejected(text, status)
+
+
+class LinePusher:
+    """One async client (one HTTP connection pool) per worker process."""
+
+    def __init__(self, api: AsyncMessagingApi, client: AsyncApiClient, timeout: float):
+        self.api, self.client, self.timeout = api, client, timeout
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, timeout: float = 20.0) -> "LinePusher":
+        token = settings.line_channel_access_token
+        configuration = Configuration(
+            host=settings.line_api_base, access_token=token.get_secret_value() if token else ""
+        )
+        client = AsyncApiClient(configuration)
+        return cls(AsyncMessagingApi(client), client, timeout)
+
+    async def push(self, *, to: str, messages: list[dict], retry_key: str) -> Pushed:
+        request = PushMessageRequest(to=to, messages=to_sdk_messages(messages))
+        try:
+            response = await self.api.push_message_with_http_info(
+                request, x_line_retry_key=retry_key, _request_timeout=self.timeout
+            )
+        except ApiException as exc:
+            if exc.status == 409:
+                accepted = exc.headers.get("x-line-accepted-request-id") if exc.headers else None
+                return Pushed(request_id=accepted, repeated=True)
+            raise classify(exc) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+        return Pushed(request_id=(response.headers or {}).get("x-line-request-id"), repeated=False)
+
+    async def close(self) -> None:
+        await self.client.close()

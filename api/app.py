@@ -1,0 +1,66 @@
+"""The FastAPI app: LINE webhook, admin API, health (`uvicorn api.app:app`)."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from linebot.v3.webhook import WebhookParser
+from temporalio.client import Client
+
+from api import errors
+from api.deps import Services
+from api.friendship import FriendshipHandler
+from api.processor import WebhookProcessor
+from api.routes import audiences, friends, health, scenarios, webhooks
+from api.temporal import connect_lazily
+from core.config import Settings, load_settings
+from store.db import Database
+from store.definitions import Definitions
+
+DESCRIPTION = """Step delivery (ステップ配信) for LINE Official Accounts.
+
+Admin routes need `Authorization: Bearer $STEPLINE_ADMIN_TOKEN`. Errors are `{"detail": …}`;
+422s list each problem with the `path` of the offending field."""
+
+
+def create_app(settings: Settings | None = None, *, temporal: Client | None = None) -> FastAPI:
+    settings = settings or load_settings().require("LINE_CHANNEL_SECRET")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        db = Database(settings.database_url)
+        await db.migrate()
+        client = temporal or await connect_lazily(settings)
+        definitions = Definitions(db)
+        friendship = FriendshipHandler(
+            db=db, temporal=client, task_queue=settings.task_queue, definitions=definitions
+        )
+        processor = WebhookProcessor(db, friendship)
+        secret = settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
+        app.state.services = Services(
+            settings=settings,
+            db=db,
+            temporal=client,
+            definitions=definitions,
+            friendship=friendship,
+            processor=processor,
+            webhook_parser=WebhookParser(secret),
+        )
+        await processor.start()
+        try:
+            yield
+        finally:
+            await processor.stop()
+            await db.close()
+
+    app = FastAPI(title="stepline", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    for module in (webhooks, health, scenarios, friends, audiences):
+        app.include_router(module.router)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `uvicorn api.app:app` builds the app (and checks the settings) only when asked for it.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

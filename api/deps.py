@@ -1,0 +1,61 @@
+"""Typed dependencies for the routes."""
+
+import hmac
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from linebot.v3.webhook import WebhookParser
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from api.friendship import FriendshipHandler
+from api.processor import WebhookProcessor
+from core.config import Settings
+from store.db import Database
+from store.definitions import Definitions
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    temporal: Client
+    definitions: Definitions
+    friendship: FriendshipHandler
+    processor: WebhookProcessor
+    webhook_parser: WebhookParser
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+async def get_session(services: Annotated[Services, Depends(get_services)]) -> AsyncIterator[AsyncSession]:
+    async with services.db.session() as session:
+        yield session
+
+
+_bearer = HTTPBearer(auto_error=False, description="STEPLINE_ADMIN_TOKEN")
+
+
+def require_admin(
+    services: Annotated[Services, Depends(get_services)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    expected = services.settings.admin_token
+    given = credentials.credentials if credentials else ""
+    # compare_digest on bytes: constant time whatever the token holds
+    if expected is None or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="missing or wrong bearer token" if expected else "admin API disabled: STEPLINE_ADMIN_TOKEN is not set",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+Admin = [Depends(require_admin)]

@@ -1,0 +1,85 @@
+"""Hands recorded webhook events to Temporal after the webhook has been answered.
+
+Events are processed in lanes keyed by user, so one friend's follow and unfollow keep their
+order while different friends proceed in parallel. Anything not processed (a crash, Temporal
+down) is picked up again by a periodic sweep of the events table."""
+
+import asyncio
+import logging
+import zlib
+from datetime import UTC, datetime
+
+from api.friendship import FriendshipHandler
+from store import webhooks
+from store.db import Database
+from store.types import utcnow
+
+log = logging.getLogger("stepline.webhooks")
+LANES = 8
+SWEEP_EVERY = 5.0
+
+
+class WebhookProcessor:
+    def __init__(self, db: Database, handler: FriendshipHandler):
+        self.db, self.handler = db, handler
+        self.lanes: list[asyncio.Queue[str]] = [asyncio.Queue() for _ in range(LANES)]
+        self.tasks: list[asyncio.Task] = []
+
+    def submit(self, event_id: str, user_id: str | None) -> None:
+        lane = zlib.crc32((user_id or event_id).encode()) % LANES
+        self.lanes[lane].put_nowait(event_id)
+
+    async def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._lane(queue)) for queue in self.lanes]
+        self.tasks.append(asyncio.create_task(self._sweeper()))
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    async def _lane(self, queue: asyncio.Queue[str]) -> None:
+        while True:
+            event_id = await queue.get()
+            try:
+                await self.process(event_id)
+            finally:
+                queue.task_done()
+
+    async def _sweeper(self) -> None:
+        first = True
+        while True:
+            try:
+                await self.sweep(everything=first)
+                first = False
+            except Exception:  # the store may be down; try again on the next round
+                log.exception("webhook sweep failed")
+            await asyncio.sleep(SWEEP_EVERY)
+
+    async def sweep(self, *, everything: bool = False) -> int:
+        """Process events left behind; `everything` at start-up takes even the newest."""
+        cutoff = datetime.now(UTC) if everything else utcnow() - webhooks.settle_time()
+        async with self.db.session() as session:
+            pending = await webhooks.pending_events(session, received_before=cutoff)
+        for event in pending:
+            await self.process(event.event_id)
+        return len(pending)
+
+    async def drain(self) -> None:
+        """Wait until every submitted event has been processed (tests, shutdown)."""
+        await asyncio.gather(*(queue.join() for queue in self.lanes))
+
+    async def process(self, event_id: str) -> None:
+        async with self.db.session() as session:
+            event = await webhooks.get_event(session, event_id=event_id)
+        if event is None or event.processed_at is not None:
+            return
+        try:
+            await self.handler.handle(event)
+        except Exception as exc:
+            log.warning("webhook event %s (%s) not handled yet: %s", event_id, event.type, exc)
+            async with self.db.session() as session:
+                await webhooks.mark_attempt_failed(session, event_id=event_id, error=str(exc))
+            return
+        async with self.db.session() as session:
+            await webhooks.mark_processed(session, event_id=event_id)

@@ -1,0 +1,103 @@
+"""Friends: state, attributes, tags, add route and enrollments (SPEC §3, §5)."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Path, status
+from pydantic import BaseModel, Field, StringConstraints
+
+from api.deps import Admin, SessionDep
+from core.ids import USER_ID_PATTERN
+from store import enrollments, friends
+
+router = APIRouter(prefix="/friends", tags=["friends"], dependencies=Admin)
+
+UserIdPath = Annotated[str, Path(pattern=USER_ID_PATTERN, description="LINE user ID, U + 32 hex")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+AttributeValue = str | int | float | bool | None
+
+
+class FriendEnrollment(BaseModel):
+    id: str
+    scenario_id: str
+    version: int
+    status: str
+    current_step: str | None
+    next_wake_at: datetime | None
+    hold_reason: str | None
+    error: str | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class FriendPublic(BaseModel):
+    user_id: str
+    following: bool
+    epoch: int
+    followed_at: datetime | None
+    blocked_at: datetime | None
+    route: str
+    attributes: dict[str, Any]
+    tags: list[str]
+    enrollments: list[FriendEnrollment]
+
+
+class TagsIn(BaseModel):
+    tags: list[Name] = Field(min_length=1, max_length=100)
+
+
+class RouteIn(BaseModel):
+    route: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+async def _view(session, user_id: str) -> dict[str, Any]:
+    friend = await friends.get_friend(session, user_id=user_id)
+    if friend is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no friend {user_id}")
+    return {
+        **friend.model_dump(),
+        "tags": await friends.tags_of(session, user_id=user_id),
+        "enrollments": await enrollments.list_enrollments(session, user_id=user_id, limit=1000),
+    }
+
+
+@router.get("/{user_id}", response_model=FriendPublic)
+async def read_friend(user_id: UserIdPath, session: SessionDep) -> dict[str, Any]:
+    """Follow state, attributes, tags and enrollments of one friend."""
+    return await _view(session, user_id)
+
+
+@router.put("/{user_id}/attributes", response_model=FriendPublic)
+async def merge_attributes(
+    user_id: UserIdPath,
+    session: SessionDep,
+    attributes: Annotated[
+        dict[Name, AttributeValue],
+        Body(examples=[{"gender": "female", "age": 27, "area": "tokyo", "os": "ios", "plan": "gold"}]),
+    ],
+) -> dict[str, Any]:
+    """Merge attributes into the friend's profile; `null` removes one."""
+    await friends.merge_attributes(session, user_id=user_id, attributes=attributes)
+    return await _view(session, user_id)
+
+
+@router.post("/{user_id}/tags", response_model=FriendPublic)
+async def add_tags(user_id: UserIdPath, body: TagsIn, session: SessionDep) -> dict[str, Any]:
+    """Add chat tags."""
+    await friends.add_tags(session, user_id=user_id, tags=body.tags)
+    return await _view(session, user_id)
+
+
+@router.delete("/{user_id}/tags/{tag}", response_model=FriendPublic)
+async def remove_tag(user_id: UserIdPath, tag: str, session: SessionDep) -> dict[str, Any]:
+    """Remove a chat tag."""
+    if not await friends.remove_tag(session, user_id=user_id, tag=tag):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{user_id} has no tag {tag!r}")
+    return await _view(session, user_id)
+
+
+@router.put("/{user_id}/route", response_model=FriendPublic)
+async def set_route(user_id: UserIdPath, body: RouteIn, session: SessionDep) -> dict[str, Any]:
+    """Record the add route (追加経路) of a friend, before or after the follow."""
+    await friends.set_route(session, user_id=user_id, route=body.route)
+    return await _view(session, user_id)

@@ -1,0 +1,172 @@
+"""Scenarios: definitions, versions, status, enrollments, stats (SPEC §3)."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import AwareDatetime, BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.deps import Admin, ServicesDep, SessionDep
+from api.temporal import control_enrollments
+from scenarios.definition import ScenarioDefinition
+from scenarios.validate import DefinitionError, audience_references, message_errors
+from store import enrollments, scenarios, stats
+from store.tables import Audience, Scenario
+from workflows.types import ControlSignal, Status
+
+router = APIRouter(prefix="/scenarios", tags=["scenarios"], dependencies=Admin)
+
+
+class ScenarioRef(BaseModel):
+    id: str
+    version: int
+    status: str
+
+
+class ScenarioPublic(ScenarioRef):
+    name: str
+    trigger_type: str
+    delivery_cap: int | None
+    sent_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScenarioDetail(ScenarioPublic):
+    definition: dict[str, Any]
+    definition_version: int
+
+
+class EnrollmentPublic(BaseModel):
+    id: str
+    user_id: str
+    version: int
+    status: str
+    current_step: str | None
+    next_wake_at: datetime | None
+    hold_reason: str | None
+    error: str | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+async def _checked(session: AsyncSession, definition: ScenarioDefinition) -> ScenarioDefinition:
+    errors = message_errors(definition)
+    for path, audience_id in audience_references(definition):
+        if await session.get(Audience, audience_id) is None:
+            errors.append({"path": f"{path}.audience", "msg": f"unknown audience {audience_id!r}", "type": "unknown_audience"})
+    if errors:
+        raise DefinitionError(errors)
+    return definition
+
+
+async def _scenario(session: AsyncSession, scenario_id: str) -> Scenario:
+    scenario = await scenarios.get_scenario(session, scenario_id=scenario_id)
+    if scenario is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no scenario {scenario_id!r}")
+    return scenario
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ScenarioRef)
+async def create_scenario(definition: ScenarioDefinition, session: SessionDep) -> Scenario:
+    """Create a scenario (version 1, draft) from a definition."""
+    return await scenarios.create_scenario(session, definition=await _checked(session, definition))
+
+
+@router.get("", response_model=list[ScenarioPublic])
+async def list_scenarios(session: SessionDep) -> list[Scenario]:
+    """Every scenario with its current version and status."""
+    return await scenarios.list_scenarios(session)
+
+
+@router.get("/{scenario_id}", response_model=ScenarioDetail)
+async def read_scenario(
+    scenario_id: str, session: SessionDep, version: Annotated[int | None, Query(ge=1)] = None
+) -> dict[str, Any]:
+    """A scenario and its definition (the current version, or `?version=N`)."""
+    scenario = await _scenario(session, scenario_id)
+    wanted = version or scenario.version
+    try:
+        definition = await scenarios.get_definition(session, scenario_id=scenario_id, version=wanted)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+    return {**scenario.model_dump(), "definition": definition.dump(), "definition_version": wanted}
+
+
+@router.put("/{scenario_id}", response_model=ScenarioRef)
+async def update_scenario(scenario_id: str, definition: ScenarioDefinition, session: SessionDep) -> Scenario:
+    """A new version; running enrollments keep the version they started on."""
+    scenario = await _scenario(session, scenario_id)
+    if scenario.status == "ended":
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="the scenario has ended; create a new one")
+    definition = await _checked(session, definition)
+    return await scenarios.add_version(session, scenario=scenario, definition=definition)
+
+
+async def _transition(scenario_id: str, action: str, session: AsyncSession, services) -> Scenario:
+    scenario = await _scenario(session, scenario_id)
+    try:
+        scenario = await scenarios.change_status(session, scenario=scenario, action=action)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    if action in ("pause", "resume", "end"):
+        live = await enrollments.live_for_scenario(session, scenario_id=scenario_id)
+        signal = ControlSignal(action=action, seq=scenario.control_seq)
+        await control_enrollments(services.temporal, [row.id for row in live], signal)
+    return scenario
+
+
+@router.post("/{scenario_id}/activate", response_model=ScenarioRef)
+async def activate(scenario_id: str, session: SessionDep, services: ServicesDep) -> Scenario:
+    """Start enrolling friends."""
+    return await _transition(scenario_id, "activate", session, services)
+
+
+@router.post("/{scenario_id}/pause", response_model=ScenarioRef)
+async def pause(scenario_id: str, session: SessionDep, services: ServicesDep) -> Scenario:
+    """Hold every enrollment before its next send (nobody is dropped)."""
+    return await _transition(scenario_id, "pause", session, services)
+
+
+@router.post("/{scenario_id}/resume", response_model=ScenarioRef)
+async def resume(scenario_id: str, session: SessionDep, services: ServicesDep) -> Scenario:
+    """Let held enrollments continue."""
+    return await _transition(scenario_id, "resume", session, services)
+
+
+@router.post("/{scenario_id}/end", response_model=ScenarioRef)
+async def end(scenario_id: str, session: SessionDep, services: ServicesDep) -> Scenario:
+    """End the scenario and every running enrollment of it (status `ended`)."""
+    return await _transition(scenario_id, "end", session, services)
+
+
+@router.get("/{scenario_id}/enrollments", response_model=list[EnrollmentPublic])
+async def list_enrollments(
+    scenario_id: str,
+    session: SessionDep,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list:
+    """Enrollments with their current step and next wake-up, newest first."""
+    await _scenario(session, scenario_id)
+    return await enrollments.list_enrollments(
+        session, scenario_id=scenario_id, status=status_, limit=limit, offset=offset
+    )
+
+
+@router.get("/{scenario_id}/stats", response_model=stats.ScenarioStats)
+async def scenario_stats(
+    scenario_id: str,
+    session: SessionDep,
+    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    to: Annotated[AwareDatetime | None, Query()] = None,
+) -> stats.ScenarioStats:
+    """LINE's two numbers and the rest: per status, per step, per branch (SPEC §7)."""
+    scenario = await _scenario(session, scenario_id)
+    if from_ and to and from_ >= to:
+        raise HTTPException(422, detail=[{"path": "to", "msg": "must be after `from`", "type": "value_error"}])
+    return await stats.scenario_stats(session, scenario=scenario, start=from_, end=to)
+
+

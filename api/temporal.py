@@ -1,0 +1,97 @@
+"""Everything the API asks of Temporal: start enrollments, signal them."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from core.config import Settings
+from scenarios.definition import ScenarioDefinition
+from workflows import search
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.types import BlockSignal, ControlSignal, EnrollmentInput
+
+log = logging.getLogger("stepline.temporal")
+SIGNAL_CONCURRENCY = 50
+
+
+async def connect_lazily(settings: Settings) -> Client:
+    """A client that connects on first use, so the API starts (and says so on /healthz) while
+    Temporal is still down."""
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        lazy=True,
+    )
+
+
+async def start_enrollment(
+    client: Client, *, task_queue: str, input: EnrollmentInput, definition: ScenarioDefinition
+) -> bool:
+    """Start the workflow; False when this enrollment already exists (running or finished):
+    a redelivered or duplicated webhook never enrols twice."""
+    try:
+        await client.start_workflow(
+            EnrollmentWorkflow.run,
+            input,
+            id=input.enrollment_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(search.SCENARIO_ID, input.scenario_id),
+                    SearchAttributePair(search.LINE_USER_ID, input.user_id),
+                    SearchAttributePair(search.STATUS, "waiting"),
+                    SearchAttributePair(search.CURRENT, definition.steps[0].id),
+                ]
+            ),
+            static_summary=f"{definition.name} (v{input.version}) for {input.user_id}",
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return True
+
+
+def _gone(err: RPCError) -> bool:
+    return err.status == RPCStatusCode.NOT_FOUND
+
+
+async def _signal_each(
+    client: Client, ids: Iterable[str], send: Callable[[WorkflowHandle], Awaitable[None]]
+) -> list[str]:
+    """Signal every workflow, a bounded number at a time; returns the ids that had already
+    finished. Other errors propagate, so the caller can retry."""
+    limit = asyncio.Semaphore(SIGNAL_CONCURRENCY)
+    gone: list[str] = []
+
+    async def one(workflow_id: str) -> None:
+        async with limit:
+            try:
+                await send(client.get_workflow_handle(workflow_id))
+            except RPCError as err:
+                if not _gone(err):
+                    raise
+                gone.append(workflow_id)
+
+    await asyncio.gather(*(one(workflow_id) for workflow_id in ids))
+    return gone
+
+
+async def block_enrollments(client: Client, ids: Iterable[str]) -> list[str]:
+    return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.block, BlockSignal()))
+
+
+async def control_enrollments(client: Client, ids: Iterable[str], signal: ControlSignal) -> list[str]:
+    return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.control, signal))

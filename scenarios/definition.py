@@ -1,0 +1,176 @@
+"""A scenario definition (SPEC §3.1) as plain pydantic data: stored per version, and carried by
+every enrollment workflow so that an edit never changes a journey under a friend's feet."""
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from scenarios.conditions import Condition
+
+_CONFIG = ConfigDict(
+    extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+)
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_STEP_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+_TIMEDELTA = TypeAdapter(timedelta)
+MAX_WAIT = timedelta(days=365)
+
+
+def parse_duration(text: str) -> timedelta:
+    """ISO-8601 duration in weeks, days, hours, minutes, seconds (months and years are calendar
+    dependent, so a scenario says P30D rather than P1M)."""
+    date_part = text.split("T", 1)[0]
+    if not text.startswith("P") or "Y" in date_part or "M" in date_part:
+        raise ValueError("must be an ISO-8601 duration such as PT30S, PT2H, P1D or P1DT12H")
+    try:
+        return _TIMEDELTA.validate_python(text)
+    except ValueError:
+        raise ValueError("must be an ISO-8601 duration such as PT30S, PT2H, P1D or P1DT12H") from None
+
+
+class Window(BaseModel):
+    """Delivery time window (配信時間帯) in the scenario's timezone; may span midnight."""
+
+    model_config = _CONFIG
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError('must be a 24-hour time "HH:MM", e.g. "10:00"')
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "Window":
+        if self.start == self.end:
+            raise ValueError("start and end must differ (an empty window would hold forever)")
+        return self
+
+
+class MessageStep(BaseModel):
+    model_config = _CONFIG
+    id: str = Field(pattern=_STEP_ID)
+    type: Literal["message"]
+    messages: list[dict[str, Any]] = Field(min_length=1, max_length=5)
+    window: Window | None = None
+    track_links: bool = True
+
+
+class WaitStep(BaseModel):
+    model_config = _CONFIG
+    id: str = Field(pattern=_STEP_ID)
+    type: Literal["wait"]
+    duration: str
+
+    @field_validator("duration")
+    @classmethod
+    def _bounded(cls, value: str) -> str:
+        delta = parse_duration(value)
+        if not timedelta(seconds=1) <= delta <= MAX_WAIT:
+            raise ValueError("must be between 1 second (PT1S) and 365 days (P365D)")
+        return value
+
+    @property
+    def delta(self) -> timedelta:
+        return parse_duration(self.duration)
+
+
+class Branch(BaseModel):
+    model_config = _CONFIG
+    label: str = Field(min_length=1, max_length=100)
+    when: Condition
+    steps: list["Step"] = Field(default_factory=list)
+
+
+class BranchStep(BaseModel):
+    model_config = _CONFIG
+    id: str = Field(pattern=_STEP_ID)
+    type: Literal["branch"]
+    branches: list[Branch] = Field(min_length=1, max_length=20)
+    otherwise: list["Step"] | None = None
+
+
+Step = Annotated[Union[MessageStep, WaitStep, BranchStep], Field(discriminator="type")]  # noqa: UP007
+Branch.model_rebuild()
+BranchStep.model_rebuild()
+
+
+class FollowTrigger(BaseModel):
+    """Enrol a friend when they add the account (LINE's 友だち追加 start condition)."""
+
+    model_config = _CONFIG
+    type: Literal["follow"]
+    routes: list[str] | None = Field(None, min_length=1)
+    added_from: AwareDatetime | None = None
+    added_until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "FollowTrigger":
+        if self.added_from and self.added_until and self.added_from >= self.added_until:
+            raise ValueError("added_from must be before added_until")
+        return self
+
+    def admits(self, *, route: str, added_at: datetime) -> bool:
+        if self.routes is not None and route not in self.routes:
+            return False
+        if self.added_from and added_at < self.added_from:
+            return False
+        return not (self.added_until and added_at >= self.added_until)
+
+
+Trigger = Annotated[Union[FollowTrigger], Field(discriminator="type")]  # noqa: UP007
+
+
+class ScenarioDefinition(BaseModel):
+    model_config = _CONFIG
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = "Asia/Tokyo"
+    trigger: Trigger
+    delivery_cap: int | None = Field(None, ge=1)
+    steps: list[Step] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Asia/Tokyo)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "ScenarioDefinition":
+        seen: dict[str, str] = {}
+        for path, step in walk_steps(self.steps):
+            if step.id in seen:
+                raise ValueError(f"step id {step.id!r} at {path} is already used at {seen[step.id]}")
+            seen[step.id] = path
+        return self
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def walk_steps(steps: list[Step], path: str = "steps") -> Iterator[tuple[str, Step]]:
+    """Every step with its path, depth first, in the order a friend could meet them."""
+    for index, step in enumerate(steps):
+        here = f"{path}[{index}]"
+        yield here, step
+        if isinstance(step, BranchStep):
+            for b, branch in enumerate(step.branches):
+                yield from walk_steps(branch.steps, f"{here}.branches[{b}].steps")
+            yield from walk_steps(step.otherwise or [], f"{here}.otherwise")

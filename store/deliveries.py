@@ -1,0 +1,93 @@
+"""Deliveries: one row per (enrollment, message step), the ledger behind exactly-once sends."""
+
+import uuid
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.enrollments import record_status
+from store.scenarios import release_delivery, reserve_delivery
+from store.tables import Delivery, Friend, Scenario
+from store.types import utcnow
+from workflows.types import EnrollmentStatus, SendOutcome, SendRequest
+
+_RETRY_KEYS = uuid.UUID("0c9b7f0e-3f57-4c8e-9d43-5b1f0e8a6d21")
+
+
+def retry_key(*, enrollment_id: str, step_id: str) -> str:
+    """X-Line-Retry-Key: the same for every attempt of one step of one enrollment."""
+    return str(uuid.uuid5(_RETRY_KEYS, f"{enrollment_id}/{step_id}"))
+
+
+async def prepare_send(session: AsyncSession, *, request: SendRequest) -> SendOutcome | Delivery:
+    """Decide, in one transaction, whether this push may go out. Returns the outcome when it
+    must not (already sent, friend blocked, scenario paused or ended, cap reached), else the
+    reserved delivery row to push for."""
+    key = (request.enrollment_id, request.step_id)
+    delivery = await session.get(Delivery, key, with_for_update=True)
+    if delivery is not None and delivery.status == "sent":
+        return SendOutcome(result="sent", request_id=delivery.request_id)
+    if delivery is not None and delivery.status == "failed":
+        return SendOutcome(result="failed", error=delivery.error)
+    friend = await session.get(Friend, request.user_id)
+    if friend is None or not friend.following or friend.epoch != request.epoch:
+        return SendOutcome(result="blocked")
+    scenario = await session.get(Scenario, request.scenario_id)
+    if scenario is None or scenario.status == "ended":
+        return SendOutcome(result="ended", control_seq=scenario.control_seq if scenario else None)
+    if scenario.status == "paused":
+        return SendOutcome(result="paused", control_seq=scenario.control_seq)
+    if delivery is None:
+        if not await reserve_delivery(session, scenario_id=request.scenario_id):
+            await session.commit()
+            return SendOutcome(result="capped")
+        delivery = Delivery(
+            enrollment_id=request.enrollment_id,
+            step_id=request.step_id,
+            scenario_id=request.scenario_id,
+            user_id=request.user_id,
+            retry_key=retry_key(enrollment_id=request.enrollment_id, step_id=request.step_id),
+            planned_at=request.planned_at,
+        )
+        session.add(delivery)
+    await record_status(
+        session,
+        status=EnrollmentStatus(
+            enrollment_id=request.enrollment_id,
+            scenario_id=request.scenario_id,
+            version=request.version,
+            user_id=request.user_id,
+            status="sending",
+            step=request.step_id,
+        ),
+        at=request.planned_at,
+        entered=request.step_id,
+    )
+    await session.commit()
+    return delivery
+
+
+async def mark_sent(session: AsyncSession, *, delivery: Delivery, request_id: str | None) -> None:
+    delivery.status = "sent"
+    delivery.request_id = request_id
+    delivery.sent_at = utcnow()
+    session.add(delivery)
+    await session.commit()
+
+
+async def mark_failed(session: AsyncSession, *, delivery: Delivery, error: str) -> None:
+    """LINE refused the push for good: record why, and give the cap slot back."""
+    delivery.status = "failed"
+    delivery.error = error
+    session.add(delivery)
+    await release_delivery(session, scenario_id=delivery.scenario_id)
+    await session.commit()
+
+
+async def deliveries_of(session: AsyncSession, *, enrollment_id: str) -> list[Delivery]:
+    statement = (
+        select(Delivery)
+        .where(Delivery.enrollment_id == enrollment_id)
+        .order_by(col(Delivery.created_at))
+    )
+    return list(await session.exec(statement))

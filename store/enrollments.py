@@ -1,0 +1,117 @@
+"""Enrollments as the store sees them: created when a workflow is started, kept current by the
+workflow's activities, read by the admin API and the stats."""
+
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.tables import Enrollment, StepEntry
+from store.types import utcnow
+from store.upsert import insert_ignore
+from workflows.types import FINAL, LIVE, EnrollmentStatus
+
+
+def enrollment_id(*, scenario_id: str, user_id: str, epoch: int) -> str:
+    """The workflow id (SPEC §4): one enrollment per scenario, friend and follow epoch."""
+    return f"enrollment:{scenario_id}:{user_id}:{epoch}"
+
+
+async def ensure_enrollment(
+    session: AsyncSession, *, scenario_id: str, version: int, user_id: str, epoch: int, at: datetime
+) -> str:
+    eid = enrollment_id(scenario_id=scenario_id, user_id=user_id, epoch=epoch)
+    await insert_ignore(
+        session,
+        Enrollment,
+        [
+            {
+                "id": eid,
+                "scenario_id": scenario_id,
+                "version": version,
+                "user_id": user_id,
+                "epoch": epoch,
+                "status": "waiting",
+                "started_at": at,
+                "updated_at": at,
+            }
+        ],
+    )
+    return eid
+
+
+async def record_status(
+    session: AsyncSession, *, status: EnrollmentStatus, at: datetime, entered: str | None = None
+) -> None:
+    """Write what the workflow reports; a final status is never overwritten by a late live one."""
+    row = await session.get(Enrollment, status.enrollment_id, with_for_update=True)
+    if row is None:
+        row = Enrollment(
+            id=status.enrollment_id,
+            scenario_id=status.scenario_id,
+            version=status.version,
+            user_id=status.user_id,
+            epoch=int(status.enrollment_id.rsplit(":", 1)[-1]),
+            started_at=at,
+        )
+    if row.status not in FINAL:
+        row.status = status.status
+        row.current_step = status.step
+        row.next_wake_at = status.next_wake_at
+        row.hold_reason = status.hold_reason
+        row.error = status.error
+        row.updated_at = at
+        if status.status in FINAL:
+            row.ended_at = at
+        session.add(row)
+    if entered:
+        await insert_ignore(
+            session,
+            StepEntry,
+            [
+                {
+                    "enrollment_id": status.enrollment_id,
+                    "step_id": entered,
+                    "scenario_id": status.scenario_id,
+                    "entered_at": at,
+                }
+            ],
+        )
+
+
+async def live_for_friend(session: AsyncSession, *, user_id: str) -> list[Enrollment]:
+    statement = select(Enrollment).where(
+        Enrollment.user_id == user_id, col(Enrollment.status).in_(LIVE)
+    )
+    return list(await session.exec(statement))
+
+
+async def live_for_scenario(session: AsyncSession, *, scenario_id: str) -> list[Enrollment]:
+    statement = select(Enrollment).where(
+        Enrollment.scenario_id == scenario_id, col(Enrollment.status).in_(LIVE)
+    )
+    return list(await session.exec(statement))
+
+
+async def list_enrollments(
+    session: AsyncSession,
+    *,
+    scenario_id: str | None = None,
+    user_id: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Enrollment]:
+    statement = select(Enrollment)
+    if scenario_id:
+        statement = statement.where(Enrollment.scenario_id == scenario_id)
+    if user_id:
+        statement = statement.where(Enrollment.user_id == user_id)
+    if status:
+        statement = statement.where(Enrollment.status == status)
+    statement = statement.order_by(col(Enrollment.started_at).desc(), col(Enrollment.id))
+    return list(await session.exec(statement.offset(offset).limit(limit)))
+
+
+def touch(row: Enrollment) -> None:
+    row.updated_at = utcnow()

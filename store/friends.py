@@ -1,0 +1,109 @@
+"""Friends: follow state from LINE's webhooks, and the profile LINE does not give us
+(attributes, tags, add route)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.tables import Friend, FriendTag
+from store.types import utcnow
+from store.upsert import insert_ignore
+
+
+@dataclass(frozen=True)
+class FollowChange:
+    friend: Friend
+    applied: bool  # False: an older event than the state we hold (arrived out of order)
+
+
+async def _locked_friend(session: AsyncSession, user_id: str) -> Friend:
+    await insert_ignore(session, Friend, [{"user_id": user_id, "attributes": {}}])
+    statement = select(Friend).where(Friend.user_id == user_id).with_for_update()
+    return (await session.exec(statement)).one()
+
+
+async def record_follow(
+    session: AsyncSession, *, user_id: str, timestamp_ms: int, at: datetime
+) -> FollowChange:
+    """A follow starts a new epoch unless the friend already follows; events older than the
+    last follow/unfollow applied are stale and change nothing."""
+    friend = await _locked_friend(session, user_id)
+    if timestamp_ms < friend.state_at_ms:
+        await session.commit()
+        return FollowChange(friend, applied=False)
+    if not friend.following:
+        friend.following = True
+        friend.epoch += 1
+        friend.followed_at = at
+        friend.state_at_ms = timestamp_ms
+        friend.updated_at = utcnow()
+        session.add(friend)
+    await session.commit()
+    return FollowChange(friend, applied=True)
+
+
+async def record_unfollow(
+    session: AsyncSession, *, user_id: str, timestamp_ms: int, at: datetime
+) -> FollowChange:
+    friend = await _locked_friend(session, user_id)
+    if timestamp_ms < friend.state_at_ms:
+        await session.commit()
+        return FollowChange(friend, applied=False)
+    friend.following = False
+    friend.blocked_at = at
+    friend.state_at_ms = timestamp_ms
+    friend.updated_at = utcnow()
+    session.add(friend)
+    await session.commit()
+    return FollowChange(friend, applied=True)
+
+
+async def get_friend(session: AsyncSession, *, user_id: str) -> Friend | None:
+    return await session.get(Friend, user_id)
+
+
+async def ensure_friend(session: AsyncSession, *, user_id: str) -> Friend:
+    """The friend row, created (not following) when the admin API speaks of a friend first."""
+    friend = await _locked_friend(session, user_id)
+    await session.commit()
+    return friend
+
+
+async def merge_attributes(session: AsyncSession, *, user_id: str, attributes: dict) -> Friend:
+    friend = await _locked_friend(session, user_id)
+    merged = {**friend.attributes, **attributes}
+    friend.attributes = {key: value for key, value in merged.items() if value is not None}
+    friend.updated_at = utcnow()
+    session.add(friend)
+    await session.commit()
+    return friend
+
+
+async def set_route(session: AsyncSession, *, user_id: str, route: str) -> Friend:
+    friend = await _locked_friend(session, user_id)
+    friend.route = route
+    friend.updated_at = utcnow()
+    session.add(friend)
+    await session.commit()
+    return friend
+
+
+async def tags_of(session: AsyncSession, *, user_id: str) -> list[str]:
+    statement = select(FriendTag.tag).where(FriendTag.user_id == user_id).order_by(col(FriendTag.tag))
+    return list(await session.exec(statement))
+
+
+async def add_tags(session: AsyncSession, *, user_id: str, tags: list[str]) -> None:
+    await _locked_friend(session, user_id)
+    await insert_ignore(session, FriendTag, [{"user_id": user_id, "tag": tag} for tag in tags])
+    await session.commit()
+
+
+async def remove_tag(session: AsyncSession, *, user_id: str, tag: str) -> bool:
+    result = await session.exec(
+        delete(FriendTag).where(col(FriendTag.user_id) == user_id, col(FriendTag.tag) == tag)
+    )
+    await session.commit()
+    return result.rowcount > 0

@@ -1,0 +1,134 @@
+"""The database: scenarios and their versions, friends, audiences, webhook events, enrollments
+and what happened in them (steps entered, deliveries, branch decisions)."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime, utcnow
+
+
+def _when(*, index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+def _now() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Scenario(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    name: str
+    status: str = Field(default="draft", index=True)  # draft | active | paused | ended
+    version: int = 1  # the version new enrollments start on
+    control_seq: int = 0  # bumps on pause/resume/end so late signals cannot undo newer ones
+    trigger_type: str = Field(index=True)
+    delivery_cap: int | None = None
+    sent_count: int = 0  # pushes made, checked atomically against delivery_cap
+    created_at: datetime = _now()
+    updated_at: datetime = _now()
+
+
+class ScenarioVersion(SQLModel, table=True):
+    scenario_id: str = Field(primary_key=True, foreign_key="scenario.id", max_length=32)
+    version: int = Field(primary_key=True)
+    definition: dict = _json()
+    created_at: datetime = _now()
+
+
+class Friend(SQLModel, table=True):
+    user_id: str = Field(primary_key=True, max_length=33)
+    following: bool = False
+    epoch: int = 0  # bumps on every follow after a block: one enrollment per epoch
+    state_at_ms: int = 0  # LINE timestamp of the follow/unfollow that set `following`
+    followed_at: datetime | None = _when()
+    blocked_at: datetime | None = _when()
+    route: str = "unknown"
+    attributes: dict = _json()
+    created_at: datetime = _now()
+    updated_at: datetime = _now()
+
+
+class FriendTag(SQLModel, table=True):
+    user_id: str = Field(primary_key=True, max_length=33)
+    tag: str = Field(primary_key=True, max_length=100)
+    created_at: datetime = _now()
+
+
+class Audience(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    name: str
+    kind: str
+    params: dict = _json()
+    created_at: datetime = _now()
+
+
+class AudienceMember(SQLModel, table=True):
+    audience_id: str = Field(primary_key=True, foreign_key="audience.id", max_length=32)
+    user_id: str = Field(primary_key=True, max_length=33)
+    added_at: datetime = _now()
+
+
+class WebhookEvent(SQLModel, table=True):
+    event_id: str = Field(primary_key=True, max_length=64)  # LINE's webhookEventId
+    type: str
+    user_id: str | None = Field(default=None, index=True)
+    timestamp_ms: int
+    redelivery: bool = False
+    body: dict = _json()
+    received_at: datetime = _now()
+    processed_at: datetime | None = _when(index=True)
+    attempts: int = 0
+    last_error: str | None = None
+
+
+class Enrollment(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=200)  # the workflow id
+    scenario_id: str = Field(index=True, max_length=32)
+    version: int
+    user_id: str = Field(index=True, max_length=33)
+    epoch: int
+    status: str = Field(default="waiting", index=True)
+    current_step: str | None = None
+    next_wake_at: datetime | None = _when()
+    hold_reason: str | None = None
+    error: str | None = None
+    started_at: datetime = _now()
+    updated_at: datetime = _now()
+    ended_at: datetime | None = _when()
+
+
+class StepEntry(SQLModel, table=True):
+    enrollment_id: str = Field(primary_key=True, max_length=200)
+    step_id: str = Field(primary_key=True, max_length=64)
+    scenario_id: str = Field(index=True, max_length=32)
+    entered_at: datetime = _now()
+
+
+class Delivery(SQLModel, table=True):
+    enrollment_id: str = Field(primary_key=True, max_length=200)
+    step_id: str = Field(primary_key=True, max_length=64)
+    scenario_id: str = Field(index=True, max_length=32)
+    user_id: str = Field(index=True, max_length=33)
+    retry_key: str
+    status: str = "reserved"  # reserved | sent | failed
+    request_id: str | None = None
+    error: str | None = None
+    planned_at: datetime | None = _when()
+    sent_at: datetime | None = _when()
+    created_at: datetime = _now()
+
+
+class BranchDecision(SQLModel, table=True):
+    enrollment_id: str = Field(primary_key=True, max_length=200)
+    step_id: str = Field(primary_key=True, max_length=64)
+    scenario_id: str = Field(index=True, max_length=32)
+    label: str | None = None  # None: `otherwise` (or nothing) was taken
+    branch_index: int | None = None
+    decided_at: datetime = _now()

@@ -1,0 +1,43 @@
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from core.temporal_admin import register_search_attributes
+from tests.support.binaries import binary
+from tests.support.database import POSTGRES_URL, postgres_database
+from tests.support.stack import running_stack
+
+
+@pytest.fixture(scope="session")
+async def ts_env():
+    """One time-skipping test server for the session; each test uses its own task queue."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    await register_search_attributes(env.client, "default")
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path}/stepline.db"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Store tests run on SQLite, and on PostgreSQL when STEPLINE_TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/stepline.db"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("STEPLINE_TEST_DATABASE_URL is not set")
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def stack(ts_env, sqlite_url):
+    async with running_stack(ts_env, database_url=sqlite_url) as running:
+        yield running

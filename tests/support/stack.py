@@ -1,0 +1,131 @@
+"""A whole stepline in one test: API and LINE emulator on free ports, a worker, a database,
+all against a Temporal test environment."""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from activities.line_client import LinePusher
+from api.app import create_app
+from core.config import Settings
+from core.serve import serving
+from emulator.app import EmulatorConfig, create_app as create_emulator
+from emulator.state import EmulatorState
+from store.db import Database
+from store.enrollments import enrollment_id
+from worker import create_worker
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.types import EnrollmentStatus
+
+ACCESS_TOKEN = "test-channel-access-token"
+CHANNEL_SECRET = "test-channel-secret"
+ADMIN_TOKEN = "test-admin-token"
+
+
+def user(n: int) -> str:
+    """A well-formed LINE user ID."""
+    return f"U{n:032x}"
+
+
+@dataclass
+class Stack:
+    env: WorkflowEnvironment
+    settings: Settings
+    db: Database
+    app: FastAPI
+    api: httpx.AsyncClient  # admin-authenticated
+    emu: httpx.AsyncClient
+    emulator: EmulatorState
+
+    async def settle(self) -> None:
+        """Wait until every webhook event handed over so far has been processed."""
+        await self.app.state.services.processor.drain()
+
+    async def follow(self, user_id: str, **profile: Any) -> dict:
+        answer = (await self.emu.post(f"/emulator/users/{user_id}/follow", json=profile)).json()
+        assert answer["webhook_status"] == 200, answer
+        await self.settle()
+        return answer
+
+    async def unfollow(self, user_id: str) -> dict:
+        answer = (await self.emu.post(f"/emulator/users/{user_id}/unfollow")).json()
+        assert answer["webhook_status"] == 200, answer
+        await self.settle()
+        return answer
+
+    async def scenario(self, definition: dict, *, activate: bool = True) -> str:
+        created = await self.api.post("/scenarios", json=definition)
+        assert created.status_code == 201, created.text
+        scenario_id = created.json()["id"]
+        if activate:
+            answer = await self.api.post(f"/scenarios/{scenario_id}/activate")
+            assert answer.status_code == 200, answer.text
+        return scenario_id
+
+    def enrollment(self, scenario_id: str, user_id: str, epoch: int = 1) -> WorkflowHandle:
+        workflow_id = enrollment_id(scenario_id=scenario_id, user_id=user_id, epoch=epoch)
+        return self.env.client.get_workflow_handle_for(EnrollmentWorkflow.run, workflow_id)
+
+    async def outcome(self, scenario_id: str, user_id: str, epoch: int = 1) -> EnrollmentStatus:
+        """The enrollment's final status, skipping virtual time until it ends. (Handles from
+        get_workflow_handle do not unlock time skipping on their own; started ones do.)"""
+        async with self.env.time_skipping_unlocked():
+            return await self.enrollment(scenario_id, user_id, epoch).result()
+
+    async def received(self, user_id: str) -> list[dict]:
+        """What LINE accepted for this user, in order (delivered or not)."""
+        return (await self.emu.get("/emulator/messages", params={"user_id": user_id})).json()
+
+    async def texts(self, user_id: str) -> list[str]:
+        return [
+            message.get("text", message["type"])
+            for push in await self.received(user_id)
+            if push["delivered"]
+            for message in push["messages"]
+        ]
+
+
+def settings_for(*, database_url: str, line_api: str, task_queue: str | None = None) -> Settings:
+    return Settings(
+        database_url=database_url,
+        line_api_base_url=line_api,
+        line_channel_access_token=ACCESS_TOKEN,
+        line_channel_secret=CHANNEL_SECRET,
+        admin_token=ADMIN_TOKEN,
+        task_queue=task_queue or f"stepline-test-{uuid.uuid4().hex[:8]}",
+        _env_file=None,
+    )
+
+
+@asynccontextmanager
+async def running_stack(
+    env: WorkflowEnvironment, *, database_url: str, worker: bool = True, **emulator_options: Any
+) -> AsyncIterator[Stack]:
+    async with AsyncExitStack() as stack:
+        emulator_app = create_emulator(
+            EmulatorConfig(access_token=ACCESS_TOKEN, channel_secret=CHANNEL_SECRET, **emulator_options)
+        )
+        emulator_url = await stack.enter_async_context(serving(emulator_app))
+        settings = settings_for(database_url=database_url, line_api=emulator_url)
+        app = create_app(settings, temporal=env.client)
+        api_url = await stack.enter_async_context(serving(app))
+        emulator_app.state.emulator.config.webhook_url = f"{api_url}/webhooks/line"
+        db: Database = app.state.services.db
+        if worker:
+            line = LinePusher.from_settings(settings, timeout=5.0)
+            stack.push_async_callback(line.close)
+            await stack.enter_async_context(
+                create_worker(env.client, task_queue=settings.task_queue, db=db, line=line)
+            )
+        api = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=api_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30)
+        )
+        emu = await stack.enter_async_context(httpx.AsyncClient(base_url=emulator_url, timeout=30))
+        yield Stack(env, settings, db, app, api, emu, emulator_app.state.emulator)

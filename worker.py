@@ -1,0 +1,61 @@
+"""The Temporal worker: `python worker.py` (SPEC §2)."""
+
+import asyncio
+import logging
+import signal
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from store.definitions import Definitions
+from activities.line_client import LinePusher
+from activities.progress import StoreActivities
+from activities.sending import SendActivities
+from core.config import Settings, load_settings
+from store.db import Database
+from workflows.enrollment import EnrollmentWorkflow
+
+
+def create_worker(client: Client, *, task_queue: str, db: Database, line: LinePusher) -> Worker:
+    sending = SendActivities(db, line, Definitions(db))
+    store = StoreActivities(db)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[EnrollmentWorkflow],
+        activities=[sending.send_message_step, store.record_progress, store.evaluate_branch],
+    )
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = load_settings().require("LINE_CHANNEL_ACCESS_TOKEN")
+    db = Database(settings.database_url)
+    await db.migrate()
+    client = await connect(settings)
+    line = LinePusher.from_settings(settings)
+    worker = create_worker(client, task_queue=settings.task_queue, db=db, line=line)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with worker:
+        logging.getLogger("stepline.worker").info(
+            "worker polling task queue %r on %s", settings.task_queue, settings.temporal_address
+        )
+        await stop.wait()
+    await line.close()
+    await db.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

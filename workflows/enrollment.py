@@ -1,0 +1,276 @@
+"""One friend's enrollment in one scenario version: walk the steps, wait, branch, send."""
+
+import asyncio
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from core.windows import in_window, local_text, next_opening
+    from scenarios.definition import BranchStep, MessageStep, Step, WaitStep
+    from workflows import search
+    from workflows.describe import duration_words
+    from workflows.types import (
+        BlockSignal,
+        BranchChoice,
+        BranchRequest,
+        ControlSignal,
+        EnrollmentInput,
+        EnrollmentStatus,
+        HoldReason,
+        ProgressUpdate,
+        SendOutcome,
+        SendRequest,
+        Status,
+    )
+
+# LINE honours a retry key for 24 h: every retry of one push must end well inside that.
+SEND_RETRY_WINDOW = timedelta(hours=6)
+SEND_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    non_retryable_error_types=["MonthlyLimit"],
+)
+QUOTA_RECHECK = timedelta(hours=1)  # monthly quota reached: slow schedule, never fast retries
+LOCAL = timedelta(seconds=30)
+
+
+class Finished(Exception):
+    """Unwinds the walk when the enrollment is over before its last step."""
+
+    def __init__(self, status: Status, error: str | None = None):
+        super().__init__(status)
+        self.status: Status = status
+        self.error = error
+
+
+@workflow.defn
+class EnrollmentWorkflow:
+    @workflow.init
+    def __init__(self, input: EnrollmentInput) -> None:
+        self.input = input
+        self.scenario = input.definition
+        self.paused = input.paused
+        self.control_seq = input.control_seq
+        self.stopped: Status | None = None  # blocked | ended, set by signals
+        self.indexed: tuple[str, str | None] | None = None  # (StepStatus, StepCurrent) last upserted
+        self.state = EnrollmentStatus(
+            enrollment_id=input.enrollment_id,
+            scenario_id=input.scenario_id,
+            version=input.version,
+            user_id=input.user_id,
+            status="waiting",
+        )
+
+    @workflow.run
+    async def run(self, input: EnrollmentInput) -> EnrollmentStatus:
+        try:
+            await self.walk(self.scenario.steps, after="end")
+            self.check_stopped()
+            ending = Finished("completed")
+        except Finished as finished:
+            ending = finished
+        await self.report(ending.status, self.state.step, error=ending.error)
+        return self.state
+
+    # --- the scenario -------------------------------------------------------------------
+
+    async def walk(self, steps: list[Step], *, after: str) -> None:
+        for position, step in enumerate(steps):
+            self.check_stopped()
+            following = steps[position + 1].id if position + 1 < len(steps) else after
+            if isinstance(step, WaitStep):
+                await self.wait(step, following)
+            elif isinstance(step, MessageStep):
+                await self.send(step)
+            elif isinstance(step, BranchStep):
+                await self.walk(await self.choose(step), after=following)
+
+    async def wait(self, step: WaitStep, following: str) -> None:
+        wake = workflow.now() + step.delta
+        await self.report("waiting", step.id, wake=wake, entered=step.id)
+        await self.sleep_until(wake, f"wait {duration_words(step.delta)} → {following}")
+
+    async def send(self, step: MessageStep) -> None:
+        entered = step.id
+        while True:
+            await self.until_sendable(step, entered)
+            entered = None
+            outcome = await self.push(step)
+            if outcome is None:  # LINE: "You have reached your monthly limit."
+                await self.hold(step, "quota", until=workflow.now() + QUOTA_RECHECK)
+            elif outcome.result == "paused":
+                self.apply_control("pause", outcome.control_seq or self.control_seq)
+            elif outcome.result == "sent":
+                self.state.sent.append(step.id)
+                return
+            else:
+                raise Finished(outcome.result, outcome.error)
+
+    async def choose(self, step: BranchStep) -> list[Step]:
+        self.set_state("waiting", step.id)
+        choice: BranchChoice = await workflow.execute_local_activity(
+            "evaluate_branch",
+            BranchRequest(
+                enrollment_id=self.input.enrollment_id,
+                scenario_id=self.input.scenario_id,
+                user_id=self.input.user_id,
+                step_id=step.id,
+                labels=[branch.label for branch in step.branches],
+                conditions=[branch.when for branch in step.branches],
+                at=workflow.now(),
+            ),
+            result_type=BranchChoice,
+            start_to_close_timeout=LOCAL,
+            summary=f"branch {step.id}: {len(step.branches)} condition(s)",
+        )
+        if choice.index is None:
+            return step.otherwise or []
+        return step.branches[choice.index].steps
+
+    # --- holding and sending ------------------------------------------------------------
+
+    async def until_sendable(self, step: MessageStep, entered: str | None) -> None:
+        while True:
+            self.check_stopped()
+            now = workflow.now()
+            if self.paused:
+                await self.hold(step, "pause", entered=entered)
+            elif step.window and not in_window(now, self.scenario.timezone, **self.window(step)):
+                opens = next_opening(now, self.scenario.timezone, **self.window(step))
+                await self.hold(step, "window", until=opens, entered=entered)
+            else:
+                return
+            entered = None
+
+    async def hold(
+        self, step: MessageStep, reason: HoldReason, *, until: datetime | None = None, entered=None
+    ) -> None:
+        await self.report("held", step.id, wake=until, hold=reason, entered=entered)
+        if until is None:
+            await workflow.wait_condition(lambda: self.stopped is not None or not self.paused)
+            self.check_stopped()
+        else:
+            await self.sleep_until(until, f"hold {step.id}: {reason} until {self.local(until)}")
+
+    async def push(self, step: MessageStep) -> SendOutcome | None:
+        self.set_state("sending", step.id)
+        try:
+            return await workflow.execute_activity(
+                "send_message_step",
+                SendRequest(
+                    enrollment_id=self.input.enrollment_id,
+                    scenario_id=self.input.scenario_id,
+                    version=self.input.version,
+                    user_id=self.input.user_id,
+                    epoch=self.input.epoch,
+                    step_id=step.id,
+                    planned_at=workflow.now(),
+                ),
+                result_type=SendOutcome,
+                start_to_close_timeout=timedelta(seconds=60),
+                schedule_to_close_timeout=SEND_RETRY_WINDOW,
+                retry_policy=SEND_RETRY,
+                summary=f"send {step.id} ({len(step.messages)} message(s))",
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == "MonthlyLimit":
+                return None
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+            raise Finished("failed", f"LINE push did not succeed: {message}") from None
+
+    # --- signals and the query ----------------------------------------------------------
+
+    @workflow.signal
+    def block(self, signal: BlockSignal) -> None:
+        self.stopped = self.stopped or "blocked"
+
+    @workflow.signal
+    def control(self, signal: ControlSignal) -> None:
+        self.apply_control(signal.action, signal.seq)
+
+    @workflow.query
+    def status(self) -> EnrollmentStatus:
+        return self.state
+
+    def apply_control(self, action: str, seq: int) -> None:
+        if seq <= self.control_seq:
+            return  # an older pause/resume arriving late must not undo a newer one
+        self.control_seq = seq
+        if action == "end":
+            self.stopped = self.stopped or "ended"
+        else:
+            self.paused = action == "pause"
+
+    def check_stopped(self) -> None:
+        if self.stopped:
+            raise Finished(self.stopped)
+
+    # --- visibility: search attributes, details, the store ------------------------------
+
+    def set_state(
+        self,
+        status: Status,
+        step: str | None,
+        *,
+        wake: datetime | None = None,
+        hold: HoldReason | None = None,
+        error: str | None = None,
+    ) -> None:
+        if (status, step) != self.indexed:
+            self.indexed = (status, step)
+            workflow.upsert_search_attributes(
+                [search.STATUS.value_set(status), search.CURRENT.value_set(step or "")]
+            )
+        self.state.status, self.state.step = status, step
+        self.state.next_wake_at, self.state.hold_reason, self.state.error = wake, hold, error
+        line = f"step `{step}`: {status}" if step else status
+        if hold:
+            line += f" ({hold})"
+        if wake:
+            line += f" until {self.local(wake)}"
+        if error:
+            line += f"\n\n{error}"
+        workflow.set_current_details(
+            f"**{self.scenario.name}** · v{self.input.version} · {self.input.user_id}\n\n{line}"
+        )
+
+    async def report(
+        self,
+        status: Status,
+        step: str | None,
+        *,
+        wake: datetime | None = None,
+        hold: HoldReason | None = None,
+        error: str | None = None,
+        entered: str | None = None,
+    ) -> None:
+        self.set_state(status, step, wake=wake, hold=hold, error=error)
+        await workflow.execute_local_activity(
+            "record_progress",
+            ProgressUpdate(status=self.state, entered=entered, at=workflow.now()),
+            start_to_close_timeout=LOCAL,
+            summary=f"record {status}" + (f" at {step}" if step else ""),
+        )
+
+    async def sleep_until(self, when: datetime, summary: str) -> None:
+        delay = when - workflow.now()
+        if delay > timedelta(0):
+            try:
+                await workflow.wait_condition(
+                    lambda: self.stopped is not None, timeout=delay, timeout_summary=summary
+                )
+            except asyncio.TimeoutError:
+                pass
+        self.check_stopped()
+
+    def window(self, step: MessageStep) -> dict[str, str]:
+        assert step.window
+        return {"start": step.window.start, "end": step.window.end}
+
+    def local(self, when: datetime) -> str:
+        return local_text(when, self.scenario.timezone)
