@@ -8,12 +8,12 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
-from store.definitions import Definitions
 from activities.line_client import LinePusher
 from activities.progress import StoreActivities
 from activities.sending import SendActivities
 from core.config import Settings, load_settings
 from store.db import Database
+from store.definitions import Definitions
 from workflows.enrollment import EnrollmentWorkflow
 
 

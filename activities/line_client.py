@@ -1,7 +1,6 @@
 """The LINE Messaging API push, through line-bot-sdk v3's async client, with LINE's answers
 sorted into what the workflow must do about them (SPEC §6)."""
 
-import asyncio
 import json
 from dataclasses import dataclass
 
@@ -95,7 +94,7 @@ class LinePusher:
                 accepted = exc.headers.get("x-line-accepted-request-id") if exc.headers else None
                 return Pushed(request_id=accepted, repeated=True)
             raise classify(exc) from None
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
         return Pushed(request_id=(response.headers or {}).get("x-line-request-id"), repeated=False)
 

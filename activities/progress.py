@@ -34,7 +34,11 @@ class StoreActivities:
                 if await facts.holds(condition):
                     index = position
                     break
-            row = {"enrollment_id": request.enrollment_id, "step_id": request.step_id, "scenario_id": request.scenario_id}
+            row = {
+                "enrollment_id": request.enrollment_id,
+                "step_id": request.step_id,
+                "scenario_id": request.scenario_id,
+            }
             await insert_ignore(session, StepEntry, [{**row, "entered_at": request.at}])
             await insert_ignore(
                 session,

@@ -6,7 +6,6 @@ from datetime import timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from store.definitions import Definitions
 from activities.line_client import (
     LinePusher,
     LineRejected,
@@ -16,6 +15,7 @@ from activities.line_client import (
 )
 from store import deliveries
 from store.db import Database
+from store.definitions import Definitions
 from store.tables import Delivery
 from workflows.types import SendOutcome, SendRequest
 
@@ -32,7 +32,9 @@ class SendActivities:
 
     @activity.defn(name="send_message_step")
     async def send_message_step(self, request: SendRequest) -> SendOutcome:
-        messages = await self.definitions.messages(request.scenario_id, request.version, request.step_id)
+        messages = await self.definitions.messages(
+            request.scenario_id, request.version, request.step_id
+        )
         async with self.db.session() as session:
             prepared = await deliveries.prepare_send(session, request=request)
         if not isinstance(prepared, Delivery):
@@ -54,7 +56,9 @@ class SendActivities:
                 next_retry_delay=rate_limit_delay(activity.info().attempt),
             ) from None
         except LineUnavailable as exc:
-            raise ApplicationError(f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable") from None
+            raise ApplicationError(
+                f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable"
+            ) from None
         async with self.db.session() as session:
             await deliveries.mark_sent(session, delivery=prepared, request_id=pushed.request_id)
         return SendOutcome(result="sent", request_id=pushed.request_id)

@@ -35,7 +35,9 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             db=db, temporal=client, task_queue=settings.task_queue, definitions=definitions
         )
         processor = WebhookProcessor(db, friendship)
-        secret = settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
+        secret = (
+            settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
+        )
         app.state.services = Services(
             settings=settings,
             db=db,

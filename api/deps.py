@@ -33,7 +33,9 @@ def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
-async def get_session(services: Annotated[Services, Depends(get_services)]) -> AsyncIterator[AsyncSession]:
+async def get_session(
+    services: Annotated[Services, Depends(get_services)],
+) -> AsyncIterator[AsyncSession]:
     async with services.db.session() as session:
         yield session
 
@@ -48,10 +50,14 @@ def require_admin(
     expected = services.settings.admin_token
     given = credentials.credentials if credentials else ""
     # compare_digest on bytes: constant time whatever the token holds
-    if expected is None or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+    if expected is None or not hmac.compare_digest(
+        given.encode(), expected.get_secret_value().encode()
+    ):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            detail="missing or wrong bearer token" if expected else "admin API disabled: STEPLINE_ADMIN_TOKEN is not set",
+            detail="missing or wrong bearer token"
+            if expected
+            else "admin API disabled: STEPLINE_ADMIN_TOKEN is not set",
             headers={"WWW-Authenticate": "Bearer"},
         )
 

@@ -16,7 +16,9 @@ log = logging.getLogger("stepline.friendship")
 
 
 class FriendshipHandler:
-    def __init__(self, *, db: Database, temporal: Client, task_queue: str, definitions: Definitions):
+    def __init__(
+        self, *, db: Database, temporal: Client, task_queue: str, definitions: Definitions
+    ):
         self.db, self.temporal, self.task_queue = db, temporal, task_queue
         self.definitions = definitions
 
@@ -34,7 +36,9 @@ class FriendshipHandler:
         """Enrol into every scenario whose trigger admits this friend. A re-add after a block
         is a new epoch, so it starts new enrollments from the first step."""
         async with self.db.session() as session:
-            change = await friends.record_follow(session, user_id=user_id, timestamp_ms=timestamp_ms, at=at)
+            change = await friends.record_follow(
+                session, user_id=user_id, timestamp_ms=timestamp_ms, at=at
+            )
             candidates = await scenarios.enrolling_on(session, trigger_type="follow")
         if not change.applied or not change.friend.following:
             log.info("follow of %s at %s is older than its last state change: ignored", user_id, at)
@@ -77,7 +81,9 @@ class FriendshipHandler:
         """Block every running enrollment of the friend. The store already says the friend
         blocked, so no push goes out even before a workflow sees its signal."""
         async with self.db.session() as session:
-            change = await friends.record_unfollow(session, user_id=user_id, timestamp_ms=timestamp_ms, at=at)
+            change = await friends.record_unfollow(
+                session, user_id=user_id, timestamp_ms=timestamp_ms, at=at
+            )
             live = await enrollments.live_for_friend(session, user_id=user_id)
         if not change.applied:
             return

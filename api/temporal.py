@@ -90,8 +90,12 @@ async def _signal_each(
 
 
 async def block_enrollments(client: Client, ids: Iterable[str]) -> list[str]:
-    return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.block, BlockSignal()))
+    return await _signal_each(
+        client, ids, lambda h: h.signal(EnrollmentWorkflow.block, BlockSignal())
+    )
 
 
-async def control_enrollments(client: Client, ids: Iterable[str], signal: ControlSignal) -> list[str]:
+async def control_enrollments(
+    client: Client, ids: Iterable[str], signal: ControlSignal
+) -> list[str]:
     return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.control, signal))

@@ -1,7 +1,10 @@
 """Namespace set-up that the worker, the dev runner and the tests share."""
 
 from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -21,7 +24,9 @@ async def register_search_attributes(client: Client, namespace: str) -> list[str
             raise
         known = set()
     missing = {
-        key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in search.ALL if key.name not in known
+        key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+        for key in search.ALL
+        if key.name not in known
     }
     if missing:
         try:

@@ -5,7 +5,11 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 _CONFIG = ConfigDict(
-    extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    extra="forbid",
+    frozen=True,
+    validate_by_name=True,
+    validate_by_alias=True,
+    serialize_by_alias=True,
 )
 _OPERATORS = ("equals", "in_", "not_in", "between", "gte", "lte", "exists")
 

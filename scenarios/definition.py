@@ -20,7 +20,11 @@ from pydantic import (
 from scenarios.conditions import Condition
 
 _CONFIG = ConfigDict(
-    extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    extra="forbid",
+    frozen=True,
+    validate_by_name=True,
+    validate_by_alias=True,
+    serialize_by_alias=True,
 )
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _STEP_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
@@ -37,7 +41,9 @@ def parse_duration(text: str) -> timedelta:
     try:
         return _TIMEDELTA.validate_python(text)
     except ValueError:
-        raise ValueError("must be an ISO-8601 duration such as PT30S, PT2H, P1D or P1DT12H") from None
+        raise ValueError(
+            "must be an ISO-8601 duration such as PT30S, PT2H, P1D or P1DT12H"
+        ) from None
 
 
 class Window(BaseModel):
@@ -157,7 +163,9 @@ class ScenarioDefinition(BaseModel):
         seen: dict[str, str] = {}
         for path, step in walk_steps(self.steps):
             if step.id in seen:
-                raise ValueError(f"step id {step.id!r} at {path} is already used at {seen[step.id]}")
+                raise ValueError(
+                    f"step id {step.id!r} at {path} is already used at {seen[step.id]}"
+                )
             seen[step.id] = path
         return self
 

@@ -39,7 +39,9 @@ async def get_audience(session: AsyncSession, *, audience_id: str) -> Audience |
 async def with_size(session: AsyncSession, *, audience: Audience) -> dict:
     size = (
         await session.exec(
-            select(func.count()).select_from(AudienceMember).where(AudienceMember.audience_id == audience.id)
+            select(func.count())
+            .select_from(AudienceMember)
+            .where(AudienceMember.audience_id == audience.id)
         )
     ).one()
     return {**audience.model_dump(), "size": size}
@@ -47,9 +49,13 @@ async def with_size(session: AsyncSession, *, audience: Audience) -> dict:
 
 async def list_with_sizes(session: AsyncSession) -> list[dict]:
     sizes = dict(
-        (await session.exec(
-            select(AudienceMember.audience_id, func.count()).group_by(AudienceMember.audience_id)
-        )).all()
+        (
+            await session.exec(
+                select(AudienceMember.audience_id, func.count()).group_by(
+                    AudienceMember.audience_id
+                )
+            )
+        ).all()
     )
     audiences = await session.exec(select(Audience).order_by(col(Audience.created_at)))
     return [{**a.model_dump(), "size": sizes.get(a.id, 0)} for a in audiences]

@@ -79,7 +79,9 @@ class FriendFacts:
 
     async def tags(self) -> set[str]:
         if self._tags is None:
-            rows = await self.session.exec(select(FriendTag.tag).where(FriendTag.user_id == self.user_id))
+            rows = await self.session.exec(
+                select(FriendTag.tag).where(FriendTag.user_id == self.user_id)
+            )
             self._tags = set(rows)
             self.inputs["tags"] = sorted(self._tags)
         return self._tags
@@ -95,7 +97,9 @@ class FriendFacts:
         match condition:
             case AttributeCondition():
                 attributes = await self.attributes()
-                self.inputs[f"attribute:{condition.attribute}"] = attributes.get(condition.attribute)
+                self.inputs[f"attribute:{condition.attribute}"] = attributes.get(
+                    condition.attribute
+                )
                 return attribute_holds(condition, attributes)
             case TagCondition(tag=tag):
                 return tag in await self.tags()

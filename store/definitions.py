@@ -14,7 +14,9 @@ class Definitions:
         key = (scenario_id, version)
         if key not in self._cache:
             async with self.db.session() as session:
-                self._cache[key] = await get_definition(session, scenario_id=scenario_id, version=version)
+                self._cache[key] = await get_definition(
+                    session, scenario_id=scenario_id, version=version
+                )
         return self._cache[key]
 
     async def messages(self, scenario_id: str, version: int, step_id: str) -> list[dict]:

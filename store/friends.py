@@ -91,7 +91,9 @@ async def set_route(session: AsyncSession, *, user_id: str, route: str) -> Frien
 
 
 async def tags_of(session: AsyncSession, *, user_id: str) -> list[str]:
-    statement = select(FriendTag.tag).where(FriendTag.user_id == user_id).order_by(col(FriendTag.tag))
+    statement = (
+        select(FriendTag.tag).where(FriendTag.user_id == user_id).order_by(col(FriendTag.tag))
+    )
     return list(await session.exec(statement))
 
 

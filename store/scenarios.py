@@ -41,7 +41,9 @@ async def add_version(
     scenario.updated_at = utcnow()
     session.add(scenario)
     session.add(
-        ScenarioVersion(scenario_id=scenario.id, version=scenario.version, definition=definition.dump())
+        ScenarioVersion(
+            scenario_id=scenario.id, version=scenario.version, definition=definition.dump()
+        )
     )
     await session.commit()
     return scenario
@@ -55,7 +57,9 @@ async def list_scenarios(session: AsyncSession) -> list[Scenario]:
     return list(await session.exec(select(Scenario).order_by(col(Scenario.created_at))))
 
 
-async def get_definition(session: AsyncSession, *, scenario_id: str, version: int) -> ScenarioDefinition:
+async def get_definition(
+    session: AsyncSession, *, scenario_id: str, version: int
+) -> ScenarioDefinition:
     row = await session.get(ScenarioVersion, (scenario_id, version))
     if row is None:
         raise LookupError(f"scenario {scenario_id} has no version {version}")
@@ -94,7 +98,9 @@ async def reserve_delivery(session: AsyncSession, *, scenario_id: str) -> bool:
     statement = (
         update(Scenario)
         .where(col(Scenario.id) == scenario_id)
-        .where((col(Scenario.delivery_cap).is_(None)) | (Scenario.sent_count < Scenario.delivery_cap))
+        .where(
+            (col(Scenario.delivery_cap).is_(None)) | (Scenario.sent_count < Scenario.delivery_cap)
+        )
         .values(sent_count=Scenario.sent_count + 1)
     )
     result = await session.exec(statement)

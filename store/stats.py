@@ -52,14 +52,22 @@ async def scenario_stats(
     ids = in_period.scalar_subquery()
 
     by_status = dict(
-        (await session.exec(
-            select(Enrollment.status, func.count()).where(col(Enrollment.id).in_(ids)).group_by(Enrollment.status)
-        )).all()
+        (
+            await session.exec(
+                select(Enrollment.status, func.count())
+                .where(col(Enrollment.id).in_(ids))
+                .group_by(Enrollment.status)
+            )
+        ).all()
     )
     entered = dict(
-        (await session.exec(
-            select(StepEntry.step_id, func.count()).where(col(StepEntry.enrollment_id).in_(ids)).group_by(StepEntry.step_id)
-        )).all()
+        (
+            await session.exec(
+                select(StepEntry.step_id, func.count())
+                .where(col(StepEntry.enrollment_id).in_(ids))
+                .group_by(StepEntry.step_id)
+            )
+        ).all()
     )
     sent: dict[tuple[str, str], int] = {
         (step, state): count
@@ -82,7 +90,11 @@ async def scenario_stats(
     step_ids = [step.id for _, step in walk_steps(definition.steps)]
     step_ids += sorted({s for s in entered if s not in step_ids})  # steps of older versions
     branches = [
-        BranchStats(step=step.id, label=label, taken=taken.get((step.id, None if label == "otherwise" else label), 0))
+        BranchStats(
+            step=step.id,
+            label=label,
+            taken=taken.get((step.id, None if label == "otherwise" else label), 0),
+        )
         for _, step in walk_steps(definition.steps)
         if isinstance(step, BranchStep)
         for label in [b.label for b in step.branches] + ["otherwise"]

@@ -22,7 +22,9 @@ async def get_event(session: AsyncSession, *, event_id: str) -> WebhookEvent | N
     return await session.get(WebhookEvent, event_id)
 
 
-async def pending_events(session: AsyncSession, *, received_before: datetime, limit: int = 500) -> list[WebhookEvent]:
+async def pending_events(
+    session: AsyncSession, *, received_before: datetime, limit: int = 500
+) -> list[WebhookEvent]:
     statement = (
         select(WebhookEvent)
         .where(col(WebhookEvent.processed_at).is_(None), WebhookEvent.received_at < received_before)

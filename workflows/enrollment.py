@@ -1,6 +1,5 @@
 """One friend's enrollment in one scenario version: walk the steps, wait, branch, send."""
 
-import asyncio
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -56,7 +55,9 @@ class EnrollmentWorkflow:
         self.paused = input.paused
         self.control_seq = input.control_seq
         self.stopped: Status | None = None  # blocked | ended, set by signals
-        self.indexed: tuple[str, str | None] | None = None  # (StepStatus, StepCurrent) last upserted
+        self.indexed: tuple[str, str | None] | None = (
+            None  # (StepStatus, StepCurrent) last upserted
+        )
         self.state = EnrollmentStatus(
             enrollment_id=input.enrollment_id,
             scenario_id=input.scenario_id,
@@ -264,7 +265,7 @@ class EnrollmentWorkflow:
                 await workflow.wait_condition(
                     lambda: self.stopped is not None, timeout=delay, timeout_summary=summary
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         self.check_stopped()
 

@@ -11,7 +11,9 @@ from scenarios.definition import ScenarioDefinition
 
 LIVE = ("waiting", "sending", "held")
 FINAL = ("completed", "blocked", "exited", "ended", "capped", "failed")
-Status = Literal["waiting", "sending", "held", "completed", "blocked", "exited", "ended", "capped", "failed"]
+Status = Literal[
+    "waiting", "sending", "held", "completed", "blocked", "exited", "ended", "capped", "failed"
+]
 HoldReason = Literal["window", "pause", "quota"]
 
 

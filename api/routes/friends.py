@@ -47,7 +47,9 @@ class TagsIn(BaseModel):
 
 
 class RouteIn(BaseModel):
-    route: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    route: Annotated[
+        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
+    ]
 
 
 async def _view(session, user_id: str) -> dict[str, Any]:
@@ -73,7 +75,9 @@ async def merge_attributes(
     session: SessionDep,
     attributes: Annotated[
         dict[Name, AttributeValue],
-        Body(examples=[{"gender": "female", "age": 27, "area": "tokyo", "os": "ios", "plan": "gold"}]),
+        Body(
+            examples=[{"gender": "female", "age": 27, "area": "tokyo", "os": "ios", "plan": "gold"}]
+        ),
     ],
 ) -> dict[str, Any]:
     """Merge attributes into the friend's profile; `null` removes one."""

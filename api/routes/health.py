@@ -28,5 +28,7 @@ async def healthz(services: ServicesDep) -> JSONResponse:
             report[name] = f"unreachable: {type(exc).__name__}: {exc}"[:300]
     down = [name for name, state in report.items() if state != "ok"]
     if down:
-        return JSONResponse({"detail": f"{' and '.join(down)} unreachable", **report}, status_code=503)
+        return JSONResponse(
+            {"detail": f"{' and '.join(down)} unreachable", **report}, status_code=503
+        )
     return JSONResponse(report)

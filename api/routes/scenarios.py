@@ -55,7 +55,13 @@ async def _checked(session: AsyncSession, definition: ScenarioDefinition) -> Sce
     errors = message_errors(definition)
     for path, audience_id in audience_references(definition):
         if await session.get(Audience, audience_id) is None:
-            errors.append({"path": f"{path}.audience", "msg": f"unknown audience {audience_id!r}", "type": "unknown_audience"})
+            errors.append(
+                {
+                    "path": f"{path}.audience",
+                    "msg": f"unknown audience {audience_id!r}",
+                    "type": "unknown_audience",
+                }
+            )
     if errors:
         raise DefinitionError(errors)
     return definition
@@ -88,18 +94,24 @@ async def read_scenario(
     scenario = await _scenario(session, scenario_id)
     wanted = version or scenario.version
     try:
-        definition = await scenarios.get_definition(session, scenario_id=scenario_id, version=wanted)
+        definition = await scenarios.get_definition(
+            session, scenario_id=scenario_id, version=wanted
+        )
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
     return {**scenario.model_dump(), "definition": definition.dump(), "definition_version": wanted}
 
 
 @router.put("/{scenario_id}", response_model=ScenarioRef)
-async def update_scenario(scenario_id: str, definition: ScenarioDefinition, session: SessionDep) -> Scenario:
+async def update_scenario(
+    scenario_id: str, definition: ScenarioDefinition, session: SessionDep
+) -> Scenario:
     """A new version; running enrollments keep the version they started on."""
     scenario = await _scenario(session, scenario_id)
     if scenario.status == "ended":
-        raise HTTPException(status.HTTP_409_CONFLICT, detail="the scenario has ended; create a new one")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail="the scenario has ended; create a new one"
+        )
     definition = await _checked(session, definition)
     return await scenarios.add_version(session, scenario=scenario, definition=definition)
 
@@ -166,7 +178,7 @@ async def scenario_stats(
     """LINE's two numbers and the rest: per status, per step, per branch (SPEC §7)."""
     scenario = await _scenario(session, scenario_id)
     if from_ and to and from_ >= to:
-        raise HTTPException(422, detail=[{"path": "to", "msg": "must be after `from`", "type": "value_error"}])
+        raise HTTPException(
+            422, detail=[{"path": "to", "msg": "must be after `from`", "type": "value_error"}]
+        )
     return await stats.scenario_stats(session, scenario=scenario, start=from_, end=to)
-
-

@@ -27,7 +27,10 @@ def _row(model, raw: dict) -> dict:
     }
 
 
-@router.post("/webhooks/line", responses={400: {"description": "bad or missing signature, or malformed body"}})
+@router.post(
+    "/webhooks/line",
+    responses={400: {"description": "bad or missing signature, or malformed body"}},
+)
 async def line_webhook(
     request: Request,
     services: ServicesDep,
@@ -35,10 +38,14 @@ async def line_webhook(
 ) -> dict:
     """LINE webhook: 200 once the events are durably recorded."""
     if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail=f"body over {MAX_BODY} bytes")
+        raise HTTPException(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail=f"body over {MAX_BODY} bytes"
+        )
     body = await request.body()
     if len(body) > MAX_BODY:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail=f"body over {MAX_BODY} bytes")
+        raise HTTPException(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail=f"body over {MAX_BODY} bytes"
+        )
     if not x_line_signature:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="missing X-Line-Signature")
     try:
@@ -46,14 +53,18 @@ async def line_webhook(
         events = services.webhook_parser.parse(text, x_line_signature)
         raw_events = json.loads(text)["events"]
     except InvalidSignatureError:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="invalid X-Line-Signature") from None
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, detail="invalid X-Line-Signature"
+        ) from None
     except Exception as exc:  # signed, yet not a webhook body LINE would send
         log.warning("signed webhook body could not be parsed: %s", exc)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="malformed webhook body") from None
     rows = [_row(model, raw) for model, raw in zip(events, raw_events, strict=True)]
     rows = [row for row in rows if row["event_id"]]
     async with services.db.session() as session:
-        fresh = await webhooks.record_events(session, rows=list({r["event_id"]: r for r in rows}.values()))
+        fresh = await webhooks.record_events(
+            session, rows=list({r["event_id"]: r for r in rows}.values())
+        )
     by_id = {row["event_id"]: row for row in rows}
     for event_id in fresh:
         services.processor.submit(event_id, by_id[event_id]["user_id"])

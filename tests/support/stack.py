@@ -1,6 +1,7 @@
 """A whole stepline in one test: API and LINE emulator on free ports, a worker, a database,
 all against a Temporal test environment."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -16,7 +17,8 @@ from activities.line_client import LinePusher
 from api.app import create_app
 from core.config import Settings
 from core.serve import serving
-from emulator.app import EmulatorConfig, create_app as create_emulator
+from emulator.app import EmulatorConfig
+from emulator.app import create_app as create_emulator
 from emulator.state import EmulatorState
 from store.db import Database
 from store.enrollments import enrollment_id
@@ -79,9 +81,21 @@ class Stack:
         async with self.env.time_skipping_unlocked():
             return await self.enrollment(scenario_id, user_id, epoch).result()
 
+    async def status(self, scenario_id: str, user_id: str, epoch: int = 1) -> EnrollmentStatus:
+        return await self.enrollment(scenario_id, user_id, epoch).query(EnrollmentWorkflow.status)
+
     async def received(self, user_id: str) -> list[dict]:
         """What LINE accepted for this user, in order (delivered or not)."""
         return (await self.emu.get("/emulator/messages", params={"user_id": user_id})).json()
+
+    async def until_texts(self, user_id: str, expected: list[str], timeout: float = 10.0) -> None:
+        """Wait (real time) until the user has received exactly `expected`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (got := await self.texts(user_id)) != expected:
+            assert asyncio.get_running_loop().time() < deadline, (
+                f"{user_id} received {got}, not {expected}"
+            )
+            await asyncio.sleep(0.05)
 
     async def texts(self, user_id: str) -> list[str]:
         return [
@@ -110,7 +124,9 @@ async def running_stack(
 ) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as stack:
         emulator_app = create_emulator(
-            EmulatorConfig(access_token=ACCESS_TOKEN, channel_secret=CHANNEL_SECRET, **emulator_options)
+            EmulatorConfig(
+                access_token=ACCESS_TOKEN, channel_secret=CHANNEL_SECRET, **emulator_options
+            )
         )
         emulator_url = await stack.enter_async_context(serving(emulator_app))
         settings = settings_for(database_url=database_url, line_api=emulator_url)
@@ -125,7 +141,9 @@ async def running_stack(
                 create_worker(env.client, task_queue=settings.task_queue, db=db, line=line)
             )
         api = await stack.enter_async_context(
-            httpx.AsyncClient(base_url=api_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30)
+            httpx.AsyncClient(
+                base_url=api_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
+            )
         )
         emu = await stack.enter_async_context(httpx.AsyncClient(base_url=emulator_url, timeout=30))
         yield Stack(env, settings, db, app, api, emu, emulator_app.state.emulator)

@@ -1,6 +1,6 @@
 """A month-long scenario on the time-skipping server: what was sent, to whom, and when."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -28,16 +28,27 @@ FOLLOW_UP = {
             "branches": [
                 {
                     "label": "women in their 20s",
-                    "when": {"all": [{"attribute": "gender", "equals": "female"}, {"attribute": "age", "between": [20, 29]}]},
-                    "steps": [{"id": "a", "type": "message", "messages": [{"type": "text", "text": "A"}]}],
+                    "when": {
+                        "all": [
+                            {"attribute": "gender", "equals": "female"},
+                            {"attribute": "age", "between": [20, 29]},
+                        ]
+                    },
+                    "steps": [
+                        {"id": "a", "type": "message", "messages": [{"type": "text", "text": "A"}]}
+                    ],
                 },
                 {
                     "label": "gold",
                     "when": {"attribute": "plan", "equals": "gold"},
-                    "steps": [{"id": "b", "type": "message", "messages": [{"type": "text", "text": "B"}]}],
+                    "steps": [
+                        {"id": "b", "type": "message", "messages": [{"type": "text", "text": "B"}]}
+                    ],
                 },
             ],
-            "otherwise": [{"id": "c", "type": "message", "messages": [{"type": "text", "text": "C"}]}],
+            "otherwise": [
+                {"id": "c", "type": "message", "messages": [{"type": "text", "text": "C"}]}
+            ],
         },
     ],
 }
@@ -56,7 +67,7 @@ async def test_a_month_of_scenario_in_seconds(stack):
     woman, gold, other = user(1), user(2), user(3)
     await stack.api.put(f"/friends/{woman}/attributes", json={"gender": "female", "age": 27})
     await stack.api.put(f"/friends/{gold}/attributes", json={"plan": "gold", "age": "41"})
-    started = datetime.now(UTC)
+    started = await stack.env.get_current_time()
     for friend in (woman, gold, other):
         await stack.follow(friend)
 

@@ -1,0 +1,194 @@
+"""Everything the emulated LINE platform remembers: friends, deliveries, retry keys, quota, faults.
+
+Plain synchronous code: the FastAPI handlers call it between awaits, so no locking is needed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Literal
+
+from emulator.config import EmulatorConfig
+from emulator.ids import bot_user_id
+
+RETRY_KEY_LIFETIME = 24 * 3600  # seconds; LINE honours a retry key for 24 hours
+JST = timezone(timedelta(hours=9))  # LINE's quota month follows Japan time
+
+Reason = Literal["blocked", "not a friend"]
+
+
+@dataclass
+class User:
+    user_id: str
+    state: Literal["friend", "blocked"]
+    display_name: str
+    language: str | None = None
+    picture_url: str | None = None
+    status_message: str | None = None
+
+    def profile(self) -> dict:
+        """GET /v2/bot/profile body: optional fields are left out when unknown, as LINE does."""
+        optional = {
+            "pictureUrl": self.picture_url,
+            "statusMessage": self.status_message,
+            "language": self.language,
+        }
+        profile = {"userId": self.user_id, "displayName": self.display_name}
+        return profile | {k: v for k, v in optional.items() if v is not None}
+
+
+@dataclass
+class Delivery:
+    """One accepted message request to one recipient (a multicast yields one per recipient)."""
+
+    request_id: str
+    to: str
+    messages: list[dict]
+    retry_key: str | None
+    delivered: bool
+    reason: Reason | None
+    received_at: datetime
+
+    def to_json(self) -> dict:
+        return asdict(self) | {"received_at": self.received_at.isoformat()}
+
+
+@dataclass
+class AcceptedRequest:
+    request_id: str
+    sent_messages: list[dict] | None  # what a push answered; None for a multicast
+    accepted_at: float
+
+
+@dataclass
+class Fault:
+    status: int | None = None
+    message: str | None = None
+    times: int = 1
+    delay_seconds: float | None = None
+    accept_then_drop: bool = False
+    user_id: str | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class EmulatorState:
+    def __init__(self, config: EmulatorConfig, clock=None) -> None:
+        self.config = config
+        self.bot_user_id = config.bot_user_id or bot_user_id(config.channel_secret)
+        self.clock = clock or (lambda: datetime.now(UTC).timestamp())  # seconds; tests may replace
+        self.reset()
+
+    def reset(self) -> None:
+        self.users: dict[str, User] = {}
+        self.deliveries: list[Delivery] = []
+        self.retry_keys: dict[str, AcceptedRequest] = {}
+        self.faults: list[Fault] = []
+        self.monthly_quota: int | None = self.config.monthly_quota
+        self._consumption = 0
+        self._quota_month = self._month()
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    # --- friends -------------------------------------------------------------------------
+
+    def follow(self, user_id: str, **profile: str | None) -> bool:
+        """Make `user_id` a friend; True when this unblocks a user who had blocked the account."""
+        user = self.users.get(user_id)
+        was_blocked = user is not None and user.state == "blocked"
+        if user is None:
+            user = self.users[user_id] = User(user_id, "friend", f"User {user_id[-4:]}")
+        user.state = "friend"
+        for key, value in profile.items():
+            if value is not None:
+                setattr(user, key, value)
+        return was_blocked
+
+    def unfollow(self, user_id: str) -> None:
+        user = self.users.setdefault(user_id, User(user_id, "blocked", f"User {user_id[-4:]}"))
+        user.state = "blocked"
+
+    def undeliverable_reason(self, user_id: str) -> Reason | None:
+        user = self.users.get(user_id)
+        if user is None:
+            return "not a friend"
+        return "blocked" if user.state == "blocked" else None
+
+    # --- monthly quota (only messages that reach someone count, one per recipient) --------
+
+    def _month(self) -> tuple[int, int]:
+        now = self.now().astimezone(JST)
+        return now.year, now.month
+
+    @property
+    def consumption(self) -> int:
+        if self._month() != self._quota_month:
+            self._quota_month, self._consumption = self._month(), 0
+        return self._consumption
+
+    @consumption.setter
+    def consumption(self, value: int) -> None:
+        self._quota_month, self._consumption = self._month(), value
+
+    def quota_exceeded_by(self, count: int) -> bool:
+        return self.monthly_quota is not None and self.consumption + count > self.monthly_quota
+
+    # --- rate limit: a sliding one-second window per endpoint -----------------------------
+
+    def over_rate_limit(self, endpoint: str) -> bool:
+        now, window = self.clock(), self._hits[endpoint]
+        while window and window[0] <= now - 1:
+            window.popleft()
+        if len(window) >= self.config.rate_limit_per_second:
+            return True
+        window.append(now)
+        return False
+
+    # --- retry keys -----------------------------------------------------------------------
+
+    def accepted_request(self, retry_key: str) -> AcceptedRequest | None:
+        accepted = self.retry_keys.get(retry_key)
+        if accepted and self.clock() - accepted.accepted_at >= RETRY_KEY_LIFETIME:
+            del self.retry_keys[retry_key]
+            return None
+        return accepted
+
+    # --- faults ---------------------------------------------------------------------------
+
+    def take_fault(self, recipients: list[str]) -> Fault | None:
+        """The first queued fault that applies to a request to `recipients` (consumes one use)."""
+        for fault in self.faults:
+            if fault.user_id is None or fault.user_id in recipients:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+                return fault
+        return None
+
+    # --- accepting a message request ------------------------------------------------------
+
+    def accept(
+        self,
+        request_id: str,
+        recipients: list[str],
+        messages: list[dict],
+        retry_key: str | None,
+        sent_messages: list[dict] | None,
+    ) -> None:
+        received_at = self.now()
+        for user_id in recipients:
+            reason = self.undeliverable_reason(user_id)
+            self.deliveries.append(
+                Delivery(
+                    request_id, user_id, messages, retry_key, reason is None, reason, received_at
+                )
+            )
+            if reason is None:
+                self.consumption += 1
+        if retry_key is not None:
+            self.retry_keys[retry_key] = AcceptedRequest(request_id, sent_messages, self.clock())

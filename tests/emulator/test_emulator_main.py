@@ -1,0 +1,24 @@
+"""`python -m emulator` refuses to start without the channel secret it signs webhooks with."""
+
+import pytest
+
+from emulator.__main__ import main
+
+
+def test_missing_secret_stops_with_one_clear_line(monkeypatch):
+    monkeypatch.delenv("LINE_CHANNEL_SECRET", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main(["--port", "8001"])
+    assert "LINE_CHANNEL_SECRET" in str(stopped.value.code)
+
+
+def test_environment_becomes_the_config(monkeypatch):
+    monkeypatch.setenv("LINE_CHANNEL_SECRET", "s3cret")
+    monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "tok")
+    ran = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: ran.update(app=app, **kwargs))
+    main(["--port", "8123", "--webhook-url", "http://127.0.0.1:8000/webhooks/line"])
+    config = ran["app"].state.emulator.config
+    assert (config.channel_secret, config.access_token) == ("s3cret", "tok")
+    assert config.webhook_url == "http://127.0.0.1:8000/webhooks/line"
+    assert ran["port"] == 8123 and config.monthly_quota is None
