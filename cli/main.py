@@ -1,0 +1,197 @@
+"""`stepline …`: run everything for development, load scenarios, simulate friends."""
+
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+import yaml
+
+from cli.targets import fail, targets
+from scenarios.validate import DefinitionError, validate_definition
+
+app = typer.Typer(
+    help="stepline: step delivery for LINE Official Accounts",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+scenario_app = typer.Typer(help="Create, update and list scenarios.", no_args_is_help=True)
+simulate_app = typer.Typer(help="Act as a LINE user through the emulator.", no_args_is_help=True)
+emulator_app = typer.Typer(help="Look into the LINE emulator.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(simulate_app, name="simulate")
+app.add_typer(emulator_app, name="emulator")
+
+USER_HELP = "LINE user ID (U + 32 hex); a new random one when omitted"
+
+
+def _user(user_id: str | None) -> str:
+    user_id = user_id or f"U{secrets.token_hex(16)}"
+    if (
+        len(user_id) != 33
+        or not user_id.startswith("U")
+        or not all(c in "0123456789abcdef" for c in user_id[1:])
+    ):
+        raise typer.BadParameter("a LINE user ID is U followed by 32 lowercase hex characters")
+    return user_id
+
+
+@app.command()
+def dev(
+    api_port: int = 8000,
+    temporal_port: int = 7233,
+    ui_port: int = 8233,
+    emulator_port: int = 8001,
+    examples: Annotated[
+        bool, typer.Option(help="load examples/ (active) and templates/ (draft)")
+    ] = True,
+    state_dir: Annotated[
+        Path, typer.Option(help="Temporal's SQLite file and the app database")
+    ] = Path(".stepline"),
+) -> None:
+    """Run everything: Temporal dev server, worker, API, LINE emulator, example scenarios."""
+    from cli.dev import DevRunner
+
+    runner = DevRunner(
+        api_port=api_port,
+        temporal_port=temporal_port,
+        ui_port=ui_port,
+        emulator_port=emulator_port,
+        examples=examples,
+        state_dir=state_dir,
+    )
+    raise typer.Exit(runner.run())
+
+
+@scenario_app.command("apply")
+def scenario_apply(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="YAML or JSON definition")
+    ],
+    scenario_id: Annotated[str | None, typer.Option("--id", help="update this scenario")] = None,
+    activate: Annotated[bool, typer.Option(help="activate it after creating")] = False,
+) -> None:
+    """Validate a definition, then create it, or add a version to the scenario of the same name."""
+    try:
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        definition = validate_definition(document)
+    except yaml.YAMLError as exc:
+        typer.secho(f"{file}: not valid YAML: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    except DefinitionError as exc:
+        typer.secho(f"{file}: {len(exc.errors)} problem(s)", fg="red", err=True)
+        for error in exc.errors:
+            typer.echo(f"  {error['path']}: {error['msg']}", err=True)
+        raise typer.Exit(1) from None
+    with targets().api() as api:
+        if scenario_id is None:
+            listed = api.get("/scenarios")
+            fail(listed)
+            scenario_id = next(
+                (
+                    s["id"]
+                    for s in listed.json()
+                    if s["name"] == definition.name and s["status"] != "ended"
+                ),
+                None,
+            )
+        if scenario_id is None:
+            answer = api.post("/scenarios", json=document)
+        else:
+            answer = api.put(f"/scenarios/{scenario_id}", json=document)
+        fail(answer)
+        created = answer.json()
+        if activate and created["status"] in ("draft", "paused"):
+            answer = api.post(f"/scenarios/{created['id']}/activate")
+            fail(answer)
+            created = answer.json()
+    typer.echo(f"{created['id']}  v{created['version']}  {created['status']}  {definition.name}")
+
+
+@scenario_app.command("list")
+def scenario_list() -> None:
+    """Every scenario with its version, status and messages sent."""
+    with targets().api() as api:
+        answer = api.get("/scenarios")
+        fail(answer)
+    rows = answer.json()
+    if not rows:
+        typer.echo("no scenarios yet: stepline scenario apply templates/follow-up.yaml")
+        return
+    typer.echo(f"{'ID':<18} {'VER':>3}  {'STATUS':<8} {'SENT':>6}  NAME")
+    for row in rows:
+        typer.echo(
+            f"{row['id']:<18} {row['version']:>3}  {row['status']:<8} {row['sent_count']:>6}  {row['name']}"
+        )
+
+
+def _simulate(action: str, user_id: str, body: dict | None = None) -> None:
+    with targets().emulator() as emulator:
+        answer = emulator.post(f"/emulator/users/{user_id}/{action}", json=body or {})
+        fail(answer)
+    result = answer.json()
+    status = result.get("webhook_status")
+    typer.echo(
+        f"{action} {user_id}: webhook answered {status}"
+        + (f" ({result['webhook_error']})" if result.get("webhook_error") else "")
+    )
+    if status != 200:
+        raise typer.Exit(1)
+
+
+@simulate_app.command("follow")
+def simulate_follow(
+    user_id: Annotated[str | None, typer.Argument(help=USER_HELP)] = None,
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+) -> None:
+    """The user adds the account as a friend (a signed follow webhook)."""
+    _simulate("follow", _user(user_id), {"display_name": name} if name else None)
+
+
+@simulate_app.command("unfollow")
+def simulate_unfollow(user_id: Annotated[str, typer.Argument(help="LINE user ID")]) -> None:
+    """The user blocks the account (a signed unfollow webhook)."""
+    _simulate("unfollow", _user(user_id))
+
+
+@emulator_app.command("messages")
+def emulator_messages(
+    user_id: Annotated[str | None, typer.Argument(help="only this user")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="raw JSON")] = False,
+) -> None:
+    """What LINE accepted for each user, in order."""
+    with targets().emulator() as emulator:
+        answer = emulator.get(
+            "/emulator/messages", params={"user_id": user_id} if user_id else None
+        )
+        fail(answer)
+    pushes = answer.json()
+    if as_json:
+        typer.echo(json.dumps(pushes, ensure_ascii=False, indent=2))
+        return
+    for push in pushes:
+        state = "delivered" if push["delivered"] else f"not delivered ({push['reason']})"
+        for message in push["messages"]:
+            body = message.get("text") or message.get("altText") or message["type"]
+            typer.echo(f"{push['received_at'][:19]}  {push['to']}  {state:<12}  {body}")
+
+
+def main() -> None:
+    """Entry point: a server that cannot be reached is one line, not a traceback."""
+    try:
+        app()
+    except httpx.TransportError as exc:
+        where = exc.request.url if exc.request else "the server"
+        typer.secho(
+            f"stepline: cannot reach {where.copy_with(path='/', query=None) if exc.request else where} "
+            f"({type(exc).__name__}); is `stepline dev` running?",
+            fg="red",
+            err=True,
+        )
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The README's run command end to end, on the real Temporal dev server: `stepline dev` starts
+Temporal (SQLite, WAL), the emulator, the worker and the API as separate processes; a friend
+follows through a signed webhook; the messages arrive in order, on time, and the enrollment is
+found in Temporal's visibility by its search attributes."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from cli.dev import DEV_ADMIN_TOKEN
+from core.serve import free_port
+from tests.support.stack import user
+
+SCENARIO = {
+    "name": "e2e",
+    "trigger": {"type": "follow"},
+    "steps": [
+        {"id": "hello", "type": "message", "messages": [{"type": "text", "text": "Hello"}]},
+        {"id": "pause", "type": "wait", "duration": "PT2S"},
+        {"id": "later", "type": "message", "messages": [{"type": "text", "text": "Later"}]},
+        {"id": "long", "type": "wait", "duration": "P7D"},
+        {"id": "never", "type": "message", "messages": [{"type": "text", "text": "Never"}]},
+    ],
+}
+
+
+@pytest.fixture
+def dev_stack(tmp_path):
+    ports = {name: free_port() for name in ("api", "temporal", "ui", "emulator")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STEPLINE_", "LINE_"))}
+    command = [
+        sys.executable, "-m", "cli.main", "dev", "--no-examples", "--state-dir", str(tmp_path / "state"),
+        "--api-port", str(ports["api"]), "--temporal-port", str(ports["temporal"]),
+        "--ui-port", str(ports["ui"]), "--emulator-port", str(ports["emulator"]),
+    ]  # fmt: skip
+    log = open(tmp_path / "dev.log", "wb")
+    runner = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    api = f"http://127.0.0.1:{ports['api']}"
+    deadline = time.monotonic() + 90
+    while not (tmp_path / "state" / "dev.json").exists():
+        assert runner.poll() is None, (tmp_path / "dev.log").read_text()
+        assert time.monotonic() < deadline, (tmp_path / "dev.log").read_text()
+        time.sleep(0.2)
+    yield runner, ports, api
+    if runner.poll() is None:
+        runner.send_signal(signal.SIGINT)
+        runner.wait(30)
+    log.close()
+
+
+async def test_run_command_end_to_end(dev_stack, tmp_path):
+    runner, ports, api_url = dev_stack
+    friend = user(77)
+    headers = {"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
+    async with (
+        httpx.AsyncClient(base_url=api_url, headers=headers, timeout=30) as api,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['emulator']}", timeout=30) as emu,
+    ):
+        assert (await api.get("/healthz")).json() == {"database": "ok", "temporal": "ok"}
+        scenario_id = (await api.post("/scenarios", json=SCENARIO)).json()["id"]
+        assert (await api.post(f"/scenarios/{scenario_id}/activate")).status_code == 200
+        assert (await emu.post(f"/emulator/users/{friend}/follow", json={})).json()[
+            "webhook_status"
+        ] == 200
+
+        pushes: list[dict] = []
+        for _ in range(100):
+            pushes = (await emu.get("/emulator/messages", params={"user_id": friend})).json()
+            if len(pushes) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        assert [p["messages"][0]["text"] for p in pushes] == ["Hello", "Later"]
+        gap = _seconds(pushes[1]["received_at"]) - _seconds(pushes[0]["received_at"])
+        assert 2.0 <= gap < 6.0
+
+        waiting = (
+            await api.get(f"/scenarios/{scenario_id}/enrollments", params={"status": "waiting"})
+        ).json()
+        assert [(e["user_id"], e["current_step"]) for e in waiting] == [(friend, "long")]
+
+        client = await Client.connect(f"127.0.0.1:{ports['temporal']}")
+        query = f'StepScenarioId="{scenario_id}" AND StepStatus="waiting" AND StepCurrent="long"'
+        found: list[str] = []
+        for _ in range(50):  # visibility is eventually consistent
+            found = [w.id async for w in client.list_workflows(query)]
+            if found:
+                break
+            await asyncio.sleep(0.2)
+        assert found == [f"enrollment:{scenario_id}:{friend}:1"]
+        description = await client.get_workflow_handle(found[0]).describe()
+        assert await description.static_summary() == f"e2e (v1) for {friend}"
+
+        assert (await emu.post(f"/emulator/users/{friend}/unfollow")).json()[
+            "webhook_status"
+        ] == 200
+        for _ in range(100):
+            rows = (await api.get(f"/scenarios/{scenario_id}/enrollments")).json()
+            if rows[0]["status"] == "blocked":
+                break
+            await asyncio.sleep(0.1)
+        assert rows[0]["status"] == "blocked"
+
+    runner.send_signal(signal.SIGINT)
+    assert runner.wait(30) == 0
+    assert not (tmp_path / "state" / "dev.json").exists()
+
+
+def _seconds(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()
