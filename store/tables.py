@@ -4,7 +4,7 @@ and what happened in them (steps entered, deliveries, branch decisions)."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utcnow
@@ -46,7 +46,9 @@ class Friend(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=33)
     following: bool = False
     epoch: int = 0  # bumps on every follow after a block: one enrollment per epoch
-    state_at_ms: int = 0  # LINE timestamp of the follow/unfollow that set `following`
+    state_at_ms: int = Field(
+        default=0, sa_type=BigInteger
+    )  # LINE timestamp of the follow/unfollow that set `following`
     followed_at: datetime | None = _when()
     blocked_at: datetime | None = _when()
     route: str = "unknown"
@@ -79,7 +81,7 @@ class WebhookEvent(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=64)  # LINE's webhookEventId
     type: str
     user_id: str | None = Field(default=None, index=True)
-    timestamp_ms: int
+    timestamp_ms: int = Field(sa_type=BigInteger)
     redelivery: bool = False
     body: dict = _json()
     received_at: datetime = _now()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:30:40.497651
+Create Date: 2026-11-23 13:43:20.338120
 """
 
 from collections.abc import Sequence
@@ -93,7 +93,7 @@ def upgrade() -> None:
         sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=33), nullable=False),
         sa.Column("following", sa.Boolean(), nullable=False),
         sa.Column("epoch", sa.Integer(), nullable=False),
-        sa.Column("state_at_ms", sa.Integer(), nullable=False),
+        sa.Column("state_at_ms", sa.BigInteger(), nullable=False),
         sa.Column("followed_at", store.types.UTCDateTime(), nullable=True),
         sa.Column("blocked_at", store.types.UTCDateTime(), nullable=True),
         sa.Column("route", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -145,7 +145,7 @@ def upgrade() -> None:
         sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("type", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("timestamp_ms", sa.Integer(), nullable=False),
+        sa.Column("timestamp_ms", sa.BigInteger(), nullable=False),
         sa.Column("redelivery", sa.Boolean(), nullable=False),
         sa.Column("body", sa.JSON(), nullable=False),
         sa.Column("received_at", store.types.UTCDateTime(), nullable=False),

@@ -2,11 +2,12 @@
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 
 from core.windows import next_opening
 from store.tables import Delivery
-from tests.support.stack import user
+from tests.support.stack import running_stack, user
 
 FOLLOW_UP = {
     "name": "New friend follow-up",
@@ -62,7 +63,15 @@ async def planned(stack, user_id: str) -> dict[str, datetime]:
         return {row.step_id: row.planned_at for row in rows}
 
 
-async def test_a_month_of_scenario_in_seconds(stack):
+@pytest.fixture
+async def any_stack(ts_env, database_url):
+    """The journey runs on SQLite, and on PostgreSQL when STEPLINE_TEST_DATABASE_URL is set."""
+    async with running_stack(ts_env, database_url=database_url) as running:
+        yield running
+
+
+async def test_a_month_of_scenario_in_seconds(any_stack):
+    stack = any_stack
     scenario_id = await stack.scenario(FOLLOW_UP)
     woman, gold, other = user(1), user(2), user(3)
     await stack.api.put(f"/friends/{woman}/attributes", json={"gender": "female", "age": 27})
