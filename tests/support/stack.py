@@ -120,7 +120,12 @@ def settings_for(*, database_url: str, line_api: str, task_queue: str | None = N
 
 @asynccontextmanager
 async def running_stack(
-    env: WorkflowEnvironment, *, database_url: str, worker: bool = True, **emulator_options: Any
+    env: WorkflowEnvironment,
+    *,
+    database_url: str,
+    worker: bool = True,
+    line_timeout: float = 5.0,
+    **emulator_options: Any,
 ) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as stack:
         emulator_app = create_emulator(
@@ -135,7 +140,7 @@ async def running_stack(
         emulator_app.state.emulator.config.webhook_url = f"{api_url}/webhooks/line"
         db: Database = app.state.services.db
         if worker:
-            line = LinePusher.from_settings(settings, timeout=5.0)
+            line = LinePusher.from_settings(settings, timeout=line_timeout)
             stack.push_async_callback(line.close)
             await stack.enter_async_context(
                 create_worker(env.client, task_queue=settings.task_queue, db=db, line=line)

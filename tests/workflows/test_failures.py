@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from store.tables import Delivery, Enrollment
-from tests.support.stack import user
+from tests.support.stack import running_stack, user
 
 WELCOME = {"id": "welcome", "type": "message", "messages": [{"type": "text", "text": "Welcome"}]}
 
@@ -151,6 +151,22 @@ async def test_accepted_then_dropped_push_is_not_sent_twice(stack):
         delivery = await session.get(Delivery, (f"enrollment:{scenario_id}:{friend}:1", "welcome"))
     # the retry got 409: LINE's id of the first, accepted request is recorded
     assert delivery.status == "sent" and delivery.request_id == pushes[0]["request_id"]
+
+
+async def test_slow_answer_past_the_client_timeout_is_retried_and_not_sent_twice(
+    ts_env, sqlite_url
+):
+    async with running_stack(ts_env, database_url=sqlite_url, line_timeout=1.0) as stack:
+        scenario_id = await stack.scenario(scenario(WELCOME))
+        friend = user(25)
+        # LINE accepts the push, then answers nothing for 3 s: our client gives up after 1 s
+        await stack.emu.post(
+            "/emulator/faults", json={"accept_then_drop": True, "delay_seconds": 3}
+        )
+        await stack.follow(friend)
+        assert (await stack.outcome(scenario_id, friend)).status == "completed"
+        pushes = await stack.received(friend)
+        assert len(pushes) == 1 and pushes[0]["delivered"]
 
 
 async def test_permanent_4xx_fails_the_step_with_lines_message(stack):
