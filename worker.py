@@ -5,6 +5,7 @@ import logging
 import os
 import signal
 import sys
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -27,6 +28,8 @@ def create_worker(client: Client, *, task_queue: str, db: Database, line: LinePu
         task_queue=task_queue,
         workflows=[EnrollmentWorkflow],
         activities=[sending.send_message_step, store.record_progress, store.evaluate_branch],
+        # a deploy lets pushes under way finish rather than cancel them mid-request
+        graceful_shutdown_timeout=timedelta(seconds=10),
     )
 
 

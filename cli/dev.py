@@ -164,6 +164,7 @@ class DevRunner:
         env, emulated = self.environment()
         api_url = f"http://127.0.0.1:{self.ports['api']}"
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)  # also when started in the background
         try:
             self.start("temporal", self.temporal_command(), env)
             self.wait_until("Temporal", lambda: _port_open(self.ports["temporal"]))
