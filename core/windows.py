@@ -21,7 +21,7 @@ def in_window(now: datetime, tz: str, start: str, end: str) -> bool:
 def next_opening(now: datetime, tz: str, start: str, end: str) -> datetime:
     """`now` when it is inside the window, otherwise the next moment the window opens (UTC)."""
     if in_window(now, tz, start, end):
-        return now
+        return now.astimezone(UTC)
     zone = ZoneInfo(tz)
     local = now.astimezone(zone)
     opens = _clock(start)
