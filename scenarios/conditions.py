@@ -2,7 +2,15 @@
 
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 _CONFIG = ConfigDict(
     extra="forbid",
@@ -27,6 +35,13 @@ class AttributeCondition(BaseModel):
     lte: float | None = None
     exists: bool | None = None
 
+    @field_validator("between")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] > value[1]:
+            raise ValueError("between needs [low, high] with low <= high")
+        return value
+
     @model_validator(mode="after")
     def _one_operator(self) -> "AttributeCondition":
         given = [name.rstrip("_") for name in _OPERATORS if getattr(self, name) is not None]
@@ -35,8 +50,6 @@ class AttributeCondition(BaseModel):
                 "needs exactly one of equals, in, not_in, between, gte, lte, exists"
                 + (f" (got {', '.join(given)})" if given else "")
             )
-        if self.between is not None and self.between[0] > self.between[1]:
-            raise ValueError("between needs [low, high] with low <= high")
         return self
 
 
@@ -75,7 +88,8 @@ _KINDS: dict[str, type[BaseModel]] = {
 }
 
 
-def _kind(value: Any) -> str | None:
+def condition_kind(value: Any) -> str | None:
+    """The kind of a condition (a document dict or a model): its union tag."""
     if isinstance(value, dict):
         return next((key for key in _KINDS if key in value), None)
     return next((key for key, cls in _KINDS.items() if isinstance(value, cls)), None)
@@ -84,7 +98,7 @@ def _kind(value: Any) -> str | None:
 Condition = Annotated[
     Union[tuple(Annotated[cls, Tag(key)] for key, cls in _KINDS.items())],  # noqa: UP007
     Discriminator(
-        _kind,
+        condition_kind,
         custom_error_type="unknown_condition",
         custom_error_message="must be one of {attribute…}, {audience}, {tag}, {all}, {any}, {not}",
     ),
@@ -94,13 +108,20 @@ for _cls in (AllCondition, AnyCondition, NotCondition):
     _cls.model_rebuild()
 
 
-def audiences_named(condition: BaseModel) -> list[str]:
-    """Every audience id a condition refers to (for validation against the store)."""
+def audiences_named(condition: BaseModel, path: str = "") -> list[tuple[str, str]]:
+    """(path inside the condition, audience id) for every audience a condition refers to
+    (for validation against the store), e.g. (".any[1].not", "aud_…")."""
     match condition:
         case AudienceCondition(audience=audience):
-            return [audience]
-        case AllCondition(all=parts) | AnyCondition(any=parts):
-            return [a for part in parts for a in audiences_named(part)]
+            return [(path, audience)]
+        case AllCondition(all=parts):
+            return [
+                a for i, part in enumerate(parts) for a in audiences_named(part, f"{path}.all[{i}]")
+            ]
+        case AnyCondition(any=parts):
+            return [
+                a for i, part in enumerate(parts) for a in audiences_named(part, f"{path}.any[{i}]")
+            ]
         case NotCondition(not_=inner):
-            return audiences_named(inner)
+            return audiences_named(inner, f"{path}.not")
     return []

@@ -13,9 +13,11 @@ from pydantic import (
     ConfigDict,
     Field,
     TypeAdapter,
+    ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from scenarios.conditions import Condition
 
@@ -146,7 +148,7 @@ class ScenarioDefinition(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     timezone: str = "Asia/Tokyo"
     trigger: Trigger
-    delivery_cap: int | None = Field(None, ge=1)
+    delivery_cap: int | None = Field(None, ge=1, le=2_147_483_647)  # an INTEGER column
     steps: list[Step] = Field(min_length=1)
 
     @field_validator("timezone")
@@ -160,17 +162,36 @@ class ScenarioDefinition(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "ScenarioDefinition":
+        # Reported at the repeated `id` itself (e.g. steps[3].otherwise[0].id): a ValidationError
+        # raised here keeps its own locations.
         seen: dict[str, str] = {}
+        duplicates: list[InitErrorDetails] = []
         for path, step in walk_steps(self.steps):
             if step.id in seen:
-                raise ValueError(
-                    f"step id {step.id!r} at {path} is already used at {seen[step.id]}"
+                duplicates.append(
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "duplicate_step_id",
+                            "step id '{id}' is already used at {first}",
+                            {"id": step.id, "first": seen[step.id]},
+                        ),
+                        loc=(*_location(path), "id"),
+                        input=step.id,
+                    )
                 )
-            seen[step.id] = path
+            else:
+                seen[step.id] = path
+        if duplicates:
+            raise ValidationError.from_exception_data(type(self).__name__, duplicates)
         return self
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def _location(path: str) -> tuple[str | int, ...]:
+    """`steps[3].otherwise[0]` → ("steps", 3, "otherwise", 0)."""
+    return tuple(int(part) if part.isdigit() else part for part in re.findall(r"\w+", path))
 
 
 def walk_steps(steps: list[Step], path: str = "steps") -> Iterator[tuple[str, Step]]:

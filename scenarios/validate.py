@@ -1,12 +1,13 @@
 """Full validation of a submitted definition: the pydantic model, then LINE's message rules.
 Every problem is reported with its path in the submitted document, e.g. `steps[2].window.start`."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from core.linemsg import check_messages
-from scenarios.conditions import audiences_named
+from scenarios.conditions import audiences_named, condition_kind
 from scenarios.definition import BranchStep, MessageStep, ScenarioDefinition, walk_steps
 
 
@@ -16,28 +17,59 @@ class DefinitionError(ValueError):
         self.errors = errors
 
 
+def _union_tag(node: Any) -> str | None:
+    """The tag pydantic puts into an error location right after entering a tagged-union value:
+    a step's or trigger's `type`, or a condition's kind. A condition's tag is also one of its own
+    keys (`{attribute: age, between: …}` is tagged `attribute`), so it must not be read as one."""
+    if not isinstance(node, dict):
+        return None
+    kind = node.get("type")
+    if isinstance(kind, str):
+        return kind
+    return condition_kind(node) if "label" not in node else None
+
+
 def document_path(loc: tuple[str | int, ...], data: Any, root: str = "") -> str:
     """Render a pydantic error location against the document itself, dropping the union tags
-    pydantic inserts (`message`, `function-after[...]`) that are not keys of the document."""
+    pydantic inserts (`message`, `attribute`, `function-after[...]`) that are not keys of the
+    document."""
     parts: list[str] = [root] if root else []
     node = data
+    entered = False  # just stepped into a value: the next element may be its union tag
     for position, key in enumerate(loc):
         last = position == len(loc) - 1
+        if entered and isinstance(key, str) and key == _union_tag(node):
+            entered = False
+            continue
+        entered = False
         if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
             parts.append(f"[{key}]")
             node = node[key]
+            entered = True
         elif isinstance(key, str) and isinstance(node, dict) and (key in node or last):
             parts.append(f".{key}" if parts else key)
             node = node.get(key)
+            entered = True
         elif last and isinstance(key, int):
             parts.append(f"[{key}]")
     return "".join(parts) or "(document)"
 
 
+def error_path(err: Mapping[str, Any], data: Any, root: str = "") -> str:
+    """The document path of one pydantic error; a wrong or missing union tag names the field
+    that carries it (`steps[1].type`, `trigger.type`), not the object around it."""
+    path = document_path(tuple(err["loc"]), data, root)
+    ctx = err.get("ctx") or {}
+    discriminator = str(ctx.get("discriminator", "")).strip("'")
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found") and discriminator.isidentifier():
+        return discriminator if path == "(document)" else f"{path}.{discriminator}"
+    return path
+
+
 def pydantic_errors(exc: ValidationError, data: Any, root: str = "") -> list[dict[str, str]]:
     return [
         {
-            "path": document_path(tuple(err["loc"]), data, root),
+            "path": error_path(err, data, root),
             "msg": err["msg"].removeprefix("Value error, "),
             "type": err["type"],
         }
@@ -58,11 +90,11 @@ def message_errors(definition: ScenarioDefinition) -> list[dict[str, str]]:
 def audience_references(definition: ScenarioDefinition) -> list[tuple[str, str]]:
     """(path, audience id) for every audience a branch condition names."""
     return [
-        (f"{path}.branches[{index}].when", audience)
+        (f"{path}.branches[{index}].when{where}", audience)
         for path, step in walk_steps(definition.steps)
         if isinstance(step, BranchStep)
         for index, branch in enumerate(step.branches)
-        for audience in audiences_named(branch.when)
+        for where, audience in audiences_named(branch.when)
     ]
 
 

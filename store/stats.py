@@ -33,8 +33,7 @@ class ScenarioStats(BaseModel):
     active: int
     blocked: int
     exited: int
-    ended: int
-    capped: int
+    ended: int  # ended by the scenario: `end`, or its delivery cap (status `capped`)
     failed: int
     messages_sent: int
     steps: list[StepStats]
@@ -105,8 +104,7 @@ async def scenario_stats(
         active=sum(by_status.get(s, 0) for s in LIVE),
         blocked=by_status.get("blocked", 0),
         exited=by_status.get("exited", 0),
-        ended=by_status.get("ended", 0),
-        capped=by_status.get("capped", 0),
+        ended=by_status.get("ended", 0) + by_status.get("capped", 0),
         failed=by_status.get("failed", 0),
         messages_sent=sum(count for (_, state), count in sent.items() if state == "sent"),
         steps=[

@@ -4,22 +4,27 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import Admin, SessionDep
+from api.errors import StrictJSONRoute
 from core.ids import UserId
 from store import audiences
 
-router = APIRouter(prefix="/audiences", tags=["audiences"], dependencies=Admin)
+router = APIRouter(
+    prefix="/audiences", tags=["audiences"], dependencies=Admin, route_class=StrictJSONRoute
+)
 
 
 class UploadAudienceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     kind: Literal["upload"]
     user_ids: list[UserId] = Field(default_factory=list, max_length=100_000)
 
 
 class MembersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
     user_ids: list[UserId] = Field(min_length=1, max_length=100_000)
 
 

@@ -1,20 +1,38 @@
 """Friends: state, attributes, tags, add route and enrollments (SPEC §3, §5)."""
 
+import math
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, status
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from api.deps import Admin, SessionDep
+from api.errors import StrictJSONRoute
 from core.ids import USER_ID_PATTERN
 from store import enrollments, friends
 
-router = APIRouter(prefix="/friends", tags=["friends"], dependencies=Admin)
+router = APIRouter(
+    prefix="/friends", tags=["friends"], dependencies=Admin, route_class=StrictJSONRoute
+)
 
 UserIdPath = Annotated[str, Path(pattern=USER_ID_PATTERN, description="LINE user ID, U + 32 hex")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-AttributeValue = str | int | float | bool | None
+
+
+def _scalar(value: Any) -> Any:
+    # one clear error per key, instead of one per member of the union below
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    raise PydanticCustomError(
+        "attribute_value", "must be a string, a finite number, true, false or null (to remove it)"
+    )
+
+
+AttributeValue = Annotated[str | int | float | bool | None, BeforeValidator(_scalar)]
 
 
 class FriendEnrollment(BaseModel):
@@ -43,10 +61,12 @@ class FriendPublic(BaseModel):
 
 
 class TagsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
     tags: list[Name] = Field(min_length=1, max_length=100)
 
 
 class RouteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
     route: Annotated[
         str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
     ]

@@ -24,6 +24,8 @@ async def healthz(services: ServicesDep) -> JSONResponse:
         try:
             await asyncio.wait_for(check, TIMEOUT)
             report[name] = "ok"
+        except TimeoutError:
+            report[name] = f"unreachable: no answer within {TIMEOUT:g} s"
         except Exception as exc:
             report[name] = f"unreachable: {type(exc).__name__}: {exc}"[:300]
     down = [name for name, state in report.items() if state != "ok"]

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Admin, ServicesDep, SessionDep
+from api.errors import StrictJSONRoute
 from api.temporal import control_enrollments
 from scenarios.definition import ScenarioDefinition
 from scenarios.validate import DefinitionError, audience_references, message_errors
@@ -15,7 +16,10 @@ from store import enrollments, scenarios, stats
 from store.tables import Audience, Scenario
 from workflows.types import ControlSignal, Status
 
-router = APIRouter(prefix="/scenarios", tags=["scenarios"], dependencies=Admin)
+router = APIRouter(
+    prefix="/scenarios", tags=["scenarios"], dependencies=Admin, route_class=StrictJSONRoute
+)
+MAX_INT = 2**31 - 1  # beyond it a query parameter would overflow the database's integers
 
 
 class ScenarioRef(BaseModel):
@@ -88,7 +92,9 @@ async def list_scenarios(session: SessionDep) -> list[Scenario]:
 
 @router.get("/{scenario_id}", response_model=ScenarioDetail)
 async def read_scenario(
-    scenario_id: str, session: SessionDep, version: Annotated[int | None, Query(ge=1)] = None
+    scenario_id: str,
+    session: SessionDep,
+    version: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> dict[str, Any]:
     """A scenario and its definition (the current version, or `?version=N`)."""
     scenario = await _scenario(session, scenario_id)
@@ -118,10 +124,13 @@ async def update_scenario(
 
 async def _transition(scenario_id: str, action: str, session: AsyncSession, services) -> Scenario:
     scenario = await _scenario(session, scenario_id)
+    was = scenario.status
     try:
         scenario = await scenarios.change_status(session, scenario=scenario, action=action)
     except ValueError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    if action == "activate" and was == "paused":
+        action = "resume"  # activating a paused scenario releases its held enrollments
     if action in ("pause", "resume", "end"):
         live = await enrollments.live_for_scenario(session, scenario_id=scenario_id)
         signal = ControlSignal(action=action, seq=scenario.control_seq)
@@ -159,7 +168,7 @@ async def list_enrollments(
     session: SessionDep,
     status_: Annotated[Status | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> list:
     """Enrollments with their current step and next wake-up, newest first."""
     await _scenario(session, scenario_id)

@@ -1,5 +1,6 @@
 """POST /webhooks/line: verify, record durably, answer 200; the processor does the rest."""
 
+import hashlib
 import json
 import logging
 
@@ -14,11 +15,18 @@ log = logging.getLogger("stepline.webhooks")
 MAX_BODY = 2 * 1024 * 1024
 
 
+def _event_key(webhook_event_id: str) -> str:
+    """LINE's ids are 26-character ULIDs; anything longer is keyed by its digest."""
+    if len(webhook_event_id) <= 64:
+        return webhook_event_id
+    return "sha256:" + hashlib.sha256(webhook_event_id.encode()).hexdigest()[:57]
+
+
 def _row(model, raw: dict) -> dict:
     source = raw.get("source") or {}
     context = raw.get("deliveryContext") or {}
     return {
-        "event_id": model.webhook_event_id,
+        "event_id": _event_key(model.webhook_event_id) if model.webhook_event_id else None,
         "type": raw.get("type", "unknown"),
         "user_id": source.get("userId"),
         "timestamp_ms": model.timestamp,
@@ -38,14 +46,10 @@ async def line_webhook(
 ) -> dict:
     """LINE webhook: 200 once the events are durably recorded."""
     if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise HTTPException(
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail=f"body over {MAX_BODY} bytes"
-        )
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"body over {MAX_BODY} bytes")
     body = await request.body()
     if len(body) > MAX_BODY:
-        raise HTTPException(
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail=f"body over {MAX_BODY} bytes"
-        )
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"body over {MAX_BODY} bytes")
     if not x_line_signature:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="missing X-Line-Signature")
     try:
