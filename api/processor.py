@@ -7,7 +7,6 @@ down) is picked up again by a periodic sweep of the events table."""
 import asyncio
 import logging
 import zlib
-from datetime import UTC, datetime
 
 from api.friendship import FriendshipHandler
 from store import webhooks
@@ -58,7 +57,7 @@ class WebhookProcessor:
 
     async def sweep(self, *, everything: bool = False) -> int:
         """Process events left behind; `everything` at start-up takes even the newest."""
-        cutoff = datetime.now(UTC) if everything else utcnow() - webhooks.settle_time()
+        cutoff = utcnow() if everything else utcnow() - webhooks.SETTLE_TIME
         async with self.db.session() as session:
             pending = await webhooks.pending_events(session, received_before=cutoff)
         for event in pending:

@@ -12,7 +12,8 @@ from pydantic import (
     model_validator,
 )
 
-_CONFIG = ConfigDict(
+# shared by every definition model: strict fields, immutable, aliases (`in`, `not`) both ways
+MODEL_CONFIG = ConfigDict(
     extra="forbid",
     frozen=True,
     validate_by_name=True,
@@ -25,7 +26,7 @@ Scalar = str | int | float | bool
 
 
 class AttributeCondition(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     attribute: str = Field(min_length=1, max_length=100)
     equals: Scalar | None = None
     in_: list[Scalar] | None = Field(None, alias="in", min_length=1)
@@ -54,27 +55,27 @@ class AttributeCondition(BaseModel):
 
 
 class AudienceCondition(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     audience: str = Field(min_length=1)
 
 
 class TagCondition(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     tag: str = Field(min_length=1, max_length=100)
 
 
 class AllCondition(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     all: list["Condition"] = Field(min_length=1)
 
 
 class AnyCondition(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     any: list["Condition"] = Field(min_length=1)
 
 
 class NotCondition(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     not_: "Condition" = Field(alias="not")
 
 

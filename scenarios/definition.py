@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
@@ -19,15 +18,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from scenarios.conditions import Condition
+from scenarios.conditions import MODEL_CONFIG, Condition
 
-_CONFIG = ConfigDict(
-    extra="forbid",
-    frozen=True,
-    validate_by_name=True,
-    validate_by_alias=True,
-    serialize_by_alias=True,
-)
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _STEP_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 _TIMEDELTA = TypeAdapter(timedelta)
@@ -51,7 +43,7 @@ def parse_duration(text: str) -> timedelta:
 class Window(BaseModel):
     """Delivery time window (配信時間帯) in the scenario's timezone; may span midnight."""
 
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     start: str
     end: str
 
@@ -70,7 +62,7 @@ class Window(BaseModel):
 
 
 class MessageStep(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     id: str = Field(pattern=_STEP_ID)
     type: Literal["message"]
     messages: list[dict[str, Any]] = Field(min_length=1, max_length=5)
@@ -79,7 +71,7 @@ class MessageStep(BaseModel):
 
 
 class WaitStep(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     id: str = Field(pattern=_STEP_ID)
     type: Literal["wait"]
     duration: str
@@ -98,14 +90,14 @@ class WaitStep(BaseModel):
 
 
 class Branch(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     label: str = Field(min_length=1, max_length=100)
     when: Condition
     steps: list["Step"] = Field(default_factory=list)
 
 
 class BranchStep(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     id: str = Field(pattern=_STEP_ID)
     type: Literal["branch"]
     branches: list[Branch] = Field(min_length=1, max_length=20)
@@ -120,7 +112,7 @@ BranchStep.model_rebuild()
 class FollowTrigger(BaseModel):
     """Enrol a friend when they add the account (LINE's 友だち追加 start condition)."""
 
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     type: Literal["follow"]
     routes: list[str] | None = Field(None, min_length=1)
     added_from: AwareDatetime | None = None
@@ -144,7 +136,7 @@ Trigger = Annotated[Union[FollowTrigger], Field(discriminator="type")]  # noqa: 
 
 
 class ScenarioDefinition(BaseModel):
-    model_config = _CONFIG
+    model_config = MODEL_CONFIG
     name: str = Field(min_length=1, max_length=200)
     timezone: str = "Asia/Tokyo"
     trigger: Trigger

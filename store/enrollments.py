@@ -7,7 +7,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.tables import Enrollment, StepEntry
-from store.types import utcnow
 from store.upsert import insert_ignore
 from workflows.types import FINAL, LIVE, EnrollmentStatus
 
@@ -111,7 +110,3 @@ async def list_enrollments(
         statement = statement.where(Enrollment.status == status)
     statement = statement.order_by(col(Enrollment.started_at).desc(), col(Enrollment.id))
     return list(await session.exec(statement.offset(offset).limit(limit)))
-
-
-def touch(row: Enrollment) -> None:
-    row.updated_at = utcnow()

@@ -10,6 +10,9 @@ from store.tables import WebhookEvent
 from store.types import utcnow
 from store.upsert import insert_ignore
 
+# how long a fresh event is left to the in-process queue before a sweep takes it
+SETTLE_TIME = timedelta(seconds=10)
+
 
 async def record_events(session: AsyncSession, *, rows: list[dict]) -> list[str]:
     """Insert the events not seen before; returns the ids that are new, in order."""
@@ -51,8 +54,3 @@ async def mark_attempt_failed(session: AsyncSession, *, event_id: str, error: st
         event.last_error = error[:1000]
         session.add(event)
         await session.commit()
-
-
-def settle_time() -> timedelta:
-    """How long a fresh event is left to the in-process queue before a sweep takes it."""
-    return timedelta(seconds=10)

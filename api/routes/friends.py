@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from api.deps import Admin, SessionDep
 from api.errors import StrictJSONRoute
+from api.schemas import EnrollmentPublic
 from core.ids import USER_ID_PATTERN
 from store import enrollments, friends
 
@@ -35,19 +36,6 @@ def _scalar(value: Any) -> Any:
 AttributeValue = Annotated[str | int | float | bool | None, BeforeValidator(_scalar)]
 
 
-class FriendEnrollment(BaseModel):
-    id: str
-    scenario_id: str
-    version: int
-    status: str
-    current_step: str | None
-    next_wake_at: datetime | None
-    hold_reason: str | None
-    error: str | None
-    started_at: datetime
-    ended_at: datetime | None
-
-
 class FriendPublic(BaseModel):
     user_id: str
     following: bool
@@ -57,7 +45,7 @@ class FriendPublic(BaseModel):
     route: str
     attributes: dict[str, Any]
     tags: list[str]
-    enrollments: list[FriendEnrollment]
+    enrollments: list[EnrollmentPublic]
 
 
 class TagsIn(BaseModel):

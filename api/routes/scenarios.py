@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
+from api.schemas import EnrollmentPublic
 from api.temporal import control_enrollments
 from scenarios.definition import ScenarioDefinition
 from scenarios.validate import DefinitionError, audience_references, message_errors
@@ -40,19 +41,6 @@ class ScenarioPublic(ScenarioRef):
 class ScenarioDetail(ScenarioPublic):
     definition: dict[str, Any]
     definition_version: int
-
-
-class EnrollmentPublic(BaseModel):
-    id: str
-    user_id: str
-    version: int
-    status: str
-    current_step: str | None
-    next_wake_at: datetime | None
-    hold_reason: str | None
-    error: str | None
-    started_at: datetime
-    ended_at: datetime | None
 
 
 async def _checked(session: AsyncSession, definition: ScenarioDefinition) -> ScenarioDefinition:

@@ -130,6 +130,23 @@ async def test_line_500s_then_success_sends_once(stack):
     assert len(await stack.received(friend)) == 1
 
 
+async def test_line_down_for_good_fails_within_the_retry_key_lifetime(stack):
+    scenario_id = await stack.scenario(scenario(WELCOME))
+    friend = user(26)
+    await stack.emu.post("/emulator/faults", json={"status": 503, "times": 10_000})
+    started = await stack.env.get_current_time()
+    await stack.follow(friend)
+    result = await stack.outcome(scenario_id, friend)
+    assert result.status == "failed" and "LINE push did not succeed" in result.error
+    # the retries stopped far inside the 24 h for which LINE honours the retry key
+    assert await stack.env.get_current_time() - started < timedelta(hours=7)
+    async with stack.db.session() as session:
+        delivery = await session.get(Delivery, (f"enrollment:{scenario_id}:{friend}:1", "welcome"))
+    assert delivery.status == "reserved"  # unknown whether LINE took it: never re-keyed
+    await stack.emu.delete("/emulator/faults")
+    assert await stack.received(friend) == []
+
+
 async def test_rate_limit_429_is_retried(stack):
     scenario_id = await stack.scenario(scenario(WELCOME))
     friend = user(21)
