@@ -23,8 +23,8 @@ class Targets:
     def emulator(self) -> httpx.Client:
         if not self.emulator_url:
             raise typer.BadParameter(
-                "no LINE emulator: start `stepline dev` without LINE credentials, or point "
-                "LINE_API_BASE_URL at an emulator"
+                "no LINE emulator found: is `stepline dev` running (and done starting)? With real "
+                "LINE credentials it starts none; LINE_API_BASE_URL can point at one"
             )
         return httpx.Client(base_url=self.emulator_url, timeout=30)
 
