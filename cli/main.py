@@ -183,10 +183,10 @@ def main() -> None:
     try:
         app()
     except httpx.TransportError as exc:
-        where = exc.request.url if exc.request else "the server"
+        url = exc.request.url  # client calls always carry their request
         typer.secho(
-            f"stepline: cannot reach {where.copy_with(path='/', query=None) if exc.request else where} "
-            f"({type(exc).__name__}); is `stepline dev` running?",
+            f"stepline: cannot reach {url.scheme}://{url.netloc.decode()} ({type(exc).__name__}); "
+            "is `stepline dev` running?",
             fg="red",
             err=True,
         )

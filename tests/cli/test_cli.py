@@ -1,0 +1,93 @@
+"""The `stepline` commands against a running API and emulator."""
+
+import asyncio
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app, main
+from core.serve import free_port
+from tests.support.stack import ADMIN_TOKEN, user
+
+DEMO = """\
+name: cli demo
+trigger: {type: follow}
+steps:
+  - {id: hi, type: message, messages: [{type: text, text: "Hi from the CLI"}]}
+"""
+BROKEN = """\
+name: broken
+trigger: {type: follow}
+steps:
+  - {id: hi, type: message, window: {start: "10:00", end: "10:00"}, messages: [{type: text, text: "x"}]}
+  - {id: w, type: wait, duration: P400D}
+"""
+
+
+@pytest.fixture
+def env(stack):
+    return {
+        "STEPLINE_PUBLIC_URL": str(stack.api.base_url),
+        "STEPLINE_ADMIN_TOKEN": ADMIN_TOKEN,
+        "LINE_API_BASE_URL": str(stack.emu.base_url),
+    }
+
+
+async def stepline(env: dict, *args: str):
+    # in a thread: the servers answering it run on this test's event loop
+    return await asyncio.to_thread(CliRunner().invoke, app, list(args), env=env)
+
+
+async def test_apply_list_simulate_and_read_messages(stack, env, tmp_path):
+    file = tmp_path / "demo.yaml"
+    file.write_text(DEMO)
+    created = await stepline(env, "scenario", "apply", str(file), "--activate")
+    assert created.exit_code == 0, created.output
+    scenario_id, version, status, *_ = created.output.split()
+    assert (version, status) == ("v1", "active")
+
+    again = await stepline(env, "scenario", "apply", str(file))
+    assert again.exit_code == 0 and again.output.split()[:3] == [scenario_id, "v2", "active"]
+
+    listed = await stepline(env, "scenario", "list")
+    assert scenario_id in listed.output and "cli demo" in listed.output
+
+    friend = user(500)
+    followed = await stepline(env, "simulate", "follow", friend)
+    assert followed.exit_code == 0 and "webhook answered 200" in followed.output
+    await stack.settle()
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    shown = await stepline(env, "emulator", "messages", friend)
+    assert "Hi from the CLI" in shown.output and "delivered" in shown.output
+
+    blocked = await stepline(env, "simulate", "unfollow", friend)
+    assert blocked.exit_code == 0
+    await stack.settle()
+    assert (await stack.api.get(f"/friends/{friend}")).json()["following"] is False
+
+
+async def test_apply_reports_every_problem_with_its_path_and_sends_nothing(stack, env, tmp_path):
+    file = tmp_path / "broken.yaml"
+    file.write_text(BROKEN)
+    result = await stepline(env, "scenario", "apply", str(file))
+    assert result.exit_code == 1
+    assert "steps[0].window" in result.output and "steps[1].duration" in result.output
+    assert (await stack.api.get("/scenarios")).json() == []
+
+
+async def test_simulate_refuses_a_malformed_user_id(env):
+    result = await stepline(env, "simulate", "follow", "not-a-user")
+    assert result.exit_code == 2
+    assert "U followed by 32 lowercase hex" in result.output
+
+
+def test_unreachable_api_is_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("STEPLINE_PUBLIC_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setattr("sys.argv", ["stepline", "scenario", "list"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert (
+        "cannot reach http://127.0.0.1:" in err and "stepline dev" in err and "Traceback" not in err
+    )
