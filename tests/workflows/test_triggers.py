@@ -53,7 +53,7 @@ async def test_timers_and_activities_carry_summaries(stack):
     await stack.until_texts(friend, ["Welcome"])
     await stack.env.sleep(timedelta(hours=1))
     metadata = await stack.enrollment(scenario_id, friend).query("__temporal_workflow_metadata")
-    details = metadata["currentDetails"]
+    details = metadata.current_details
     assert "**test** · v1" in details and "step `day`: waiting until" in details
     assert (await stack.outcome(scenario_id, friend)).status == "completed"
     summaries = [
