@@ -41,7 +41,9 @@ def test_api_without_channel_secret_names_it():
     ],
 )
 def test_malformed_setting_is_named(variable, value):
-    result = start([sys.executable, "worker.py"], LINE_CHANNEL_ACCESS_TOKEN="t", **{variable: value})
+    result = start(
+        [sys.executable, "worker.py"], LINE_CHANNEL_ACCESS_TOKEN="t", **{variable: value}
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"stepline: {variable} is invalid:")
