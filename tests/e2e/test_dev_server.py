@@ -80,9 +80,13 @@ async def test_run_command_end_to_end(dev_stack, tmp_path):
         gap = _seconds(pushes[1]["received_at"]) - _seconds(pushes[0]["received_at"])
         assert 2.0 <= gap < 6.0
 
-        waiting = (
-            await api.get(f"/scenarios/{scenario_id}/enrollments", params={"status": "waiting"})
-        ).json()
+        for _ in range(100):  # the row follows the workflow's next step a moment later
+            waiting = (
+                await api.get(f"/scenarios/{scenario_id}/enrollments", params={"status": "waiting"})
+            ).json()
+            if waiting and waiting[0]["current_step"] == "long":
+                break
+            await asyncio.sleep(0.1)
         assert [(e["user_id"], e["current_step"]) for e in waiting] == [(friend, "long")]
 
         client = await Client.connect(f"127.0.0.1:{ports['temporal']}")

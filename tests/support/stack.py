@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlmodel import select
 from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.line_client import LinePusher
@@ -22,6 +24,7 @@ from emulator.app import create_app as create_emulator
 from emulator.state import EmulatorState
 from store.db import Database
 from store.enrollments import enrollment_id
+from store.tables import Enrollment
 from worker import create_worker
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.types import EnrollmentStatus
@@ -106,6 +109,19 @@ class Stack:
         ]
 
 
+async def _terminate_leftovers(env: WorkflowEnvironment, db: Database) -> None:
+    """A test that ends (or fails) with enrollments still running would leave timers and
+    activities without a worker, and the shared time-skipping server then stops skipping for
+    every later test. End them here, while this stack's worker is still up."""
+    async with db.session() as session:
+        ids = (await session.exec(select(Enrollment.id))).all()
+    for workflow_id in ids:
+        try:
+            await env.client.get_workflow_handle(workflow_id).terminate("test finished")
+        except RPCError:
+            pass  # already finished
+
+
 def settings_for(*, database_url: str, line_api: str, task_queue: str | None = None) -> Settings:
     return Settings(
         database_url=database_url,
@@ -151,4 +167,5 @@ async def running_stack(
             )
         )
         emu = await stack.enter_async_context(httpx.AsyncClient(base_url=emulator_url, timeout=30))
+        stack.push_async_callback(_terminate_leftovers, env, db)
         yield Stack(env, settings, db, app, api, emu, emulator_app.state.emulator)

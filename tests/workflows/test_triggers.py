@@ -2,7 +2,7 @@
 shows: summaries on timers and activities, current details."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from core.windows import in_window
 from tests.support.stack import user
@@ -11,7 +11,8 @@ from tests.workflows.test_journey import planned
 
 
 async def test_routes_and_valid_period_decide_who_is_enrolled(stack):
-    now = await stack.env.get_current_time()
+    # follow times are LINE's (wall clock), not the test server's virtual clock
+    now = datetime.now(UTC)
     by_route = await stack.scenario(
         scenario(WELCOME, trigger={"type": "follow", "routes": ["qr_code"]})
     )
