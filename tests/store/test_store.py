@@ -96,16 +96,14 @@ async def test_delivery_cap_is_never_exceeded_by_concurrent_senders(db):
         assert (await s.get(Scenario, scenario.id)).sent_count == 5
 
 
-async def test_prepare_send_decides_once_per_step(db):
-    friend = user(3)
+async def active_scenario_and_follower(db, friend: str) -> tuple[Scenario, SendRequest]:
+    """An active scenario, a friend who follows, and the send request of its one step."""
     async with db.session() as s:
         scenario = await scenarios.create_scenario(s, definition=DEFINITION)
         await scenarios.change_status(s, scenario=scenario, action="activate")
-    async with db.session() as s:
         await friends.record_follow(s, user_id=friend, timestamp_ms=1, at=NOW)
-    eid = enrollments.enrollment_id(scenario_id=scenario.id, user_id=friend, epoch=1)
     request = SendRequest(
-        enrollment_id=eid,
+        enrollment_id=enrollments.enrollment_id(scenario_id=scenario.id, user_id=friend, epoch=1),
         scenario_id=scenario.id,
         version=1,
         user_id=friend,
@@ -113,6 +111,13 @@ async def test_prepare_send_decides_once_per_step(db):
         step_id="hi",
         planned_at=NOW,
     )
+    return scenario, request
+
+
+async def test_prepare_send_decides_once_per_step(db):
+    friend = user(3)
+    scenario, request = await active_scenario_and_follower(db, friend)
+    eid = request.enrollment_id
     async with db.session() as s:
         first = await deliveries.prepare_send(s, request=request)
     assert isinstance(first, Delivery) and first.retry_key == deliveries.retry_key(
@@ -139,21 +144,7 @@ async def test_prepare_send_decides_once_per_step(db):
 
 
 async def test_failed_push_gives_the_cap_slot_back(db):
-    friend = user(4)
-    async with db.session() as s:
-        scenario = await scenarios.create_scenario(s, definition=DEFINITION)
-        await scenarios.change_status(s, scenario=scenario, action="activate")
-        await friends.record_follow(s, user_id=friend, timestamp_ms=1, at=NOW)
-    eid = enrollments.enrollment_id(scenario_id=scenario.id, user_id=friend, epoch=1)
-    request = SendRequest(
-        enrollment_id=eid,
-        scenario_id=scenario.id,
-        version=1,
-        user_id=friend,
-        epoch=1,
-        step_id="hi",
-        planned_at=NOW,
-    )
+    scenario, request = await active_scenario_and_follower(db, user(4))
     async with db.session() as s:
         delivery = await deliveries.prepare_send(s, request=request)
     async with db.session() as s:
