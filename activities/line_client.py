@@ -2,7 +2,6 @@
 sorted into what the workflow must do about them (SPEC §6)."""
 
 import json
-from dataclasses import dataclass
 
 import aiohttp
 from linebot.v3.messaging import (
@@ -37,12 +36,6 @@ class MonthlyLimit(LineError):
 
 class LineRejected(LineError):
     """Any other 4xx: this push will never succeed; the step fails with LINE's message."""
-
-
-@dataclass(frozen=True)
-class Pushed:
-    request_id: str | None
-    repeated: bool  # 409: LINE had already accepted this retry key
 
 
 def _error_text(exc: ApiException) -> str:
@@ -83,7 +76,8 @@ class LinePusher:
         client = AsyncApiClient(configuration)
         return cls(AsyncMessagingApi(client), client, timeout)
 
-    async def push(self, *, to: str, messages: list[dict], retry_key: str) -> Pushed:
+    async def push(self, *, to: str, messages: list[dict], retry_key: str) -> str | None:
+        """LINE's request id of the accepted push (after a 409: of the first, accepted one)."""
         request = PushMessageRequest(to=to, messages=to_sdk_messages(messages))
         try:
             response = await self.api.push_message_with_http_info(
@@ -91,12 +85,11 @@ class LinePusher:
             )
         except ApiException as exc:
             if exc.status == 409:
-                accepted = exc.headers.get("x-line-accepted-request-id") if exc.headers else None
-                return Pushed(request_id=accepted, repeated=True)
+                return exc.headers.get("x-line-accepted-request-id") if exc.headers else None
             raise classify(exc) from None
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
-        return Pushed(request_id=(response.headers or {}).get("x-line-request-id"), repeated=False)
+        return (response.headers or {}).get("x-line-request-id")
 
     async def close(self) -> None:
         await self.client.close()

@@ -5,8 +5,8 @@ from temporalio import activity
 
 from store.conditions import FriendFacts
 from store.db import Database
-from store.enrollments import record_status
-from store.tables import BranchDecision, StepEntry
+from store.enrollments import record_entry, record_status
+from store.tables import BranchDecision
 from store.upsert import insert_ignore
 from workflows.types import BranchChoice, BranchRequest, ProgressUpdate
 
@@ -34,18 +34,21 @@ class StoreActivities:
                 if await facts.holds(condition):
                     index = position
                     break
-            row = {
-                "enrollment_id": request.enrollment_id,
-                "step_id": request.step_id,
-                "scenario_id": request.scenario_id,
-            }
-            await insert_ignore(session, StepEntry, [{**row, "entered_at": request.at}])
+            await record_entry(
+                session,
+                enrollment_id=request.enrollment_id,
+                scenario_id=request.scenario_id,
+                step_id=request.step_id,
+                at=request.at,
+            )
             await insert_ignore(
                 session,
                 BranchDecision,
                 [
                     {
-                        **row,
+                        "enrollment_id": request.enrollment_id,
+                        "step_id": request.step_id,
+                        "scenario_id": request.scenario_id,
                         "label": request.labels[index] if index is not None else None,
                         "branch_index": index,
                         "decided_at": request.at,

@@ -40,7 +40,7 @@ class SendActivities:
         if not isinstance(prepared, Delivery):
             return prepared
         try:
-            pushed = await self.line.push(
+            request_id = await self.line.push(
                 to=request.user_id, messages=messages, retry_key=prepared.retry_key
             )
         except LineRejected as exc:
@@ -60,5 +60,5 @@ class SendActivities:
                 f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable"
             ) from None
         async with self.db.session() as session:
-            await deliveries.mark_sent(session, delivery=prepared, request_id=pushed.request_id)
-        return SendOutcome(result="sent", request_id=pushed.request_id)
+            await deliveries.mark_sent(session, delivery=prepared, request_id=request_id)
+        return SendOutcome(result="sent", request_id=request_id)

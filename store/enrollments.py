@@ -64,18 +64,31 @@ async def record_status(
             row.ended_at = at
         session.add(row)
     if entered:
-        await insert_ignore(
+        await record_entry(
             session,
-            StepEntry,
-            [
-                {
-                    "enrollment_id": status.enrollment_id,
-                    "step_id": entered,
-                    "scenario_id": status.scenario_id,
-                    "entered_at": at,
-                }
-            ],
+            enrollment_id=status.enrollment_id,
+            scenario_id=status.scenario_id,
+            step_id=entered,
+            at=at,
         )
+
+
+async def record_entry(
+    session: AsyncSession, *, enrollment_id: str, scenario_id: str, step_id: str, at: datetime
+) -> None:
+    """The enrollment reached this step (once per step: paths never revisit one)."""
+    await insert_ignore(
+        session,
+        StepEntry,
+        [
+            {
+                "enrollment_id": enrollment_id,
+                "step_id": step_id,
+                "scenario_id": scenario_id,
+                "entered_at": at,
+            }
+        ],
+    )
 
 
 async def live_for_friend(session: AsyncSession, *, user_id: str) -> list[Enrollment]:
