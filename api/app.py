@@ -15,6 +15,7 @@ from api.temporal import connect_lazily
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
+from triggers.changes import FriendChanges
 
 DESCRIPTION = """Step delivery (ステップ配信) for LINE Official Accounts.
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             friendship=friendship,
             processor=processor,
             webhook_parser=WebhookParser(secret),
+            changes=FriendChanges(),
         )
         await processor.start()
         try:

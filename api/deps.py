@@ -16,6 +16,7 @@ from api.processor import WebhookProcessor
 from core.config import Settings
 from store.db import Database
 from store.definitions import Definitions
+from triggers.changes import FriendChanges
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Services:
     friendship: FriendshipHandler
     processor: WebhookProcessor
     webhook_parser: WebhookParser
+    changes: FriendChanges
 
 
 def get_services(request: Request) -> Services:

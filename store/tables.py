@@ -4,7 +4,7 @@ and what happened in them (steps entered, deliveries, branch decisions)."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column
+from sqlalchemy import JSON, BigInteger, Column, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utcnow
@@ -53,6 +53,11 @@ class Friend(SQLModel, table=True):
     blocked_at: datetime | None = _when()
     route: str = "unknown"
     attributes: dict = _json()
+    # LINE profile (get profile API), cached: display name for {displayName}, language
+    display_name: str | None = None
+    picture_url: str | None = None
+    language: str | None = None
+    profile_at: datetime | None = _when()
     created_at: datetime = _now()
     updated_at: datetime = _now()
 
@@ -96,6 +101,8 @@ class Enrollment(SQLModel, table=True):
     version: int
     user_id: str = Field(index=True, max_length=33)
     epoch: int
+    entry: int = 1  # 2, 3 … when a `reentry: true` scenario takes the friend again
+    event_seq: int = Field(default=0, sa_type=BigInteger)  # last Event.seq when it began
     status: str = Field(default="waiting", index=True)
     current_step: str | None = None
     next_wake_at: datetime | None = _when()
@@ -111,6 +118,7 @@ class StepEntry(SQLModel, table=True):
     step_id: str = Field(primary_key=True, max_length=64)
     scenario_id: str = Field(index=True, max_length=32)
     entered_at: datetime = _now()
+    event_seq: int | None = Field(default=None, sa_type=BigInteger)  # wait_for: events after it
 
 
 class Delivery(SQLModel, table=True):
@@ -134,3 +142,63 @@ class BranchDecision(SQLModel, table=True):
     label: str | None = None  # None: `otherwise` (or nothing) was taken
     branch_index: int | None = None
     decided_at: datetime = _now()
+
+
+_SEQ = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+class Event(SQLModel, table=True):
+    """Web-traffic and commerce events (`POST /events`); `seq` orders them as they arrived."""
+
+    seq: int | None = Field(default=None, primary_key=True, sa_type=_SEQ)
+    user_id: str = Field(index=True, max_length=33)
+    name: str = Field(index=True, max_length=100)
+    properties: dict = _json()
+    occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    recorded_at: datetime = _now()
+
+
+class TrackedLink(SQLModel, table=True):
+    """A rewritten https URL of one message step sent to one friend (`/r/{token}`)."""
+
+    __table_args__ = (UniqueConstraint("enrollment_id", "step_id", "position"),)
+    token: str = Field(primary_key=True, max_length=64)
+    enrollment_id: str = Field(index=True, max_length=200)
+    scenario_id: str = Field(index=True, max_length=32)
+    step_id: str = Field(max_length=64)
+    user_id: str = Field(index=True, max_length=33)
+    position: int  # which distinct URL of the step (stable across retries of the send)
+    url: str
+    created_at: datetime = _now()
+
+
+class Click(SQLModel, table=True):
+    seq: int | None = Field(default=None, primary_key=True, sa_type=_SEQ)
+    token: str = Field(index=True, max_length=64)
+    enrollment_id: str = Field(index=True, max_length=200)
+    scenario_id: str = Field(index=True, max_length=32)
+    step_id: str = Field(max_length=64)
+    user_id: str = Field(index=True, max_length=33)
+    clicked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    user_agent: str | None = None
+
+
+class TriggerMembership(SQLModel, table=True):
+    """Whether a friend was inside an audience-triggered scenario's audience when last looked
+    at: a trigger fires when this turns from outside to inside."""
+
+    scenario_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=33)
+    inside: bool
+    changed_at: datetime = _now()
+
+
+class JoinRequest(SQLModel, table=True):
+    """A route link opened (`GET /join/{route}`): LINE Login's `state`, until it comes back."""
+
+    state: str = Field(primary_key=True, max_length=64)
+    route: str = Field(max_length=100)
+    nonce: str = Field(max_length=64)
+    created_at: datetime = _now()
+    user_id: str | None = Field(default=None, max_length=33)
+    completed_at: datetime | None = _when()
