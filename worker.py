@@ -11,23 +11,45 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from activities.journeys import JourneyActivities
 from activities.line_client import LinePusher
 from activities.progress import StoreActivities
 from activities.sending import SendActivities
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
+from triggers.changes import FriendChanges
+from triggers.enrol import Enroller
 from workflows.enrollment import EnrollmentWorkflow
 
 
-def create_worker(client: Client, *, task_queue: str, db: Database, line: LinePusher) -> Worker:
-    sending = SendActivities(db, line, Definitions(db))
+def create_worker(
+    client: Client,
+    *,
+    task_queue: str,
+    db: Database,
+    line: LinePusher,
+    public_url: str = "http://localhost:8000",
+) -> Worker:
+    definitions = Definitions(db)
+    enroller = Enroller(db=db, temporal=client, task_queue=task_queue, definitions=definitions)
+    changes = FriendChanges(db=db, temporal=client, definitions=definitions, enroller=enroller)
+    sending = SendActivities(db, line, definitions, public_url=public_url, changes=changes)
     store = StoreActivities(db)
+    journeys = JourneyActivities(db, changes, enroller)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[EnrollmentWorkflow],
-        activities=[sending.send_message_step, store.record_progress, store.evaluate_branch],
+        activities=[
+            sending.send_message_step,
+            store.record_progress,
+            store.evaluate_branch,
+            store.record_decision,
+            store.check_condition,
+            journeys.update_friend,
+            journeys.switch_scenario,
+        ],
         # a deploy lets pushes under way finish rather than cancel them mid-request
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
@@ -48,7 +70,13 @@ async def main() -> None:
     await db.migrate()
     client = await connect(settings)
     line = LinePusher.from_settings(settings)
-    worker = create_worker(client, task_queue=settings.task_queue, db=db, line=line)
+    worker = create_worker(
+        client,
+        task_queue=settings.task_queue,
+        db=db,
+        line=line,
+        public_url=str(settings.public_url),
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -2,6 +2,7 @@
 sorted into what the workflow must do about them (SPEC §6)."""
 
 import json
+from dataclasses import dataclass
 
 import aiohttp
 from linebot.v3.messaging import (
@@ -36,6 +37,17 @@ class MonthlyLimit(LineError):
 
 class LineRejected(LineError):
     """Any other 4xx: this push will never succeed; the step fails with LINE's message."""
+
+
+@dataclass(frozen=True)
+class LineProfile:
+    """GET /v2/bot/profile/{userId}: optional fields are None when LINE leaves them out."""
+
+    user_id: str
+    display_name: str
+    picture_url: str | None = None
+    status_message: str | None = None
+    language: str | None = None  # BCP 47; absent until the user consents to LINE's policy
 
 
 def _error_text(exc: ApiException) -> str:
@@ -90,6 +102,25 @@ class LinePusher:
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
         return (response.headers or {}).get("x-line-request-id")
+
+    async def get_profile(self, user_id: str) -> LineProfile | None:
+        """The friend's LINE profile; None when LINE answers 404 (not a friend, blocked, or no
+        such user). Other LINE errors raise like pushes do (see `classify`)."""
+        try:
+            profile = await self.api.get_profile(user_id, _request_timeout=self.timeout)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise classify(exc) from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+        return LineProfile(
+            user_id=profile.user_id,
+            display_name=profile.display_name,
+            picture_url=profile.picture_url,
+            status_message=profile.status_message,
+            language=profile.language,
+        )
 
     async def close(self) -> None:
         await self.client.close()

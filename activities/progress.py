@@ -3,12 +3,20 @@ enrollment's progress (no extra Temporal round-trip: they run inside the workflo
 
 from temporalio import activity
 
+from store import events
 from store.conditions import FriendFacts
 from store.db import Database
 from store.enrollments import record_entry, record_status
-from store.tables import BranchDecision
+from store.tables import BranchDecision, StepEntry
 from store.upsert import insert_ignore
-from workflows.types import BranchChoice, BranchRequest, ProgressUpdate
+from workflows.types import (
+    BranchChoice,
+    BranchRequest,
+    ConditionRequest,
+    ConditionResult,
+    DecisionRecord,
+    ProgressUpdate,
+)
 
 
 class StoreActivities:
@@ -28,32 +36,84 @@ class StoreActivities:
             earlier = await session.get(BranchDecision, (request.enrollment_id, request.step_id))
             if earlier is not None:  # a retried attempt: keep the decision already taken
                 return BranchChoice(index=earlier.branch_index)
-            facts = FriendFacts(session, request.user_id)
+            facts = FriendFacts(
+                session, request.user_id, at=request.at, enrollment_id=request.enrollment_id
+            )
             index = None
             for position, condition in enumerate(request.conditions):
                 if await facts.holds(condition):
                     index = position
                     break
-            await record_entry(
+            await _record_decision(
                 session,
-                enrollment_id=request.enrollment_id,
-                scenario_id=request.scenario_id,
-                step_id=request.step_id,
-                at=request.at,
-            )
-            await insert_ignore(
-                session,
-                BranchDecision,
-                [
-                    {
-                        "enrollment_id": request.enrollment_id,
-                        "step_id": request.step_id,
-                        "scenario_id": request.scenario_id,
-                        "label": request.labels[index] if index is not None else None,
-                        "branch_index": index,
-                        "decided_at": request.at,
-                    }
-                ],
+                DecisionRecord(
+                    enrollment_id=request.enrollment_id,
+                    scenario_id=request.scenario_id,
+                    step_id=request.step_id,
+                    label=request.labels[index] if index is not None else None,
+                    index=index,
+                    at=request.at,
+                ),
             )
             await session.commit()
         return BranchChoice(index=index, inputs=facts.inputs)
+
+    @activity.defn(name="record_decision")
+    async def record_decision(self, record: DecisionRecord) -> None:
+        """Which arm of a split, or which way out of a wait_for, the enrollment took."""
+        async with self.db.session() as session:
+            await _record_decision(session, record)
+            await session.commit()
+
+    @activity.defn(name="check_condition")
+    async def check_condition(self, request: ConditionRequest) -> ConditionResult:
+        """A wait_for's `until`, now. On entering the step, first record it and the last
+        event seen, so "an event since the step began" is exact whoever looks."""
+        async with self.db.session() as session:
+            events_after = request.events_after
+            if request.progress is not None:
+                await record_status(session, status=request.progress.status, at=request.at)
+                await record_entry(
+                    session,
+                    enrollment_id=request.enrollment_id,
+                    scenario_id=request.scenario_id,
+                    step_id=request.step_id,
+                    at=request.at,
+                    event_seq=await events.last_seq(session, user_id=request.user_id),
+                )
+                await session.commit()
+                entry = await session.get(StepEntry, (request.enrollment_id, request.step_id))
+                events_after = entry.event_seq if entry else None
+            facts = FriendFacts(
+                session,
+                request.user_id,
+                at=request.at,
+                enrollment_id=request.enrollment_id,
+                events_after=events_after,
+            )
+            holds = await facts.holds(request.condition)
+        return ConditionResult(holds=holds, events_after=events_after)
+
+
+async def _record_decision(session, record: DecisionRecord) -> None:
+    await record_entry(
+        session,
+        enrollment_id=record.enrollment_id,
+        scenario_id=record.scenario_id,
+        step_id=record.step_id,
+        at=record.at,
+    )
+    await insert_ignore(
+        session,
+        BranchDecision,
+        [
+            {
+                "enrollment_id": record.enrollment_id,
+                "step_id": record.step_id,
+                "scenario_id": record.scenario_id,
+                "label": record.label,
+                "branch_index": record.index,
+                "decided_at": record.at,
+            }
+        ],
+    )

@@ -13,10 +13,15 @@ from activities.line_client import (
     MonthlyLimit,
     RateLimited,
 )
-from store import deliveries
+from activities.profiles import refresh_profile
+from core.links import rewrite_links, tracked_urls
+from core.personalize import fill, placeholders
+from scenarios.definition import MessageStep
+from store import deliveries, links
 from store.db import Database
 from store.definitions import Definitions
 from store.tables import Delivery
+from triggers.changes import FriendChanges
 from workflows.types import SendOutcome, SendRequest
 
 
@@ -27,18 +32,31 @@ def rate_limit_delay(attempt: int) -> timedelta:
 
 
 class SendActivities:
-    def __init__(self, db: Database, line: LinePusher, definitions: Definitions):
+    def __init__(
+        self,
+        db: Database,
+        line: LinePusher,
+        definitions: Definitions,
+        *,
+        public_url: str,
+        changes: FriendChanges | None = None,
+    ):
         self.db, self.line, self.definitions = db, line, definitions
+        self.public_url, self.changes = public_url.rstrip("/"), changes
 
     @activity.defn(name="send_message_step")
     async def send_message_step(self, request: SendRequest) -> SendOutcome:
-        messages = await self.definitions.messages(
+        definition = await self.definitions.get(request.scenario_id, request.version)
+        step = await self.definitions.message_step(
             request.scenario_id, request.version, request.step_id
         )
         async with self.db.session() as session:
-            prepared = await deliveries.prepare_send(session, request=request)
+            prepared = await deliveries.prepare_send(
+                session, request=request, exit=definition.exit or ()
+            )
         if not isinstance(prepared, Delivery):
             return prepared
+        messages = await self.compose(step, request)
         try:
             request_id = await self.line.push(
                 to=request.user_id, messages=messages, retry_key=prepared.retry_key
@@ -61,4 +79,35 @@ class SendActivities:
             ) from None
         async with self.db.session() as session:
             await deliveries.mark_sent(session, delivery=prepared, request_id=request_id)
+        if self.changes is not None:  # `delivered` audiences may trigger scenarios
+            await self.changes.delivered(request.user_id)
         return SendOutcome(result="sent", request_id=request_id)
+
+    async def compose(self, step: MessageStep, request: SendRequest) -> list[dict]:
+        """The step's messages for this friend: placeholders filled, https links tracked.
+        The same on a retry (profile cached, link tokens stored), so a retried push is the
+        push LINE may already have accepted."""
+        messages = step.messages
+        if placeholders(messages):
+            friend = await refresh_profile(self.db, self.line, request.user_id)
+            values: dict[str, object] = {
+                f"attribute:{name}": value
+                for name, value in (friend.attributes if friend else {}).items()
+            }
+            values["displayName"] = friend.display_name if friend else None
+            messages = fill(messages, values, step.defaults)
+        urls = tracked_urls(messages) if step.track_links else []
+        if urls:
+            async with self.db.session() as session:
+                tokens = await links.links_for(
+                    session,
+                    enrollment_id=request.enrollment_id,
+                    scenario_id=request.scenario_id,
+                    step_id=request.step_id,
+                    user_id=request.user_id,
+                    urls=urls,
+                )
+            messages = rewrite_links(
+                messages, {url: f"{self.public_url}/r/{token}" for url, token in tokens.items()}
+            )
+        return messages

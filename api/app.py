@@ -10,12 +10,13 @@ from api import errors
 from api.deps import Services
 from api.friendship import FriendshipHandler
 from api.processor import WebhookProcessor
-from api.routes import audiences, friends, health, scenarios, webhooks
-from api.temporal import connect_lazily
+from api.routes import audiences, events, friends, health, join, links, scenarios, webhooks
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
 from triggers.changes import FriendChanges
+from triggers.enrol import Enroller
+from triggers.temporal import connect_lazily
 
 DESCRIPTION = """Step delivery (ステップ配信) for LINE Official Accounts.
 
@@ -32,9 +33,11 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         await db.migrate()
         client = temporal or await connect_lazily(settings)
         definitions = Definitions(db)
-        friendship = FriendshipHandler(
+        enroller = Enroller(
             db=db, temporal=client, task_queue=settings.task_queue, definitions=definitions
         )
+        changes = FriendChanges(db=db, temporal=client, definitions=definitions, enroller=enroller)
+        friendship = FriendshipHandler(db=db, temporal=client, enroller=enroller)
         processor = WebhookProcessor(db, friendship)
         secret = (
             settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
@@ -47,7 +50,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             friendship=friendship,
             processor=processor,
             webhook_parser=WebhookParser(secret),
-            changes=FriendChanges(),
+            changes=changes,
         )
         await processor.start()
         try:
@@ -58,7 +61,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
 
     app = FastAPI(title="stepline", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    for module in (webhooks, health, scenarios, friends, audiences):
+    for module in (webhooks, health, scenarios, friends, audiences, events, links, join):
         app.include_router(module.router)
     return app
 

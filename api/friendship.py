@@ -5,22 +5,19 @@ from datetime import UTC, datetime
 
 from temporalio.client import Client
 
-from api.temporal import block_enrollments, start_enrollment
 from store import enrollments, friends, scenarios
 from store.db import Database
-from store.definitions import Definitions
-from store.tables import Friend, Scenario, WebhookEvent
-from workflows.types import EnrollmentInput, EnrollmentStatus
+from store.tables import WebhookEvent
+from triggers.enrol import Enroller
+from triggers.temporal import block_enrollments
+from workflows.types import EnrollmentStatus
 
 log = logging.getLogger("stepline.friendship")
 
 
 class FriendshipHandler:
-    def __init__(
-        self, *, db: Database, temporal: Client, task_queue: str, definitions: Definitions
-    ):
-        self.db, self.temporal, self.task_queue = db, temporal, task_queue
-        self.definitions = definitions
+    def __init__(self, *, db: Database, temporal: Client, enroller: Enroller):
+        self.db, self.temporal, self.enroller = db, temporal, enroller
 
     async def handle(self, event: WebhookEvent) -> None:
         if event.user_id is None or event.type not in ("follow", "unfollow"):
@@ -44,38 +41,7 @@ class FriendshipHandler:
             log.info("follow of %s at %s is older than its last state change: ignored", user_id, at)
             return
         for scenario in candidates:
-            await self.enrol(scenario, change.friend)
-
-    async def enrol(self, scenario: Scenario, friend: Friend) -> None:
-        definition = await self.definitions.get(scenario.id, scenario.version)
-        added_at = friend.followed_at or datetime.now(UTC)
-        if not definition.trigger.admits(route=friend.route, added_at=added_at):
-            return
-        async with self.db.session() as session:
-            enrollment_id = await enrollments.ensure_enrollment(
-                session,
-                scenario_id=scenario.id,
-                version=scenario.version,
-                user_id=friend.user_id,
-                epoch=friend.epoch,
-                at=added_at,
-            )
-            await session.commit()
-        await start_enrollment(
-            self.temporal,
-            task_queue=self.task_queue,
-            definition=definition,
-            input=EnrollmentInput(
-                enrollment_id=enrollment_id,
-                scenario_id=scenario.id,
-                version=scenario.version,
-                user_id=friend.user_id,
-                epoch=friend.epoch,
-                definition=definition,
-                paused=scenario.status == "paused",
-                control_seq=scenario.control_seq,
-            ),
-        )
+            await self.enroller.enrol(scenario, change.friend, cause="follow")
 
     async def unfollow(self, user_id: str, timestamp_ms: int, at: datetime) -> None:
         """Block every running enrollment of the friend. The store already says the friend

@@ -18,6 +18,7 @@ import yaml
 from cli import devstate
 from cli.devstate import ROOT, DevState
 from core.config import load_settings
+from emulator.config import DEFAULT_LOGIN_CHANNEL_ID, DEFAULT_LOGIN_CHANNEL_SECRET
 from workflows import search
 
 DEV_SECRET = "stepline-dev-channel-secret"
@@ -64,6 +65,10 @@ class DevRunner:
                 LINE_CHANNEL_SECRET=DEV_SECRET,
                 LINE_CHANNEL_ACCESS_TOKEN=DEV_TOKEN,
                 LINE_API_BASE_URL=f"http://127.0.0.1:{self.ports['emulator']}",
+                # route links (/join/{route}) log in through the emulator's LINE Login
+                LINE_LOGIN_CHANNEL_ID=DEFAULT_LOGIN_CHANNEL_ID,
+                LINE_LOGIN_CHANNEL_SECRET=DEFAULT_LOGIN_CHANNEL_SECRET,
+                LINE_LOGIN_BASE_URL=f"http://127.0.0.1:{self.ports['emulator']}",
             )
         env.setdefault("STEPLINE_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
         env.setdefault("STEPLINE_DATABASE_URL", f"sqlite:///{self.state_dir / 'stepline.db'}")
@@ -227,6 +232,7 @@ class DevRunner:
                 "",
                 "  add a friend:      .venv/bin/stepline simulate follow",
                 "  see what arrived:  .venv/bin/stepline emulator messages",
+                f"  a route link:      {state.api_url}/join/qr_shop   (LINE Login, emulated)",
             ]
         lines += [f"  loaded {item}" for item in loaded]
         lines += ["", "Ctrl-C stops everything.", ""]

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr | None = Field(None, alias="LINE_CHANNEL_SECRET")
     line_channel_access_token: SecretStr | None = Field(None, alias="LINE_CHANNEL_ACCESS_TOKEN")
     line_api_base_url: AnyHttpUrl = Field("https://api.line.me", alias="LINE_API_BASE_URL")
+    # LINE Login (route links, `GET /join/{route}`): a LINE Login channel linked to the OA
+    line_login_channel_id: str | None = Field(None, alias="LINE_LOGIN_CHANNEL_ID")
+    line_login_channel_secret: SecretStr | None = Field(None, alias="LINE_LOGIN_CHANNEL_SECRET")
+    line_login_base_url: AnyHttpUrl = Field("https://access.line.me", alias="LINE_LOGIN_BASE_URL")
+    friend_url: AnyHttpUrl | None = Field(None, alias="STEPLINE_FRIEND_URL")
 
     @field_validator("database_url")
     @classmethod
@@ -44,6 +49,24 @@ class Settings(BaseSettings):
     @property
     def line_api_base(self) -> str:
         return str(self.line_api_base_url).rstrip("/")
+
+    @property
+    def line_login_base(self) -> str:
+        return str(self.line_login_base_url).rstrip("/")
+
+    @property
+    def public_base(self) -> str:
+        return str(self.public_url).rstrip("/")
+
+    def missing_line_login(self) -> list[str]:
+        """The LINE Login variables route links need that are unset (or empty)."""
+        secret = self.line_login_channel_secret
+        missing = []
+        if not (self.line_login_channel_id or "").strip():
+            missing.append("LINE_LOGIN_CHANNEL_ID")
+        if secret is None or not secret.get_secret_value():
+            missing.append("LINE_LOGIN_CHANNEL_SECRET")
+        return missing
 
     def require(self, *names: str) -> "Settings":
         """Stop the process with one clear line if a variable this process needs is unset."""

@@ -7,6 +7,7 @@ import sys
 import uvicorn
 
 from emulator.app import EmulatorConfig, create_app
+from emulator.config import DEFAULT_LOGIN_CHANNEL_ID, DEFAULT_LOGIN_CHANNEL_SECRET
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,6 +27,10 @@ def main(argv: list[str] | None = None) -> None:
         webhook_url=args.webhook_url,
         monthly_quota=args.monthly_quota,
         rate_limit_per_second=args.rate_limit,
+        # the emulated LINE Login channel: the same variables the API reads
+        login_channel_id=os.environ.get("LINE_LOGIN_CHANNEL_ID") or DEFAULT_LOGIN_CHANNEL_ID,
+        login_channel_secret=os.environ.get("LINE_LOGIN_CHANNEL_SECRET")
+        or DEFAULT_LOGIN_CHANNEL_SECRET,
     )
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="info")
 

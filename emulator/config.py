@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+# The emulated LINE Login channel (route links); the dev runner gives the API the same values.
+DEFAULT_LOGIN_CHANNEL_ID = "1000000001"
+DEFAULT_LOGIN_CHANNEL_SECRET = "stepline-emulator-login-channel-secret"
+
 
 @dataclass
 class EmulatorConfig:
@@ -12,3 +16,6 @@ class EmulatorConfig:
     rate_limit_per_second: int = 2000  # per endpoint, like LINE's push limit
     bot_user_id: str | None = None  # webhook `destination`; derived from the secret when None
     webhook_timeout_seconds: float = 10.0
+    login_channel_id: str = DEFAULT_LOGIN_CHANNEL_ID  # LINE Login channel linked to the OA
+    login_channel_secret: str = DEFAULT_LOGIN_CHANNEL_SECRET  # signs ID tokens (HS256)
+    login_callback_urls: tuple[str, ...] | None = None  # registered callback URLs; None: any

@@ -57,12 +57,17 @@ def _answer(result: WebhookResult, **extra: Any) -> dict:
     return answer
 
 
-@router.post("/users/{user_id}/follow")
-async def follow(request: Request, user_id: str, body: FollowBody | None = None) -> dict:
-    state = _state(request)
-    unblocked = state.follow(_checked(user_id), **(body or FollowBody()).model_dump())
+async def follow_user(state: EmulatorState, user_id: str, **profile: str | None) -> dict:
+    """The user adds the account as a friend: state changes, a signed follow webhook goes out."""
+    unblocked = state.follow(user_id, **profile)
     event = follow_event(user_id, int(state.clock() * 1000), is_unblocked=unblocked)
     return _answer(await post_events(state, [event]), event=event)
+
+
+@router.post("/users/{user_id}/follow")
+async def follow(request: Request, user_id: str, body: FollowBody | None = None) -> dict:
+    profile = (body or FollowBody()).model_dump()
+    return await follow_user(_state(request), _checked(user_id), **profile)
 
 
 @router.post("/users/{user_id}/unfollow")

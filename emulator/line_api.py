@@ -45,6 +45,7 @@ def _state(request: Request) -> EmulatorState:
 def _gate(request: Request, endpoint: str, *, retry_key_allowed: bool) -> JSONResponse | None:
     """Checks every LINE endpoint makes before reading the body: token, rate limit, retry key."""
     state = _state(request)
+    state.calls[endpoint] += 1
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
     expected = state.config.access_token

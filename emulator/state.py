@@ -5,8 +5,8 @@ Plain synchronous code: the FastAPI handlers call it between awaits, so no locki
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
-from dataclasses import asdict, dataclass
+from collections import Counter, defaultdict, deque
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Literal
 
@@ -63,6 +63,21 @@ class AcceptedRequest:
 
 
 @dataclass
+class LoginCode:
+    """A LINE Login authorization code: one use, 10 minutes, bound to what it was issued for."""
+
+    code: str
+    client_id: str
+    redirect_uri: str
+    nonce: str | None
+    scope: str
+    user_id: str
+    issued_at: float
+    profile: dict[str, str] = field(default_factory=dict)  # name/picture the user logged in with
+    used: bool = False
+
+
+@dataclass
 class Fault:
     status: int | None = None
     message: str | None = None
@@ -91,6 +106,8 @@ class EmulatorState:
         self._consumption = 0
         self._quota_month = self._month()
         self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self.calls: Counter[str] = Counter()  # requests per endpoint name (profile, token …)
+        self.login_codes: dict[str, LoginCode] = {}
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

@@ -1,5 +1,7 @@
 """Branch conditions (SPEC §3.1): plain pydantic data, evaluated against the store by an activity."""
 
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Annotated, Any, Union
 
 from pydantic import (
@@ -8,6 +10,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    TypeAdapter,
     field_validator,
     model_validator,
 )
@@ -23,6 +26,31 @@ MODEL_CONFIG = ConfigDict(
 _OPERATORS = ("equals", "in_", "not_in", "between", "gte", "lte", "exists")
 
 Scalar = str | int | float | bool
+_TIMEDELTA = TypeAdapter(timedelta)
+MAX_PERIOD = timedelta(days=3650)
+
+
+def parse_duration(text: str) -> timedelta:
+    """ISO-8601 duration in weeks, days, hours, minutes, seconds (months and years are calendar
+    dependent, so a scenario says P30D rather than P1M)."""
+    date_part = text.split("T", 1)[0]
+    if not text.startswith("P") or "Y" in date_part or "M" in date_part:
+        raise ValueError("must be an ISO-8601 duration such as PT30S, PT2H, P1D or P1DT12H")
+    try:
+        return _TIMEDELTA.validate_python(text)
+    except ValueError:
+        raise ValueError(
+            "must be an ISO-8601 duration such as PT30S, PT2H, P1D or P1DT12H"
+        ) from None
+
+
+def period_of(text: str, longest: timedelta = MAX_PERIOD) -> timedelta:
+    delta = parse_duration(text)
+    if not timedelta(seconds=1) <= delta <= longest:
+        raise ValueError(
+            f"must be between 1 second (PT1S) and {longest.days} days (P{longest.days}D)"
+        )
+    return delta
 
 
 class AttributeCondition(BaseModel):
@@ -64,6 +92,35 @@ class TagCondition(BaseModel):
     tag: str = Field(min_length=1, max_length=100)
 
 
+class EventCondition(BaseModel):
+    """The friend has an event of that name (with these properties). Within `within` of the
+    moment asked; without it: ever in a branch, since the enrollment began in `exit`, since the
+    step began in `wait_for.until`."""
+
+    model_config = MODEL_CONFIG
+    event: str = Field(min_length=1, max_length=100)
+    within: str | None = None
+    properties: dict[str, Scalar] | None = None
+
+    @field_validator("within")
+    @classmethod
+    def _period(cls, value: str | None) -> str | None:
+        if value is not None:
+            period_of(value)
+        return value
+
+    @property
+    def period(self) -> timedelta | None:
+        return period_of(self.within) if self.within else None
+
+
+class ClickedCondition(BaseModel):
+    """This enrollment clicked a tracked link of that message step."""
+
+    model_config = MODEL_CONFIG
+    clicked: str = Field(min_length=1, max_length=64)
+
+
 class AllCondition(BaseModel):
     model_config = MODEL_CONFIG
     all: list["Condition"] = Field(min_length=1)
@@ -83,6 +140,8 @@ _KINDS: dict[str, type[BaseModel]] = {
     "attribute": AttributeCondition,
     "audience": AudienceCondition,
     "tag": TagCondition,
+    "event": EventCondition,
+    "clicked": ClickedCondition,
     "all": AllCondition,
     "any": AnyCondition,
     "not": NotCondition,
@@ -101,7 +160,7 @@ Condition = Annotated[
     Discriminator(
         condition_kind,
         custom_error_type="unknown_condition",
-        custom_error_message="must be one of {attribute…}, {audience}, {tag}, {all}, {any}, {not}",
+        custom_error_message="must be one of {attribute…}, {audience}, {tag}, {event}, {clicked}, {all}, {any}, {not}",
     ),
 ]
 
@@ -109,20 +168,26 @@ for _cls in (AllCondition, AnyCondition, NotCondition):
     _cls.model_rebuild()
 
 
-def audiences_named(condition: BaseModel, path: str = "") -> list[tuple[str, str]]:
-    """(path inside the condition, audience id) for every audience a condition refers to
-    (for validation against the store), e.g. (".any[1].not", "aud_…")."""
+def leaves(condition: BaseModel, path: str = "") -> Iterator[tuple[str, BaseModel]]:
+    """(path inside the condition, leaf) for every non-composite condition, e.g.
+    (".any[1].not", AudienceCondition(...))."""
     match condition:
-        case AudienceCondition(audience=audience):
-            return [(path, audience)]
         case AllCondition(all=parts):
-            return [
-                a for i, part in enumerate(parts) for a in audiences_named(part, f"{path}.all[{i}]")
-            ]
+            for i, part in enumerate(parts):
+                yield from leaves(part, f"{path}.all[{i}]")
         case AnyCondition(any=parts):
-            return [
-                a for i, part in enumerate(parts) for a in audiences_named(part, f"{path}.any[{i}]")
-            ]
+            for i, part in enumerate(parts):
+                yield from leaves(part, f"{path}.any[{i}]")
         case NotCondition(not_=inner):
-            return audiences_named(inner, f"{path}.not")
-    return []
+            yield from leaves(inner, f"{path}.not")
+        case _:
+            yield path, condition
+
+
+def audiences_named(condition: BaseModel, path: str = "") -> list[tuple[str, str]]:
+    """(path inside the condition, audience id) for every audience a condition refers to."""
+    return [
+        (where, leaf.audience)
+        for where, leaf in leaves(condition, path)
+        if isinstance(leaf, AudienceCondition)
+    ]

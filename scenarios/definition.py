@@ -11,33 +11,26 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     Field,
-    TypeAdapter,
+    StringConstraints,
     ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from scenarios.conditions import MODEL_CONFIG, Condition
+from scenarios.conditions import (
+    MODEL_CONFIG,
+    Condition,
+    Scalar,
+    parse_duration,  # noqa: F401  (re-exported: definitions speak of durations)
+    period_of,
+)
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _STEP_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
-_TIMEDELTA = TypeAdapter(timedelta)
 MAX_WAIT = timedelta(days=365)
-
-
-def parse_duration(text: str) -> timedelta:
-    """ISO-8601 duration in weeks, days, hours, minutes, seconds (months and years are calendar
-    dependent, so a scenario says P30D rather than P1M)."""
-    date_part = text.split("T", 1)[0]
-    if not text.startswith("P") or "Y" in date_part or "M" in date_part:
-        raise ValueError("must be an ISO-8601 duration such as PT30S, PT2H, P1D or P1DT12H")
-    try:
-        return _TIMEDELTA.validate_python(text)
-    except ValueError:
-        raise ValueError(
-            "must be an ISO-8601 duration such as PT30S, PT2H, P1D or P1DT12H"
-        ) from None
+_NAME = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+_PLACEHOLDER_KEY = r"^(displayName|attribute:[^{}]{1,100})$"
 
 
 class Window(BaseModel):
@@ -68,6 +61,10 @@ class MessageStep(BaseModel):
     messages: list[dict[str, Any]] = Field(min_length=1, max_length=5)
     window: Window | None = None
     track_links: bool = True
+    # what `{displayName}` / `{attribute:NAME}` become when the friend has no value
+    defaults: dict[Annotated[str, StringConstraints(pattern=_PLACEHOLDER_KEY)], str] = Field(
+        default_factory=dict
+    )
 
 
 class WaitStep(BaseModel):
@@ -79,14 +76,34 @@ class WaitStep(BaseModel):
     @field_validator("duration")
     @classmethod
     def _bounded(cls, value: str) -> str:
-        delta = parse_duration(value)
-        if not timedelta(seconds=1) <= delta <= MAX_WAIT:
-            raise ValueError("must be between 1 second (PT1S) and 365 days (P365D)")
+        period_of(value, MAX_WAIT)
         return value
 
     @property
     def delta(self) -> timedelta:
         return parse_duration(self.duration)
+
+
+class WaitForStep(BaseModel):
+    """Wait until a condition holds (an event, a click, a tag…) or the timeout passes."""
+
+    model_config = MODEL_CONFIG
+    id: str = Field(pattern=_STEP_ID)
+    type: Literal["wait_for"]
+    until: Condition
+    timeout: str
+    then: list["Step"] = Field(default_factory=list)
+    on_timeout: list["Step"] = Field(default_factory=list)
+
+    @field_validator("timeout")
+    @classmethod
+    def _bounded(cls, value: str) -> str:
+        period_of(value, MAX_WAIT)
+        return value
+
+    @property
+    def delta(self) -> timedelta:
+        return parse_duration(self.timeout)
 
 
 class Branch(BaseModel):
@@ -104,9 +121,78 @@ class BranchStep(BaseModel):
     otherwise: list["Step"] | None = None
 
 
-Step = Annotated[Union[MessageStep, WaitStep, BranchStep], Field(discriminator="type")]  # noqa: UP007
-Branch.model_rebuild()
-BranchStep.model_rebuild()
+class Arm(BaseModel):
+    model_config = MODEL_CONFIG
+    label: str = Field(min_length=1, max_length=100)
+    weight: int = Field(ge=0, le=10_000)
+    steps: list["Step"] = Field(default_factory=list)  # [] is a holdout: nothing is sent
+
+
+class SplitStep(BaseModel):
+    """Random A/B/n split by weights, the same arm for the same friend every time."""
+
+    model_config = MODEL_CONFIG
+    id: str = Field(pattern=_STEP_ID)
+    type: Literal["split"]
+    arms: list[Arm] = Field(min_length=2, max_length=20)
+
+    @model_validator(mode="after")
+    def _arms(self) -> "SplitStep":
+        labels = [arm.label for arm in self.arms]
+        if len(set(labels)) != len(labels):
+            raise ValueError("arm labels must be unique")
+        if sum(arm.weight for arm in self.arms) == 0:
+            raise ValueError("at least one arm needs a weight above 0")
+        return self
+
+
+class TagStep(BaseModel):
+    model_config = MODEL_CONFIG
+    id: str = Field(pattern=_STEP_ID)
+    type: Literal["tag"]
+    add: list[_NAME] = Field(default_factory=list, max_length=100)
+    remove: list[_NAME] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _something(self) -> "TagStep":
+        if not self.add and not self.remove:
+            raise ValueError("needs tags to `add` or `remove`")
+        if both := sorted(set(self.add) & set(self.remove)):
+            raise ValueError(f"tags both added and removed: {', '.join(both)}")
+        return self
+
+
+class AttributeStep(BaseModel):
+    model_config = MODEL_CONFIG
+    id: str = Field(pattern=_STEP_ID)
+    type: Literal["attribute"]
+    set: dict[_NAME, Scalar | None] = Field(min_length=1, max_length=100)  # null removes
+
+
+class SwitchStep(BaseModel):
+    """End this enrollment and enrol the friend into another scenario."""
+
+    model_config = MODEL_CONFIG
+    id: str = Field(pattern=_STEP_ID)
+    type: Literal["switch"]
+    scenario: str = Field(min_length=1, max_length=32)
+
+
+Step = Annotated[
+    Union[  # noqa: UP007
+        MessageStep,
+        WaitStep,
+        BranchStep,
+        WaitForStep,
+        SplitStep,
+        TagStep,
+        AttributeStep,
+        SwitchStep,
+    ],
+    Field(discriminator="type"),
+]
+for _model in (Branch, BranchStep, WaitForStep, Arm, SplitStep):
+    _model.model_rebuild()
 
 
 class FollowTrigger(BaseModel):
@@ -132,7 +218,27 @@ class FollowTrigger(BaseModel):
         return not (self.added_until and added_at >= self.added_until)
 
 
-Trigger = Annotated[Union[FollowTrigger], Field(discriminator="type")]  # noqa: UP007
+class EventTrigger(BaseModel):
+    """Enrol a friend when an event of that name (with these properties) is recorded."""
+
+    model_config = MODEL_CONFIG
+    type: Literal["event"]
+    event: str = Field(min_length=1, max_length=100)
+    properties: dict[str, Scalar] | None = None
+
+
+class AudienceTrigger(BaseModel):
+    """Enrol a friend when they enter the audience (after the scenario is activated)."""
+
+    model_config = MODEL_CONFIG
+    type: Literal["audience"]
+    audience: str = Field(min_length=1)
+
+
+Trigger = Annotated[
+    Union[FollowTrigger, EventTrigger, AudienceTrigger],  # noqa: UP007
+    Field(discriminator="type"),
+]
 
 
 class ScenarioDefinition(BaseModel):
@@ -141,6 +247,8 @@ class ScenarioDefinition(BaseModel):
     timezone: str = "Asia/Tokyo"
     trigger: Trigger
     delivery_cap: int | None = Field(None, ge=1, le=2_147_483_647)  # an INTEGER column
+    reentry: bool = False  # event/audience triggers: may a friend go through it again?
+    exit: list[Condition] | None = Field(None, min_length=1, max_length=20)
     steps: list[Step] = Field(min_length=1)
 
     @field_validator("timezone")
@@ -173,9 +281,13 @@ class ScenarioDefinition(BaseModel):
                 )
             else:
                 seen[step.id] = path
+        duplicates.extend(_unreachable_after_switch(self.steps))
         if duplicates:
             raise ValidationError.from_exception_data(type(self).__name__, duplicates)
         return self
+
+    def step(self, step_id: str) -> "Step | None":
+        return next((step for _, step in walk_steps(self.steps) if step.id == step_id), None)
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
@@ -186,12 +298,47 @@ def _location(path: str) -> tuple[str | int, ...]:
     return tuple(int(part) if part.isdigit() else part for part in re.findall(r"\w+", path))
 
 
+def _unreachable_after_switch(steps: list[Step], path: str = "steps") -> list[InitErrorDetails]:
+    return [
+        InitErrorDetails(
+            type=PydanticCustomError(
+                "unreachable_step", "a switch must be the last step of its list"
+            ),
+            loc=(*_location(here), "type"),
+            input="switch",
+        )
+        for parent, children in _lists(steps, path)
+        for index, step in enumerate(children[:-1])
+        if isinstance(step, SwitchStep)
+        for here in [f"{parent}[{index}]"]
+    ]
+
+
+def _lists(steps: list[Step], path: str) -> Iterator[tuple[str, list[Step]]]:
+    """Every list of steps in the definition with its path."""
+    yield path, steps
+    for here, step in walk_steps(steps, path):
+        for name, children in sub_lists(step):
+            yield f"{here}.{name}", children
+
+
+def sub_lists(step: Step) -> list[tuple[str, list[Step]]]:
+    """The step lists inside a step, with their path relative to it."""
+    if isinstance(step, BranchStep):
+        return [
+            (f"branches[{b}].steps", branch.steps) for b, branch in enumerate(step.branches)
+        ] + [("otherwise", step.otherwise or [])]
+    if isinstance(step, WaitForStep):
+        return [("then", step.then), ("on_timeout", step.on_timeout)]
+    if isinstance(step, SplitStep):
+        return [(f"arms[{a}].steps", arm.steps) for a, arm in enumerate(step.arms)]
+    return []
+
+
 def walk_steps(steps: list[Step], path: str = "steps") -> Iterator[tuple[str, Step]]:
     """Every step with its path, depth first, in the order a friend could meet them."""
     for index, step in enumerate(steps):
         here = f"{path}[{index}]"
         yield here, step
-        if isinstance(step, BranchStep):
-            for b, branch in enumerate(step.branches):
-                yield from walk_steps(branch.steps, f"{here}.branches[{b}].steps")
-            yield from walk_steps(step.otherwise or [], f"{here}.otherwise")
+        for name, children in sub_lists(step):
+            yield from walk_steps(children, f"{here}.{name}")

@@ -1,14 +1,22 @@
 """Full validation of a submitted definition: the pydantic model, then LINE's message rules.
 Every problem is reported with its path in the submitted document, e.g. `steps[2].window.start`."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from core.linemsg import check_messages
-from scenarios.conditions import audiences_named, condition_kind
-from scenarios.definition import BranchStep, MessageStep, ScenarioDefinition, walk_steps
+from scenarios.conditions import ClickedCondition, audiences_named, condition_kind, leaves
+from scenarios.definition import (
+    AudienceTrigger,
+    BranchStep,
+    MessageStep,
+    ScenarioDefinition,
+    SwitchStep,
+    WaitForStep,
+    walk_steps,
+)
 
 
 class DefinitionError(ValueError):
@@ -87,14 +95,53 @@ def message_errors(definition: ScenarioDefinition) -> list[dict[str, str]]:
     ]
 
 
+def conditions_of(definition: ScenarioDefinition) -> Iterator[tuple[str, Any]]:
+    """(path, condition) for every condition: branch `when`s, `wait_for.until`s, `exit`."""
+    for index, condition in enumerate(definition.exit or []):
+        yield f"exit[{index}]", condition
+    for path, step in walk_steps(definition.steps):
+        if isinstance(step, BranchStep):
+            for index, branch in enumerate(step.branches):
+                yield f"{path}.branches[{index}].when", branch.when
+        elif isinstance(step, WaitForStep):
+            yield f"{path}.until", step.until
+
+
 def audience_references(definition: ScenarioDefinition) -> list[tuple[str, str]]:
-    """(path, audience id) for every audience a branch condition names."""
+    """(path of the `audience` field, audience id) for every audience the definition names."""
+    found = [
+        (f"{path}{where}.audience", audience)
+        for path, condition in conditions_of(definition)
+        for where, audience in audiences_named(condition)
+    ]
+    if isinstance(definition.trigger, AudienceTrigger):
+        found.insert(0, ("trigger.audience", definition.trigger.audience))
+    return found
+
+
+def scenario_references(definition: ScenarioDefinition) -> list[tuple[str, str]]:
+    """(path, scenario id) for every `switch` step."""
     return [
-        (f"{path}.branches[{index}].when{where}", audience)
+        (f"{path}.scenario", step.scenario)
         for path, step in walk_steps(definition.steps)
-        if isinstance(step, BranchStep)
-        for index, branch in enumerate(step.branches)
-        for where, audience in audiences_named(branch.when)
+        if isinstance(step, SwitchStep)
+    ]
+
+
+def reference_errors(definition: ScenarioDefinition) -> list[dict[str, str]]:
+    """`clicked` must name a message step of this scenario."""
+    message_steps = {
+        step.id for _, step in walk_steps(definition.steps) if isinstance(step, MessageStep)
+    }
+    return [
+        {
+            "path": f"{path}{where}.clicked",
+            "msg": f"no message step {leaf.clicked!r} in this scenario",
+            "type": "unknown_step",
+        }
+        for path, condition in conditions_of(definition)
+        for where, leaf in leaves(condition)
+        if isinstance(leaf, ClickedCondition) and leaf.clicked not in message_steps
     ]
 
 
@@ -105,7 +152,7 @@ def validate_definition(data: Any) -> ScenarioDefinition:
         definition = ScenarioDefinition.model_validate(data)
     except ValidationError as exc:
         raise DefinitionError(pydantic_errors(exc, data)) from None
-    errors = message_errors(definition)
+    errors = message_errors(definition) + reference_errors(definition)
     if errors:
         raise DefinitionError(errors)
     return definition

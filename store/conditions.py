@@ -1,8 +1,9 @@
 """Decide branch conditions for one friend from the store, at the moment they are asked."""
 
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scenarios.conditions import (
@@ -10,32 +11,16 @@ from scenarios.conditions import (
     AnyCondition,
     AttributeCondition,
     AudienceCondition,
+    ClickedCondition,
+    EventCondition,
     NotCondition,
     TagCondition,
 )
-from store.tables import AudienceMember, Friend, FriendTag
+from scenarios.values import number, properties_match, same
+from store import audiences
+from store.tables import Audience, Click, Event, Friend, FriendTag
 
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _same(actual: Any, expected: Any) -> bool:
-    """Equality that forgives how a value arrived (CSV gives "27" and "true")."""
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return str(actual).lower() == str(expected).lower()
-    if isinstance(expected, int | float) and _number(actual) is not None:
-        return _number(actual) == float(expected)
-    return actual == expected
+_same = same  # TEMP alias while store.audiences moves to scenarios.values
 
 
 def attribute_holds(condition: AttributeCondition, attributes: dict[str, Any]) -> bool:
@@ -46,35 +31,51 @@ def attribute_holds(condition: AttributeCondition, attributes: dict[str, Any]) -
         return False
     value = attributes[condition.attribute]
     if condition.equals is not None:
-        return _same(value, condition.equals)
+        return same(value, condition.equals)
     if condition.in_ is not None:
-        return any(_same(value, option) for option in condition.in_)
+        return any(same(value, option) for option in condition.in_)
     if condition.not_in is not None:
-        return not any(_same(value, option) for option in condition.not_in)
-    number = _number(value)
-    if number is None:
+        return not any(same(value, option) for option in condition.not_in)
+    amount = number(value)
+    if amount is None:
         return False
     if condition.between is not None:
-        return condition.between[0] <= number <= condition.between[1]
+        return condition.between[0] <= amount <= condition.between[1]
     if condition.gte is not None:
-        return number >= condition.gte
-    return condition.lte is not None and number <= condition.lte
+        return amount >= condition.gte
+    return condition.lte is not None and amount <= condition.lte
 
 
 class FriendFacts:
-    """What conditions read about one friend, each fetched once and only if asked."""
+    """What conditions read about one friend at one moment, each fetched once and only if
+    asked. `enrollment_id` scopes `clicked`; `events_after` (an Event.seq) makes an `event`
+    without `within` count only events recorded after it (exit: since the enrollment began;
+    wait_for: since the step began)."""
 
-    def __init__(self, session: AsyncSession, user_id: str):
-        self.session, self.user_id = session, user_id
+    def __init__(
+        self,
+        session: AsyncSession,
+        user_id: str,
+        *,
+        at: datetime,
+        enrollment_id: str | None = None,
+        events_after: int | None = None,
+    ):
+        self.session, self.user_id, self.at = session, user_id, at
+        self.enrollment_id, self.events_after = enrollment_id, events_after
         self._attributes: dict[str, Any] | None = None
         self._tags: set[str] | None = None
         self._audiences: dict[str, bool] = {}
         self.inputs: dict[str, Any] = {}  # what was read, to explain the decision later
 
     async def attributes(self) -> dict[str, Any]:
+        """The friend's attributes; LINE's profile `language` unless an attribute says otherwise."""
         if self._attributes is None:
             friend = await self.session.get(Friend, self.user_id)
-            self._attributes = dict(friend.attributes) if friend else {}
+            self._attributes = {}
+            if friend and friend.language:
+                self._attributes["language"] = friend.language
+            self._attributes.update(friend.attributes if friend else {})
         return self._attributes
 
     async def tags(self) -> set[str]:
@@ -88,10 +89,42 @@ class FriendFacts:
 
     async def in_audience(self, audience_id: str) -> bool:
         if audience_id not in self._audiences:
-            member = await self.session.get(AudienceMember, (audience_id, self.user_id))
-            self._audiences[audience_id] = member is not None
-            self.inputs[f"audience:{audience_id}"] = member is not None
+            audience = await self.session.get(Audience, audience_id)
+            member = audience is not None and await audiences.is_member(
+                self.session, audience=audience, user_id=self.user_id, at=self.at
+            )
+            self._audiences[audience_id] = member
+            self.inputs[f"audience:{audience_id}"] = member
         return self._audiences[audience_id]
+
+    async def had_event(self, condition: EventCondition) -> bool:
+        statement = select(Event.properties).where(
+            Event.user_id == self.user_id, Event.name == condition.event
+        )
+        if condition.period is not None:
+            statement = statement.where(Event.occurred_at >= self.at - condition.period)
+        elif self.events_after is not None:
+            statement = statement.where(col(Event.seq) > self.events_after)
+        if not condition.properties:
+            statement = statement.limit(1)
+        found = any(
+            properties_match(condition.properties, properties)
+            for properties in await self.session.exec(statement)
+        )
+        self.inputs[f"event:{condition.event}"] = found
+        return found
+
+    async def clicked(self, step_id: str) -> bool:
+        if self.enrollment_id is None:
+            return False
+        statement = (
+            select(Click.seq)
+            .where(Click.enrollment_id == self.enrollment_id, Click.step_id == step_id)
+            .limit(1)
+        )
+        found = (await self.session.exec(statement)).first() is not None
+        self.inputs[f"clicked:{step_id}"] = found
+        return found
 
     async def holds(self, condition: Any) -> bool:
         match condition:
@@ -105,6 +138,10 @@ class FriendFacts:
                 return tag in await self.tags()
             case AudienceCondition(audience=audience):
                 return await self.in_audience(audience)
+            case EventCondition():
+                return await self.had_event(condition)
+            case ClickedCondition(clicked=step_id):
+                return await self.clicked(step_id)
             case AllCondition(all=parts):
                 for part in parts:
                     if not await self.holds(part):

@@ -1,6 +1,6 @@
 """Scenario versions never change once written, so each process reads one at most once."""
 
-from scenarios.definition import MessageStep, ScenarioDefinition, walk_steps
+from scenarios.definition import MessageStep, ScenarioDefinition
 from store.db import Database
 from store.scenarios import get_definition
 
@@ -19,9 +19,8 @@ class Definitions:
                 )
         return self._cache[key]
 
-    async def messages(self, scenario_id: str, version: int, step_id: str) -> list[dict]:
-        definition = await self.get(scenario_id, version)
-        for _, step in walk_steps(definition.steps):
-            if step.id == step_id and isinstance(step, MessageStep):
-                return step.messages
-        raise LookupError(f"scenario {scenario_id} v{version} has no message step {step_id!r}")
+    async def message_step(self, scenario_id: str, version: int, step_id: str) -> MessageStep:
+        step = (await self.get(scenario_id, version)).step(step_id)
+        if not isinstance(step, MessageStep):
+            raise LookupError(f"scenario {scenario_id} v{version} has no message step {step_id!r}")
+        return step

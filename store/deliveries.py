@@ -1,13 +1,16 @@
 """Deliveries: one row per (enrollment, message step), the ledger behind exactly-once sends."""
 
 import uuid
+from collections.abc import Sequence
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from scenarios.conditions import Condition
+from store.conditions import FriendFacts
 from store.enrollments import record_status
 from store.scenarios import release_delivery, reserve_delivery
-from store.tables import Delivery, Friend, Scenario
+from store.tables import Delivery, Enrollment, Friend, Scenario
 from store.types import utcnow
 from workflows.types import EnrollmentStatus, SendOutcome, SendRequest
 
@@ -19,10 +22,12 @@ def retry_key(*, enrollment_id: str, step_id: str) -> str:
     return str(uuid.uuid5(_RETRY_KEYS, f"{enrollment_id}/{step_id}"))
 
 
-async def prepare_send(session: AsyncSession, *, request: SendRequest) -> SendOutcome | Delivery:
+async def prepare_send(
+    session: AsyncSession, *, request: SendRequest, exit: Sequence[Condition] = ()
+) -> SendOutcome | Delivery:
     """Decide, in one transaction, whether this push may go out. Returns the outcome when it
-    must not (already sent, friend blocked, scenario paused or ended, cap reached), else the
-    reserved delivery row to push for."""
+    must not (already sent, friend blocked, an exit condition holds, scenario paused or ended,
+    cap reached), else the reserved delivery row to push for."""
     key = (request.enrollment_id, request.step_id)
     delivery = await session.get(Delivery, key, with_for_update=True)
     if delivery is not None and delivery.status == "sent":
@@ -32,6 +37,8 @@ async def prepare_send(session: AsyncSession, *, request: SendRequest) -> SendOu
     friend = await session.get(Friend, request.user_id)
     if friend is None or not friend.following or friend.epoch != request.epoch:
         return SendOutcome(result="blocked")
+    if exit and await _exit_holds(session, request, exit):
+        return SendOutcome(result="exited")
     scenario = await session.get(Scenario, request.scenario_id)
     if scenario is None or scenario.status == "ended":
         return SendOutcome(result="ended", control_seq=scenario.control_seq if scenario else None)
@@ -65,6 +72,24 @@ async def prepare_send(session: AsyncSession, *, request: SendRequest) -> SendOu
     )
     await session.commit()
     return delivery
+
+
+async def _exit_holds(
+    session: AsyncSession, request: SendRequest, conditions: Sequence[Condition]
+) -> bool:
+    """The send-time look at `exit`: whatever signal was missed, nothing goes out after it."""
+    enrollment = await session.get(Enrollment, request.enrollment_id)
+    facts = FriendFacts(
+        session,
+        request.user_id,
+        at=utcnow(),
+        enrollment_id=request.enrollment_id,
+        events_after=enrollment.event_seq if enrollment else None,
+    )
+    for condition in conditions:
+        if await facts.holds(condition):
+            return True
+    return False
 
 
 async def mark_sent(session: AsyncSession, *, delivery: Delivery, request_id: str | None) -> None:

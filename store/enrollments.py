@@ -11,15 +11,29 @@ from store.upsert import insert_ignore
 from workflows.types import FINAL, LIVE, EnrollmentStatus
 
 
-def enrollment_id(*, scenario_id: str, user_id: str, epoch: int) -> str:
-    """The workflow id (SPEC §4): one enrollment per scenario, friend and follow epoch."""
-    return f"enrollment:{scenario_id}:{user_id}:{epoch}"
+def enrollment_id(*, scenario_id: str, user_id: str, epoch: int, entry: int = 1) -> str:
+    """The workflow id (SPEC §4): one enrollment per scenario, friend and follow epoch; a
+    friend taken again by a `reentry` scenario (or a `switch`) gets `:2`, `:3` … after it."""
+    base = f"enrollment:{scenario_id}:{user_id}:{epoch}"
+    return base if entry == 1 else f"{base}:{entry}"
+
+
+def epoch_of(workflow_id: str) -> int:
+    return int(workflow_id.split(":")[3])
 
 
 async def ensure_enrollment(
-    session: AsyncSession, *, scenario_id: str, version: int, user_id: str, epoch: int, at: datetime
+    session: AsyncSession,
+    *,
+    scenario_id: str,
+    version: int,
+    user_id: str,
+    epoch: int,
+    at: datetime,
+    entry: int = 1,
+    event_seq: int = 0,
 ) -> str:
-    eid = enrollment_id(scenario_id=scenario_id, user_id=user_id, epoch=epoch)
+    eid = enrollment_id(scenario_id=scenario_id, user_id=user_id, epoch=epoch, entry=entry)
     await insert_ignore(
         session,
         Enrollment,
@@ -30,6 +44,8 @@ async def ensure_enrollment(
                 "version": version,
                 "user_id": user_id,
                 "epoch": epoch,
+                "entry": entry,
+                "event_seq": event_seq,
                 "status": "waiting",
                 "started_at": at,
                 "updated_at": at,
@@ -50,7 +66,7 @@ async def record_status(
             scenario_id=status.scenario_id,
             version=status.version,
             user_id=status.user_id,
-            epoch=int(status.enrollment_id.rsplit(":", 1)[-1]),
+            epoch=epoch_of(status.enrollment_id),
             started_at=at,
         )
     if row.status not in FINAL:
@@ -74,7 +90,13 @@ async def record_status(
 
 
 async def record_entry(
-    session: AsyncSession, *, enrollment_id: str, scenario_id: str, step_id: str, at: datetime
+    session: AsyncSession,
+    *,
+    enrollment_id: str,
+    scenario_id: str,
+    step_id: str,
+    at: datetime,
+    event_seq: int | None = None,
 ) -> None:
     """The enrollment reached this step (once per step: paths never revisit one)."""
     await insert_ignore(
@@ -86,9 +108,31 @@ async def record_entry(
                 "step_id": step_id,
                 "scenario_id": scenario_id,
                 "entered_at": at,
+                "event_seq": event_seq,
             }
         ],
     )
+
+
+async def of_friend_in(
+    session: AsyncSession, *, scenario_id: str, user_id: str
+) -> list[Enrollment]:
+    """Every enrollment this friend has had in the scenario, any status."""
+    statement = select(Enrollment).where(
+        Enrollment.scenario_id == scenario_id, Enrollment.user_id == user_id
+    )
+    return list(await session.exec(statement))
+
+
+async def live_for_friends(session: AsyncSession, *, user_ids: list[str]) -> list[Enrollment]:
+    found: list[Enrollment] = []
+    for start in range(0, len(user_ids), 500):
+        statement = select(Enrollment).where(
+            col(Enrollment.user_id).in_(user_ids[start : start + 500]),
+            col(Enrollment.status).in_(LIVE),
+        )
+        found.extend(await session.exec(statement))
+    return found
 
 
 async def live_for_friend(session: AsyncSession, *, user_id: str) -> list[Enrollment]:

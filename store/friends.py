@@ -90,6 +90,27 @@ async def set_route(session: AsyncSession, *, user_id: str, route: str) -> Frien
     return friend
 
 
+async def record_profile(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    display_name: str | None,
+    picture_url: str | None,
+    language: str | None,
+    at: datetime,
+) -> Friend:
+    """The LINE profile as fetched at `at` (get profile API); follow state is left alone."""
+    friend = await _locked_friend(session, user_id)
+    friend.display_name = display_name
+    friend.picture_url = picture_url
+    friend.language = language
+    friend.profile_at = at
+    friend.updated_at = utcnow()
+    session.add(friend)
+    await session.commit()
+    return friend
+
+
 async def tags_of(session: AsyncSession, *, user_id: str) -> list[str]:
     statement = (
         select(FriendTag.tag).where(FriendTag.user_id == user_id).order_by(col(FriendTag.tag))

@@ -7,9 +7,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.definition import BranchStep, walk_steps
+from scenarios.definition import BranchStep, SplitStep, Step, WaitForStep, walk_steps
 from store.scenarios import get_definition
-from store.tables import BranchDecision, Delivery, Enrollment, Scenario, StepEntry
+from store.tables import BranchDecision, Click, Delivery, Enrollment, Scenario, StepEntry
 from workflows.types import LIVE
 
 
@@ -85,6 +85,16 @@ async def scenario_stats(
         )
     }
 
+    clicks = dict(
+        (
+            await session.exec(
+                select(Click.step_id, func.count())
+                .where(col(Click.enrollment_id).in_(ids))
+                .group_by(Click.step_id)
+            )
+        ).all()
+    )
+
     definition = await get_definition(session, scenario_id=scenario.id, version=scenario.version)
     step_ids = [step.id for _, step in walk_steps(definition.steps)]
     step_ids += sorted({s for s in entered if s not in step_ids})  # steps of older versions
@@ -95,8 +105,7 @@ async def scenario_stats(
             taken=taken.get((step.id, None if label == "otherwise" else label), 0),
         )
         for _, step in walk_steps(definition.steps)
-        if isinstance(step, BranchStep)
-        for label in [b.label for b in step.branches] + ["otherwise"]
+        for label in _ways(step)
     ]
     return ScenarioStats(
         enrolled=sum(by_status.values()),
@@ -113,8 +122,20 @@ async def scenario_stats(
                 entered=entered.get(step_id, 0),
                 sent=sent.get((step_id, "sent"), 0),
                 failed=sent.get((step_id, "failed"), 0),
+                clicks=clicks.get(step_id, 0),
             )
             for step_id in step_ids
         ],
         branches=branches,
     )
+
+
+def _ways(step: Step) -> list[str]:
+    """The labels a step can take: branches, split arms, a wait_for's two ways out."""
+    if isinstance(step, BranchStep):
+        return [branch.label for branch in step.branches] + ["otherwise"]
+    if isinstance(step, SplitStep):
+        return [arm.label for arm in step.arms]
+    if isinstance(step, WaitForStep):
+        return ["then", "on_timeout"]
+    return []

@@ -20,3 +20,15 @@ async def insert_ignore(
         return []
     result = await session.exec(statement.returning(returning))
     return list(result.scalars())
+
+
+async def upsert(
+    session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]], *, keys: list[str]
+) -> None:
+    """Insert the rows, or update the other columns of rows whose `keys` already exist."""
+    if not rows:
+        return
+    dialect = sqlite if session.bind.dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(model).values(rows)
+    changes = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    await session.exec(statement.on_conflict_do_update(index_elements=keys, set_=changes))

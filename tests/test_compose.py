@@ -32,8 +32,14 @@ SPEC_VARIABLES = {
     "LINE_CHANNEL_ACCESS_TOKEN",
     "LINE_API_BASE_URL",
 }
+ROUTE_LINKS = {  # ours: route links through LINE Login (SPEC §5)
+    "LINE_LOGIN_CHANNEL_ID",
+    "LINE_LOGIN_CHANNEL_SECRET",
+    "LINE_LOGIN_BASE_URL",
+    "STEPLINE_FRIEND_URL",
+}
 NEEDS = {
-    "api": SPEC_VARIABLES,
+    "api": SPEC_VARIABLES | ROUTE_LINKS,
     "worker": SPEC_VARIABLES - {"STEPLINE_ADMIN_TOKEN", "LINE_CHANNEL_SECRET"},
 }
 
@@ -62,7 +68,7 @@ def test_services() -> None:
 
 
 def test_spec_variables_are_the_settings() -> None:
-    assert {field.alias for field in Settings.model_fields.values()} == SPEC_VARIABLES
+    assert {field.alias for field in Settings.model_fields.values()} == SPEC_VARIABLES | ROUTE_LINKS
 
 
 def test_app_commands() -> None:
@@ -82,7 +88,7 @@ def test_api_and_worker_share_one_image_built_here() -> None:
 def test_every_app_service_gets_every_variable_it_needs(service: str) -> None:
     env = environment(service)
     assert NEEDS[service] <= set(env), NEEDS[service] - set(env)
-    assert set(env) <= SPEC_VARIABLES, "only settings stepline reads"
+    assert set(env) <= SPEC_VARIABLES | ROUTE_LINKS, "only settings stepline reads"
     assert env["STEPLINE_DATABASE_URL"] == (
         "postgresql+psycopg://stepline:stepline@postgresql:5432/stepline"
     )

@@ -8,21 +8,40 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from core.windows import in_window, local_text, next_opening
-    from scenarios.definition import BranchStep, MessageStep, Step, WaitStep
+    from scenarios.definition import (
+        AttributeStep,
+        BranchStep,
+        MessageStep,
+        SplitStep,
+        Step,
+        SwitchStep,
+        TagStep,
+        WaitForStep,
+        WaitStep,
+    )
+    from scenarios.split import choose_arm
     from workflows import search
-    from workflows.describe import duration_words
+    from workflows.describe import condition_words, duration_words
     from workflows.types import (
         BlockSignal,
         BranchChoice,
         BranchRequest,
+        ConditionMet,
+        ConditionRequest,
+        ConditionResult,
         ControlSignal,
+        DecisionRecord,
         EnrollmentInput,
         EnrollmentStatus,
+        ExitSignal,
+        FriendUpdate,
         HoldReason,
         ProgressUpdate,
         SendOutcome,
         SendRequest,
         Status,
+        SwitchRequest,
+        SwitchResult,
     )
 
 # LINE honours a retry key for 24 h: every retry of one push must end well inside that.
@@ -54,7 +73,8 @@ class EnrollmentWorkflow:
         self.scenario = input.definition
         self.paused = input.paused
         self.control_seq = input.control_seq
-        self.stopped: Status | None = None  # blocked | ended, set by signals
+        self.stopped: Status | None = None  # blocked | ended | exited, set by signals
+        self.met: set[str] = set()  # wait_for steps whose condition was signalled as holding
         self.indexed: tuple[str, str | None] | None = (
             None  # (StepStatus, StepCurrent) last upserted
         )
@@ -83,12 +103,21 @@ class EnrollmentWorkflow:
         for position, step in enumerate(steps):
             self.check_stopped()
             following = steps[position + 1].id if position + 1 < len(steps) else after
-            if isinstance(step, WaitStep):
-                await self.wait(step, following)
-            elif isinstance(step, MessageStep):
-                await self.send(step)
-            elif isinstance(step, BranchStep):
-                await self.walk(await self.choose(step), after=following)
+            match step:
+                case WaitStep():
+                    await self.wait(step, following)
+                case MessageStep():
+                    await self.send(step)
+                case BranchStep():
+                    await self.walk(await self.choose(step), after=following)
+                case WaitForStep():
+                    await self.walk(await self.wait_for(step, following), after=following)
+                case SplitStep():
+                    await self.walk(await self.split(step), after=following)
+                case TagStep() | AttributeStep():
+                    await self.update_friend(step)
+                case SwitchStep():
+                    await self.switch(step)
 
     async def wait(self, step: WaitStep, following: str) -> None:
         wake = workflow.now() + step.delta
@@ -131,6 +160,126 @@ class EnrollmentWorkflow:
         if choice.index is None:
             return step.otherwise or []
         return step.branches[choice.index].steps
+
+    async def wait_for(self, step: WaitForStep, following: str) -> list[Step]:
+        """Take `then` the moment `until` holds (a signal from whoever recorded the change),
+        `on_timeout` when the time is up and it still does not."""
+        deadline = workflow.now() + step.delta
+        self.set_state("waiting", step.id, wake=deadline)
+        entered = await self.check(
+            step,
+            progress=ProgressUpdate(status=self.state, entered=step.id, at=workflow.now()),
+        )
+        met = entered.holds
+        if not met:
+            summary = (
+                f"wait for {condition_words(step.until)}, at most {duration_words(step.delta)}"
+            )
+            try:
+                await workflow.wait_condition(
+                    lambda: self.stopped is not None or step.id in self.met,
+                    timeout=deadline - workflow.now(),
+                    timeout_summary=summary,
+                )
+            except TimeoutError:
+                pass
+            self.check_stopped()
+            # a last look: a change whose signal was lost still counts
+            met = step.id in self.met or (await self.check(step, entered.events_after)).holds
+        label = "then" if met else "on_timeout"
+        await self.decided(step.id, label, 0 if met else 1)
+        return step.then if met else step.on_timeout
+
+    async def check(
+        self,
+        step: WaitForStep,
+        events_after: int | None = None,
+        *,
+        progress: ProgressUpdate | None = None,
+    ) -> ConditionResult:
+        return await workflow.execute_local_activity(
+            "check_condition",
+            ConditionRequest(
+                enrollment_id=self.input.enrollment_id,
+                scenario_id=self.input.scenario_id,
+                user_id=self.input.user_id,
+                step_id=step.id,
+                condition=step.until,
+                at=workflow.now(),
+                events_after=events_after,
+                progress=progress,
+            ),
+            result_type=ConditionResult,
+            start_to_close_timeout=LOCAL,
+            summary=f"{step.id}: {condition_words(step.until)}?",
+        )
+
+    async def split(self, step: SplitStep) -> list[Step]:
+        self.set_state("waiting", step.id)
+        index = choose_arm(
+            [arm.weight for arm in step.arms],
+            scenario_id=self.input.scenario_id,
+            step_id=step.id,
+            user_id=self.input.user_id,
+        )
+        await self.decided(step.id, step.arms[index].label, index)
+        return step.arms[index].steps
+
+    async def decided(self, step_id: str, label: str, index: int) -> None:
+        await workflow.execute_local_activity(
+            "record_decision",
+            DecisionRecord(
+                enrollment_id=self.input.enrollment_id,
+                scenario_id=self.input.scenario_id,
+                step_id=step_id,
+                label=label,
+                index=index,
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=LOCAL,
+            summary=f"{step_id} → {label}",
+        )
+
+    async def update_friend(self, step: TagStep | AttributeStep) -> None:
+        self.set_state("waiting", step.id)
+        if isinstance(step, TagStep):
+            change = {"add_tags": step.add, "remove_tags": step.remove}
+            words = " ".join([f"+{t}" for t in step.add] + [f"-{t}" for t in step.remove])
+        else:
+            change = {"set_attributes": step.set}
+            words = ", ".join(f"{k}={v}" for k, v in step.set.items())
+        await workflow.execute_local_activity(
+            "update_friend",
+            FriendUpdate(
+                enrollment_id=self.input.enrollment_id,
+                scenario_id=self.input.scenario_id,
+                user_id=self.input.user_id,
+                step_id=step.id,
+                at=workflow.now(),
+                **change,
+            ),
+            start_to_close_timeout=LOCAL,
+            summary=f"{step.type} {words}"[:200],
+        )
+
+    async def switch(self, step: SwitchStep) -> None:
+        self.set_state("waiting", step.id)
+        result: SwitchResult = await workflow.execute_local_activity(
+            "switch_scenario",
+            SwitchRequest(
+                enrollment_id=self.input.enrollment_id,
+                scenario_id=self.input.scenario_id,
+                user_id=self.input.user_id,
+                step_id=step.id,
+                target=step.scenario,
+                at=workflow.now(),
+            ),
+            result_type=SwitchResult,
+            start_to_close_timeout=LOCAL,
+            summary=f"switch to {step.scenario}",
+        )
+        self.state.switched_to = result.enrollment_id
+        raise Finished("completed", None if result.enrollment_id else result.reason)
 
     # --- holding and sending ------------------------------------------------------------
 
@@ -189,6 +338,14 @@ class EnrollmentWorkflow:
     @workflow.signal
     def block(self, signal: BlockSignal) -> None:
         self.stopped = self.stopped or "blocked"
+
+    @workflow.signal
+    def exit(self, signal: ExitSignal) -> None:
+        self.stopped = self.stopped or "exited"
+
+    @workflow.signal
+    def condition_met(self, signal: ConditionMet) -> None:
+        self.met.add(signal.step_id)
 
     @workflow.signal
     def control(self, signal: ControlSignal) -> None:

@@ -32,6 +32,14 @@ class BlockSignal(BaseModel):
     reason: str = "unfollow"
 
 
+class ExitSignal(BaseModel):
+    reason: str  # which exit condition held, for the record
+
+
+class ConditionMet(BaseModel):
+    step_id: str  # the wait_for step whose `until` now holds
+
+
 class ControlSignal(BaseModel):
     action: Literal["pause", "resume", "end"]
     seq: int
@@ -50,6 +58,7 @@ class EnrollmentStatus(BaseModel):
     hold_reason: HoldReason | None = None
     error: str | None = None
     sent: list[str] = Field(default_factory=list)
+    switched_to: str | None = None  # the enrollment a `switch` step started
 
 
 class ProgressUpdate(BaseModel):
@@ -69,7 +78,7 @@ class SendRequest(BaseModel):
 
 
 class SendOutcome(BaseModel):
-    result: Literal["sent", "blocked", "capped", "paused", "ended", "failed"]
+    result: Literal["sent", "blocked", "capped", "paused", "ended", "exited", "failed"]
     control_seq: int | None = None
     request_id: str | None = None
     error: str | None = None
@@ -88,3 +97,60 @@ class BranchRequest(BaseModel):
 class BranchChoice(BaseModel):
     index: int | None  # None: no branch holds
     inputs: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConditionRequest(BaseModel):
+    """A `wait_for` step: on entering (`progress` given) record the step and the last event
+    seen; then decide whether `until` holds now."""
+
+    enrollment_id: str
+    scenario_id: str
+    user_id: str
+    step_id: str
+    condition: Condition
+    at: datetime
+    events_after: int | None = None
+    progress: "ProgressUpdate | None" = None
+
+
+class ConditionResult(BaseModel):
+    holds: bool
+    events_after: int | None = None
+
+
+class DecisionRecord(BaseModel):
+    """Which way a split or a wait_for went (for the stats)."""
+
+    enrollment_id: str
+    scenario_id: str
+    step_id: str
+    label: str | None  # None: a branch step's `otherwise`
+    index: int | None
+    at: datetime
+
+
+class FriendUpdate(BaseModel):
+    """A `tag` or `attribute` step."""
+
+    enrollment_id: str
+    scenario_id: str
+    user_id: str
+    step_id: str
+    add_tags: list[str] = Field(default_factory=list)
+    remove_tags: list[str] = Field(default_factory=list)
+    set_attributes: dict[str, Any] = Field(default_factory=dict)
+    at: datetime
+
+
+class SwitchRequest(BaseModel):
+    enrollment_id: str
+    scenario_id: str
+    user_id: str
+    step_id: str
+    target: str
+    at: datetime
+
+
+class SwitchResult(BaseModel):
+    enrollment_id: str | None = None  # None: the friend could not be enrolled there
+    reason: str | None = None

@@ -10,11 +10,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
 from api.schemas import EnrollmentPublic
-from api.temporal import control_enrollments
 from scenarios.definition import ScenarioDefinition
-from scenarios.validate import DefinitionError, audience_references, message_errors
+from scenarios.validate import (
+    DefinitionError,
+    audience_references,
+    message_errors,
+    reference_errors,
+    scenario_references,
+)
 from store import enrollments, scenarios, stats
 from store.tables import Audience, Scenario
+from triggers.temporal import control_enrollments
 from workflows.types import ControlSignal, Status
 
 router = APIRouter(
@@ -43,17 +49,27 @@ class ScenarioDetail(ScenarioPublic):
     definition_version: int
 
 
-async def _checked(session: AsyncSession, definition: ScenarioDefinition) -> ScenarioDefinition:
-    errors = message_errors(definition)
+async def _checked(
+    session: AsyncSession, definition: ScenarioDefinition, scenario_id: str | None = None
+) -> ScenarioDefinition:
+    errors = message_errors(definition) + reference_errors(definition)
     for path, audience_id in audience_references(definition):
         if await session.get(Audience, audience_id) is None:
             errors.append(
                 {
-                    "path": f"{path}.audience",
+                    "path": path,
                     "msg": f"unknown audience {audience_id!r}",
                     "type": "unknown_audience",
                 }
             )
+    for path, target in scenario_references(definition):
+        if target == scenario_id:
+            problem = "a scenario cannot switch to itself"
+        elif await session.get(Scenario, target) is None:
+            problem = f"unknown scenario {target!r}"
+        else:
+            continue
+        errors.append({"path": path, "msg": problem, "type": "unknown_scenario"})
     if errors:
         raise DefinitionError(errors)
     return definition
@@ -106,7 +122,7 @@ async def update_scenario(
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail="the scenario has ended; create a new one"
         )
-    definition = await _checked(session, definition)
+    definition = await _checked(session, definition, scenario_id)
     return await scenarios.add_version(session, scenario=scenario, definition=definition)
 
 
@@ -117,6 +133,8 @@ async def _transition(scenario_id: str, action: str, session: AsyncSession, serv
         scenario = await scenarios.change_status(session, scenario=scenario, action=action)
     except ValueError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    if action == "activate" and was == "draft":
+        await services.changes.scenario_activated(scenario)
     if action == "activate" and was == "paused":
         action = "resume"  # activating a paused scenario releases its held enrollments
     if action in ("pause", "resume", "end"):

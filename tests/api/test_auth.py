@@ -14,7 +14,7 @@ from store.tables import Scenario
 from tests.api.helpers import count, scenario, sign, text
 from tests.support.stack import ADMIN_TOKEN, settings_for, user
 
-PUBLIC = {("POST", "/webhooks/line"), ("GET", "/healthz")}
+PUBLIC = {("POST", "/webhooks/line"), ("GET", "/healthz"), ("GET", "/r/{token}")}
 PATH_VALUES = {
     "scenario_id": "scn_000000000000",
     "user_id": user(1),
@@ -65,9 +65,12 @@ async def test_the_admin_routes_are_the_ones_we_expect(shared):
             ("POST", "/friends/{user_id}/tags"),
             ("DELETE", "/friends/{user_id}/tags/{tag}"),
             ("PUT", "/friends/{user_id}/route"),
+            ("POST", "/friends/import"),
             ("POST", "/audiences"),
             ("GET", "/audiences"),
+            ("GET", "/audiences/{audience_id}"),
             ("PUT", "/audiences/{audience_id}/members"),
+            ("POST", "/events"),
         ]
     )
 

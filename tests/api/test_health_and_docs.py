@@ -11,7 +11,7 @@ from api.app import create_app
 from core.serve import free_port, serving
 from tests.support.stack import settings_for
 
-PUBLIC = {("POST", "/webhooks/line"), ("GET", "/healthz")}
+PUBLIC = {("POST", "/webhooks/line"), ("GET", "/healthz"), ("GET", "/r/{token}")}
 
 
 async def test_healthz_is_200_when_everything_answers(shared):

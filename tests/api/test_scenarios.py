@@ -64,12 +64,14 @@ async def test_list_and_read(shared):
         "name": "Follow-up",
         "timezone": "Asia/Tokyo",
         "trigger": {"type": "follow"},
+        "reentry": False,
         "steps": [
             {
                 "id": "welcome",
                 "type": "message",
                 "messages": [{"type": "text", "text": "Welcome"}],
                 "track_links": True,
+                "defaults": {},
             }
         ],
     }

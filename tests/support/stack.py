@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -53,11 +54,26 @@ class Stack:
         """Wait until every webhook event handed over so far has been processed."""
         await self.app.state.services.processor.drain()
 
-    async def follow(self, user_id: str, **profile: Any) -> dict:
+    async def follow(self, user_id: str, *, settle: bool = True, **profile: Any) -> dict:
         answer = (await self.emu.post(f"/emulator/users/{user_id}/follow", json=profile)).json()
         assert answer["webhook_status"] == 200, answer
-        await self.settle()
+        if settle:
+            await self.settle()
         return answer
+
+    async def follow_many(self, user_ids: list[str], *, at_once: int = 20) -> None:
+        """Many friends follow, handled as the webhook would be but without LINE's round
+        trips (for tests about what happens after the follow, with hundreds of friends)."""
+        friendship = self.app.state.services.friendship
+        limit = asyncio.Semaphore(at_once)
+
+        async def one(user_id: str) -> None:
+            async with limit:
+                self.emulator.follow(user_id)  # LINE's side: now a friend, no webhook sent
+                now = datetime.now(UTC)
+                await friendship.follow(user_id, int(now.timestamp() * 1000), now)
+
+        await asyncio.gather(*(one(user_id) for user_id in user_ids))
 
     async def unfollow(self, user_id: str) -> dict:
         answer = (await self.emu.post(f"/emulator/users/{user_id}/unfollow")).json()
@@ -86,6 +102,17 @@ class Stack:
 
     async def status(self, scenario_id: str, user_id: str, epoch: int = 1) -> EnrollmentStatus:
         return await self.enrollment(scenario_id, user_id, epoch).query(EnrollmentWorkflow.status)
+
+    async def until_status(
+        self, scenario_id: str, user_id: str, status: str, *, epoch: int = 1, timeout: float = 10.0
+    ) -> EnrollmentStatus:
+        """Wait (real time, virtual time standing still) until the enrollment has this status:
+        what a signal does, without any timer firing."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (state := await self.status(scenario_id, user_id, epoch)).status != status:
+            assert asyncio.get_running_loop().time() < deadline, f"still {state}"
+            await asyncio.sleep(0.05)
+        return state
 
     async def received(self, user_id: str) -> list[dict]:
         """What LINE accepted for this user, in order (delivered or not)."""
@@ -159,7 +186,13 @@ async def running_stack(
             line = LinePusher.from_settings(settings, timeout=line_timeout)
             stack.push_async_callback(line.close)
             await stack.enter_async_context(
-                create_worker(env.client, task_queue=settings.task_queue, db=db, line=line)
+                create_worker(
+                    env.client,
+                    task_queue=settings.task_queue,
+                    db=db,
+                    line=line,
+                    public_url=str(settings.public_url),
+                )
             )
         api = await stack.enter_async_context(
             httpx.AsyncClient(

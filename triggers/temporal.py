@@ -1,4 +1,4 @@
-"""Everything the API asks of Temporal: start enrollments, signal them."""
+"""Everything stepline asks of Temporal outside workflows: start enrollments, signal them."""
 
 import asyncio
 import logging
@@ -19,7 +19,7 @@ from core.config import Settings
 from scenarios.definition import ScenarioDefinition
 from workflows import search
 from workflows.enrollment import EnrollmentWorkflow
-from workflows.types import BlockSignal, ControlSignal, EnrollmentInput
+from workflows.types import BlockSignal, ConditionMet, ControlSignal, EnrollmentInput, ExitSignal
 
 log = logging.getLogger("stepline.temporal")
 SIGNAL_CONCURRENCY = 50
@@ -99,3 +99,21 @@ async def control_enrollments(
     client: Client, ids: Iterable[str], signal: ControlSignal
 ) -> list[str]:
     return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.control, signal))
+
+
+async def exit_enrollments(client: Client, reasons: dict[str, str]) -> list[str]:
+    """Signal `exit` (workflow id → the condition that held)."""
+    return await _signal_each(
+        client,
+        reasons,
+        lambda h: h.signal(EnrollmentWorkflow.exit, ExitSignal(reason=reasons[h.id])),
+    )
+
+
+async def conditions_met(client: Client, steps: dict[str, str]) -> list[str]:
+    """Signal `condition_met` (workflow id → the wait_for step whose `until` holds)."""
+    return await _signal_each(
+        client,
+        steps,
+        lambda h: h.signal(EnrollmentWorkflow.condition_met, ConditionMet(step_id=steps[h.id])),
+    )

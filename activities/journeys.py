@@ -1,0 +1,65 @@
+"""Local activities for the steps that change the friend or the journey: `tag`, `attribute`
+and `switch`."""
+
+from temporalio import activity
+
+from store import friends
+from store.db import Database
+from store.enrollments import record_entry
+from store.tables import Friend, Scenario
+from triggers.changes import FriendChanges
+from triggers.enrol import Enroller
+from workflows.types import FriendUpdate, SwitchRequest, SwitchResult
+
+
+class JourneyActivities:
+    def __init__(self, db: Database, changes: FriendChanges, enroller: Enroller):
+        self.db, self.changes, self.enroller = db, changes, enroller
+
+    @activity.defn(name="update_friend")
+    async def update_friend(self, update: FriendUpdate) -> None:
+        """Add/remove tags or set attributes (idempotent, so a retry changes nothing more),
+        then let exits, wait_fors and audience triggers see the change."""
+        async with self.db.session() as session:
+            await record_entry(
+                session,
+                enrollment_id=update.enrollment_id,
+                scenario_id=update.scenario_id,
+                step_id=update.step_id,
+                at=update.at,
+            )
+            await session.commit()
+            if update.add_tags:
+                await friends.add_tags(session, user_id=update.user_id, tags=update.add_tags)
+            for tag in update.remove_tags:
+                await friends.remove_tag(session, user_id=update.user_id, tag=tag)
+            if update.set_attributes:
+                await friends.merge_attributes(
+                    session, user_id=update.user_id, attributes=update.set_attributes
+                )
+        await self.changes.changed([update.user_id], reason="step")
+
+    @activity.defn(name="switch_scenario")
+    async def switch_scenario(self, request: SwitchRequest) -> SwitchResult:
+        """Enrol the friend into the target scenario (an enrollment already running there is
+        left alone, as is a scenario that takes nobody now)."""
+        async with self.db.session() as session:
+            await record_entry(
+                session,
+                enrollment_id=request.enrollment_id,
+                scenario_id=request.scenario_id,
+                step_id=request.step_id,
+                at=request.at,
+            )
+            await session.commit()
+            target = await session.get(Scenario, request.target)
+            friend = await session.get(Friend, request.user_id)
+        if target is None or target.status not in ("active", "paused"):
+            state = target.status if target else "missing"
+            return SwitchResult(reason=f"scenario {request.target} is {state}: nobody enrolled")
+        if friend is None or not friend.following:
+            return SwitchResult(reason="the friend no longer follows the account")
+        started = await self.enroller.enrol(target, friend, cause="switch")
+        if started is None:
+            return SwitchResult(reason=f"already enrolled in {request.target}")
+        return SwitchResult(enrollment_id=started)

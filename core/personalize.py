@@ -1,0 +1,216 @@
+"""Personalisation placeholders in LINE messages: `{displayName}` and `{attribute:NAME}`.
+
+Pure standard library: imported inside Temporal workflows (through `imports_passed_through`) and
+by activities. Functions never mutate their input. (`placeholder_problems`, used when a
+definition is validated, imports `Problem` from core.linemsg lazily, so importing this module
+does not pull in the LINE SDK.)
+
+Syntax, in the `text` of `text` / `textV2` messages and the `altText` of `template`, `flex` and
+`imagemap` messages (the only places filled):
+
+* `{displayName}` — exactly so, case-sensitive;
+* `{attribute:NAME}` — NAME is 1 to 100 characters without `{` or `}`; spaces around it are
+  ignored, so `{attribute: plan }` is the key `attribute:plan`.
+
+Any other text in braces (`{foo}`, JSON, `{ }`) is ordinary text and left alone. In a `textV2`
+message, a brace key that is also a key of its `substitution` (LINE's own mentions and emoji)
+belongs to LINE and is left alone too.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.linemsg import Problem
+
+# Same limits as core.linemsg (kept here so this module stays free of the SDK import).
+MAX_TEXT = 5000
+MAX_ALT_TEXT = 1500
+MAX_ATTRIBUTE_NAME = 100
+DISPLAY_NAME = "displayName"
+ATTRIBUTE_PREFIX = "attribute:"
+EMPTY_TEXT = "…"  # LINE rejects an empty text / altText
+
+_PLACEHOLDER = re.compile(r"\{(?:(displayName)|attribute:([^{}]*))\}")
+_BRACED = re.compile(r"\{([^{}]*)\}")
+# An opening brace that starts something meant as one of ours (checked for a missing `}`).
+_LOOKS_OURS = re.compile(r"\{(?=\s*(?:display[\s_-]*name|attribute\s*:))", re.IGNORECASE)
+_MISSPELT_ATTRIBUTE = re.compile(r"\s*attribute\s*:(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def placeholders(messages: list[dict]) -> list[str]:
+    """The distinct placeholder keys used (`"displayName"`, `"attribute:plan"` …), in order."""
+    found: dict[str, None] = {}
+    for message in messages:
+        for _field, text, reserved in _fillable(message):
+            for match in _PLACEHOLDER.finditer(text):
+                key = _key(match)
+                if key is not None and _inner(match) not in reserved:
+                    found.setdefault(key)
+    return list(found)
+
+
+def fill(messages: list[dict], values: dict[str, object], defaults: dict[str, str]) -> list[dict]:
+    """A deep copy of `messages` with every placeholder replaced.
+
+    The replacement is `str(values[key])`; when that is missing, None or "", it is
+    `defaults[key]`, and without a default it is "" — a raw placeholder never reaches a user.
+    (Malformed ones such as `{attribute:}` are not placeholders and stay as written:
+    `placeholder_problems` rejects them when a definition is saved.)
+    Values go in literally (braces inside them are not expanded again). Afterwards `text` is
+    clipped to 5000 and `altText` to 1500 UTF-16 code units (never splitting a surrogate pair),
+    and a field that ends up empty (or blank where filling changed it) becomes "…", since LINE
+    rejects empty ones.
+    """
+    result = copy.deepcopy(messages)
+
+    def replacement(match: re.Match[str], reserved: frozenset[str]) -> str:
+        key = _key(match)
+        if key is None or _inner(match) in reserved:
+            return match.group()  # malformed (`{attribute:}`) or LINE's own: not ours to fill
+        value = values.get(key) if isinstance(values, dict) else None
+        if value is None or value == "":
+            value = defaults.get(key) if isinstance(defaults, dict) else None
+        return "" if value is None else str(value)
+
+    for message in result:
+        for field, text, reserved in _fillable(message):
+            filled = _PLACEHOLDER.sub(lambda m, r=reserved: replacement(m, r), text)
+            filled = clip_utf16(filled, MAX_TEXT if field == "text" else MAX_ALT_TEXT)
+            if not filled or (filled != text and not filled.strip()):
+                filled = EMPTY_TEXT
+            message[field] = filled
+    return result
+
+
+def placeholder_problems(messages: object, defaults: object, path: str) -> list[Problem]:
+    """Problems with the placeholders of one step (`path` is the step's, e.g. `steps[0]`).
+
+    Reports text that looks like a placeholder but is not one (`{displayname}`,
+    `{attribute:}`, `{Attribute:plan}`, a missing `}` …) at `{path}.messages[i].text` /
+    `.altText`, and `defaults` keys that are not `displayName` or `attribute:NAME` (or whose
+    value is not a string) at `{path}.defaults.KEY`. Never raises.
+    """
+    from core.linemsg import Problem
+
+    problems: list[Problem] = []
+    if isinstance(messages, list):
+        for index, message in enumerate(messages):
+            for field, text, reserved in _fillable(message):
+                where = f"{path}.messages[{index}].{field}"
+                problems.extend(Problem(where, m) for m in _text_problems(text, reserved))
+    if isinstance(defaults, dict):
+        for key, value in defaults.items():
+            where = f"{path}.defaults.{key}"
+            if not isinstance(key, str) or not _valid_key(key):
+                problems.append(
+                    Problem(where, "is not a placeholder: use displayName or attribute:NAME")
+                )
+            elif not isinstance(value, str):
+                problems.append(Problem(where, "must be a string"))
+    elif defaults is not None:
+        problems.append(Problem(f"{path}.defaults", "must be a JSON object"))
+    return list(dict.fromkeys(problems))
+
+
+def clip_utf16(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-16 code units, without splitting a surrogate pair."""
+    if len(text) <= limit // 2:  # fast path: even all-astral text fits
+        return text
+    size = 0
+    for index, char in enumerate(text):
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > limit:
+            return text[:index]
+    return text
+
+
+# --- internals ---------------------------------------------------------------------------
+
+
+def _fillable(message: object) -> Iterator[tuple[str, str, frozenset[str]]]:
+    """(field, text, LINE's own substitution keys) for each field of `message` we fill."""
+    if not isinstance(message, dict):
+        return
+    kind = message.get("type")
+    if kind in ("text", "textV2"):
+        field = "text"
+    elif kind in ("template", "flex", "imagemap"):
+        field = "altText"
+    else:
+        return
+    text = message.get(field)
+    if not isinstance(text, str):
+        return
+    substitution = message.get("substitution") if kind == "textV2" else None
+    reserved = (
+        frozenset(k for k in substitution if isinstance(k, str))
+        if isinstance(substitution, dict)
+        else frozenset()
+    )
+    yield field, text, reserved
+
+
+def _inner(match: re.Match[str]) -> str:
+    return match.group()[1:-1]
+
+
+def _key(match: re.Match[str]) -> str | None:
+    """The key of a `_PLACEHOLDER` match, or None when the attribute name is not valid."""
+    if match.group(1):
+        return DISPLAY_NAME
+    name = match.group(2).strip()
+    if not name or len(name) > MAX_ATTRIBUTE_NAME:
+        return None
+    return ATTRIBUTE_PREFIX + name
+
+
+def _valid_key(key: str) -> bool:
+    if key == DISPLAY_NAME:
+        return True
+    if not key.startswith(ATTRIBUTE_PREFIX):
+        return False
+    name = key[len(ATTRIBUTE_PREFIX) :]
+    return (
+        0 < len(name) <= MAX_ATTRIBUTE_NAME
+        and name == name.strip()
+        and "{" not in name
+        and "}" not in name
+    )
+
+
+def _text_problems(text: str, reserved: frozenset[str]) -> Iterator[str]:
+    for match in _BRACED.finditer(text):
+        inner = match.group(1)
+        if inner in reserved or inner == DISPLAY_NAME:
+            continue
+        shown = _show(match.group())
+        if re.sub(r"[\s_-]", "", inner).lower() == "displayname":
+            yield f"{shown} is not a placeholder: write {{displayName}} exactly"
+            continue
+        attribute = _MISSPELT_ATTRIBUTE.fullmatch(inner)
+        if attribute is None:
+            continue  # someone else's braces
+        name = attribute.group(1).strip()
+        if not inner.startswith(ATTRIBUTE_PREFIX):
+            suggestion = f"{{attribute:{name}}}" if name else "{attribute:NAME}"
+            yield f"{shown} is not a placeholder: write {_show(suggestion)}"
+        elif not name:
+            yield f"{shown} has no attribute name: write {{attribute:NAME}}"
+        elif len(name) > MAX_ATTRIBUTE_NAME:
+            yield (
+                f"{shown} has an attribute name longer than {MAX_ATTRIBUTE_NAME} characters"
+                f" (got {len(name)})"
+            )
+    for match in _LOOKS_OURS.finditer(text):
+        if _BRACED.match(text, match.start()) is None:
+            fragment = re.match(r"\{[^{\n]{0,30}", text[match.start() :]).group().rstrip()
+            yield f"{fragment} has no closing }} (names cannot contain braces)"
+
+
+def _show(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."

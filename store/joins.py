@@ -1,0 +1,70 @@
+"""Route links (`GET /join/{route}`): one JoinRequest per LINE Login attempt, keyed by its
+`state`, until LINE sends the friend back and the route is recorded on the friend."""
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import col, delete, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store import friends
+from store.tables import Friend, JoinRequest
+from store.types import utcnow
+
+JOIN_LIFETIME = timedelta(minutes=10)  # as long as LINE's authorization code lives
+ABANDONED_AFTER = timedelta(days=1)  # unfinished requests older than this are deleted
+
+
+async def start(session: AsyncSession, *, route: str, at: datetime | None = None) -> JoinRequest:
+    """A new request for `route` with a fresh state and nonce; prunes long-abandoned ones."""
+    now = at or utcnow()
+    await session.exec(
+        delete(JoinRequest).where(
+            col(JoinRequest.completed_at).is_(None),
+            col(JoinRequest.created_at) < now - ABANDONED_AFTER,
+        )
+    )
+    request = JoinRequest(
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        route=route,
+        created_at=now,
+    )
+    session.add(request)
+    await session.commit()
+    return request
+
+
+async def pending(
+    session: AsyncSession, *, state: str, at: datetime | None = None
+) -> JoinRequest | None:
+    """The request this state names, if it is unused and younger than JOIN_LIFETIME."""
+    request = await session.get(JoinRequest, state)
+    if request is None or request.completed_at is not None:
+        return None
+    if (at or utcnow()) - request.created_at >= JOIN_LIFETIME:
+        return None
+    return request
+
+
+async def complete(
+    session: AsyncSession, *, state: str, user_id: str, at: datetime | None = None
+) -> Friend | None:
+    """Claim the request for `user_id` and set the friend's route, in one transaction; None
+    when the request was used (or expired) in the meantime, and then nothing changes."""
+    now = at or utcnow()
+    claimed = await session.exec(
+        update(JoinRequest)
+        .where(
+            col(JoinRequest.state) == state,
+            col(JoinRequest.completed_at).is_(None),
+            col(JoinRequest.created_at) > now - JOIN_LIFETIME,
+        )
+        .values(user_id=user_id, completed_at=now)
+    )
+    if claimed.rowcount != 1:
+        await session.rollback()
+        return None
+    request = await session.get(JoinRequest, state)
+    assert request is not None
+    return await friends.set_route(session, user_id=user_id, route=request.route)  # commits

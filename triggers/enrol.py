@@ -1,0 +1,84 @@
+"""Start a friend's enrollment in a scenario, by whichever trigger: a follow, an event, an
+audience entered, or a `switch` step of another scenario."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Literal
+
+from temporalio.client import Client
+
+from scenarios.definition import FollowTrigger
+from store import enrollments, events
+from store.db import Database
+from store.definitions import Definitions
+from store.tables import Friend, Scenario
+from triggers.temporal import start_enrollment
+from workflows.types import LIVE, EnrollmentInput
+
+log = logging.getLogger("stepline.enrol")
+Cause = Literal["follow", "event", "audience", "switch"]
+
+
+class Enroller:
+    def __init__(
+        self, *, db: Database, temporal: Client, task_queue: str, definitions: Definitions
+    ):
+        self.db, self.temporal, self.task_queue = db, temporal, task_queue
+        self.definitions = definitions
+
+    async def enrol(self, scenario: Scenario, friend: Friend, *, cause: Cause) -> str | None:
+        """The enrollment's id, or None when the scenario does not take this friend now.
+
+        A follow enrols once per follow epoch (an unblock starts over, as on LINE). Events and
+        audiences enrol once per friend and scenario, or again after the last enrollment ended
+        when the scenario says `reentry: true`. A switch enrols unless one is running."""
+        if not friend.following:
+            return None
+        definition = await self.definitions.get(scenario.id, scenario.version)
+        async with self.db.session() as session:
+            if cause == "follow":
+                trigger = definition.trigger
+                added_at = friend.followed_at or datetime.now(UTC)
+                if not isinstance(trigger, FollowTrigger) or not trigger.admits(
+                    route=friend.route, added_at=added_at
+                ):
+                    return None
+                entry, at = 1, added_at
+            else:
+                earlier = await enrollments.of_friend_in(
+                    session, scenario_id=scenario.id, user_id=friend.user_id
+                )
+                if any(row.status in LIVE for row in earlier):
+                    return None
+                if earlier and cause != "switch" and not definition.reentry:
+                    return None
+                entry = 1 + sum(1 for row in earlier if row.epoch == friend.epoch)
+                at = datetime.now(UTC)
+            workflow_id = await enrollments.ensure_enrollment(
+                session,
+                scenario_id=scenario.id,
+                version=scenario.version,
+                user_id=friend.user_id,
+                epoch=friend.epoch,
+                entry=entry,
+                at=at,
+                event_seq=await events.last_seq(session, user_id=friend.user_id),
+            )
+            await session.commit()
+        await start_enrollment(
+            self.temporal,
+            task_queue=self.task_queue,
+            definition=definition,
+            input=EnrollmentInput(
+                enrollment_id=workflow_id,
+                scenario_id=scenario.id,
+                version=scenario.version,
+                user_id=friend.user_id,
+                epoch=friend.epoch,
+                definition=definition,
+                paused=scenario.status == "paused",
+                control_seq=scenario.control_seq,
+            ),
+        )
+        log.info("enrolled %s in %s (%s): %s", friend.user_id, scenario.id, cause, workflow_id)
+        return workflow_id
