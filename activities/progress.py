@@ -8,6 +8,7 @@ from store.conditions import FriendFacts
 from store.db import Database
 from store.enrollments import record_entry, record_status
 from store.tables import BranchDecision, StepEntry
+from store.types import utcnow
 from store.upsert import insert_ignore
 from workflows.types import (
     BranchChoice,
@@ -17,6 +18,10 @@ from workflows.types import (
     DecisionRecord,
     ProgressUpdate,
 )
+
+# Conditions compare with the data's own clock (events, clicks and deliveries carry the time
+# they happened), so "within P7D" is asked at the moment the activity runs, not at the
+# workflow's time; the two agree in production and differ only on a time-skipping test server.
 
 
 class StoreActivities:
@@ -37,7 +42,7 @@ class StoreActivities:
             if earlier is not None:  # a retried attempt: keep the decision already taken
                 return BranchChoice(index=earlier.branch_index)
             facts = FriendFacts(
-                session, request.user_id, at=request.at, enrollment_id=request.enrollment_id
+                session, request.user_id, at=utcnow(), enrollment_id=request.enrollment_id
             )
             index = None
             for position, condition in enumerate(request.conditions):
@@ -87,7 +92,7 @@ class StoreActivities:
             facts = FriendFacts(
                 session,
                 request.user_id,
-                at=request.at,
+                at=utcnow(),
                 enrollment_id=request.enrollment_id,
                 events_after=events_after,
             )

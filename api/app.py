@@ -6,11 +6,22 @@ from fastapi import FastAPI
 from linebot.v3.webhook import WebhookParser
 from temporalio.client import Client
 
+from activities.line_client import LinePusher
 from api import errors
 from api.deps import Services
 from api.friendship import FriendshipHandler
 from api.processor import WebhookProcessor
-from api.routes import audiences, events, friends, health, join, links, scenarios, webhooks
+from api.routes import (
+    audiences,
+    events,
+    friends,
+    health,
+    join,
+    links,
+    scenarios,
+    templates,
+    webhooks,
+)
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
@@ -18,6 +29,7 @@ from triggers.changes import FriendChanges
 from triggers.enrol import Enroller
 from triggers.temporal import connect_lazily
 
+PROFILE_TIMEOUT = 3.0  # seconds: a slow profile API must not hold up enrolments for long
 DESCRIPTION = """Step delivery (ステップ配信) for LINE Official Accounts.
 
 Admin routes need `Authorization: Bearer $STEPLINE_ADMIN_TOKEN`. Errors are `{"detail": …}`;
@@ -37,7 +49,13 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             db=db, temporal=client, task_queue=settings.task_queue, definitions=definitions
         )
         changes = FriendChanges(db=db, temporal=client, definitions=definitions, enroller=enroller)
-        friendship = FriendshipHandler(db=db, temporal=client, enroller=enroller)
+        # the profile API (display name, language) when this process holds a channel token
+        line = (
+            LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
+            if settings.line_channel_access_token
+            else None
+        )
+        friendship = FriendshipHandler(db=db, temporal=client, enroller=enroller, profiles=line)
         processor = WebhookProcessor(db, friendship)
         secret = (
             settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
@@ -57,11 +75,13 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             yield
         finally:
             await processor.stop()
+            if line is not None:
+                await line.close()
             await db.close()
 
     app = FastAPI(title="stepline", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    for module in (webhooks, health, scenarios, friends, audiences, events, links, join):
+    for module in (webhooks, health, scenarios, templates, friends, audiences, events, links, join):
         app.include_router(module.router)
     return app
 

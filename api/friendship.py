@@ -1,10 +1,11 @@
 """What a follow or an unfollow means for enrollments (SPEC §4)."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client
 
+from activities.profiles import ProfileSource, refresh_profile
 from store import enrollments, friends, scenarios
 from store.db import Database
 from store.tables import WebhookEvent
@@ -13,11 +14,20 @@ from triggers.temporal import block_enrollments
 from workflows.types import EnrollmentStatus
 
 log = logging.getLogger("stepline.friendship")
+FRESH_ON_FOLLOW = timedelta(minutes=1)
 
 
 class FriendshipHandler:
-    def __init__(self, *, db: Database, temporal: Client, enroller: Enroller):
+    def __init__(
+        self,
+        *,
+        db: Database,
+        temporal: Client,
+        enroller: Enroller,
+        profiles: ProfileSource | None = None,
+    ):
         self.db, self.temporal, self.enroller = db, temporal, enroller
+        self.profiles = profiles  # LINE's profile API, when this process has a channel token
 
     async def handle(self, event: WebhookEvent) -> None:
         if event.user_id is None or event.type not in ("follow", "unfollow"):
@@ -40,6 +50,8 @@ class FriendshipHandler:
         if not change.applied or not change.friend.following:
             log.info("follow of %s at %s is older than its last state change: ignored", user_id, at)
             return
+        if self.profiles is not None:  # name and language, before any branch asks for them
+            await refresh_profile(self.db, self.profiles, user_id, max_age=FRESH_ON_FOLLOW)
         for scenario in candidates:
             await self.enroller.enrol(scenario, change.friend, cause="follow")
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.linemsg import check_messages
+from core.personalize import placeholder_problems
 from scenarios.conditions import ClickedCondition, audiences_named, condition_kind, leaves
 from scenarios.definition import (
     AudienceTrigger,
@@ -86,13 +87,18 @@ def pydantic_errors(exc: ValidationError, data: Any, root: str = "") -> list[dic
 
 
 def message_errors(definition: ScenarioDefinition) -> list[dict[str, str]]:
-    """LINE's own rules for every message object (1–5 per step, text length, https media…)."""
-    return [
-        {"path": problem.path, "msg": problem.message, "type": "line_message"}
-        for path, step in walk_steps(definition.steps)
-        if isinstance(step, MessageStep)
-        for problem in check_messages(step.messages, f"{path}.messages")
-    ]
+    """LINE's own rules for every message object (1–5 per step, text length, https media…),
+    and placeholders that look like ours but are misspelt (`{displayname}`, `{attribute:}`)."""
+    errors = []
+    for path, step in walk_steps(definition.steps):
+        if isinstance(step, MessageStep):
+            for problem in check_messages(step.messages, f"{path}.messages"):
+                errors.append(
+                    {"path": problem.path, "msg": problem.message, "type": "line_message"}
+                )
+            for problem in placeholder_problems(step.messages, step.defaults, path):
+                errors.append({"path": problem.path, "msg": problem.message, "type": "placeholder"})
+    return errors
 
 
 def conditions_of(definition: ScenarioDefinition) -> Iterator[tuple[str, Any]]:

@@ -20,8 +20,6 @@ from scenarios.values import number, properties_match, same
 from store import audiences
 from store.tables import Audience, Click, Event, Friend, FriendTag
 
-_same = same  # TEMP alias while store.audiences moves to scenarios.values
-
 
 def attribute_holds(condition: AttributeCondition, attributes: dict[str, Any]) -> bool:
     present = attributes.get(condition.attribute) not in (None, "")
