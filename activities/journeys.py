@@ -3,13 +3,13 @@ and `switch`."""
 
 from temporalio import activity
 
-from store import friends
+from store import enrollments, friends
 from store.db import Database
 from store.enrollments import record_entry
 from store.tables import Friend, Scenario
 from triggers.changes import FriendChanges
 from triggers.enrol import Enroller
-from workflows.types import FriendUpdate, SwitchRequest, SwitchResult
+from workflows.types import LIVE, FriendUpdate, SwitchRequest, SwitchResult
 
 
 class JourneyActivities:
@@ -60,6 +60,14 @@ class JourneyActivities:
         if friend is None or not friend.following:
             return SwitchResult(reason="the friend no longer follows the account")
         started = await self.enroller.enrol(target, friend, cause="switch")
-        if started is None:
-            return SwitchResult(reason=f"already enrolled in {request.target}")
+        if started is None:  # one runs there already (perhaps started by an earlier attempt)
+            async with self.db.session() as session:
+                there = await enrollments.of_friend_in(
+                    session, scenario_id=request.target, user_id=request.user_id
+                )
+            running = [row.id for row in there if row.status in LIVE]
+            return SwitchResult(
+                enrollment_id=running[0] if running else None,
+                reason=None if running else f"not enrolled in {request.target}",
+            )
         return SwitchResult(enrollment_id=started)

@@ -2,8 +2,10 @@
 
 import json
 import secrets
+import textwrap
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 import httpx
 import typer
@@ -125,6 +127,58 @@ def scenario_list() -> None:
         typer.echo(
             f"{row['id']:<18} {row['version']:>3}  {row['status']:<8} {row['sent_count']:>6}  {row['name']}"
         )
+
+
+def _list_templates() -> None:
+    with targets().api() as api:
+        answer = api.get("/templates")
+        fail(answer)
+    for row in answer.json():
+        typer.echo(f"{row['name']:<20} {row['title']}")
+        typer.echo(
+            textwrap.fill(
+                row["description"], 100, initial_indent=" " * 21, subsequent_indent=" " * 21
+            )
+        )
+
+
+@scenario_app.command("template")
+def scenario_template(
+    name: Annotated[
+        str | None,
+        typer.Argument(metavar="NAME", help="template name, e.g. follow-up (see --list)"),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--name", help="scenario name (default: the template's)")
+    ] = None,
+    activate: Annotated[bool, typer.Option(help="activate it after creating")] = False,
+    delivery_cap: Annotated[
+        int | None, typer.Option(min=1, help="messages it may send in total")
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="list the templates")] = False,
+) -> None:
+    """Create a scenario from a ready template (templates/), printing its id."""
+    if list_:
+        _list_templates()
+        return
+    if name is None:
+        raise typer.BadParameter("name a template, or --list to see them", param_hint="NAME")
+    body: dict = {"activate": activate}
+    if title is not None:
+        body["name"] = title
+    if delivery_cap is not None:
+        body["delivery_cap"] = delivery_cap
+    with targets().api() as api:
+        answer = api.post(f"/templates/{quote(name, safe='')}/scenarios", json=body)
+        fail(answer)
+    created = answer.json()
+    typer.echo(f"{created['id']}  v{created['version']}  {created['status']}  {title or name}")
+
+
+@scenario_app.command("templates")
+def scenario_templates() -> None:
+    """The ready templates: name, scenario name, what it does."""
+    _list_templates()
 
 
 def _simulate(action: str, user_id: str, body: dict | None = None) -> None:

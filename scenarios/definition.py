@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     Field,
@@ -67,17 +68,19 @@ class MessageStep(BaseModel):
     )
 
 
+def _wait_period(value: str) -> str:
+    period_of(value, MAX_WAIT)
+    return value
+
+
+WaitPeriod = Annotated[str, AfterValidator(_wait_period)]  # PT1S … P365D
+
+
 class WaitStep(BaseModel):
     model_config = MODEL_CONFIG
     id: str = Field(pattern=_STEP_ID)
     type: Literal["wait"]
-    duration: str
-
-    @field_validator("duration")
-    @classmethod
-    def _bounded(cls, value: str) -> str:
-        period_of(value, MAX_WAIT)
-        return value
+    duration: WaitPeriod
 
     @property
     def delta(self) -> timedelta:
@@ -91,15 +94,9 @@ class WaitForStep(BaseModel):
     id: str = Field(pattern=_STEP_ID)
     type: Literal["wait_for"]
     until: Condition
-    timeout: str
+    timeout: WaitPeriod
     then: list["Step"] = Field(default_factory=list)
     on_timeout: list["Step"] = Field(default_factory=list)
-
-    @field_validator("timeout")
-    @classmethod
-    def _bounded(cls, value: str) -> str:
-        period_of(value, MAX_WAIT)
-        return value
 
     @property
     def delta(self) -> timedelta:

@@ -142,20 +142,17 @@ class EnrollmentWorkflow:
 
     async def choose(self, step: BranchStep) -> list[Step]:
         self.set_state("waiting", step.id)
-        choice: BranchChoice = await workflow.execute_local_activity(
+        choice: BranchChoice = await self.run_local(
             "evaluate_branch",
             BranchRequest(
-                enrollment_id=self.input.enrollment_id,
-                scenario_id=self.input.scenario_id,
-                user_id=self.input.user_id,
+                **self.ids(),
                 step_id=step.id,
                 labels=[branch.label for branch in step.branches],
                 conditions=[branch.when for branch in step.branches],
                 at=workflow.now(),
             ),
-            result_type=BranchChoice,
-            start_to_close_timeout=LOCAL,
-            summary=f"branch {step.id}: {len(step.branches)} condition(s)",
+            f"branch {step.id}: {len(step.branches)} condition(s)",
+            BranchChoice,
         )
         if choice.index is None:
             return step.otherwise or []
@@ -197,21 +194,18 @@ class EnrollmentWorkflow:
         *,
         progress: ProgressUpdate | None = None,
     ) -> ConditionResult:
-        return await workflow.execute_local_activity(
+        return await self.run_local(
             "check_condition",
             ConditionRequest(
-                enrollment_id=self.input.enrollment_id,
-                scenario_id=self.input.scenario_id,
-                user_id=self.input.user_id,
+                **self.ids(),
                 step_id=step.id,
                 condition=step.until,
                 at=workflow.now(),
                 events_after=events_after,
                 progress=progress,
             ),
-            result_type=ConditionResult,
-            start_to_close_timeout=LOCAL,
-            summary=f"{step.id}: {condition_words(step.until)}?",
+            f"{step.id}: {condition_words(step.until)}?",
+            ConditionResult,
         )
 
     async def split(self, step: SplitStep) -> list[Step]:
@@ -226,7 +220,7 @@ class EnrollmentWorkflow:
         return step.arms[index].steps
 
     async def decided(self, step_id: str, label: str, index: int) -> None:
-        await workflow.execute_local_activity(
+        await self.run_local(
             "record_decision",
             DecisionRecord(
                 enrollment_id=self.input.enrollment_id,
@@ -236,8 +230,7 @@ class EnrollmentWorkflow:
                 index=index,
                 at=workflow.now(),
             ),
-            start_to_close_timeout=LOCAL,
-            summary=f"{step_id} → {label}",
+            f"{step_id} → {label}",
         )
 
     async def update_friend(self, step: TagStep | AttributeStep) -> None:
@@ -248,35 +241,19 @@ class EnrollmentWorkflow:
         else:
             change = {"set_attributes": step.set}
             words = ", ".join(f"{k}={v}" for k, v in step.set.items())
-        await workflow.execute_local_activity(
+        await self.run_local(
             "update_friend",
-            FriendUpdate(
-                enrollment_id=self.input.enrollment_id,
-                scenario_id=self.input.scenario_id,
-                user_id=self.input.user_id,
-                step_id=step.id,
-                at=workflow.now(),
-                **change,
-            ),
-            start_to_close_timeout=LOCAL,
-            summary=f"{step.type} {words}"[:200],
+            FriendUpdate(**self.ids(), step_id=step.id, at=workflow.now(), **change),
+            f"{step.type} {words}",
         )
 
     async def switch(self, step: SwitchStep) -> None:
         self.set_state("waiting", step.id)
-        result: SwitchResult = await workflow.execute_local_activity(
+        result: SwitchResult = await self.run_local(
             "switch_scenario",
-            SwitchRequest(
-                enrollment_id=self.input.enrollment_id,
-                scenario_id=self.input.scenario_id,
-                user_id=self.input.user_id,
-                step_id=step.id,
-                target=step.scenario,
-                at=workflow.now(),
-            ),
-            result_type=SwitchResult,
-            start_to_close_timeout=LOCAL,
-            summary=f"switch to {step.scenario}",
+            SwitchRequest(**self.ids(), step_id=step.id, target=step.scenario, at=workflow.now()),
+            f"switch to {step.scenario}",
+            SwitchResult,
         )
         self.state.switched_to = result.enrollment_id
         raise Finished("completed", None if result.enrollment_id else result.reason)
@@ -408,12 +385,28 @@ class EnrollmentWorkflow:
         entered: str | None = None,
     ) -> None:
         self.set_state(status, step, wake=wake, hold=hold, error=error)
-        await workflow.execute_local_activity(
+        await self.run_local(
             "record_progress",
             ProgressUpdate(status=self.state, entered=entered, at=workflow.now()),
-            start_to_close_timeout=LOCAL,
-            summary=f"record {status}" + (f" at {step}" if step else ""),
+            f"record {status}" + (f" at {step}" if step else ""),
         )
+
+    async def run_local(self, name: str, argument: object, summary: str, result_type=None):
+        """A local activity on the store: no extra Temporal round-trip."""
+        return await workflow.execute_local_activity(
+            name,
+            argument,
+            result_type=result_type,
+            start_to_close_timeout=LOCAL,
+            summary=summary[:200],
+        )
+
+    def ids(self) -> dict[str, str]:
+        return {
+            "enrollment_id": self.input.enrollment_id,
+            "scenario_id": self.input.scenario_id,
+            "user_id": self.input.user_id,
+        }
 
     async def sleep_until(self, when: datetime, summary: str) -> None:
         delay = when - workflow.now()

@@ -20,6 +20,7 @@ PATH_VALUES = {
     "user_id": user(1),
     "tag": "vip",
     "audience_id": "aud_000000000000",
+    "name": "follow-up",
 }
 DEFINITION = scenario(text("welcome", "Welcome"))
 
@@ -71,6 +72,8 @@ async def test_the_admin_routes_are_the_ones_we_expect(shared):
             ("GET", "/audiences/{audience_id}"),
             ("PUT", "/audiences/{audience_id}/members"),
             ("POST", "/events"),
+            ("GET", "/templates"),
+            ("POST", "/templates/{name}/scenarios"),
         ]
     )
 

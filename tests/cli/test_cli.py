@@ -91,3 +91,46 @@ def test_unreachable_api_is_one_line(monkeypatch, capsys):
     assert (
         "cannot reach http://127.0.0.1:" in err and "stepline dev" in err and "Traceback" not in err
     )
+
+
+async def test_template_creates_a_scenario_through_the_api(stack, env):
+    created = await stepline(env, "scenario", "template", "review-request")
+    assert created.exit_code == 0, created.output
+    scenario_id, version, status, name = created.output.split()
+    assert (version, status, name) == ("v1", "draft", "review-request")
+    read = (await stack.api.get(f"/scenarios/{scenario_id}")).json()
+    assert read["name"] == "レビュー・問い合わせ依頼"
+
+    active = await stepline(
+        env, "scenario", "template", "follow-up", "--activate", "--name", "Welcome (EN/JA)"
+    )
+    assert active.exit_code == 0, active.output
+    scenario_id, version, status, *_ = active.output.split()
+    assert (version, status) == ("v1", "active")
+    assert active.output.rstrip().endswith("Welcome (EN/JA)")
+    read = (await stack.api.get(f"/scenarios/{scenario_id}")).json()
+    assert (read["name"], read["status"]) == ("Welcome (EN/JA)", "active")
+
+
+async def test_template_list_and_templates_show_the_four(stack, env):
+    for args in (["scenario", "template", "--list"], ["scenario", "templates"]):
+        listed = await stepline(env, *args)
+        assert listed.exit_code == 0, listed.output
+        for name, title in [
+            ("follow-up", "友だち追加後のフォローアップ"),
+            ("product-promotion", "商品プロモーション"),
+            ("review-request", "レビュー・問い合わせ依頼"),
+            ("revisit-promotion", "再来店促進"),
+        ]:
+            assert name in listed.output and title in listed.output
+    assert (await stack.api.get("/scenarios")).json() == []
+
+
+async def test_template_unknown_name_is_a_clear_error(stack, env):
+    result = await stepline(env, "scenario", "template", "welcome")
+    assert result.exit_code == 1
+    assert "404" in result.output and "no template 'welcome'" in result.output
+    assert "follow-up" in result.output  # the names there are
+    missing = await stepline(env, "scenario", "template")
+    assert missing.exit_code == 2 and "--list" in missing.output
+    assert (await stack.api.get("/scenarios")).json() == []
