@@ -22,6 +22,7 @@ COPY activities/ activities/
 COPY api/ api/
 COPY emulator/ emulator/
 COPY cli/ cli/
+COPY triggers/ triggers/
 COPY migrations/ migrations/
 COPY templates/ templates/
 COPY examples/ examples/

@@ -38,16 +38,34 @@ def _union_tag(node: Any) -> str | None:
     return condition_kind(node) if "label" not in node else None
 
 
+_MEMBERS = frozenset({"str", "int", "float", "bool", "none", "list", "dict"})
+
+
+def _member(key: object, node: Any) -> bool:
+    """A plain union's member name pydantic puts into a location (`set.arm.str`): not a key."""
+    return isinstance(key, str) and key in _MEMBERS and not (isinstance(node, dict) and key in node)
+
+
 def document_path(loc: tuple[str | int, ...], data: Any, root: str = "") -> str:
     """Render a pydantic error location against the document itself, dropping the union tags
-    pydantic inserts (`message`, `attribute`, `function-after[...]`) that are not keys of the
-    document."""
+    pydantic inserts (`message`, `attribute`, `function-after[...]`, `str`) that are not keys
+    of the document."""
     parts: list[str] = [root] if root else []
     node = data
     entered = False  # just stepped into a value: the next element may be its union tag
     for position, key in enumerate(loc):
         last = position == len(loc) - 1
-        if entered and isinstance(key, str) and key == _union_tag(node):
+        if _member(key, node):
+            continue
+        following = None if last else loc[position + 1]
+        # a data dict (`set`, `properties`) may have a key named like a condition kind: it is
+        # a key, not a tag, when a plain union's member name follows it
+        if (
+            entered
+            and isinstance(key, str)
+            and key == _union_tag(node)
+            and not (isinstance(node, dict) and key in node and _member(following, node[key]))
+        ):
             entered = False
             continue
         entered = False

@@ -1,7 +1,6 @@
 """Tracked links (a click changing the next branch), each audience kind deciding a branch,
 audience triggers, switch, and personalisation."""
 
-import asyncio
 import re
 
 import pytest
@@ -47,7 +46,9 @@ async def test_a_tracked_link_click_changes_the_next_branch(stack):
     clicker, ignorer = user(500), user(501)
     for friend in (clicker, ignorer):
         await stack.follow(friend)
-    await stack.until_status(scenario_id, clicker, "waiting")
+    await stack.until_texts(
+        clicker, [f"セール開催中！詳しくは{SALE}。", "template"], tracked_as=True
+    )
     pushes = await stack.received(clicker)
     links = tracked(pushes[0])
     assert len(links) == 2 and SALE not in str(pushes[0])  # both URLs rewritten
@@ -149,8 +150,9 @@ async def test_each_audience_kind_decides_a_branch(stack, kind):
     for friend in (member, other):
         await stack.follow(friend)
     if kind == "clicked":
-        while len(await stack.received(member)) < 2:
-            await asyncio.sleep(0.05)
+        await stack.until_texts(
+            member, ["VIP", f"セール開催中！詳しくは{SALE}。", "template"], tracked_as=True
+        )
         link = tracked((await stack.received(member))[-1])[0]
         assert (await stack.api.get("/r/" + link.rsplit("/r/", 1)[1])).status_code == 302
     for friend in (member, other):
@@ -271,3 +273,66 @@ async def test_placeholders_use_the_profile_attributes_and_defaults(stack):
     assert await stack.texts(anonymous) == ["お客様さん、スタンダードプランです", "English"]
     profile = (await stack.api.get(f"/friends/{named}")).json()
     assert profile["attributes"] == {"plan": "ゴールド"}
+
+
+async def make_member(stack, kind: str, friend: str, source: str) -> None:
+    """The change that puts `friend` into an audience of this kind (see `trigger_audience`)."""
+    if kind == "upload":
+        answer = await stack.api.put(f"/audiences/{source}/members", json={"user_ids": [friend]})
+        assert answer.status_code == 200, answer.text
+    elif kind == "route":
+        await stack.api.put(f"/friends/{friend}/route", json={"route": "flyer"})
+    elif kind == "event":
+        await event(stack, friend, "signup", plan="gold")
+    elif kind == "clicked":
+        link = tracked((await stack.received(friend))[0])[0]
+        assert (await stack.api.get("/r/" + link.rsplit("/r/", 1)[1])).status_code == 302
+
+
+@pytest.mark.parametrize("kind", ["upload", "route", "event", "clicked", "delivered"])
+async def test_every_audience_kind_triggers_on_entry(stack, kind):
+    feeder = await stack.scenario(scenario(PROMO))  # sends `promo` (delivered, clicked)
+    params = {
+        "upload": {"user_ids": []},
+        "route": {"route": "flyer"},
+        "event": {"event": "signup", "properties": {"plan": "gold"}},
+        "clicked": {"scenario": feeder, "step": "promo"},
+        "delivered": {"scenario": feeder, "step": "promo"},
+    }[kind]
+    audience_id = await audience(stack, kind=kind, **params)
+    triggered = await stack.scenario(
+        scenario(text("hi", "You are in"), trigger={"type": "audience", "audience": audience_id})
+    )
+    friend = user(550)
+    await stack.follow(friend)
+    assert (await stack.outcome(feeder, friend)).status == "completed"
+    await make_member(stack, kind, friend, audience_id)
+    await stack.until_enrolled(triggered, friend)
+    assert (await stack.outcome(triggered, friend)).status == "completed"
+    assert (await stack.texts(friend))[-1] == "You are in"
+
+
+async def test_wait_for_a_click_goes_on_the_moment_the_link_is_opened(stack):
+    scenario_id = await stack.scenario(
+        scenario(
+            PROMO,
+            {
+                "id": "open",
+                "type": "wait_for",
+                "until": {"clicked": "promo"},
+                "timeout": "P2D",
+                "then": [text("thanks", "Enjoy the sale")],
+                "on_timeout": [text("last", "Last day of the sale")],
+            },
+        )
+    )
+    friend = user(560)
+    await stack.follow(friend)
+    await stack.until_texts(
+        friend, [f"セール開催中！詳しくは{SALE}。", "template"], tracked_as=True
+    )
+    link = tracked((await stack.received(friend))[0])[0]
+    assert (await stack.api.get("/r/" + link.rsplit("/r/", 1)[1])).status_code == 302
+    # no timer fires: the click's signal takes `then`
+    await stack.until_status(scenario_id, friend, "completed")
+    assert (await stack.texts(friend))[-1] == "Enjoy the sale"

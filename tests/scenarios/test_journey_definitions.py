@@ -674,12 +674,6 @@ OBJECT_VALUES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scenarios/validate.py document_path: a key of a plain dict named like a condition "
-    "kind is skipped as a union tag, and a union member tag (`str`) after a dict value is "
-    "rendered as a key, e.g. `steps[4].set.str`, `steps[4].set.arm.str`",
-)
 @pytest.mark.parametrize(
     ("mutate", "path"),
     [*KEYS_LIKE_CONDITION_KINDS.values(), *OBJECT_VALUES.values()],

@@ -2,6 +2,7 @@
 all against a Temporal test environment."""
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -25,7 +26,7 @@ from emulator.app import create_app as create_emulator
 from emulator.state import EmulatorState
 from store.db import Database
 from store.enrollments import enrollment_id
-from store.tables import Enrollment
+from store.tables import Enrollment, TrackedLink
 from worker import create_worker
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.types import EnrollmentStatus
@@ -114,26 +115,50 @@ class Stack:
             await asyncio.sleep(0.05)
         return state
 
+    async def until_enrolled(self, scenario_id: str, user_id: str, timeout: float = 10.0) -> None:
+        """Wait (real time) until the friend has an enrollment in the scenario (for triggers
+        that run after the answer, such as a click's)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            rows = (await self.api.get(f"/scenarios/{scenario_id}/enrollments")).json()
+            if any(row["user_id"] == user_id for row in rows):
+                return
+            assert asyncio.get_running_loop().time() < deadline, f"{user_id} never enrolled"
+            await asyncio.sleep(0.05)
+
     async def received(self, user_id: str) -> list[dict]:
         """What LINE accepted for this user, in order (delivered or not)."""
         return (await self.emu.get("/emulator/messages", params={"user_id": user_id})).json()
 
-    async def until_texts(self, user_id: str, expected: list[str], timeout: float = 10.0) -> None:
-        """Wait (real time) until the user has received exactly `expected`."""
+    async def until_texts(
+        self, user_id: str, expected: list[str], timeout: float = 10.0, *, tracked_as: bool = False
+    ) -> None:
+        """Wait (real time) until the user has received exactly `expected` (text messages;
+        with `tracked_as`, texts are compared with their tracked links put back)."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while (got := await self.texts(user_id)) != expected:
+        while (got := await self.texts(user_id, untracked=tracked_as)) != expected:
             assert asyncio.get_running_loop().time() < deadline, (
                 f"{user_id} received {got}, not {expected}"
             )
             await asyncio.sleep(0.05)
 
-    async def texts(self, user_id: str) -> list[str]:
-        return [
+    async def texts(self, user_id: str, *, untracked: bool = False) -> list[str]:
+        found = [
             message.get("text", message["type"])
             for push in await self.received(user_id)
             if push["delivered"]
             for message in push["messages"]
         ]
+        return [await self.untracked(text) for text in found] if untracked else found
+
+    async def untracked(self, text: str) -> str:
+        """The text with each tracked link replaced by the URL it stands for."""
+        async with self.db.session() as session:
+            for token in re.findall(r"/r/([A-Za-z0-9_\-]{22,64})", text):
+                link = await session.get(TrackedLink, token)
+                base = str(self.settings.public_url).rstrip("/")
+                text = text.replace(f"{base}/r/{token}", link.url if link else "?")
+        return text
 
 
 async def _terminate_leftovers(env: WorkflowEnvironment, db: Database) -> None:
