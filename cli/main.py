@@ -20,7 +20,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 scenario_app = typer.Typer(help="Create, update and list scenarios.", no_args_is_help=True)
-simulate_app = typer.Typer(help="Act as a LINE user through the emulator.", no_args_is_help=True)
+simulate_app = typer.Typer(
+    help="Act as a LINE user (through the emulator) or a shop's website (events).",
+    no_args_is_help=True,
+)
 emulator_app = typer.Typer(help="Look into the LINE emulator.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(simulate_app, name="simulate")
@@ -208,6 +211,35 @@ def simulate_follow(
 def simulate_unfollow(user_id: Annotated[str, typer.Argument(help="LINE user ID")]) -> None:
     """The user blocks the account (a signed unfollow webhook)."""
     _simulate("unfollow", _user(user_id))
+
+
+def _property(text: str) -> tuple[str, object]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise typer.BadParameter(f"{text!r}: write NAME=VALUE, e.g. sku=A-100 or amount=4800")
+    try:
+        return name, json.loads(value)  # 4800 → a number, true → a boolean
+    except ValueError:
+        return name, value
+
+
+@simulate_app.command("event")
+def simulate_event(
+    user_id: Annotated[str, typer.Argument(help="LINE user ID")],
+    name: Annotated[str, typer.Argument(help="event name, e.g. cart_add or purchase")],
+    prop: Annotated[
+        list[str] | None, typer.Option("--property", "-p", help="NAME=VALUE, repeatable")
+    ] = None,
+) -> None:
+    """The user does something on the web or in the shop (POST /events): event triggers,
+    exits and wait_for steps react at once."""
+    properties = dict(_property(item) for item in prop or [])
+    with targets().api() as api:
+        answer = api.post(
+            "/events", json={"user_id": _user(user_id), "name": name, "properties": properties}
+        )
+        fail(answer)
+    typer.echo(f"event {name} for {user_id} recorded (#{answer.json()['seq']})")
 
 
 @emulator_app.command("messages")

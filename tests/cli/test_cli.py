@@ -3,10 +3,12 @@
 import asyncio
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from cli.main import app, main
 from core.serve import free_port
+from store.tables import Event
 from tests.support.stack import ADMIN_TOKEN, user
 
 DEMO = """\
@@ -134,3 +136,32 @@ async def test_template_unknown_name_is_a_clear_error(stack, env):
     missing = await stepline(env, "scenario", "template")
     assert missing.exit_code == 2 and "--list" in missing.output
     assert (await stack.api.get("/scenarios")).json() == []
+
+
+async def test_simulate_event_enrols_through_an_event_trigger(stack, env):
+    scenario_id = await stack.scenario(
+        {
+            "name": "cart",
+            "trigger": {"type": "event", "event": "cart_add"},
+            "steps": [
+                {"id": "hi", "type": "message", "messages": [{"type": "text", "text": "Cart"}]}
+            ],
+        }
+    )
+    friend = user(501)
+    await stack.follow(friend)
+    recorded = await stepline(
+        env, "simulate", "event", friend, "cart_add", "-p", "sku=A-100", "-p", "amount=4800"
+    )
+    assert recorded.exit_code == 0, recorded.output
+    assert "event cart_add" in recorded.output
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    assert await stack.texts(friend) == ["Cart"]
+    async with stack.db.session() as session:
+        (stored,) = (await session.exec(select(Event))).all()
+    assert stored.properties == {"sku": "A-100", "amount": 4800}
+
+
+async def test_simulate_event_refuses_a_malformed_property(env):
+    result = await stepline(env, "simulate", "event", user(502), "x", "-p", "no-equals")
+    assert result.exit_code == 2 and "NAME=VALUE" in result.output

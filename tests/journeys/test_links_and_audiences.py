@@ -187,6 +187,28 @@ async def test_an_audience_trigger_enrols_friends_who_enter_it(stack):
     assert [e["user_id"] for e in enrolled] == [entering]
 
 
+async def test_with_reentry_a_friend_who_leaves_and_comes_back_goes_again(stack):
+    vips = await audience(stack, kind="tag", tag="vip")
+    scenario_id = await stack.scenario(
+        scenario(
+            text("hello-vip", "Welcome to VIP"),
+            trigger={"type": "audience", "audience": vips},
+            reentry=True,
+        )
+    )
+    friend = user(522)
+    await stack.follow(friend)
+    await stack.api.post(f"/friends/{friend}/tags", json={"tags": ["vip"]})
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    await stack.api.put(f"/friends/{friend}/attributes", json={"still": "inside"})  # no entry
+    await stack.api.delete(f"/friends/{friend}/tags/vip")
+    await stack.api.post(f"/friends/{friend}/tags", json={"tags": ["vip"]})
+    await stack.until_texts(friend, ["Welcome to VIP", "Welcome to VIP"])
+    enrolled = (await stack.api.get(f"/scenarios/{scenario_id}/enrollments")).json()
+    first = f"enrollment:{scenario_id}:{friend}:1"
+    assert sorted(e["id"] for e in enrolled) == [first, f"{first}:2"]
+
+
 async def test_unknown_audiences_are_refused_with_the_field_named(stack):
     answer = await stack.api.post(
         "/scenarios",
