@@ -16,6 +16,7 @@ from api.routes import (
     events,
     friends,
     health,
+    imports,
     join,
     links,
     scenarios,
@@ -81,7 +82,8 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
 
     app = FastAPI(title="stepline", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    for module in (webhooks, health, scenarios, templates, friends, audiences, events, links, join):
+    routers = (webhooks, health, scenarios, templates, imports, friends, audiences, events, links)
+    for module in (*routers, join):
         app.include_router(module.router)
     return app
 
