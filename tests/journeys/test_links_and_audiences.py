@@ -2,6 +2,7 @@
 audience triggers, switch, and personalisation."""
 
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -358,3 +359,26 @@ async def test_wait_for_a_click_goes_on_the_moment_the_link_is_opened(stack):
     # no timer fires: the click's signal takes `then`
     await stack.until_status(scenario_id, friend, "completed")
     assert (await stack.texts(friend))[-1] == "Enjoy the sale"
+
+
+async def test_a_route_link_lets_a_route_limited_scenario_take_the_friend(stack):
+    scenario_id = await stack.scenario(
+        scenario(text("qr", "Thanks for scanning"), trigger={"type": "follow", "routes": ["qr"]})
+    )
+    friend = user(570)
+    opened = await stack.api.get("/join/qr", headers={"Authorization": ""})
+    assert opened.status_code == 302
+    authorize = dict(parse_qsl(urlsplit(opened.headers["location"]).query))
+    # LINE Login with bot_prompt=aggressive: the friend adds the account while logging in, so
+    # the follow webhook comes before the callback that names the route
+    login = await stack.emu.post(
+        "/emulator/login", json=authorize | {"user_id": friend, "add_friend": True}
+    )
+    await stack.settle()
+    assert (await stack.api.get(f"/scenarios/{scenario_id}/enrollments")).json() == []
+    callback = urlsplit(login.json()["location"])
+    done = await stack.api.get(f"{callback.path}?{callback.query}", headers={"Authorization": ""})
+    assert done.status_code in (200, 302)
+    assert (await stack.api.get(f"/friends/{friend}")).json()["route"] == "qr"
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    assert await stack.texts(friend) == ["Thanks for scanning"]

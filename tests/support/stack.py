@@ -23,6 +23,7 @@ from core.config import Settings
 from core.serve import serving
 from emulator.app import EmulatorConfig
 from emulator.app import create_app as create_emulator
+from emulator.config import DEFAULT_LOGIN_CHANNEL_ID, DEFAULT_LOGIN_CHANNEL_SECRET
 from emulator.state import EmulatorState
 from store.db import Database
 from store.enrollments import enrollment_id
@@ -182,6 +183,10 @@ def settings_for(*, database_url: str, line_api: str, task_queue: str | None = N
         line_channel_secret=CHANNEL_SECRET,
         admin_token=ADMIN_TOKEN,
         task_queue=task_queue or f"stepline-test-{uuid.uuid4().hex[:8]}",
+        # route links: LINE Login as the emulator plays it
+        line_login_channel_id=DEFAULT_LOGIN_CHANNEL_ID,
+        line_login_channel_secret=DEFAULT_LOGIN_CHANNEL_SECRET,
+        line_login_base_url=line_api,
         _env_file=None,
     )
 
