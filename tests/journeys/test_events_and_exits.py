@@ -33,7 +33,7 @@ async def test_an_event_enrols_and_a_purchase_ends_the_cart_reminder_mid_wait(st
     await event(stack, buyer, "cart_add", sku="A-1")
     await stack.until_texts(buyer, ["You left something in your cart"])
     await stack.env.sleep(timedelta(hours=2))
-    assert (await stack.status(scenario_id, buyer)).step == "day"
+    await stack.until_status(scenario_id, buyer, "waiting", step="day")
 
     await event(stack, buyer, "purchase", amount=4800)
     # the signal ends it in the middle of the day-long wait, no timer needed
@@ -113,7 +113,7 @@ async def test_a_tag_added_through_the_api_exits_a_waiting_enrollment(stack):
     )
     friend = user(306)
     await stack.follow(friend)
-    await stack.until_texts(friend, ["First"])
+    await stack.until_status(scenario_id, friend, "waiting", step="week")
     answer = await stack.api.post(f"/friends/{friend}/tags", json={"tags": ["unsubscribed"]})
     assert answer.status_code == 200
     assert (await stack.until_status(scenario_id, friend, "exited")).step == "week"

@@ -30,7 +30,7 @@ async def test_wait_for_takes_then_the_moment_the_event_arrives(stack):
     await stack.follow(buyer)
     await stack.until_texts(buyer, ["Welcome"])
     await stack.env.sleep(timedelta(hours=5))
-    assert (await stack.status(scenario_id, buyer)).step == "buy"
+    await stack.until_status(scenario_id, buyer, "waiting", step="buy")
     await event(stack, buyer, "purchase")
     await stack.until_texts(buyer, ["Welcome", "Thank you for your order", "See you"])
     sent = await planned(stack, buyer)

@@ -106,12 +106,21 @@ class Stack:
         return await self.enrollment(scenario_id, user_id, epoch).query(EnrollmentWorkflow.status)
 
     async def until_status(
-        self, scenario_id: str, user_id: str, status: str, *, epoch: int = 1, timeout: float = 10.0
+        self,
+        scenario_id: str,
+        user_id: str,
+        status: str,
+        *,
+        step: str | None = None,
+        epoch: int = 1,
+        timeout: float = 10.0,
     ) -> EnrollmentStatus:
-        """Wait (real time, virtual time standing still) until the enrollment has this status:
-        what a signal does, without any timer firing."""
+        """Wait (real time, virtual time standing still) until the enrollment has this status
+        (at this step): what a signal does, without any timer firing."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while (state := await self.status(scenario_id, user_id, epoch)).status != status:
+        while (state := await self.status(scenario_id, user_id, epoch)).status != status or (
+            step is not None and state.step != step
+        ):
             assert asyncio.get_running_loop().time() < deadline, f"still {state}"
             await asyncio.sleep(0.05)
         return state
