@@ -43,6 +43,9 @@ class FriendPublic(BaseModel):
     followed_at: datetime | None
     blocked_at: datetime | None
     route: str
+    display_name: str | None  # from LINE's profile, refreshed on follow
+    language: str | None
+    picture_url: str | None
     attributes: dict[str, Any]
     tags: list[str]
     enrollments: list[EnrollmentPublic]

@@ -1,6 +1,9 @@
 """Event triggers, reentry, and exit conditions that end an enrollment mid-wait (one signal)."""
 
 from datetime import timedelta
+from pathlib import Path
+
+import yaml
 
 from tests.support.stack import user
 from tests.workflows.test_failures import scenario, text, wait
@@ -118,3 +121,20 @@ async def test_a_tag_added_through_the_api_exits_a_waiting_enrollment(stack):
     assert answer.status_code == 200
     assert (await stack.until_status(scenario_id, friend, "exited")).step == "week"
     assert await stack.texts(friend) == ["First"]
+
+
+async def test_the_cart_reminder_example_plays_out(stack):
+    definition = yaml.safe_load(
+        (Path(__file__).parents[2] / "examples" / "cart-reminder.yaml").read_text()
+    )
+    scenario_id = await stack.scenario(definition)
+    friend = user(307)
+    await stack.follow(friend, display_name="Aki")
+    await event(stack, friend, "cart_add", sku="A-100")
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    texts = await stack.texts(friend, untracked=True)
+    assert texts[0] == "Hi Aki, you left something in your cart: https://shop.example/cart"
+    assert texts[1] in (
+        "Free shipping on your cart today: https://shop.example/cart",
+        "10% off your cart today: https://shop.example/cart?coupon=CART10",
+    )
