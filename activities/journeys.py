@@ -5,7 +5,7 @@ from temporalio import activity
 
 from store import enrollments, friends
 from store.db import Database
-from store.enrollments import record_entry
+from store.enrollments import record_step
 from store.tables import Friend, Scenario
 from triggers.changes import FriendChanges
 from triggers.enrol import Enroller
@@ -21,13 +21,7 @@ class JourneyActivities:
         """Add/remove tags or set attributes (idempotent, so a retry changes nothing more),
         then let exits, wait_fors and audience triggers see the change."""
         async with self.db.session() as session:
-            await record_entry(
-                session,
-                enrollment_id=update.enrollment_id,
-                scenario_id=update.scenario_id,
-                step_id=update.step_id,
-                at=update.at,
-            )
+            await record_step(session, update)
             await session.commit()
             if update.add_tags:
                 await friends.add_tags(session, user_id=update.user_id, tags=update.add_tags)
@@ -44,13 +38,7 @@ class JourneyActivities:
         """Enrol the friend into the target scenario (an enrollment already running there is
         left alone, as is a scenario that takes nobody now)."""
         async with self.db.session() as session:
-            await record_entry(
-                session,
-                enrollment_id=request.enrollment_id,
-                scenario_id=request.scenario_id,
-                step_id=request.step_id,
-                at=request.at,
-            )
+            await record_step(session, request)
             await session.commit()
             target = await session.get(Scenario, request.target)
             friend = await session.get(Friend, request.user_id)

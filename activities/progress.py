@@ -6,7 +6,7 @@ from temporalio import activity
 from store import events
 from store.conditions import FriendFacts
 from store.db import Database
-from store.enrollments import record_entry, record_status
+from store.enrollments import record_status, record_step
 from store.tables import BranchDecision, StepEntry
 from store.types import utcnow
 from store.upsert import insert_ignore
@@ -78,12 +78,9 @@ class StoreActivities:
             events_after = request.events_after
             if request.progress is not None:
                 await record_status(session, status=request.progress.status, at=request.at)
-                await record_entry(
+                await record_step(
                     session,
-                    enrollment_id=request.enrollment_id,
-                    scenario_id=request.scenario_id,
-                    step_id=request.step_id,
-                    at=request.at,
+                    request,
                     event_seq=await events.last_seq(session, user_id=request.user_id),
                 )
                 await session.commit()
@@ -101,13 +98,7 @@ class StoreActivities:
 
 
 async def _record_decision(session, record: DecisionRecord) -> None:
-    await record_entry(
-        session,
-        enrollment_id=record.enrollment_id,
-        scenario_id=record.scenario_id,
-        step_id=record.step_id,
-        at=record.at,
-    )
+    await record_step(session, record)
     await insert_ignore(
         session,
         BranchDecision,

@@ -2,6 +2,7 @@
 workflow's activities, read by the admin API and the stats."""
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -111,6 +112,27 @@ async def record_entry(
                 "event_seq": event_seq,
             }
         ],
+    )
+
+
+class AtStep(Protocol):
+    """Any request that names an enrollment, one of its steps and the moment (workflow time)."""
+
+    enrollment_id: str
+    scenario_id: str
+    step_id: str
+    at: datetime
+
+
+async def record_step(session: AsyncSession, request: AtStep, *, event_seq: int | None = None):
+    """record_entry for a request from the workflow."""
+    await record_entry(
+        session,
+        enrollment_id=request.enrollment_id,
+        scenario_id=request.scenario_id,
+        step_id=request.step_id,
+        at=request.at,
+        event_seq=event_seq,
     )
 
 
