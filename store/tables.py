@@ -202,3 +202,11 @@ class JoinRequest(SQLModel, table=True):
     created_at: datetime = _now()
     user_id: str | None = Field(default=None, max_length=33)
     completed_at: datetime | None = _when()
+
+
+class ChannelSettings(SQLModel, table=True):
+    """The channel's delivery policy (core.policy.ChannelPolicy), one row."""
+
+    id: int = Field(default=1, primary_key=True)
+    policy: dict = _json()
+    updated_at: datetime = _now()

@@ -1,0 +1,49 @@
+"""The channel's delivery policy (one per channel, `PUT /channel/policy`): quiet hours and
+calendars, frequency caps, spacing of held messages, and the share of the LINE plan kept back."""
+
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scenarios.conditions import period_of
+from scenarios.definition import Window
+
+MAX_GAP = timedelta(days=1)
+
+
+class ChannelPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    # no sends in these hours (in each scenario's timezone); may span midnight: 21:00–09:00
+    quiet_hours: Window | None = None
+    skip_weekends: bool = False  # Saturdays and Sundays
+    skip_holidays: bool = False  # public holidays of `holiday_country`
+    holiday_country: str = Field("JP", pattern=r"^[A-Z]{2}$")
+    max_per_day: int | None = Field(None, ge=1, le=1000)  # per friend, any 24 hours, all scenarios
+    max_per_week: int | None = Field(None, ge=1, le=10_000)  # per friend, any 7 days
+    # a friend gets held messages at least this far apart, never several at the same moment
+    catch_up_gap: str = "PT1M"
+    # percent of the monthly plan step delivery leaves for manual broadcasts
+    quota_reserve_percent: int = Field(0, ge=0, le=90)
+
+    @field_validator("catch_up_gap")
+    @classmethod
+    def _gap(cls, value: str) -> str:
+        period_of(value, MAX_GAP)
+        return value
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        import holidays
+
+        if value not in holidays.list_supported_countries():
+            raise ValueError(f"no holiday calendar for {value!r} (e.g. JP)")
+        return value
+
+    @property
+    def gap(self) -> timedelta:
+        return period_of(self.catch_up_gap, MAX_GAP)
+
+    @property
+    def calendar_rules(self) -> bool:
+        return bool(self.quiet_hours or self.skip_weekends or self.skip_holidays)
