@@ -3,6 +3,7 @@ sorted into what the workflow must do about them (SPEC §6)."""
 
 import json
 from dataclasses import dataclass
+from typing import Literal
 
 import aiohttp
 from linebot.v3.messaging import (
@@ -48,6 +49,15 @@ class LineProfile:
     picture_url: str | None = None
     status_message: str | None = None
     language: str | None = None  # BCP 47; absent until the user consents to LINE's policy
+
+
+@dataclass(frozen=True)
+class LineQuota:
+    """This month's message quota: GET /v2/bot/message/quota and …/quota/consumption."""
+
+    type: Literal["none", "limited"]
+    limit: int | None  # the plan's monthly target; None for type "none"
+    used: int  # messages sent this month (one per recipient reached)
 
 
 def _error_text(exc: ApiException) -> str:
@@ -121,6 +131,26 @@ class LinePusher:
             status_message=profile.status_message,
             language=profile.language,
         )
+
+    async def get_quota(self) -> LineQuota:
+        """The monthly target and this month's usage, both from LINE; its errors raise like
+        pushes do (see `classify`), and an answer the SDK cannot read is LineUnavailable."""
+        try:
+            quota = await self.api.get_message_quota(_request_timeout=self.timeout)
+            consumption = await self.api.get_message_quota_consumption(
+                _request_timeout=self.timeout
+            )
+        except ApiException as exc:
+            raise classify(exc) from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+        except ValueError as exc:  # a body that is not the documented shape
+            raise LineUnavailable(f"unreadable quota answer: {exc}") from None
+        kind = "limited" if quota.type == "limited" else "none"
+        limit = quota.value if kind == "limited" else None
+        if kind == "limited" and limit is None:
+            raise LineUnavailable("quota type 'limited' came without a value")
+        return LineQuota(type=kind, limit=limit, used=consumption.total_usage)
 
     async def close(self) -> None:
         await self.client.close()

@@ -1,6 +1,7 @@
 """The message-step activity: one push per step, recorded in the same activity."""
 
 import random
+import time
 from datetime import timedelta
 
 from temporalio import activity
@@ -16,13 +17,17 @@ from activities.line_client import (
 from activities.profiles import refresh_profile
 from core.links import rewrite_links, tracked_urls
 from core.personalize import fill, placeholders
+from core.policy import ChannelPolicy
 from scenarios.definition import MessageStep
 from store import deliveries, links
 from store.db import Database
 from store.definitions import Definitions
+from store.policy import get_policy
 from store.tables import Delivery
 from triggers.changes import FriendChanges
 from workflows.types import SendOutcome, SendRequest
+
+POLICY_TTL = 5.0  # seconds a worker keeps the channel's policy before reading it again
 
 
 def rate_limit_delay(attempt: int) -> timedelta:
@@ -43,6 +48,7 @@ class SendActivities:
     ):
         self.db, self.line, self.definitions = db, line, definitions
         self.public_url, self.changes = public_url.rstrip("/"), changes
+        self._policy: tuple[float, ChannelPolicy] | None = None
 
     @activity.defn(name="send_message_step")
     async def send_message_step(self, request: SendRequest) -> SendOutcome:
@@ -50,9 +56,15 @@ class SendActivities:
         step = await self.definitions.message_step(
             request.scenario_id, request.version, request.step_id
         )
+        policy = await self.policy()
         async with self.db.session() as session:
             prepared = await deliveries.prepare_send(
-                session, request=request, exit=definition.exit or ()
+                session,
+                request=request,
+                exit=definition.exit or (),
+                policy=policy,
+                timezone=definition.timezone,
+                window=step.window,
             )
         if not isinstance(prepared, Delivery):
             return prepared
@@ -82,6 +94,14 @@ class SendActivities:
         if self.changes is not None:  # `delivered` audiences may trigger scenarios
             await self.changes.delivered(request.user_id)
         return SendOutcome(result="sent", request_id=request_id)
+
+    async def policy(self) -> ChannelPolicy:
+        """The channel's policy, read at most every few seconds."""
+        clock = time.monotonic()
+        if self._policy is None or clock - self._policy[0] > POLICY_TTL:
+            async with self.db.session() as session:
+                self._policy = (clock, await get_policy(session))
+        return self._policy[1]
 
     async def compose(self, step: MessageStep, request: SendRequest) -> list[dict]:
         """The step's messages for this friend: placeholders filled, https links tracked.

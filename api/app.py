@@ -13,6 +13,7 @@ from api.friendship import FriendshipHandler
 from api.processor import WebhookProcessor
 from api.routes import (
     audiences,
+    channel,
     events,
     friends,
     health,
@@ -82,7 +83,18 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
 
     app = FastAPI(title="stepline", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    routers = (webhooks, health, scenarios, templates, imports, friends, audiences, events, links)
+    routers = (
+        webhooks,
+        health,
+        scenarios,
+        templates,
+        imports,
+        friends,
+        audiences,
+        events,
+        links,
+        channel,
+    )
     for module in (*routers, join):
         app.include_router(module.router)
     return app

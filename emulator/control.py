@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
@@ -31,6 +31,9 @@ class QuotaBody(BaseModel):
     consumption: int | None = Field(None, ge=0)
 
 
+FaultEndpoint = Literal["push", "multicast", "quota", "consumption"]
+
+
 class FaultBody(BaseModel):
     status: int | None = Field(None, ge=400, le=599)
     message: str | None = None
@@ -38,6 +41,8 @@ class FaultBody(BaseModel):
     delay_seconds: float | None = Field(None, ge=0)
     accept_then_drop: bool = False
     user_id: str | None = None
+    # push and multicast unless told; the quota reads only when named here
+    endpoints: list[FaultEndpoint] = Field(["push", "multicast"], min_length=1)
 
 
 def _state(request: Request) -> EmulatorState:
@@ -120,12 +125,14 @@ async def list_faults(request: Request) -> list[dict]:
 
 @router.post("/faults")
 async def add_fault(request: Request, body: FaultBody) -> list[dict]:
-    """Queue a fault for the next valid push/multicast requests (to `user_id` only, if given)."""
+    """Queue a fault for the next valid requests to `endpoints` (push and multicast unless
+    told; to `user_id` only, if given: then it never hits the quota reads)."""
     if body.status is None and body.delay_seconds is None and not body.accept_then_drop:
         raise HTTPException(422, "a fault needs status, delay_seconds or accept_then_drop")
     if body.status is not None and body.accept_then_drop:
         raise HTTPException(422, "status and accept_then_drop exclude each other")
-    _state(request).faults.append(Fault(**body.model_dump()))
+    fault = body.model_dump() | {"endpoints": tuple(dict.fromkeys(body.endpoints))}
+    _state(request).faults.append(Fault(**fault))
     return await list_faults(request)
 
 

@@ -107,7 +107,7 @@ async def _send(request: Request, endpoint: str, multicast: bool) -> JSONRespons
     recipients, messages = parsed
     retry_key = request.headers.get("x-line-retry-key")
 
-    fault = state.take_fault(recipients)
+    fault = state.take_fault(endpoint, recipients)
     if fault and fault.delay_seconds and not fault.accept_then_drop:
         await asyncio.sleep(fault.delay_seconds)
     if fault and fault.status:
@@ -147,9 +147,27 @@ async def multicast(request: Request) -> JSONResponse:
     return await _send(request, "multicast", multicast=True)
 
 
+async def _read_gate(request: Request, endpoint: str) -> JSONResponse | None:
+    """`_gate`, then any fault queued for this read: an error status, a delay, or a dropped
+    connection (nothing to accept on a read)."""
+    if refused := _gate(request, endpoint, retry_key_allowed=False):
+        return refused
+    fault = _state(request).take_fault(endpoint)
+    if fault is None:
+        return None
+    if fault.delay_seconds:
+        await asyncio.sleep(fault.delay_seconds)
+    if fault.accept_then_drop:
+        raise DropConnection(fallback_hang_seconds=fault.delay_seconds or 30.0)
+    if fault.status:
+        message = fault.message or DEFAULT_FAULT_MESSAGES.get(fault.status, "An error occurred")
+        return line_error(fault.status, message)
+    return None
+
+
 @router.get("/v2/bot/message/quota")
 async def get_message_quota(request: Request) -> JSONResponse:
-    if refused := _gate(request, "quota", retry_key_allowed=False):
+    if refused := await _read_gate(request, "quota"):
         return refused
     quota = _state(request).monthly_quota
     return JSONResponse({"type": "none"} if quota is None else {"type": "limited", "value": quota})
@@ -157,7 +175,7 @@ async def get_message_quota(request: Request) -> JSONResponse:
 
 @router.get("/v2/bot/message/quota/consumption")
 async def get_message_quota_consumption(request: Request) -> JSONResponse:
-    if refused := _gate(request, "consumption", retry_key_allowed=False):
+    if refused := await _read_gate(request, "consumption"):
         return refused
     return JSONResponse({"totalUsage": _state(request).consumption})
 

@@ -85,6 +85,8 @@ class Fault:
     delay_seconds: float | None = None
     accept_then_drop: bool = False
     user_id: str | None = None
+    # the LINE endpoints it hits (as `_gate` names them); quota reads only when asked for
+    endpoints: tuple[str, ...] = ("push", "multicast")
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -177,9 +179,14 @@ class EmulatorState:
 
     # --- faults ---------------------------------------------------------------------------
 
-    def take_fault(self, recipients: list[str]) -> Fault | None:
-        """The first queued fault that applies to a request to `recipients` (consumes one use)."""
+    def take_fault(
+        self, endpoint: str, recipients: list[str] | tuple[str, ...] = ()
+    ) -> Fault | None:
+        """The first queued fault that applies to a request to `endpoint` for `recipients`
+        (consumes one use); a fault for one user never applies to reads such as the quota."""
         for fault in self.faults:
+            if endpoint not in fault.endpoints:
+                continue
             if fault.user_id is None or fault.user_id in recipients:
                 fault.times -= 1
                 if fault.times <= 0:

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.policy import ChannelPolicy
 from scenarios.conditions import Condition
+from scenarios.definition import Window
+from store import pacing
 from store.conditions import FriendFacts
 from store.enrollments import record_status
 from store.scenarios import release_delivery, reserve_delivery
@@ -23,18 +26,25 @@ def retry_key(*, enrollment_id: str, step_id: str) -> str:
 
 
 async def prepare_send(
-    session: AsyncSession, *, request: SendRequest, exit: Sequence[Condition] = ()
+    session: AsyncSession,
+    *,
+    request: SendRequest,
+    exit: Sequence[Condition] = (),
+    policy: ChannelPolicy | None = None,
+    timezone: str = "Asia/Tokyo",
+    window: Window | None = None,
 ) -> SendOutcome | Delivery:
     """Decide, in one transaction, whether this push may go out. Returns the outcome when it
     must not (already sent, friend blocked, an exit condition holds, scenario paused or ended,
-    cap reached), else the reserved delivery row to push for."""
+    the channel's policy says later, cap reached), else the reserved delivery row to push for.
+    The friend's row is locked, so two scenarios sending to one friend are counted in turn."""
     key = (request.enrollment_id, request.step_id)
     delivery = await session.get(Delivery, key, with_for_update=True)
     if delivery is not None and delivery.status == "sent":
         return SendOutcome(result="sent", request_id=delivery.request_id)
     if delivery is not None and delivery.status == "failed":
         return SendOutcome(result="failed", error=delivery.error)
-    friend = await session.get(Friend, request.user_id)
+    friend = await session.get(Friend, request.user_id, with_for_update=True)
     if friend is None or not friend.following or friend.epoch != request.epoch:
         return SendOutcome(result="blocked")
     if exit and await _exit_holds(session, request, exit):
@@ -44,6 +54,19 @@ async def prepare_send(
         return SendOutcome(result="ended", control_seq=scenario.control_seq if scenario else None)
     if scenario.status == "paused":
         return SendOutcome(result="paused", control_seq=scenario.control_seq)
+    if delivery is None and policy is not None:  # a retried push was granted already
+        later = await pacing.deferral(
+            session,
+            user_id=request.user_id,
+            now=request.planned_at,
+            held=request.held,
+            policy=policy,
+            timezone=timezone,
+            window=window,
+        )
+        if later is not None:
+            await session.commit()
+            return SendOutcome(result="deferred", not_before=later[0], hold=later[1])
     if delivery is None:
         if not await reserve_delivery(session, scenario_id=request.scenario_id):
             await session.commit()

@@ -125,13 +125,21 @@ class EnrollmentWorkflow:
         await self.sleep_until(wake, f"wait {duration_words(step.delta)} → {following}")
 
     async def send(self, step: MessageStep) -> None:
-        entered = step.id
+        entered: str | None = step.id
+        held = False
         while True:
-            await self.until_sendable(step, entered)
+            held = await self.until_sendable(step, entered) or held
             entered = None
-            outcome = await self.push(step)
+            outcome = await self.push(step, held)
             if outcome is None:  # LINE: "You have reached your monthly limit."
                 await self.hold(step, "quota", until=workflow.now() + QUOTA_RECHECK)
+                held = True
+            elif outcome.result == "deferred":  # the channel's policy: not yet
+                assert outcome.not_before is not None
+                await self.hold(
+                    step, outcome.hold or "quiet", until=outcome.not_before, entered=step.id
+                )
+                held = True
             elif outcome.result == "paused":
                 self.apply_control("pause", outcome.control_seq or self.control_seq)
             elif outcome.result == "sent":
@@ -260,7 +268,9 @@ class EnrollmentWorkflow:
 
     # --- holding and sending ------------------------------------------------------------
 
-    async def until_sendable(self, step: MessageStep, entered: str | None) -> None:
+    async def until_sendable(self, step: MessageStep, entered: str | None) -> bool:
+        """Hold while paused or outside the step's window; whether it held."""
+        held = False
         while True:
             self.check_stopped()
             now = workflow.now()
@@ -270,8 +280,8 @@ class EnrollmentWorkflow:
                 opens = next_opening(now, self.scenario.timezone, **self.window(step))
                 await self.hold(step, "window", until=opens, entered=entered)
             else:
-                return
-            entered = None
+                return held
+            entered, held = None, True
 
     async def hold(
         self, step: MessageStep, reason: HoldReason, *, until: datetime | None = None, entered=None
@@ -283,7 +293,7 @@ class EnrollmentWorkflow:
         else:
             await self.sleep_until(until, f"hold {step.id}: {reason} until {self.local(until)}")
 
-    async def push(self, step: MessageStep) -> SendOutcome | None:
+    async def push(self, step: MessageStep, held: bool) -> SendOutcome | None:
         self.set_state("sending", step.id)
         try:
             return await workflow.execute_activity(
@@ -296,6 +306,7 @@ class EnrollmentWorkflow:
                     epoch=self.input.epoch,
                     step_id=step.id,
                     planned_at=workflow.now(),
+                    held=held,
                 ),
                 result_type=SendOutcome,
                 start_to_close_timeout=timedelta(seconds=60),

@@ -14,7 +14,9 @@ FINAL = ("completed", "blocked", "exited", "ended", "capped", "failed")
 Status = Literal[
     "waiting", "sending", "held", "completed", "blocked", "exited", "ended", "capped", "failed"
 ]
-HoldReason = Literal["window", "pause", "quota"]
+# window: the step's window; quiet: the channel's quiet hours, weekends, holidays; frequency: a
+# per-friend cap, or spacing after other held messages; pause; quota: LINE's monthly limit
+HoldReason = Literal["window", "quiet", "frequency", "pause", "quota"]
 
 
 class EnrollmentInput(BaseModel):
@@ -75,10 +77,13 @@ class SendRequest(BaseModel):
     epoch: int
     step_id: str
     planned_at: datetime
+    held: bool = False  # it waited (window, quiet hours, a cap…): spaced from other sends
 
 
 class SendOutcome(BaseModel):
-    result: Literal["sent", "blocked", "capped", "paused", "ended", "exited", "failed"]
+    result: Literal["sent", "deferred", "blocked", "capped", "paused", "ended", "exited", "failed"]
+    not_before: datetime | None = None  # deferred: the earliest the policy allows
+    hold: HoldReason | None = None  # deferred: why
     control_seq: int | None = None
     request_id: str | None = None
     error: str | None = None

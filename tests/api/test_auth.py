@@ -72,6 +72,9 @@ async def test_the_admin_routes_are_the_ones_we_expect(shared):
             ("GET", "/audiences/{audience_id}"),
             ("PUT", "/audiences/{audience_id}/members"),
             ("POST", "/events"),
+            ("GET", "/channel/policy"),
+            ("PUT", "/channel/policy"),
+            ("GET", "/channel/quota"),
             ("GET", "/templates"),
             ("POST", "/templates/{name}/scenarios"),
         ]

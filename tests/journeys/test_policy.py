@@ -1,0 +1,93 @@
+"""The channel's delivery policy with exact virtual send times: quiet hours and holidays, the
+catch-up spacing of held messages, and a per-friend cap deferring (never dropping) a message."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from core.calendar import next_allowed
+from core.policy import ChannelPolicy
+from store.policy import set_policy
+from tests.support.stack import user
+from tests.workflows.test_failures import scenario, text, wait
+from tests.workflows.test_journey import planned
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+SLACK = timedelta(seconds=5)  # a workflow task's clock may run a moment past its timer
+
+
+async def policy(stack, **rules) -> None:
+    async with stack.db.session() as session:
+        await set_policy(session, policy=ChannelPolicy(**rules))
+
+
+def until(now: datetime, local: datetime) -> str:
+    """An ISO duration from `now` to a local moment."""
+    return f"PT{int((local - now).total_seconds())}S"
+
+
+def close(actual: datetime, expected: datetime) -> bool:
+    return expected <= actual <= expected + SLACK
+
+
+async def test_quiet_hours_and_a_holiday_move_a_message_to_the_next_allowed_moment(stack):
+    await policy(stack, quiet_hours={"start": "21:00", "end": "09:00"}, skip_holidays=True)
+    now = await stack.env.get_current_time()
+    today = now.astimezone(TOKYO).date()
+    holiday = next(
+        day
+        for day in sorted(holidays.JP(years=[today.year, today.year + 1]))
+        if day > today + timedelta(days=1)
+    )
+    due = datetime.combine(holiday, time(15, 0), tzinfo=TOKYO)  # mid-afternoon of a holiday
+    scenario_id = await stack.scenario(
+        scenario(
+            text("hello", "Hello"), wait("to-holiday", until(now, due)), text("later", "Later")
+        )
+    )
+    friend = user(700)
+    await stack.follow(friend)
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    sent = (await planned(stack, friend))["later"]
+    expected = next_allowed(due, "Asia/Tokyo", quiet=("21:00", "09:00"), skip_holidays=True)
+    assert expected.astimezone(TOKYO).time() == time(9, 0)  # the next working day, 09:00
+    assert expected.astimezone(TOKYO).date() > holiday
+    assert close(sent, expected), (sent, expected)
+
+
+async def test_held_messages_are_spaced_not_sent_at_the_same_moment(stack):
+    await policy(stack, catch_up_gap="PT5M")
+    now = await stack.env.get_current_time()
+    local = now.astimezone(TOKYO)
+    late = datetime.combine(local.date(), time(22, 0), tzinfo=TOKYO)
+    if late <= local:
+        late += timedelta(days=1)
+    windowed = {"start": "10:00", "end": "20:00"}
+    steps = [wait("to-night", until(now, late))]
+    first = await stack.scenario(scenario(*steps, {**text("a", "From A"), "window": windowed}))
+    second = await stack.scenario(scenario(*steps, {**text("b", "From B"), "window": windowed}))
+    friend = user(701)
+    await stack.follow(friend)
+    for scenario_id in (first, second):
+        assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    times = sorted((await planned(stack, friend)).values())
+    opening = datetime.combine(late.date() + timedelta(days=1), time(10, 0), tzinfo=TOKYO)
+    assert close(times[0], opening)
+    assert close(times[1], times[0] + timedelta(minutes=5))
+
+
+async def test_a_one_per_day_cap_defers_and_later_waits_count_from_the_real_send(stack):
+    await policy(stack, max_per_day=1)
+    first = await stack.scenario(scenario(text("a1", "A1")))
+    second = await stack.scenario(scenario(text("b1", "B1"), wait("day", "P1D"), text("b2", "B2")))
+    friend = user(702)
+    await stack.follow(friend)
+    for scenario_id in (first, second):
+        assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    sent = await planned(stack, friend)
+    assert close(sent["b1"], sent["a1"] + timedelta(days=1))  # due a minute later: a day later
+    assert close(sent["b2"], sent["b1"] + timedelta(days=1))  # the wait began at the real send
+    assert sorted(await stack.texts(friend)) == ["A1", "B1", "B2"]  # deferred, never dropped
+    friend_view = (await stack.api.get(f"/friends/{friend}")).json()
+    assert {e["status"] for e in friend_view["enrollments"]} == {"completed"}
