@@ -79,15 +79,31 @@ async def test_held_messages_are_spaced_not_sent_at_the_same_moment(stack):
 
 async def test_a_one_per_day_cap_defers_and_later_waits_count_from_the_real_send(stack):
     await policy(stack, max_per_day=1)
-    first = await stack.scenario(scenario(text("a1", "A1")))
-    second = await stack.scenario(scenario(text("b1", "B1"), wait("day", "P1D"), text("b2", "B2")))
+    scenario_id = await stack.scenario(
+        scenario(
+            text("m1", "One"),
+            wait("hour", "PT1H"),
+            text("m2", "Two"),
+            {**wait("day", "P1D"), "id": "day"},
+            text("m3", "Three"),
+        )
+    )
     friend = user(702)
+    await stack.follow(friend)
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    sent = await planned(stack, friend)
+    assert close(sent["m2"], sent["m1"] + timedelta(days=1))  # due an hour later: deferred
+    assert close(sent["m3"], sent["m2"] + timedelta(days=1))  # the day's wait began at the send
+    assert await stack.texts(friend) == ["One", "Two", "Three"]  # deferred, never dropped
+
+
+async def test_the_cap_counts_every_scenario_of_the_friend(stack):
+    await policy(stack, max_per_day=1)
+    first = await stack.scenario(scenario(text("a1", "A1")))
+    second = await stack.scenario(scenario(text("b1", "B1")))
+    friend = user(703)
     await stack.follow(friend)
     for scenario_id in (first, second):
         assert (await stack.outcome(scenario_id, friend)).status == "completed"
-    sent = await planned(stack, friend)
-    assert close(sent["b1"], sent["a1"] + timedelta(days=1))  # due a minute later: a day later
-    assert close(sent["b2"], sent["b1"] + timedelta(days=1))  # the wait began at the real send
-    assert sorted(await stack.texts(friend)) == ["A1", "B1", "B2"]  # deferred, never dropped
-    friend_view = (await stack.api.get(f"/friends/{friend}")).json()
-    assert {e["status"] for e in friend_view["enrollments"]} == {"completed"}
+    earlier, later = sorted((await planned(stack, friend)).values())
+    assert close(later, earlier + timedelta(days=1))
