@@ -30,6 +30,7 @@ def create_worker(
     db: Database,
     line: LinePusher,
     public_url: str = "http://localhost:8000",
+    push_rate: float = 2000.0,
 ) -> Worker:
     definitions = Definitions(db)
     enroller = Enroller(db=db, temporal=client, task_queue=task_queue, definitions=definitions)
@@ -52,6 +53,9 @@ def create_worker(
         ],
         # a deploy lets pushes under way finish rather than cancel them mid-request
         graceful_shutdown_timeout=timedelta(seconds=10),
+        # pushes are the task queue's only regular activities: Temporal's server spreads this
+        # limit over every worker polling the queue, so the channel as a whole stays under it
+        max_task_queue_activities_per_second=push_rate,
     )
 
 
@@ -76,6 +80,7 @@ async def main() -> None:
         db=db,
         line=line,
         public_url=str(settings.public_url),
+        push_rate=settings.push_rate,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr | None = Field(None, alias="LINE_CHANNEL_SECRET")
     line_channel_access_token: SecretStr | None = Field(None, alias="LINE_CHANNEL_ACCESS_TOKEN")
     line_api_base_url: AnyHttpUrl = Field("https://api.line.me", alias="LINE_API_BASE_URL")
+    # pushes per second for the whole channel, shared by every worker (LINE allows 2,000)
+    push_rate: float = Field(2000.0, alias="STEPLINE_PUSH_RATE", gt=0, le=2000)
     # LINE Login (route links, `GET /join/{route}`): a LINE Login channel linked to the OA
     line_login_channel_id: str | None = Field(None, alias="LINE_LOGIN_CHANNEL_ID")
     line_login_channel_secret: SecretStr | None = Field(None, alias="LINE_LOGIN_CHANNEL_SECRET")

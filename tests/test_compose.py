@@ -38,9 +38,10 @@ ROUTE_LINKS = {  # ours: route links through LINE Login (SPEC §5)
     "LINE_LOGIN_BASE_URL",
     "STEPLINE_FRIEND_URL",
 }
+DELIVERY = {"STEPLINE_PUSH_RATE"}  # ours: the channel-wide push rate (worker)
 NEEDS = {
     "api": SPEC_VARIABLES | ROUTE_LINKS,
-    "worker": SPEC_VARIABLES - {"STEPLINE_ADMIN_TOKEN", "LINE_CHANNEL_SECRET"},
+    "worker": SPEC_VARIABLES - {"STEPLINE_ADMIN_TOKEN", "LINE_CHANNEL_SECRET"} | DELIVERY,
 }
 
 
@@ -68,7 +69,9 @@ def test_services() -> None:
 
 
 def test_spec_variables_are_the_settings() -> None:
-    assert {field.alias for field in Settings.model_fields.values()} == SPEC_VARIABLES | ROUTE_LINKS
+    assert {
+        field.alias for field in Settings.model_fields.values()
+    } == SPEC_VARIABLES | ROUTE_LINKS | DELIVERY
 
 
 def test_app_commands() -> None:
@@ -88,7 +91,7 @@ def test_api_and_worker_share_one_image_built_here() -> None:
 def test_every_app_service_gets_every_variable_it_needs(service: str) -> None:
     env = environment(service)
     assert NEEDS[service] <= set(env), NEEDS[service] - set(env)
-    assert set(env) <= SPEC_VARIABLES | ROUTE_LINKS, "only settings stepline reads"
+    assert set(env) <= SPEC_VARIABLES | ROUTE_LINKS | DELIVERY, "only settings stepline reads"
     assert env["STEPLINE_DATABASE_URL"] == (
         "postgresql+psycopg://stepline:stepline@postgresql:5432/stepline"
     )
