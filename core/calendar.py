@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from core.windows import in_window, next_opening
+from core.windows import in_window, next_clock, next_opening
 
 _MAX_STEPS = 400  # more than a year of skipped days: a policy that never opens is a bug
 
@@ -47,9 +47,4 @@ def next_allowed(
 
 def _leaving(now: datetime, tz: str, quiet: tuple[str, str]) -> datetime:
     """The end of the quiet hours `now` is in."""
-    zone = ZoneInfo(tz)
-    local = now.astimezone(zone)
-    hours, minutes = (int(part) for part in quiet[1].split(":"))
-    ends = time(hours, minutes)
-    day = local.date() if local.time() < ends else local.date() + timedelta(days=1)
-    return datetime.combine(day, ends, tzinfo=zone).astimezone(UTC)
+    return next_clock(now, tz, quiet[1])

@@ -22,11 +22,43 @@ def next_opening(now: datetime, tz: str, start: str, end: str) -> datetime:
     """`now` when it is inside the window, otherwise the next moment the window opens (UTC)."""
     if in_window(now, tz, start, end):
         return now.astimezone(UTC)
+    return next_clock(now, tz, start)
+
+
+def next_clock(now: datetime, tz: str, clock: str) -> datetime:
+    """The first moment after `now` at which the wall clock reaches `clock` (UTC). Clocks that
+    go back read a time twice (the later reading counts once the first has passed); clocks that
+    go forward may skip it (then the moment the wall clock jumps past it)."""
     zone = ZoneInfo(tz)
-    local = now.astimezone(zone)
-    opens = _clock(start)
-    day = local.date() if local.time() < opens else local.date() + timedelta(days=1)
-    return datetime.combine(day, opens, tzinfo=zone).astimezone(UTC)
+    wanted = _clock(clock)
+    day = now.astimezone(zone).date() - timedelta(days=1)
+    for _ in range(3):
+        day += timedelta(days=1)
+        found = _reading(day, wanted, zone)
+        later = [moment for moment in found if moment > now]
+        if later:
+            return min(later)
+    raise AssertionError("unreachable: a wall clock reads every time within two days")
+
+
+def _reading(day, wanted: time, zone: ZoneInfo) -> list[datetime]:
+    """The UTC moments at which the wall clock of `day` reads `wanted`; in a skipped hour, the
+    moment it jumps past it."""
+    moments = {
+        datetime.combine(day, wanted, tzinfo=zone).replace(fold=f).astimezone(UTC) for f in (0, 1)
+    }
+    real = [m for m in moments if m.astimezone(zone).replace(tzinfo=None).time() == wanted]
+    if real:
+        return real
+    low, high = min(moments), max(moments)  # the gap: find where the clock jumps past `wanted`
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        local = middle.astimezone(zone)
+        if local.date() > day or (local.date() == day and local.time() >= wanted):
+            high = middle
+        else:
+            low = middle
+    return [high.replace(microsecond=0)]
 
 
 def local_text(when: datetime, tz: str) -> str:

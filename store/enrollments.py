@@ -165,8 +165,11 @@ async def live_for_friend(session: AsyncSession, *, user_id: str) -> list[Enroll
 
 
 async def live_for_scenario(session: AsyncSession, *, scenario_id: str) -> list[Enrollment]:
-    statement = select(Enrollment).where(
-        Enrollment.scenario_id == scenario_id, col(Enrollment.status).in_(LIVE)
+    """Running enrollments in the order they began."""
+    statement = (
+        select(Enrollment)
+        .where(Enrollment.scenario_id == scenario_id, col(Enrollment.status).in_(LIVE))
+        .order_by(col(Enrollment.started_at), col(Enrollment.id))
     )
     return list(await session.exec(statement))
 

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
@@ -96,9 +97,20 @@ async def block_enrollments(client: Client, ids: Iterable[str]) -> list[str]:
 
 
 async def control_enrollments(
-    client: Client, ids: Iterable[str], signal: ControlSignal
+    client: Client, ids: Iterable[str], signal: ControlSignal, *, spread: timedelta | None = None
 ) -> list[str]:
-    return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.control, signal))
+    """Pause, resume or end enrollments; a resume with `spread` releases them in turn (in the
+    order given) over that period, not all in the same second."""
+    ids = list(ids)
+    signals = {
+        workflow_id: signal.model_copy(update={"delay": spread * index / len(ids)})
+        if spread and signal.action == "resume"
+        else signal
+        for index, workflow_id in enumerate(ids)
+    }
+    return await _signal_each(
+        client, ids, lambda h: h.signal(EnrollmentWorkflow.control, signals[h.id])
+    )
 
 
 async def exit_enrollments(client: Client, reasons: dict[str, str]) -> list[str]:

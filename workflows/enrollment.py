@@ -75,6 +75,7 @@ class EnrollmentWorkflow:
         self.control_seq = input.control_seq
         self.stopped: Status | None = None  # blocked | ended | exited, set by signals
         self.met: set[str] = set()  # wait_for steps whose condition was signalled as holding
+        self.released_at: datetime | None = None  # resumed: its turn in the spread release
         self.indexed: tuple[str, str | None] | None = (
             None  # (StepStatus, StepCurrent) last upserted
         )
@@ -276,6 +277,8 @@ class EnrollmentWorkflow:
             now = workflow.now()
             if self.paused:
                 await self.hold(step, "pause", entered=entered)
+            elif self.released_at and now < self.released_at:
+                await self.hold(step, "pause", until=self.released_at, entered=entered)
             elif step.window and not in_window(now, self.scenario.timezone, **self.window(step)):
                 opens = next_opening(now, self.scenario.timezone, **self.window(step))
                 await self.hold(step, "window", until=opens, entered=entered)
@@ -337,13 +340,13 @@ class EnrollmentWorkflow:
 
     @workflow.signal
     def control(self, signal: ControlSignal) -> None:
-        self.apply_control(signal.action, signal.seq)
+        self.apply_control(signal.action, signal.seq, signal.delay)
 
     @workflow.query
     def status(self) -> EnrollmentStatus:
         return self.state
 
-    def apply_control(self, action: str, seq: int) -> None:
+    def apply_control(self, action: str, seq: int, delay: timedelta | None = None) -> None:
         if seq <= self.control_seq:
             return  # an older pause/resume arriving late must not undo a newer one
         self.control_seq = seq
@@ -351,6 +354,7 @@ class EnrollmentWorkflow:
             self.stopped = self.stopped or "ended"
         else:
             self.paused = action == "pause"
+            self.released_at = workflow.now() + delay if delay and not self.paused else None
 
     def check_stopped(self) -> None:
         if self.stopped:

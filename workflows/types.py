@@ -1,7 +1,7 @@
 """What crosses the Temporal boundary: one pydantic model per workflow, signal, query and
 activity, so fields can be added later without breaking running enrollments."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -45,6 +45,9 @@ class ConditionMet(BaseModel):
 class ControlSignal(BaseModel):
     action: Literal["pause", "resume", "end"]
     seq: int
+    # resume: wait this long before the next send, so that a resumed scenario's held friends
+    # are released spread over a period instead of all in the same second
+    delay: timedelta | None = None
 
 
 class EnrollmentStatus(BaseModel):

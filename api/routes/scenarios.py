@@ -1,15 +1,16 @@
 """Scenarios: definitions, versions, status, enrollments, stats (SPEC §3)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import AwareDatetime, BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
 from api.schemas import EnrollmentPublic
+from scenarios.conditions import period_of
 from scenarios.definition import ScenarioDefinition
 from scenarios.validate import (
     DefinitionError,
@@ -26,7 +27,8 @@ from workflows.types import ControlSignal, Status
 router = APIRouter(
     prefix="/scenarios", tags=["scenarios"], dependencies=Admin, route_class=StrictJSONRoute
 )
-MAX_INT = 2**31 - 1  # beyond it a query parameter would overflow the database's integers
+MAX_INT = 2**31 - 1
+DEFAULT_SPREAD = "PT5M"  # beyond it a query parameter would overflow the database's integers
 
 
 class ScenarioRef(BaseModel):
@@ -126,7 +128,13 @@ async def update_scenario(
     return await scenarios.add_version(session, scenario=scenario, definition=definition)
 
 
-async def _transition(scenario_id: str, action: str, session: AsyncSession, services) -> Scenario:
+async def _transition(
+    scenario_id: str,
+    action: str,
+    session: AsyncSession,
+    services,
+    spread: timedelta | None = None,
+) -> Scenario:
     scenario = await _scenario(session, scenario_id)
     was = scenario.status
     try:
@@ -140,14 +148,38 @@ async def _transition(scenario_id: str, action: str, session: AsyncSession, serv
     if action in ("pause", "resume", "end"):
         live = await enrollments.live_for_scenario(session, scenario_id=scenario_id)
         signal = ControlSignal(action=action, seq=scenario.control_seq)
-        await control_enrollments(services.temporal, [row.id for row in live], signal)
+        await control_enrollments(
+            services.temporal, [row.id for row in live], signal, spread=spread
+        )
     return scenario
 
 
+def _spread(
+    spread: Annotated[
+        str,
+        Query(
+            description="resuming: release held friends over this period (ISO 8601, PT1S–P1D)",
+            examples=["PT10M"],
+        ),
+    ] = DEFAULT_SPREAD,
+) -> timedelta:
+    try:
+        return period_of(spread, timedelta(days=1))
+    except ValueError as exc:
+        raise HTTPException(
+            422, detail=[{"path": "spread", "msg": str(exc), "type": "value_error"}]
+        ) from None
+
+
+Spread = Annotated[timedelta, Depends(_spread)]
+
+
 @router.post("/{scenario_id}/activate", response_model=ScenarioRef)
-async def activate(scenario_id: str, session: SessionDep, services: ServicesDep) -> Scenario:
-    """Start enrolling friends."""
-    return await _transition(scenario_id, "activate", session, services)
+async def activate(
+    scenario_id: str, session: SessionDep, services: ServicesDep, spread: Spread
+) -> Scenario:
+    """Start enrolling friends (a paused scenario resumes, spread like `/resume`)."""
+    return await _transition(scenario_id, "activate", session, services, spread)
 
 
 @router.post("/{scenario_id}/pause", response_model=ScenarioRef)
@@ -157,9 +189,12 @@ async def pause(scenario_id: str, session: SessionDep, services: ServicesDep) ->
 
 
 @router.post("/{scenario_id}/resume", response_model=ScenarioRef)
-async def resume(scenario_id: str, session: SessionDep, services: ServicesDep) -> Scenario:
-    """Let held enrollments continue."""
-    return await _transition(scenario_id, "resume", session, services)
+async def resume(
+    scenario_id: str, session: SessionDep, services: ServicesDep, spread: Spread
+) -> Scenario:
+    """Let held enrollments continue, released in the order they began over `spread` (default
+    five minutes), not all in the same second."""
+    return await _transition(scenario_id, "resume", session, services, spread)
 
 
 @router.post("/{scenario_id}/end", response_model=ScenarioRef)

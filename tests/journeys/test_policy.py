@@ -107,3 +107,30 @@ async def test_the_cap_counts_every_scenario_of_the_friend(stack):
         assert (await stack.outcome(scenario_id, friend)).status == "completed"
     earlier, later = sorted((await planned(stack, friend)).values())
     assert close(later, earlier + timedelta(days=1))
+
+
+async def test_a_resumed_scenario_releases_its_friends_spread_out_in_order(stack):
+    scenario_id = await stack.scenario(scenario(wait("hour", "PT1H"), text("news", "News")))
+    friends = [user(710 + n) for n in range(4)]
+    for friend in friends:
+        await stack.follow(friend)
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 200
+    await stack.env.sleep(timedelta(hours=2))
+    for friend in friends:
+        held = await stack.until_status(scenario_id, friend, "held", step="news")
+        assert held.hold_reason == "pause"
+    resumed = await stack.api.post(f"/scenarios/{scenario_id}/resume", params={"spread": "PT20M"})
+    assert resumed.status_code == 200, resumed.text
+    for friend in friends:
+        assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    sent = [(await planned(stack, friend))["news"] for friend in friends]
+    gaps = [later - earlier for earlier, later in zip(sent, sent[1:], strict=False)]
+    assert all(timedelta(minutes=5) - SLACK <= gap <= timedelta(minutes=5) + SLACK for gap in gaps)
+
+
+async def test_a_bad_spread_is_refused_and_changes_nothing(stack):
+    scenario_id = await stack.scenario(scenario(text("hi", "Hi")))
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 200
+    answer = await stack.api.post(f"/scenarios/{scenario_id}/resume", params={"spread": "P2D"})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["path"] == "spread"
+    assert (await stack.api.get(f"/scenarios/{scenario_id}")).json()["status"] == "paused"

@@ -312,11 +312,6 @@ def test_quiet_night_across_the_change_is_shorter() -> None:
     assert answer - at(NEW_YORK, 2026, 3, 7, 21, 0) == timedelta(hours=11)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core.calendar._leaving reads the missing 02:30 as EST: 07:30 UTC (03:30 EDT), "
-    "30 minutes after the wall clock has left the quiet hours",
-)
 def test_quiet_hours_ending_in_the_skipped_hour_end_when_clocks_go_forward() -> None:
     # 01:00–02:30 quiet, and 02:00–03:00 does not exist on 8 March: the first allowed moment
     # after 01:45 EST (06:45 UTC) is 03:00 EDT (07:00 UTC), when the wall clock passes 02:30
@@ -324,11 +319,6 @@ def test_quiet_hours_ending_in_the_skipped_hour_end_when_clocks_go_forward() -> 
     assert next_allowed(now, NEW_YORK, quiet=("01:00", "02:30")) == utc(2026, 3, 8, 7, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core.calendar._leaving builds the end of quiet hours with fold=0: in the repeated "
-    "hour after clocks go back it answers a moment before `now` (the first 01:30, EDT)",
-)
 def test_quiet_hours_in_the_repeated_hour_never_answer_the_past() -> None:
     # 1 November 2026, quiet 00:00–01:30. 01:15 EST (the second 01:15, 06:15 UTC) is quiet;
     # the wall clock next reads 01:30 at 01:30 EST, 06:30 UTC.
