@@ -2,13 +2,15 @@
 
 import random
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.line_client import (
+    LineError,
     LinePusher,
+    LineQuota,
     LineRejected,
     LineUnavailable,
     MonthlyLimit,
@@ -25,9 +27,11 @@ from store.definitions import Definitions
 from store.policy import get_policy
 from store.tables import Delivery
 from triggers.changes import FriendChanges
+from workflows.enrollment import QUOTA_RECHECK
 from workflows.types import SendOutcome, SendRequest
 
 POLICY_TTL = 5.0  # seconds a worker keeps the channel's policy before reading it again
+QUOTA_FRESH = timedelta(minutes=1)  # LINE's quota and consumption, re-read this often
 
 
 def rate_limit_delay(attempt: int) -> timedelta:
@@ -49,6 +53,7 @@ class SendActivities:
         self.db, self.line, self.definitions = db, line, definitions
         self.public_url, self.changes = public_url.rstrip("/"), changes
         self._policy: tuple[float, ChannelPolicy] | None = None
+        self._quota: tuple[datetime, LineQuota, int] | None = None  # read at, quota, sent since
 
     @activity.defn(name="send_message_step")
     async def send_message_step(self, request: SendRequest) -> SendOutcome:
@@ -65,6 +70,7 @@ class SendActivities:
                 policy=policy,
                 timezone=definition.timezone,
                 window=step.window,
+                quota_reserved=await self.quota_reserved(policy, request.planned_at),
             )
         if not isinstance(prepared, Delivery):
             return prepared
@@ -102,6 +108,26 @@ class SendActivities:
             async with self.db.session() as session:
                 self._policy = (clock, await get_policy(session))
         return self._policy[1]
+
+    async def quota_reserved(self, policy: ChannelPolicy, now: datetime) -> datetime | None:
+        """When the plan's reserve for manual broadcasts is reached: the moment to look again
+        (LINE's quota and consumption, read at most once a minute of workflow time)."""
+        if not policy.quota_reserve_percent:
+            return None
+        if self._quota is None or now - self._quota[0] > QUOTA_FRESH or now < self._quota[0]:
+            try:
+                self._quota = (now, await self.line.get_quota(), 0)
+            except LineError as exc:  # unknown: keep sending; LINE's own 429 still holds
+                activity.logger.warning("LINE quota not read: %s", exc.message)
+                return None
+        read_at, quota, sent_since = self._quota
+        if quota.type != "limited" or quota.limit is None:
+            return None
+        allowed = quota.limit * (100 - policy.quota_reserve_percent) // 100
+        if quota.used + sent_since < allowed:
+            self._quota = (read_at, quota, sent_since + 1)
+            return None
+        return now + QUOTA_RECHECK
 
     async def compose(self, step: MessageStep, request: SendRequest) -> list[dict]:
         """The step's messages for this friend: placeholders filled, https links tracked.

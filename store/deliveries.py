@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -33,11 +34,14 @@ async def prepare_send(
     policy: ChannelPolicy | None = None,
     timezone: str = "Asia/Tokyo",
     window: Window | None = None,
+    quota_reserved: datetime | None = None,
 ) -> SendOutcome | Delivery:
     """Decide, in one transaction, whether this push may go out. Returns the outcome when it
     must not (already sent, friend blocked, an exit condition holds, scenario paused or ended,
     the channel's policy says later, cap reached), else the reserved delivery row to push for.
-    The friend's row is locked, so two scenarios sending to one friend are counted in turn."""
+    The friend's row is locked, so two scenarios sending to one friend are counted in turn.
+    `quota_reserved` (when to look again) says the plan's share kept for manual broadcasts is
+    reached: a new push waits; a retried one (its key may have been accepted) goes on."""
     key = (request.enrollment_id, request.step_id)
     delivery = await session.get(Delivery, key, with_for_update=True)
     if delivery is not None and delivery.status == "sent":
@@ -54,6 +58,9 @@ async def prepare_send(
         return SendOutcome(result="ended", control_seq=scenario.control_seq if scenario else None)
     if scenario.status == "paused":
         return SendOutcome(result="paused", control_seq=scenario.control_seq)
+    if delivery is None and quota_reserved is not None:
+        await session.commit()
+        return SendOutcome(result="deferred", not_before=quota_reserved, hold="quota")
     if delivery is None and policy is not None:  # a retried push was granted already
         later = await pacing.deferral(
             session,

@@ -134,3 +134,40 @@ async def test_a_bad_spread_is_refused_and_changes_nothing(stack):
     answer = await stack.api.post(f"/scenarios/{scenario_id}/resume", params={"spread": "P2D"})
     assert answer.status_code == 422 and answer.json()["detail"][0]["path"] == "spread"
     assert (await stack.api.get(f"/scenarios/{scenario_id}")).json()["status"] == "paused"
+
+
+async def test_the_quota_reserve_holds_step_delivery_until_the_plan_grows(stack):
+    await policy(stack, quota_reserve_percent=20)
+    await stack.emu.put("/emulator/quota", json={"monthly_quota": 100, "consumption": 78})
+    steps = [text(f"m{n}", f"Message {n}") for n in range(1, 5)]
+    scenario_id = await stack.scenario(scenario(*steps))
+    friend = user(720)
+    await stack.follow(friend)
+    # 80 of 100 are for step delivery: two more, then held (LINE would have taken 22 more)
+    held = await stack.until_status(scenario_id, friend, "held", step="m3")
+    assert held.hold_reason == "quota"
+    assert await stack.texts(friend) == ["Message 1", "Message 2"]
+    await stack.emu.put("/emulator/quota", json={"monthly_quota": 1000})  # a bigger plan
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    sent = await planned(stack, friend)
+    assert timedelta(hours=1) <= sent["m3"] - sent["m2"] < timedelta(hours=1, minutes=1)
+    assert await stack.texts(friend) == [f"Message {n}" for n in range(1, 5)]
+
+
+async def test_friends_held_by_the_monthly_limit_resume_in_their_original_order(stack):
+    await stack.emu.put("/emulator/quota", json={"monthly_quota": 0})
+    scenario_id = await stack.scenario(scenario(text("hello", "Hello")))
+    friends = [user(730 + n) for n in range(3)]
+    for friend in friends:
+        await stack.follow(friend)
+        await stack.until_status(scenario_id, friend, "held", step="hello")
+        await stack.env.sleep(timedelta(minutes=10))
+    await stack.emu.put("/emulator/quota", json={"monthly_quota": 1000})
+    for friend in friends:
+        assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    delivered = [
+        push["to"]
+        for push in (await stack.emu.get("/emulator/messages")).json()
+        if push["delivered"]
+    ]
+    assert delivered == friends  # each re-checks an hour after its hold: first held, first sent
