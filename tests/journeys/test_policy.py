@@ -5,11 +5,12 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+import pytest
 
 from core.calendar import next_allowed
 from core.policy import ChannelPolicy
 from store.policy import set_policy
-from tests.support.stack import user
+from tests.support.stack import running_stack, user
 from tests.workflows.test_failures import scenario, text, wait
 from tests.workflows.test_journey import planned
 
@@ -171,3 +172,25 @@ async def test_friends_held_by_the_monthly_limit_resume_in_their_original_order(
         if push["delivered"]
     ]
     assert delivered == friends  # each re-checks an hour after its hold: first held, first sent
+
+
+@pytest.fixture
+async def any_stack(ts_env, database_url):
+    async with running_stack(ts_env, database_url=database_url) as running:
+        yield running
+
+
+async def test_the_delivery_cap_is_hit_exactly_under_concurrent_sends(any_stack):
+    stack = any_stack
+    scenario_id = await stack.scenario(scenario(text("offer", "Offer"), delivery_cap=10))
+    friends = [user(800 + n) for n in range(30)]
+    await stack.follow_many(friends, at_once=30)
+    # once the cap is reached the scenario stops taking friends (LINE's 配信数の上限)
+    rows = (await stack.api.get(f"/scenarios/{scenario_id}/enrollments?limit=100")).json()
+    outcomes = [await stack.outcome(scenario_id, row["user_id"]) for row in rows]
+    assert sum(outcome.status == "completed" for outcome in outcomes) == 10
+    assert {outcome.status for outcome in outcomes} <= {"completed", "capped"}
+    delivered = [push["to"] for push in (await stack.emu.get("/emulator/messages")).json()]
+    assert len(delivered) == len(set(delivered)) == 10
+    scenario_row = (await stack.api.get(f"/scenarios/{scenario_id}")).json()
+    assert scenario_row["sent_count"] == 10
