@@ -48,6 +48,13 @@ async def stack(ts_env, sqlite_url):
         yield running
 
 
+@pytest.fixture
+async def any_stack(ts_env, database_url):
+    """A stack on SQLite, and on PostgreSQL when STEPLINE_TEST_DATABASE_URL is set."""
+    async with running_stack(ts_env, database_url=database_url) as running:
+        yield running
+
+
 def pytest_sessionfinish(session, exitstatus):
     session.config.stash[_EXIT] = int(exitstatus)
 

@@ -5,12 +5,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-import pytest
 
 from core.calendar import next_allowed
 from core.policy import ChannelPolicy
 from store.policy import set_policy
-from tests.support.stack import running_stack, user
+from tests.support.stack import user
 from tests.workflows.test_failures import scenario, text, wait
 from tests.workflows.test_journey import planned
 
@@ -172,12 +171,6 @@ async def test_friends_held_by_the_monthly_limit_resume_in_their_original_order(
         if push["delivered"]
     ]
     assert delivered == friends  # each re-checks an hour after its hold: first held, first sent
-
-
-@pytest.fixture
-async def any_stack(ts_env, database_url):
-    async with running_stack(ts_env, database_url=database_url) as running:
-        yield running
 
 
 async def test_the_delivery_cap_is_hit_exactly_under_concurrent_sends(any_stack):

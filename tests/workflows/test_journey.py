@@ -2,12 +2,11 @@
 
 from datetime import datetime, timedelta
 
-import pytest
 from sqlmodel import col, select
 
 from core.windows import next_opening
 from store.tables import Delivery
-from tests.support.stack import running_stack, user
+from tests.support.stack import user
 
 FOLLOW_UP = {
     "name": "New friend follow-up",
@@ -61,13 +60,6 @@ async def planned(stack, user_id: str) -> dict[str, datetime]:
             select(Delivery).where(Delivery.user_id == user_id).order_by(col(Delivery.planned_at))
         )
         return {row.step_id: row.planned_at for row in rows}
-
-
-@pytest.fixture
-async def any_stack(ts_env, database_url):
-    """The journey runs on SQLite, and on PostgreSQL when STEPLINE_TEST_DATABASE_URL is set."""
-    async with running_stack(ts_env, database_url=database_url) as running:
-        yield running
 
 
 async def test_a_month_of_scenario_in_seconds(any_stack):
