@@ -171,17 +171,23 @@ class Stack:
         return text
 
 
-async def _terminate_leftovers(env: WorkflowEnvironment, db: Database) -> None:
+async def _terminate_leftovers(env: WorkflowEnvironment, app: FastAPI, db: Database) -> None:
     """A test that ends (or fails) with enrollments still running would leave timers and
     activities without a worker, and the shared time-skipping server then stops skipping for
-    every later test. End them here, while this stack's worker is still up."""
-    async with db.session() as session:
-        ids = (await session.exec(select(Enrollment.id))).all()
-    for workflow_id in ids:
-        try:
-            await env.client.get_workflow_handle(workflow_id).terminate("test finished")
-        except RPCError:
-            pass  # already finished
+    every later test. End them here, while this stack's worker is still up: once, and again
+    for any that a webhook, a click or a step was still starting meanwhile."""
+    await app.state.services.processor.drain()
+    ended: set[str] = set()
+    for _ in range(2):
+        async with db.session() as session:
+            ids = set((await session.exec(select(Enrollment.id))).all()) - ended
+        for workflow_id in ids:
+            try:
+                await env.client.get_workflow_handle(workflow_id).terminate("test finished")
+            except RPCError:
+                pass  # already finished
+        ended |= ids
+        await asyncio.sleep(0.05)
 
 
 def settings_for(*, database_url: str, line_api: str, task_queue: str | None = None) -> Settings:
@@ -239,5 +245,5 @@ async def running_stack(
             )
         )
         emu = await stack.enter_async_context(httpx.AsyncClient(base_url=emulator_url, timeout=30))
-        stack.push_async_callback(_terminate_leftovers, env, db)
+        stack.push_async_callback(_terminate_leftovers, env, app, db)
         yield Stack(env, settings, db, app, api, emu, emulator_app.state.emulator)
