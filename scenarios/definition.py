@@ -245,6 +245,8 @@ class ScenarioDefinition(BaseModel):
     trigger: Trigger
     delivery_cap: int | None = Field(None, ge=1, le=2_147_483_647)  # an INTEGER column
     reentry: bool = False  # event/audience triggers: may a friend go through it again?
+    # a friend who blocked and adds the account again: start over (LINE's behaviour), or not
+    on_unblock: Literal["restart", "ignore"] = "restart"
     exit: list[Condition] | None = Field(None, min_length=1, max_length=20)
     steps: list[Step] = Field(min_length=1)
 

@@ -43,6 +43,12 @@ class Enroller:
                     route=friend.route, added_at=added_at
                 ):
                     return None
+                if definition.on_unblock == "ignore" and friend.epoch > 1:
+                    before = await enrollments.of_friend_in(
+                        session, scenario_id=scenario.id, user_id=friend.user_id
+                    )
+                    if any(row.epoch < friend.epoch for row in before):
+                        return None  # went through it before the block: not again
                 entry, at = 1, added_at
             else:
                 earlier = await enrollments.of_friend_in(

@@ -65,6 +65,7 @@ async def test_list_and_read(shared):
         "timezone": "Asia/Tokyo",
         "trigger": {"type": "follow"},
         "reentry": False,
+        "on_unblock": "restart",
         "steps": [
             {
                 "id": "welcome",

@@ -187,3 +187,29 @@ async def test_the_delivery_cap_is_hit_exactly_under_concurrent_sends(any_stack)
     assert len(delivered) == len(set(delivered)) == 10
     scenario_row = (await stack.api.get(f"/scenarios/{scenario_id}")).json()
     assert scenario_row["sent_count"] == 10
+
+
+async def test_on_unblock_ignore_does_not_start_over_for_a_returning_friend(stack):
+    restart = await stack.scenario(scenario(text("hi", "Welcome")))
+    ignore = await stack.scenario(scenario(text("hi", "Welcome once"), on_unblock="ignore"))
+    friend, newcomer = user(740), user(741)
+    await stack.follow(friend)
+    for scenario_id in (restart, ignore):
+        assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    await stack.unfollow(friend)
+    answer = await stack.follow(friend)
+    assert answer["event"]["follow"]["isUnblocked"] is True
+    assert (await stack.outcome(restart, friend, epoch=2)).status == "completed"
+    enrolled = (await stack.api.get(f"/scenarios/{ignore}/enrollments")).json()
+    assert [row["id"] for row in enrolled] == [f"enrollment:{ignore}:{friend}:1"]
+    assert sorted(await stack.texts(friend)) == ["Welcome", "Welcome", "Welcome once"]
+    await stack.follow(newcomer)  # a first add is not an unblock: enrolled as usual
+    assert (await stack.outcome(ignore, newcomer)).status == "completed"
+
+
+async def test_on_unblock_resume_is_refused_until_it_is_built(stack):
+    answer = await stack.api.post(
+        "/scenarios", json=scenario(text("hi", "Hi"), on_unblock="resume")
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["path"] == "on_unblock"
