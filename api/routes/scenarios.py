@@ -20,6 +20,7 @@ from scenarios.validate import (
     scenario_references,
 )
 from store import enrollments, scenarios, stats
+from store.impact import Impact, impact
 from store.tables import Audience, Scenario
 from triggers.temporal import control_enrollments
 from workflows.types import ControlSignal, Status
@@ -216,6 +217,23 @@ async def list_enrollments(
     return await enrollments.list_enrollments(
         session, scenario_id=scenario_id, status=status_, limit=limit, offset=offset
     )
+
+
+@router.get("/{scenario_id}/impact", response_model=Impact)
+async def scenario_impact(
+    scenario_id: str,
+    session: SessionDep,
+    version: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+) -> Impact:
+    """Before moving running enrollments to version N (default: the current one): how many
+    friends sit on each step of each version, and which of them that version could take."""
+    scenario = await _scenario(session, scenario_id)
+    wanted = version or scenario.version
+    try:
+        target = await scenarios.get_definition(session, scenario_id=scenario_id, version=wanted)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+    return await impact(session, scenario_id=scenario_id, target=target, to_version=wanted)
 
 
 @router.get("/{scenario_id}/stats", response_model=stats.ScenarioStats)

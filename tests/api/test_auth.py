@@ -61,6 +61,7 @@ async def test_the_admin_routes_are_the_ones_we_expect(shared):
             ("POST", "/scenarios/{scenario_id}/end"),
             ("GET", "/scenarios/{scenario_id}/enrollments"),
             ("GET", "/scenarios/{scenario_id}/stats"),
+            ("GET", "/scenarios/{scenario_id}/impact"),
             ("GET", "/friends/{user_id}"),
             ("PUT", "/friends/{user_id}/attributes"),
             ("POST", "/friends/{user_id}/tags"),

@@ -33,3 +33,35 @@ async def test_friends_keep_the_version_they_started_on(stack):
         for row in (await stack.api.get(f"/scenarios/{scenario_id}/enrollments")).json()
     }
     assert by_user == {early: 1, late: 2}
+
+
+async def test_impact_previews_who_sits_where_and_what_a_version_could_take(stack):
+    scenario_id = await stack.scenario(version("v1"))
+    waiting = [user(62), user(63)]
+    for friend in waiting:
+        await stack.follow(friend)
+        await stack.until_status(scenario_id, friend, "waiting", step="wait-1d")
+    renamed = scenario(text("welcome", "Hi"), wait("pause-1d", "P1D"), text("later", "Later"))
+    kept = version("v3")
+    assert (await stack.api.put(f"/scenarios/{scenario_id}", json=renamed)).status_code == 200
+    assert (await stack.api.put(f"/scenarios/{scenario_id}", json=kept)).status_code == 200
+
+    to_v2 = (await stack.api.get(f"/scenarios/{scenario_id}/impact?version=2")).json()
+    assert to_v2["steps"] == [
+        {"version": 1, "step": "wait-1d", "status": "waiting", "friends": 2, "migrates": False}
+    ]
+    assert (to_v2["running"], to_v2["would_migrate"], to_v2["would_stay"]) == (2, 0, 2)
+    to_current = (await stack.api.get(f"/scenarios/{scenario_id}/impact")).json()
+    assert (to_current["to_version"], to_current["would_migrate"]) == (3, 2)
+    # a preview changes nothing
+    assert {
+        r["version"] for r in (await stack.api.get(f"/scenarios/{scenario_id}/enrollments")).json()
+    } == {1}
+
+
+async def test_impact_of_an_unknown_version_or_scenario_is_404(stack):
+    scenario_id = await stack.scenario(version("v1"))
+    assert (await stack.api.get(f"/scenarios/{scenario_id}/impact?version=9")).status_code == 404
+    assert (await stack.api.get("/scenarios/scn_nope/impact")).status_code == 404
+    bad = await stack.api.get(f"/scenarios/{scenario_id}/impact?version=0")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["path"] == "version"
