@@ -288,6 +288,11 @@ class ScenarioDefinition(BaseModel):
     def step(self, step_id: str) -> "Step | None":
         return next((step for _, step in walk_steps(self.steps) if step.id == step_id), None)
 
+    def after(self, step_id: str) -> list[list["Step"]] | None:
+        """What a friend who has just finished `step_id` walks next in this definition: the
+        rest of that step's list, then the rest of each list around it (None: no such step)."""
+        return _rest_after(self.steps, step_id)
+
     def dump(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
 
@@ -332,6 +337,18 @@ def sub_lists(step: Step) -> list[tuple[str, list[Step]]]:
     if isinstance(step, SplitStep):
         return [(f"arms[{a}].steps", arm.steps) for a, arm in enumerate(step.arms)]
     return []
+
+
+def _rest_after(steps: list[Step], step_id: str) -> list[list[Step]] | None:
+    for index, step in enumerate(steps):
+        rest = steps[index + 1 :]
+        if step.id == step_id:
+            return [rest]
+        for _, children in sub_lists(step):
+            inner = _rest_after(children, step_id)
+            if inner is not None:
+                return [*inner, rest]
+    return None
 
 
 def walk_steps(steps: list[Step], path: str = "steps") -> Iterator[tuple[str, Step]]:

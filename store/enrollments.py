@@ -71,6 +71,7 @@ async def record_status(
             started_at=at,
         )
     if row.status not in FINAL:
+        row.version = status.version  # a migration moves it to a newer version
         row.status = status.status
         row.current_step = status.step
         row.next_wake_at = status.next_wake_at

@@ -20,7 +20,14 @@ from core.config import Settings
 from scenarios.definition import ScenarioDefinition
 from workflows import search
 from workflows.enrollment import EnrollmentWorkflow
-from workflows.types import BlockSignal, ConditionMet, ControlSignal, EnrollmentInput, ExitSignal
+from workflows.types import (
+    BlockSignal,
+    ConditionMet,
+    ControlSignal,
+    EnrollmentInput,
+    ExitSignal,
+    MigrateSignal,
+)
 
 log = logging.getLogger("stepline.temporal")
 SIGNAL_CONCURRENCY = 50
@@ -129,3 +136,9 @@ async def conditions_met(client: Client, steps: dict[str, str]) -> list[str]:
         steps,
         lambda h: h.signal(EnrollmentWorkflow.condition_met, ConditionMet(step_id=steps[h.id])),
     )
+
+
+async def migrate_enrollments(
+    client: Client, ids: Iterable[str], signal: MigrateSignal
+) -> list[str]:
+    return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.migrate, signal))

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         ExitSignal,
         FriendUpdate,
         HoldReason,
+        MigrateSignal,
         ProgressUpdate,
         SendOutcome,
         SendRequest,
@@ -54,6 +55,14 @@ SEND_RETRY = RetryPolicy(
 )
 QUOTA_RECHECK = timedelta(hours=1)  # monthly quota reached: slow schedule, never fast retries
 LOCAL = timedelta(seconds=30)
+
+
+class Migrating(Exception):
+    """Unwinds the walk after a step, to go on in a newer version of the scenario."""
+
+    def __init__(self, step_id: str):
+        super().__init__(step_id)
+        self.step_id = step_id
 
 
 class Finished(Exception):
@@ -76,6 +85,8 @@ class EnrollmentWorkflow:
         self.stopped: Status | None = None  # blocked | ended | exited, set by signals
         self.met: set[str] = set()  # wait_for steps whose condition was signalled as holding
         self.released_at: datetime | None = None  # resumed: its turn in the spread release
+        self.version = input.version  # the version it walks (a migration moves it on)
+        self.migration: MigrateSignal | None = None  # a newer version, taken after this step
         self.indexed: tuple[str, str | None] | None = (
             None  # (StepStatus, StepCurrent) last upserted
         )
@@ -90,7 +101,14 @@ class EnrollmentWorkflow:
     @workflow.run
     async def run(self, input: EnrollmentInput) -> EnrollmentStatus:
         try:
-            await self.walk(self.scenario.steps, after="end")
+            remaining = [self.scenario.steps]
+            while remaining:
+                try:
+                    for steps in remaining:
+                        await self.walk(steps, after="end")
+                    remaining = []
+                except Migrating as moving:  # go on after that step in the new version
+                    remaining = self.scenario.after(moving.step_id) or []
             self.check_stopped()
             ending = Finished("completed")
         except Finished as finished:
@@ -104,21 +122,27 @@ class EnrollmentWorkflow:
         for position, step in enumerate(steps):
             self.check_stopped()
             following = steps[position + 1].id if position + 1 < len(steps) else after
-            match step:
-                case WaitStep():
-                    await self.wait(step, following)
-                case MessageStep():
-                    await self.send(step)
-                case BranchStep():
-                    await self.walk(await self.choose(step), after=following)
-                case WaitForStep():
-                    await self.walk(await self.wait_for(step, following), after=following)
-                case SplitStep():
-                    await self.walk(await self.split(step), after=following)
-                case TagStep() | AttributeStep():
-                    await self.update_friend(step)
-                case SwitchStep():
-                    await self.switch(step)
+            await self.step(step, following)
+            if self.migration and self.migration.definition.step(step.id) is not None:
+                self.adopt(self.migration)
+                raise Migrating(step.id)
+
+    async def step(self, step: Step, following: str) -> None:
+        match step:
+            case WaitStep():
+                await self.wait(step, following)
+            case MessageStep():
+                await self.send(step)
+            case BranchStep():
+                await self.walk(await self.choose(step), after=following)
+            case WaitForStep():
+                await self.walk(await self.wait_for(step, following), after=following)
+            case SplitStep():
+                await self.walk(await self.split(step), after=following)
+            case TagStep() | AttributeStep():
+                await self.update_friend(step)
+            case SwitchStep():
+                await self.switch(step)
 
     async def wait(self, step: WaitStep, following: str) -> None:
         wake = workflow.now() + step.delta
@@ -304,7 +328,7 @@ class EnrollmentWorkflow:
                 SendRequest(
                     enrollment_id=self.input.enrollment_id,
                     scenario_id=self.input.scenario_id,
-                    version=self.input.version,
+                    version=self.version,
                     user_id=self.input.user_id,
                     epoch=self.input.epoch,
                     step_id=step.id,
@@ -329,6 +353,15 @@ class EnrollmentWorkflow:
     @workflow.signal
     def block(self, signal: BlockSignal) -> None:
         self.stopped = self.stopped or "blocked"
+
+    @workflow.signal
+    def migrate(self, signal: MigrateSignal) -> None:
+        if signal.version > self.version:
+            self.migration = signal
+
+    def adopt(self, migration: MigrateSignal) -> None:
+        self.scenario, self.version = migration.definition, migration.version
+        self.state.version, self.migration = migration.version, None
 
     @workflow.signal
     def exit(self, signal: ExitSignal) -> None:
@@ -386,7 +419,7 @@ class EnrollmentWorkflow:
         if error:
             line += f"\n\n{error}"
         workflow.set_current_details(
-            f"**{self.scenario.name}** · v{self.input.version} · {self.input.user_id}\n\n{line}"
+            f"**{self.scenario.name}** · v{self.version} · {self.input.user_id}\n\n{line}"
         )
 
     async def report(

@@ -34,6 +34,14 @@ class BlockSignal(BaseModel):
     reason: str = "unfollow"
 
 
+class MigrateSignal(BaseModel):
+    """Move to a newer version of the scenario once the current step is done (when that step
+    exists in it; otherwise the enrollment finishes on its own version)."""
+
+    version: int
+    definition: ScenarioDefinition
+
+
 class ExitSignal(BaseModel):
     reason: str  # which exit condition held, for the record
 

@@ -22,8 +22,8 @@ from scenarios.validate import (
 from store import enrollments, scenarios, stats
 from store.impact import Impact, impact
 from store.tables import Audience, Scenario
-from triggers.temporal import control_enrollments
-from workflows.types import ControlSignal, Status
+from triggers.temporal import control_enrollments, migrate_enrollments
+from workflows.types import ControlSignal, MigrateSignal, Status
 
 router = APIRouter(
     prefix="/scenarios", tags=["scenarios"], dependencies=Admin, route_class=StrictJSONRoute
@@ -115,18 +115,43 @@ async def read_scenario(
     return {**scenario.model_dump(), "definition": definition.dump(), "definition_version": wanted}
 
 
-@router.put("/{scenario_id}", response_model=ScenarioRef)
+class VersionRef(ScenarioRef):
+    migrating: int | None = None  # with ?migrate=true: enrollments told to move to it
+
+
+@router.put("/{scenario_id}", response_model=VersionRef, response_model_exclude_none=True)
 async def update_scenario(
-    scenario_id: str, definition: ScenarioDefinition, session: SessionDep
-) -> Scenario:
-    """A new version; running enrollments keep the version they started on."""
+    scenario_id: str,
+    definition: ScenarioDefinition,
+    session: SessionDep,
+    services: ServicesDep,
+    migrate: Annotated[
+        bool, Query(description="move running enrollments to it at their next step")
+    ] = False,
+) -> dict[str, Any]:
+    """A new version. Running enrollments keep the version they started on, unless
+    `migrate=true`: then those whose current step exists in the new version move to it once
+    that step is done (see `GET /scenarios/{id}/impact` first); the others finish on theirs."""
     scenario = await _scenario(session, scenario_id)
     if scenario.status == "ended":
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail="the scenario has ended; create a new one"
         )
     definition = await _checked(session, definition, scenario_id)
-    return await scenarios.add_version(session, scenario=scenario, definition=definition)
+    scenario = await scenarios.add_version(session, scenario=scenario, definition=definition)
+    answer: dict[str, Any] = scenario.model_dump()
+    if migrate:
+        live = await enrollments.live_for_scenario(session, scenario_id=scenario_id)
+        movable = [
+            row.id
+            for row in live
+            if row.version < scenario.version
+            and (row.current_step is None or definition.step(row.current_step) is not None)
+        ]
+        signal = MigrateSignal(version=scenario.version, definition=definition)
+        await migrate_enrollments(services.temporal, movable, signal)
+        answer["migrating"] = len(movable)
+    return answer
 
 
 async def _transition(

@@ -65,3 +65,37 @@ async def test_impact_of_an_unknown_version_or_scenario_is_404(stack):
     assert (await stack.api.get("/scenarios/scn_nope/impact")).status_code == 404
     bad = await stack.api.get(f"/scenarios/{scenario_id}/impact?version=0")
     assert bad.status_code == 422 and bad.json()["detail"][0]["path"] == "version"
+
+
+async def test_migrate_moves_waiting_friends_to_the_new_version_at_their_next_step(stack):
+    scenario_id = await stack.scenario(version("v1"))
+    moved, stays = user(64), user(65)
+    await stack.follow(moved)
+    await stack.until_status(scenario_id, moved, "waiting", step="wait-1d")
+    # `stays` is on a step the new version no longer has
+    await stack.api.put(
+        f"/scenarios/{scenario_id}",
+        json=scenario(text("welcome", "W"), wait("nap", "P2D"), text("later", "Later v2")),
+    )
+    await stack.follow(stays)
+    await stack.until_status(scenario_id, stays, "waiting", step="nap")
+    v3 = scenario(
+        text("welcome", "Welcome v3"),
+        wait("wait-1d", "P1D"),
+        text("later", "Later v3"),
+        text("extra", "Extra v3"),
+    )
+    answer = await stack.api.put(f"/scenarios/{scenario_id}?migrate=true", json=v3)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"id": scenario_id, "version": 3, "status": "active", "migrating": 1}
+
+    ended = await stack.outcome(scenario_id, moved)
+    assert (ended.status, ended.version) == ("completed", 3)
+    assert await stack.texts(moved) == ["Welcome v1", "Later v3", "Extra v3"]
+    assert (await stack.outcome(scenario_id, stays)).version == 2
+    assert await stack.texts(stays) == ["W", "Later v2"]
+    versions = {
+        row["user_id"]: row["version"]
+        for row in (await stack.api.get(f"/scenarios/{scenario_id}/enrollments")).json()
+    }
+    assert versions == {moved: 3, stays: 2}

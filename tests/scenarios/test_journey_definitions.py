@@ -685,3 +685,37 @@ def test_user_data_keys_keep_their_path(mutate, path: str) -> None:
     with pytest.raises(DefinitionError) as caught:
         validate_definition(document)
     assert {error["path"] for error in caught.value.errors} == {path}, caught.value.errors
+
+
+def test_after_gives_what_follows_a_step_even_inside_branches() -> None:
+    definition = validate_definition(
+        {
+            "name": "x",
+            "trigger": {"type": "follow"},
+            "steps": [
+                {"id": "a", "type": "message", "messages": [{"type": "text", "text": "A"}]},
+                {
+                    "id": "b",
+                    "type": "branch",
+                    "branches": [
+                        {
+                            "label": "vip",
+                            "when": {"tag": "vip"},
+                            "steps": [
+                                {"id": "w", "type": "wait", "duration": "P1D"},
+                                {
+                                    "id": "v",
+                                    "type": "message",
+                                    "messages": [{"type": "text", "text": "V"}],
+                                },
+                            ],
+                        }
+                    ],
+                },
+                {"id": "z", "type": "message", "messages": [{"type": "text", "text": "Z"}]},
+            ],
+        }
+    )
+    assert [[s.id for s in part] for part in definition.after("w")] == [["v"], ["z"]]
+    assert [[s.id for s in part] for part in definition.after("z")] == [[]]
+    assert definition.after("nope") is None
