@@ -245,10 +245,16 @@ class ScenarioDefinition(BaseModel):
     trigger: Trigger
     delivery_cap: int | None = Field(None, ge=1, le=2_147_483_647)  # an INTEGER column
     reentry: bool = False  # event/audience triggers: may a friend go through it again?
-    # a friend who blocked and adds the account again: start over (LINE's behaviour), or not
-    on_unblock: Literal["restart", "ignore"] = "restart"
+    # a friend who blocks and adds the account again: start over (LINE's behaviour); resume
+    # where the schedule has got to, sending what fell due within `resume_grace`; or nothing
+    on_unblock: Literal["restart", "resume", "ignore"] = "restart"
+    resume_grace: WaitPeriod = "P1D"
     exit: list[Condition] | None = Field(None, min_length=1, max_length=20)
     steps: list[Step] = Field(min_length=1)
+
+    @property
+    def grace(self) -> timedelta:
+        return parse_duration(self.resume_grace)
 
     @field_validator("timezone")
     @classmethod

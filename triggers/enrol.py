@@ -12,7 +12,7 @@ from store import enrollments, events
 from store.db import Database
 from store.definitions import Definitions
 from store.tables import Friend, Scenario
-from triggers.temporal import start_enrollment
+from triggers.temporal import start_enrollment, unblock_enrollments
 from workflows.types import LIVE, EnrollmentInput
 
 log = logging.getLogger("stepline.enrol")
@@ -43,12 +43,16 @@ class Enroller:
                     route=friend.route, added_at=added_at
                 ):
                     return None
-                if definition.on_unblock == "ignore" and friend.epoch > 1:
+                if definition.on_unblock != "restart" and friend.epoch > 1:
                     before = await enrollments.of_friend_in(
                         session, scenario_id=scenario.id, user_id=friend.user_id
                     )
-                    if any(row.epoch < friend.epoch for row in before):
-                        return None  # went through it before the block: not again
+                    parked = [r.id for r in before if r.status in LIVE and r.epoch < friend.epoch]
+                    if parked:  # on_unblock: resume — it goes on where its schedule is
+                        await unblock_enrollments(self.temporal, parked, epoch=friend.epoch)
+                        return parked[0]
+                    if before:  # went through it before the block: not again
+                        return None
                 entry, at = 1, added_at
             else:
                 earlier = await enrollments.of_friend_in(

@@ -27,6 +27,7 @@ from workflows.types import (
     EnrollmentInput,
     ExitSignal,
     MigrateSignal,
+    UnblockSignal,
 )
 
 log = logging.getLogger("stepline.temporal")
@@ -142,3 +143,9 @@ async def migrate_enrollments(
     client: Client, ids: Iterable[str], signal: MigrateSignal
 ) -> list[str]:
     return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.migrate, signal))
+
+
+async def unblock_enrollments(client: Client, ids: Iterable[str], *, epoch: int) -> list[str]:
+    """A friend is back: parked enrollments (`on_unblock: resume`) go on."""
+    signal = UnblockSignal(epoch=epoch)
+    return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.unblock, signal))

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         Status,
         SwitchRequest,
         SwitchResult,
+        UnblockSignal,
     )
 
 # LINE honours a retry key for 24 h: every retry of one push must end well inside that.
@@ -87,6 +88,9 @@ class EnrollmentWorkflow:
         self.released_at: datetime | None = None  # resumed: its turn in the spread release
         self.version = input.version  # the version it walks (a migration moves it on)
         self.migration: MigrateSignal | None = None  # a newer version, taken after this step
+        self.epoch = input.epoch  # an unblock (on_unblock: resume) moves it on
+        self.parked = False  # blocked, with `on_unblock: resume`: the schedule goes on
+        self.missed: list[tuple[MessageStep, datetime]] = []  # fell due while parked
         self.indexed: tuple[str, str | None] | None = (
             None  # (StepStatus, StepCurrent) last upserted
         )
@@ -109,6 +113,7 @@ class EnrollmentWorkflow:
                     remaining = []
                 except Migrating as moving:  # go on after that step in the new version
                     remaining = self.scenario.after(moving.step_id) or []
+            await self.last_chance()
             self.check_stopped()
             ending = Finished("completed")
         except Finished as finished:
@@ -150,6 +155,10 @@ class EnrollmentWorkflow:
         await self.sleep_until(wake, f"wait {duration_words(step.delta)} → {following}")
 
     async def send(self, step: MessageStep) -> None:
+        if self.parked:  # blocked: remember it; an unblock within the grace sends it
+            self.missed.append((step, workflow.now()))
+            await self.report("held", step.id, hold="blocked", entered=step.id)
+            return
         entered: str | None = step.id
         held = False
         while True:
@@ -170,8 +179,49 @@ class EnrollmentWorkflow:
             elif outcome.result == "sent":
                 self.state.sent.append(step.id)
                 return
+            elif outcome.result == "blocked" and self.scenario.on_unblock == "resume":
+                self.parked = True  # the unfollow's signal may still be on its way
+                self.missed.append((step, workflow.now()))
+                return
             else:
                 raise Finished(outcome.result, outcome.error)
+
+    async def catch_up(self) -> None:
+        """Unblocked: send what fell due meanwhile, unless its moment is past the grace."""
+        while self.missed and not self.parked:
+            step, due = self.missed.pop(0)
+            if workflow.now() - due > self.scenario.grace:
+                self.state.skipped.append(step.id)
+                continue
+            await self.send(step)
+
+    async def last_chance(self) -> None:
+        """The schedule is over while the friend is blocked: wait for an unblock as long as
+        something missed is within the grace, then send it; else the enrollment ends blocked."""
+        while self.missed:
+            if self.parked:
+                last = self.missed[-1][1] + self.scenario.grace
+                if not await self.until_unblocked(last):
+                    self.state.skipped.extend(step.id for step, _ in self.missed)
+                    raise Finished("blocked")
+            await self.catch_up()
+        if self.parked:
+            raise Finished("blocked")
+
+    async def until_unblocked(self, deadline: datetime) -> bool:
+        delay = deadline - workflow.now()
+        if delay <= timedelta(0):
+            return False
+        try:
+            await workflow.wait_condition(
+                lambda: self.stopped is not None or not self.parked,
+                timeout=delay,
+                timeout_summary="blocked: waiting for an unblock",
+            )
+        except TimeoutError:
+            return False
+        self.check_stopped()
+        return True
 
     async def choose(self, step: BranchStep) -> list[Step]:
         self.set_state("waiting", step.id)
@@ -330,7 +380,7 @@ class EnrollmentWorkflow:
                     scenario_id=self.input.scenario_id,
                     version=self.version,
                     user_id=self.input.user_id,
-                    epoch=self.input.epoch,
+                    epoch=self.epoch,
                     step_id=step.id,
                     planned_at=workflow.now(),
                     held=held,
@@ -352,7 +402,15 @@ class EnrollmentWorkflow:
 
     @workflow.signal
     def block(self, signal: BlockSignal) -> None:
-        self.stopped = self.stopped or "blocked"
+        if self.scenario.on_unblock == "resume":
+            self.parked = True
+        else:
+            self.stopped = self.stopped or "blocked"
+
+    @workflow.signal
+    def unblock(self, signal: UnblockSignal) -> None:
+        if self.parked and signal.epoch > self.epoch:
+            self.parked, self.epoch = False, signal.epoch
 
     @workflow.signal
     def migrate(self, signal: MigrateSignal) -> None:
@@ -457,14 +515,18 @@ class EnrollmentWorkflow:
         }
 
     async def sleep_until(self, when: datetime, summary: str) -> None:
-        delay = when - workflow.now()
-        if delay > timedelta(0):
+        """Sleep, waking early for a stop, and for an unblock with messages to catch up on."""
+        while (delay := when - workflow.now()) > timedelta(0):
             try:
                 await workflow.wait_condition(
-                    lambda: self.stopped is not None, timeout=delay, timeout_summary=summary
+                    lambda: self.stopped is not None or (not self.parked and bool(self.missed)),
+                    timeout=delay,
+                    timeout_summary=summary,
                 )
             except TimeoutError:
-                pass
+                break
+            self.check_stopped()
+            await self.catch_up()
         self.check_stopped()
 
     def window(self, step: MessageStep) -> dict[str, str]:

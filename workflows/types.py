@@ -16,7 +16,7 @@ Status = Literal[
 ]
 # window: the step's window; quiet: the channel's quiet hours, weekends, holidays; frequency: a
 # per-friend cap, or spacing after other held messages; pause; quota: LINE's monthly limit
-HoldReason = Literal["window", "quiet", "frequency", "pause", "quota"]
+HoldReason = Literal["window", "quiet", "frequency", "pause", "quota", "blocked"]
 
 
 class EnrollmentInput(BaseModel):
@@ -32,6 +32,10 @@ class EnrollmentInput(BaseModel):
 
 class BlockSignal(BaseModel):
     reason: str = "unfollow"
+
+
+class UnblockSignal(BaseModel):
+    epoch: int  # the friend's follow epoch since the re-add (pushes carry it)
 
 
 class MigrateSignal(BaseModel):
@@ -71,6 +75,7 @@ class EnrollmentStatus(BaseModel):
     hold_reason: HoldReason | None = None
     error: str | None = None
     sent: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)  # fell due while blocked, past the grace
     switched_to: str | None = None  # the enrollment a `switch` step started
 
 

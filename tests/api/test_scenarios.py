@@ -66,6 +66,7 @@ async def test_list_and_read(shared):
         "trigger": {"type": "follow"},
         "reentry": False,
         "on_unblock": "restart",
+        "resume_grace": "P1D",
         "steps": [
             {
                 "id": "welcome",

@@ -207,9 +207,52 @@ async def test_on_unblock_ignore_does_not_start_over_for_a_returning_friend(stac
     assert (await stack.outcome(ignore, newcomer)).status == "completed"
 
 
-async def test_on_unblock_resume_is_refused_until_it_is_built(stack):
-    answer = await stack.api.post(
-        "/scenarios", json=scenario(text("hi", "Hi"), on_unblock="resume")
-    )
-    assert answer.status_code == 422
-    assert answer.json()["detail"][0]["path"] == "on_unblock"
+RESUMING = scenario(
+    text("m1", "One"),
+    wait("d1", "P1D"),
+    text("m2", "Two"),
+    wait("d2", "P1D"),
+    text("m3", "Three"),
+    on_unblock="resume",
+    resume_grace="PT12H",
+)
+
+
+async def test_on_unblock_resume_goes_on_and_skips_what_is_past_the_grace(stack):
+    scenario_id = await stack.scenario(RESUMING)
+    friend = user(750)
+    await stack.follow(friend)
+    await stack.until_status(scenario_id, friend, "waiting", step="d1")
+    await stack.unfollow(friend)
+    await stack.env.sleep(timedelta(days=1, hours=13))  # `m2` fell due 13 hours ago
+    await stack.follow(friend)
+    ended = await stack.outcome(scenario_id, friend)  # the same enrollment, epoch 1
+    assert (ended.status, ended.skipped) == ("completed", ["m2"])
+    assert await stack.texts(friend) == ["One", "Three"]
+    enrolled = (await stack.api.get(f"/scenarios/{scenario_id}/enrollments")).json()
+    assert [row["id"] for row in enrolled] == [f"enrollment:{scenario_id}:{friend}:1"]
+
+
+async def test_on_unblock_resume_sends_what_fell_due_within_the_grace_at_once(stack):
+    scenario_id = await stack.scenario(RESUMING)
+    friend = user(751)
+    await stack.follow(friend)
+    await stack.until_status(scenario_id, friend, "waiting", step="d1")
+    await stack.unfollow(friend)
+    await stack.env.sleep(timedelta(days=1, hours=2))  # `m2` fell due 2 hours ago
+    await stack.follow(friend)
+    await stack.until_texts(friend, ["One", "Two"])  # at the unblock, not at the next step
+    ended = await stack.outcome(scenario_id, friend)
+    assert (ended.status, ended.skipped) == ("completed", [])
+    assert await stack.texts(friend) == ["One", "Two", "Three"]
+
+
+async def test_on_unblock_resume_never_back_ends_blocked(stack):
+    scenario_id = await stack.scenario(RESUMING)
+    friend = user(752)
+    await stack.follow(friend)
+    await stack.until_status(scenario_id, friend, "waiting", step="d1")
+    await stack.unfollow(friend)
+    ended = await stack.outcome(scenario_id, friend)
+    assert (ended.status, ended.skipped) == ("blocked", ["m2", "m3"])
+    assert await stack.texts(friend) == ["One"]
