@@ -1,0 +1,127 @@
+"""Real enrollments whose histories are kept under tests/replay/histories/: each plays a
+scenario through a whole stepline (API, emulator, worker) on the time-skipping server."""
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from tests.support.stack import Stack, user
+
+Journey = Callable[[Stack], Awaitable[tuple[str, str]]]  # → (scenario id, user id)
+DAY = "P1D"
+
+
+def _message(step_id: str, text: str, **extra) -> dict:
+    return {"id": step_id, "type": "message", "messages": [{"type": "text", "text": text}], **extra}
+
+
+def _scenario(*steps: dict, **extra) -> dict:
+    return {"name": "replay", "trigger": {"type": "follow"}, "steps": list(steps), **extra}
+
+
+BRANCHED = _scenario(
+    _message("welcome", "Welcome {displayName}", defaults={"displayName": "there"}),
+    {"id": "day", "type": "wait", "duration": DAY},
+    {
+        "id": "plan",
+        "type": "branch",
+        "branches": [
+            {
+                "label": "gold",
+                "when": {"attribute": "plan", "equals": "gold"},
+                "steps": [_message("gold", "Gold https://shop.example/gold")],
+            }
+        ],
+        "otherwise": [_message("regular", "Regular")],
+    },
+)
+
+
+async def completed_with_a_branch(stack: Stack) -> tuple[str, str]:
+    scenario_id = await stack.scenario(BRANCHED)
+    friend = user(9001)
+    await stack.api.put(f"/friends/{friend}/attributes", json={"plan": "gold"})
+    await stack.follow(friend, display_name="Aki")
+    await stack.outcome(scenario_id, friend)
+    return scenario_id, friend
+
+
+async def waiting(stack: Stack) -> tuple[str, str]:
+    scenario_id = await stack.scenario(BRANCHED)
+    friend = user(9002)
+    await stack.follow(friend)
+    await stack.until_status(scenario_id, friend, "waiting", step="day")
+    return scenario_id, friend
+
+
+async def blocked_mid_wait(stack: Stack) -> tuple[str, str]:
+    scenario_id = await stack.scenario(BRANCHED)
+    friend = user(9003)
+    await stack.follow(friend)
+    await stack.until_status(scenario_id, friend, "waiting", step="day")
+    await stack.unfollow(friend)
+    await stack.outcome(scenario_id, friend)
+    return scenario_id, friend
+
+
+JOURNEY = _scenario(
+    _message("hello", "Hello", window={"start": "10:00", "end": "20:00"}),
+    {
+        "id": "buy",
+        "type": "wait_for",
+        "until": {"event": "purchase"},
+        "timeout": "P3D",
+        "then": [{"id": "buyer", "type": "tag", "add": ["buyer"]}],
+        "on_timeout": [
+            {
+                "id": "ab",
+                "type": "split",
+                "arms": [
+                    {"label": "A", "weight": 1, "steps": [_message("a", "A")]},
+                    {"label": "B", "weight": 1, "steps": [_message("b", "B")]},
+                ],
+            }
+        ],
+    },
+    {"id": "mark", "type": "attribute", "set": {"journey": "done"}},
+    exit=[{"tag": "unsubscribed"}],
+)
+
+
+async def wait_for_timeout_and_split(stack: Stack) -> tuple[str, str]:
+    scenario_id = await stack.scenario(JOURNEY)
+    friend = user(9004)
+    await stack.follow(friend)
+    await stack.outcome(scenario_id, friend)
+    return scenario_id, friend
+
+
+async def exited_by_a_tag(stack: Stack) -> tuple[str, str]:
+    scenario_id = await stack.scenario(JOURNEY)
+    friend = user(9005)
+    await stack.follow(friend)
+    await stack.env.sleep(timedelta(days=1))
+    await stack.until_status(scenario_id, friend, "waiting", step="buy")
+    await stack.api.post(f"/friends/{friend}/tags", json={"tags": ["unsubscribed"]})
+    await stack.outcome(scenario_id, friend)
+    return scenario_id, friend
+
+
+async def wait_for_an_event(stack: Stack) -> tuple[str, str]:
+    scenario_id = await stack.scenario(JOURNEY)
+    friend = user(9006)
+    await stack.follow(friend)
+    await stack.env.sleep(timedelta(days=1))
+    await stack.until_status(scenario_id, friend, "waiting", step="buy")
+    await stack.api.post("/events", json={"user_id": friend, "name": "purchase"})
+    await stack.outcome(scenario_id, friend)
+    return scenario_id, friend
+
+
+JOURNEYS: dict[str, Journey] = {
+    "completed-with-a-branch": completed_with_a_branch,
+    "waiting": waiting,
+    "blocked-mid-wait": blocked_mid_wait,
+    "wait-for-timeout-and-split": wait_for_timeout_and_split,
+    "exited-by-a-tag": exited_by_a_tag,
+    "wait-for-an-event": wait_for_an_event,
+}
