@@ -12,7 +12,7 @@ Signals make this immediate; correctness does not hang on them: a send re-checks
 import logging
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import col, delete, select
@@ -26,6 +26,7 @@ from store.conditions import FriendFacts
 from store.db import Database
 from store.definitions import Definitions
 from store.tables import Audience, Enrollment, Friend, Scenario, StepEntry, TriggerMembership
+from store.types import utcnow
 from store.upsert import upsert
 from triggers.enrol import Enroller
 from triggers.temporal import conditions_met, exit_enrollments
@@ -97,7 +98,7 @@ class FriendChanges:
             )
             audience = await session.get(Audience, definition.trigger.audience)
             inside = (
-                await audiences.member_ids(session, audience=audience, at=_now())
+                await audiences.member_ids(session, audience=audience, at=utcnow())
                 if audience
                 else []
             )
@@ -126,7 +127,7 @@ class FriendChanges:
                 facts = FriendFacts(
                     session,
                     row.user_id,
-                    at=_now(),
+                    at=utcnow(),
                     enrollment_id=row.id,
                     events_after=row.event_seq,
                 )
@@ -150,7 +151,7 @@ class FriendChanges:
         facts = FriendFacts(
             session,
             row.user_id,
-            at=_now(),
+            at=utcnow(),
             enrollment_id=row.id,
             events_after=entry.event_seq if entry else None,
         )
@@ -192,7 +193,7 @@ class FriendChanges:
         self, session: AsyncSession, scenario: Scenario, audience: Audience, ids: list[str]
     ) -> list[str]:
         """Who of `ids` is inside now but was not when last looked at (and remember it)."""
-        now = _now()
+        now = utcnow()
         if len(ids) > BULK:
             members = await audiences.member_ids(session, audience=audience, at=now)
             inside = {user_id: user_id in members for user_id in ids}
@@ -234,7 +235,7 @@ class FriendChanges:
     # --- routes -------------------------------------------------------------------------
 
     async def _recent_follows(self, ids: list[str]) -> None:
-        since = _now() - RECENT_FOLLOW
+        since = utcnow() - RECENT_FOLLOW
         async with self.db.session() as session:
             recent = [
                 friend
@@ -252,7 +253,3 @@ class FriendChanges:
 
 
 _MEMBERSHIP_KEYS = ["scenario_id", "user_id"]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -2,7 +2,6 @@
 audience entered, or a `switch` step of another scenario."""
 
 import logging
-from datetime import UTC, datetime
 from typing import Literal
 
 from temporalio.client import Client
@@ -12,6 +11,7 @@ from store import enrollments, events
 from store.db import Database
 from store.definitions import Definitions
 from store.tables import Friend, Scenario
+from store.types import utcnow
 from triggers.temporal import start_enrollment, unblock_enrollments
 from workflows.types import LIVE, EnrollmentInput
 
@@ -38,7 +38,7 @@ class Enroller:
         async with self.db.session() as session:
             if cause == "follow":
                 trigger = definition.trigger
-                added_at = friend.followed_at or datetime.now(UTC)
+                added_at = friend.followed_at or utcnow()
                 if not isinstance(trigger, FollowTrigger) or not trigger.admits(
                     route=friend.route, added_at=added_at
                 ):
@@ -63,7 +63,7 @@ class Enroller:
                 if earlier and cause != "switch" and not definition.reentry:
                     return None
                 entry = 1 + sum(1 for row in earlier if row.epoch == friend.epoch)
-                at = datetime.now(UTC)
+                at = utcnow()
             workflow_id = await enrollments.ensure_enrollment(
                 session,
                 scenario_id=scenario.id,

@@ -22,7 +22,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Admin, ServicesDep, SessionDep
-from api.errors import StrictJSONRoute
+from api.errors import StrictJSONRoute, unprocessable
 from core.ids import UserId
 from scenarios.conditions import period_of
 from store import audiences, scenarios
@@ -199,20 +199,16 @@ class AudiencePublic(AudienceRef):
     created_at: datetime
 
 
-def _unprocessable(path: str, msg: str, kind: str) -> HTTPException:
-    return HTTPException(422, detail=[{"path": path, "msg": msg, "type": kind}])
-
-
 async def _check_references(session: AsyncSession, body: _AudienceIn) -> None:
     scenario_id, step = getattr(body, "scenario", None), getattr(body, "step", None)
     if scenario_id is None:
         return
     if await scenarios.get_scenario(session, scenario_id=scenario_id) is None:
-        raise _unprocessable("scenario", f"unknown scenario {scenario_id!r}", "unknown_scenario")
+        raise unprocessable("scenario", f"unknown scenario {scenario_id!r}", "unknown_scenario")
     if step is not None and step not in await audiences.message_step_ids(
         session, scenario_id=scenario_id
     ):
-        raise _unprocessable(
+        raise unprocessable(
             "step", f"scenario {scenario_id!r} has no message step {step!r}", "unknown_step"
         )
 

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Admin, ServicesDep, SessionDep
-from api.errors import StrictJSONRoute
+from api.errors import StrictJSONRoute, unprocessable
 from api.schemas import EnrollmentPublic
 from scenarios.conditions import period_of
 from scenarios.definition import ScenarioDefinition
@@ -192,9 +192,7 @@ def _spread(
     try:
         return period_of(spread, timedelta(days=1))
     except ValueError as exc:
-        raise HTTPException(
-            422, detail=[{"path": "spread", "msg": str(exc), "type": "value_error"}]
-        ) from None
+        raise unprocessable("spread", str(exc)) from None
 
 
 Spread = Annotated[timedelta, Depends(_spread)]
@@ -271,7 +269,5 @@ async def scenario_stats(
     """LINE's two numbers and the rest: per status, per step, per branch (SPEC §7)."""
     scenario = await _scenario(session, scenario_id)
     if from_ and to and from_ >= to:
-        raise HTTPException(
-            422, detail=[{"path": "to", "msg": "must be after `from`", "type": "value_error"}]
-        )
+        raise unprocessable("to", "must be after `from`")
     return await stats.scenario_stats(session, scenario=scenario, start=from_, end=to)
