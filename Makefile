@@ -9,7 +9,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-.PHONY: run test lint
+.PHONY: run test lint reliability
 run: $(BIN)/.installed
 	$(BIN)/stepline dev
 
@@ -21,3 +21,6 @@ test: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+reliability: $(BIN)/.installed  # the fault-injection run; rewrites docs/RELIABILITY.md
+	$(BIN)/python -m tests.faults.report

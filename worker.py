@@ -5,6 +5,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from datetime import timedelta
 
 from temporalio.client import Client
@@ -60,11 +61,28 @@ def create_worker(
 
 
 async def connect(settings: Settings) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-    )
+    """Temporal's client; a server still starting (or restarting) is waited for, up to
+    STEPLINE_TEMPORAL_CONNECT_TIMEOUT seconds."""
+    deadline = time.monotonic() + settings.temporal_connect_timeout
+    pause = 0.5
+    while True:
+        try:
+            return await Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                data_converter=pydantic_data_converter,
+            )
+        except RuntimeError as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            logging.getLogger("stepline.worker").warning(
+                "Temporal at %s not reachable yet, trying again in %.1fs: %s",
+                settings.temporal_address,
+                pause,
+                exc,
+            )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 async def main() -> None:

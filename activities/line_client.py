@@ -90,13 +90,13 @@ class LinePusher:
         self.api, self.client, self.timeout = api, client, timeout
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, timeout: float = 20.0) -> "LinePusher":
+    def from_settings(cls, settings: Settings, *, timeout: float | None = None) -> "LinePusher":
         token = settings.line_channel_access_token
         configuration = Configuration(
             host=settings.line_api_base, access_token=token.get_secret_value() if token else ""
         )
         client = AsyncApiClient(configuration)
-        return cls(AsyncMessagingApi(client), client, timeout)
+        return cls(AsyncMessagingApi(client), client, timeout or settings.line_timeout)
 
     async def push(self, *, to: str, messages: list[dict], retry_key: str) -> str | None:
         """LINE's request id of the accepted push (after a 409: of the first, accepted one)."""

@@ -29,7 +29,7 @@ async def refresh_profile(
 ) -> Friend | None:
     """The friend with a profile no older than `max_age` if LINE gives one; else the friend as
     cached (None when there is no row and LINE has no profile either)."""
-    async with db.session() as session:
+    async with db.reading() as session:
         cached = await friends.get_friend(session, user_id=user_id)
     if cached is not None and cached.profile_at is not None:
         if utcnow() - cached.profile_at < max_age:

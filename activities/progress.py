@@ -40,7 +40,7 @@ class StoreActivities:
         async with self.db.session() as session:
             earlier = await session.get(BranchDecision, (request.enrollment_id, request.step_id))
             if earlier is not None:  # a retried attempt: keep the decision already taken
-                return BranchChoice(index=earlier.branch_index)
+                return BranchChoice(index=earlier.branch_index, inputs=earlier.inputs)
             facts = FriendFacts(
                 session, request.user_id, at=utcnow(), enrollment_id=request.enrollment_id
             )
@@ -58,6 +58,7 @@ class StoreActivities:
                     label=request.labels[index] if index is not None else None,
                     index=index,
                     at=request.at,
+                    inputs=facts.inputs,
                 ),
             )
             await session.commit()
@@ -94,7 +95,7 @@ class StoreActivities:
                 events_after=events_after,
             )
             holds = await facts.holds(request.condition)
-        return ConditionResult(holds=holds, events_after=events_after)
+        return ConditionResult(holds=holds, events_after=events_after, inputs=facts.inputs)
 
 
 async def _record_decision(session, record: DecisionRecord) -> None:
@@ -110,6 +111,7 @@ async def _record_decision(session, record: DecisionRecord) -> None:
                 "label": record.label,
                 "branch_index": record.index,
                 "decided_at": record.at,
+                "inputs": record.inputs,
             }
         ],
     )

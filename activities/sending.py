@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeat import heartbeating
 from activities.line_client import (
     LineError,
     LinePusher,
@@ -57,6 +58,10 @@ class SendActivities:
 
     @activity.defn(name="send_message_step")
     async def send_message_step(self, request: SendRequest) -> SendOutcome:
+        async with heartbeating():  # a worker killed mid-push is noticed within SEND_HEARTBEAT
+            return await self.send(request)
+
+    async def send(self, request: SendRequest) -> SendOutcome:
         definition = await self.definitions.get(request.scenario_id, request.version)
         step = await self.definitions.message_step(
             request.scenario_id, request.version, request.step_id
@@ -105,7 +110,7 @@ class SendActivities:
         """The channel's policy, read at most every few seconds."""
         clock = time.monotonic()
         if self._policy is None or clock - self._policy[0] > POLICY_TTL:
-            async with self.db.session() as session:
+            async with self.db.reading() as session:
                 self._policy = (clock, await get_policy(session))
         return self._policy[1]
 

@@ -8,12 +8,14 @@ from temporalio.client import Client
 
 from activities.line_client import LinePusher
 from api import errors
+from api.bodylimit import BodyLimit
 from api.deps import Services
 from api.friendship import FriendshipHandler
 from api.processor import WebhookProcessor
 from api.routes import (
     audiences,
     channel,
+    enrollments,
     events,
     friends,
     health,
@@ -83,6 +85,11 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
 
     app = FastAPI(title="stepline", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(
+        BodyLimit,
+        default=settings.max_body_bytes,
+        limits={"/webhooks/line": webhooks.MAX_BODY, "/friends/import": imports.IMPORT_LIMIT},
+    )
     routers = (
         webhooks,
         health,
@@ -91,6 +98,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         imports,
         friends,
         audiences,
+        enrollments,
         events,
         links,
         channel,

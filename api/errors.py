@@ -1,6 +1,7 @@
 """4xx answers that name the field: `{"detail": [{"path": "steps[2].window.start", "msg", "type"}]}`."""
 
 import json
+import math
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -11,24 +12,84 @@ from fastapi.routing import APIRoute
 
 from scenarios.validate import DefinitionError, error_path
 
+MAX_DEPTH = 100  # arrays and objects within each other: far below what answers can render
+
 
 def _no_constants(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not a JSON value", name, 0)
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: Python would read infinity
+        raise ValueError(text)
+    return value
+
+
+def _too_deep(value: Any) -> bool:
+    pending = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def finite_json(text: str | bytes) -> Any:
+    """json.loads for standard JSON: NaN, Infinity, and numbers beyond a 64-bit float (1e400,
+    which Python reads as infinity) raise ValueError."""
+    return json.loads(text, parse_constant=_no_constants, parse_float=_finite)
+
+
+def _lone_surrogate(body: bytes, value: Any) -> bool:
+    """Whether a string of the document holds half of a UTF-16 surrogate pair (`"\\ud800"`):
+    no UTF-8 text can, so it could be stored but never sent back."""
+    if body.isascii() and b"\\u" not in body:
+        return False
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _invalid(message: str, body: bytes, position: int = 0) -> json.JSONDecodeError:
+    return json.JSONDecodeError(message, body.decode(errors="replace"), position)
+
+
+def _parse(body: bytes) -> Any:
+    """Standard JSON only: no NaN or Infinity, no number beyond a 64-bit float, no NUL
+    and no lone surrogate (PostgreSQL's JSON columns refuse them, and answers could not be
+    rendered), at most MAX_DEPTH levels deep (deeper documents could be stored but not read
+    back)."""
+    if b"\\u0000" in body.lower():
+        position = body.lower().index(b"\\u0000")
+        raise _invalid("NUL characters (\\u0000) are not allowed", body, position)
+    too_deep = f"arrays and objects nested more than {MAX_DEPTH} levels deep"
+    try:
+        value = finite_json(body)
+    except json.JSONDecodeError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise _invalid("not UTF-8 text", body, exc.start) from None
+    except RecursionError:
+        raise _invalid(too_deep, body) from None
+    except ValueError:  # 1e400 (infinity to Python), or an integer of over 4,300 digits
+        raise _invalid("a number is too large", body) from None
+    if _too_deep(value):
+        raise _invalid(too_deep, body)
+    if _lone_surrogate(body, value):
+        raise _invalid("a string holds a lone surrogate (\\ud800 to \\udfff), not text", body)
+    return value
+
+
 class _StrictJSONRequest(Request):
     async def json(self) -> Any:
-        # Python's json module takes NaN and Infinity, which JSON does not have (PostgreSQL's
-        # JSON columns refuse them, and answers could not be rendered); NUL is refused too
         if not hasattr(self, "_json"):
-            body = await self.body()
-            if b"\\u0000" in body.lower():  # PostgreSQL text cannot hold NUL
-                raise json.JSONDecodeError(
-                    "NUL characters (\\u0000) are not allowed",
-                    body.decode(errors="replace"),
-                    body.lower().index(b"\\u0000"),
-                )
-            self._json = json.loads(body, parse_constant=_no_constants)
+            self._json = _parse(await self.body())
         return self._json
 
 
@@ -48,7 +109,7 @@ def _body(request_body) -> object:
     if isinstance(request_body, bytes | str):
         try:
             return json.loads(request_body)
-        except ValueError:
+        except (ValueError, RecursionError):  # the body that was not JSON: no path in it
             return None
     return request_body
 
@@ -74,7 +135,33 @@ def unprocessable(path: str, msg: str, kind: str = "value_error") -> HTTPExcepti
     return HTTPException(422, detail=[{"path": path, "msg": msg, "type": kind}])
 
 
+# what a 422 lists, as the OpenAPI description tells (FastAPI's own says `loc`, not `path`)
+PROBLEM_SCHEMA = {
+    "title": "ValidationError",
+    "type": "object",
+    "properties": {
+        "path": {"title": "Path", "type": "string", "examples": ["steps[2].window.start"]},
+        "msg": {"title": "Message", "type": "string"},
+        "type": {"title": "Error Type", "type": "string"},
+    },
+    "required": ["path", "msg", "type"],
+}
+
+
+def _describe_problems(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = FastAPI.openapi(app).get("components", {}).get("schemas", {})
+            if "ValidationError" in schemas:
+                schemas["ValidationError"] = PROBLEM_SCHEMA
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def install(app: FastAPI) -> None:
+    _describe_problems(app)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         body = _body(exc.body)

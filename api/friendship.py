@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from temporalio.client import Client
 
 from activities.profiles import ProfileSource, refresh_profile
-from store import enrollments, friends, scenarios
+from store import enrollments, friends, scenarios, webhooks
 from store.db import Database
 from store.tables import WebhookEvent
 from triggers.enrol import Enroller
@@ -43,6 +43,9 @@ class FriendshipHandler:
         """Enrol into every scenario whose trigger admits this friend. A re-add after a block
         is a new epoch, so it starts new enrollments from the first step."""
         async with self.db.session() as session:
+            if await webhooks.blocked_later(session, user_id=user_id, timestamp_ms=timestamp_ms):
+                log.info("follow of %s at %s came after a later block: ignored", user_id, at)
+                return
             change = await friends.record_follow(
                 session, user_id=user_id, timestamp_ms=timestamp_ms, at=at
             )

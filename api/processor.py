@@ -23,8 +23,13 @@ class WebhookProcessor:
         self.db, self.handler = db, handler
         self.lanes: list[asyncio.Queue[str]] = [asyncio.Queue() for _ in range(LANES)]
         self.tasks: list[asyncio.Task] = []
+        self.queued: set[str] = set()
 
     def submit(self, event_id: str, user_id: str | None) -> None:
+        """Queue the event in its user's lane (once: a sweep skips what is queued already)."""
+        if event_id in self.queued:
+            return
+        self.queued.add(event_id)
         lane = zlib.crc32((user_id or event_id).encode()) % LANES
         self.lanes[lane].put_nowait(event_id)
 
@@ -43,6 +48,7 @@ class WebhookProcessor:
             try:
                 await self.process(event_id)
             finally:
+                self.queued.discard(event_id)
                 queue.task_done()
 
     async def _sweeper(self) -> None:
@@ -56,12 +62,13 @@ class WebhookProcessor:
             await asyncio.sleep(SWEEP_EVERY)
 
     async def sweep(self, *, everything: bool = False) -> int:
-        """Process events left behind; `everything` at start-up takes even the newest."""
+        """Queue events left behind, in their users' lanes so that one friend's events are
+        still handled one at a time; `everything` at start-up takes even the newest."""
         cutoff = utcnow() if everything else utcnow() - webhooks.SETTLE_TIME
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             pending = await webhooks.pending_events(session, received_before=cutoff)
         for event in pending:
-            await self.process(event.event_id)
+            self.submit(event.event_id, event.user_id)
         return len(pending)
 
     async def drain(self) -> None:
@@ -69,7 +76,7 @@ class WebhookProcessor:
         await asyncio.gather(*(queue.join() for queue in self.lanes))
 
     async def process(self, event_id: str) -> None:
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             event = await webhooks.get_event(session, event_id=event_id)
         if event is None or event.processed_at is not None:
             return

@@ -32,6 +32,24 @@ def _binary(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
+def temporal_command(*, port: int, ui_port: int, db_file: Path) -> list[str]:
+    """The Temporal dev server on a SQLite file (WAL: about twice as fast), with stepline's
+    search attributes registered."""
+    command = [
+        _binary("temporal"), "server", "start-dev",
+        "--ip", "127.0.0.1",
+        "--port", str(port),
+        "--ui-port", str(ui_port),
+        "--db-filename", str(db_file),
+        "--sqlite-pragma", "journal_mode=wal",
+        "--sqlite-pragma", "synchronous=normal",
+        "--log-level", "warn",
+    ]  # fmt: skip
+    for key in search.ALL:
+        command += ["--search-attribute", f"{key.name}=Keyword"]
+    return command
+
+
 class DevRunner:
     def __init__(
         self,
@@ -78,19 +96,11 @@ class DevRunner:
         return env, not real_line
 
     def temporal_command(self) -> list[str]:
-        command = [
-            _binary("temporal"), "server", "start-dev",
-            "--ip", "127.0.0.1",
-            "--port", str(self.ports["temporal"]),
-            "--ui-port", str(self.ports["ui"]),
-            "--db-filename", str(self.state_dir / "temporal.db"),
-            "--sqlite-pragma", "journal_mode=wal",
-            "--sqlite-pragma", "synchronous=normal",
-            "--log-level", "warn",
-        ]  # fmt: skip
-        for key in search.ALL:
-            command += ["--search-attribute", f"{key.name}=Keyword"]
-        return command
+        return temporal_command(
+            port=self.ports["temporal"],
+            ui_port=self.ports["ui"],
+            db_file=self.state_dir / "temporal.db",
+        )
 
     def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
         child = subprocess.Popen(

@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///./.stepline/stepline.db", alias="STEPLINE_DATABASE_URL")
     temporal_address: str = Field("localhost:7233", alias="STEPLINE_TEMPORAL_ADDRESS")
     temporal_namespace: str = Field("default", alias="STEPLINE_TEMPORAL_NAMESPACE", min_length=1)
+    # how long a starting worker keeps trying to reach Temporal (a restart of both at once)
+    temporal_connect_timeout: float = Field(
+        60.0, alias="STEPLINE_TEMPORAL_CONNECT_TIMEOUT", ge=0, le=3600
+    )
     task_queue: str = Field("stepline", alias="STEPLINE_TASK_QUEUE", min_length=1)
     admin_token: SecretStr | None = Field(None, alias="STEPLINE_ADMIN_TOKEN")
     public_url: AnyHttpUrl = Field("http://localhost:8000", alias="STEPLINE_PUBLIC_URL")
@@ -23,11 +27,17 @@ class Settings(BaseSettings):
     line_api_base_url: AnyHttpUrl = Field("https://api.line.me", alias="LINE_API_BASE_URL")
     # pushes per second for the whole channel, shared by every worker (LINE allows 2,000)
     push_rate: float = Field(2000.0, alias="STEPLINE_PUSH_RATE", gt=0, le=2000)
+    # seconds a LINE request may take before it is given up and retried with the same retry key
+    line_timeout: float = Field(20.0, alias="STEPLINE_LINE_TIMEOUT", gt=0, le=50)
     # LINE Login (route links, `GET /join/{route}`): a LINE Login channel linked to the OA
     line_login_channel_id: str | None = Field(None, alias="LINE_LOGIN_CHANNEL_ID")
     line_login_channel_secret: SecretStr | None = Field(None, alias="LINE_LOGIN_CHANNEL_SECRET")
     line_login_base_url: AnyHttpUrl = Field("https://access.line.me", alias="LINE_LOGIN_BASE_URL")
     friend_url: AnyHttpUrl | None = Field(None, alias="STEPLINE_FRIEND_URL")
+    # admin API request bodies: larger ones are refused (413) before they are read; the biggest
+    # valid body, an upload audience of 100,000 user IDs, is about 3.7 MB of JSON
+    # (the webhook and the CSV import have limits of their own)
+    max_body_bytes: int = Field(8 * 1024 * 1024, alias="STEPLINE_MAX_BODY_BYTES", gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -109,6 +109,7 @@ class EmulatorState:
         self._quota_month = self._month()
         self._hits: dict[str, deque[float]] = defaultdict(deque)
         self.calls: Counter[str] = Counter()  # requests per endpoint name (profile, token …)
+        self.conflicts: Counter[str] = Counter()  # 409s per endpoint: a retry key already accepted
         self.login_codes: dict[str, LoginCode] = {}
 
     def now(self) -> datetime:

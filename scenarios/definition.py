@@ -241,7 +241,9 @@ Trigger = Annotated[
 class ScenarioDefinition(BaseModel):
     model_config = MODEL_CONFIG
     name: str = Field(min_length=1, max_length=200)
-    timezone: str = "Asia/Tokyo"
+    # IANA names are short (the longest has 32 characters); a long one would make zoneinfo
+    # recurse through as many folders
+    timezone: str = Field("Asia/Tokyo", max_length=64)
     trigger: Trigger
     delivery_cap: int | None = Field(None, ge=1, le=2_147_483_647)  # an INTEGER column
     reentry: bool = False  # event/audience triggers: may a friend go through it again?

@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.migrate import upgrade
+from store.turns import BUSY_SECONDS, turn_for
 
 
 def async_url(database_url: str) -> str:
@@ -21,21 +22,50 @@ def async_url(database_url: str) -> str:
     return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
-def _prepare_sqlite(engine: AsyncEngine) -> None:
+def _prepare_sqlite(engine: AsyncEngine, path: str | None) -> None:
+    """WAL, and every transaction that may write begins IMMEDIATE, after taking its turn
+    (store/turns.py); `Database.reading` sessions begin as plain WAL readers."""
+    turn = turn_for(path)
+
+    def end_turn(connection_info: dict) -> None:
+        if connection_info.pop("turn", False):
+            turn.give()
+
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection, record):
         # SQLAlchemy's recipe: let SQLAlchemy issue BEGIN itself, as IMMEDIATE, so that two
         # processes writing the same file wait for each other instead of failing with "locked".
         dbapi_connection.isolation_level = None
+
+        def take_turn() -> int:  # in the connection's driver thread, before BEGIN
+            turn.take()
+            record.info["turn"] = True  # marked here: a cancelled caller cannot leak it
+            return 1
+
+        dbapi_connection.create_function("stepline_take_turn", 0, take_turn)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("stepline_reading"):
+            connection.exec_driver_sql("BEGIN")  # a WAL reader: neither waits nor blocks
+            return
+        connection.exec_driver_sql("SELECT stepline_take_turn()")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            end_turn(connection.info)
+            raise
+
+    # the turn ends with the transaction, however it ends
+    for name in ("commit", "rollback"):
+        event.listen(engine.sync_engine, name, lambda connection: end_turn(connection.info))
+    for name in ("checkin", "close", "invalidate"):
+        event.listen(engine.sync_engine.pool, name, lambda _c, record, *_: end_turn(record.info))
 
 
 class Database:
@@ -47,11 +77,14 @@ class Database:
             if url.database and url.database != ":memory:":
                 Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_async_engine(async_url(database_url), poolclass=NullPool)
-            _prepare_sqlite(self.engine)
+            memory = url.database in (None, "", ":memory:")
+            _prepare_sqlite(self.engine, None if memory else str(Path(url.database).resolve()))
+            self.reader = self.engine.execution_options(stepline_reading=True)
         else:
             self.engine = create_async_engine(
                 async_url(database_url), pool_size=10, max_overflow=20, pool_pre_ping=True
             )
+            self.reader = self.engine
 
     async def migrate(self) -> None:
         """Bring the schema to the latest alembic revision (creates it on first run)."""
@@ -60,6 +93,13 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads: on SQLite it takes no write lock, so the hot reads
+        (definitions, policy, a webhook event) never queue behind the writers."""
+        async with AsyncSession(self.reader, expire_on_commit=False) as session:
             yield session
 
     async def ping(self) -> None:

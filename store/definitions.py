@@ -13,7 +13,7 @@ class Definitions:
     async def get(self, scenario_id: str, version: int) -> ScenarioDefinition:
         key = (scenario_id, version)
         if key not in self._cache:
-            async with self.db.session() as session:
+            async with self.db.reading() as session:
                 self._cache[key] = await get_definition(
                     session, scenario_id=scenario_id, version=version
                 )

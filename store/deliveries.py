@@ -50,12 +50,14 @@ async def prepare_send(
         return SendOutcome(result="failed", error=delivery.error)
     friend = await session.get(Friend, request.user_id, with_for_update=True)
     if friend is None or not friend.following or friend.epoch != request.epoch:
-        return SendOutcome(result="blocked")
+        return await _ends_unconfirmed(session, delivery, SendOutcome(result="blocked"))
     if exit and await _exit_holds(session, request, exit):
-        return SendOutcome(result="exited")
+        return await _ends_unconfirmed(session, delivery, SendOutcome(result="exited"))
     scenario = await session.get(Scenario, request.scenario_id)
     if scenario is None or scenario.status == "ended":
-        return SendOutcome(result="ended", control_seq=scenario.control_seq if scenario else None)
+        control_seq = scenario.control_seq if scenario else None
+        ended = SendOutcome(result="ended", control_seq=control_seq)
+        return await _ends_unconfirmed(session, delivery, ended)
     if scenario.status == "paused":
         return SendOutcome(result="paused", control_seq=scenario.control_seq)
     if delivery is None and quota_reserved is not None:
@@ -102,6 +104,21 @@ async def prepare_send(
     )
     await session.commit()
     return delivery
+
+
+async def _ends_unconfirmed(
+    session: AsyncSession, delivery: Delivery | None, outcome: SendOutcome
+) -> SendOutcome:
+    """The enrollment ends before a retry of this push: its first attempt may have reached
+    LINE (a worker died, or LINE's answer was lost, before it was recorded). It is not pushed
+    again after a block, exit or end; the row says `unconfirmed` instead of staying reserved
+    (the retry key tells LINE's side, should anyone need to know)."""
+    if delivery is not None and delivery.status == "reserved":
+        delivery.status = "unconfirmed"
+        delivery.error = f"enrollment {outcome.result} before LINE's answer to this push was seen"
+        session.add(delivery)
+        await session.commit()
+    return outcome
 
 
 async def _exit_holds(

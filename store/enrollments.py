@@ -4,12 +4,14 @@ workflow's activities, read by the admin API and the stats."""
 from datetime import datetime
 from typing import Protocol
 
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.tables import Enrollment, StepEntry
+from store.tables import Delivery, Enrollment, StepEntry
 from store.upsert import insert_ignore
 from workflows.types import FINAL, LIVE, EnrollmentStatus
+
+ENROLLMENT_ID_PATTERN = r"^enrollment:[A-Za-z0-9_\-]{1,32}:U[0-9a-f]{32}:[0-9]{1,9}(:[0-9]{1,9})?$"
 
 
 def enrollment_id(*, scenario_id: str, user_id: str, epoch: int, entry: int = 1) -> str:
@@ -113,6 +115,23 @@ async def record_entry(
                 "event_seq": event_seq,
             }
         ],
+    )
+
+
+async def reopen(session: AsyncSession, *, enrollment: Enrollment, at: datetime) -> None:
+    """A `failed` enrollment retried: live again at its failed step (so that what the new run
+    reports is written), and that step's failed delivery cleared. LINE records only the
+    requests it accepts, so the retry key of the refused push is unused: the push is
+    reserved anew (cap, channel policy) with the same key."""
+    enrollment.status, enrollment.error, enrollment.ended_at = "waiting", None, None
+    enrollment.next_wake_at, enrollment.hold_reason, enrollment.updated_at = None, None, at
+    session.add(enrollment)
+    await session.exec(
+        delete(Delivery).where(
+            col(Delivery.enrollment_id) == enrollment.id,
+            col(Delivery.step_id) == enrollment.current_step,
+            col(Delivery.status) == "failed",
+        )
     )
 
 

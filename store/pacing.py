@@ -50,7 +50,7 @@ async def deferral(
         await session.exec(
             select(Delivery.planned_at).where(
                 Delivery.user_id == user_id,
-                col(Delivery.status).in_(("reserved", "sent")),
+                col(Delivery.status).in_(("reserved", "sent", "unconfirmed")),
                 col(Delivery.planned_at) > now - max(span, policy.gap),
             )
         )

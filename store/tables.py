@@ -127,7 +127,7 @@ class Delivery(SQLModel, table=True):
     scenario_id: str = Field(index=True, max_length=32)
     user_id: str = Field(index=True, max_length=33)
     retry_key: str
-    status: str = "reserved"  # reserved | sent | failed
+    status: str = "reserved"  # reserved | sent | failed | unconfirmed (see store/deliveries)
     request_id: str | None = None
     error: str | None = None
     planned_at: datetime | None = _when()
@@ -142,6 +142,9 @@ class BranchDecision(SQLModel, table=True):
     label: str | None = None  # None: `otherwise` (or nothing) was taken
     branch_index: int | None = None
     decided_at: datetime = _now()
+    # the facts the decision read: attributes, tags, audiences, events, clicks (or a split's
+    # weights), to explain it later
+    inputs: dict = _json()
 
 
 _SEQ = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only

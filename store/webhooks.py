@@ -37,6 +37,17 @@ async def pending_events(
     return list(await session.exec(statement))
 
 
+async def blocked_later(session: AsyncSession, *, user_id: str, timestamp_ms: int) -> bool:
+    """Whether an unfollow of this user newer than `timestamp_ms` has been received (processed
+    or not): a follow older than that block is over already, whatever order they arrive in."""
+    statement = select(WebhookEvent.event_id).where(
+        WebhookEvent.user_id == user_id,
+        WebhookEvent.type == "unfollow",
+        WebhookEvent.timestamp_ms > timestamp_ms,
+    )
+    return (await session.exec(statement.limit(1))).first() is not None
+
+
 async def mark_processed(session: AsyncSession, *, event_id: str) -> None:
     event = await session.get(WebhookEvent, event_id)
     if event is not None:

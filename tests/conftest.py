@@ -2,13 +2,10 @@ import os
 import sys
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
-from core.temporal_admin import register_search_attributes
-from tests.support.binaries import binary
 from tests.support.database import POSTGRES_URL, postgres_database
 from tests.support.stack import running_stack
+from tests.support.temporal import time_skipping
 
 _EXIT = pytest.StashKey[int]()
 
@@ -16,13 +13,8 @@ _EXIT = pytest.StashKey[int]()
 @pytest.fixture(scope="session")
 async def ts_env():
     """One time-skipping test server for the session; each test uses its own task queue."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await register_search_attributes(env.client, "default")
-    yield env
-    await env.shutdown()
+    async with time_skipping() as env:
+        yield env
 
 
 @pytest.fixture

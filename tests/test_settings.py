@@ -55,7 +55,9 @@ def test_worker_without_temporal_says_so_in_one_line(tmp_path):
         LINE_CHANNEL_ACCESS_TOKEN="t",
         STEPLINE_DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite",
         STEPLINE_TEMPORAL_ADDRESS="127.0.0.1:1",
+        STEPLINE_TEMPORAL_CONNECT_TIMEOUT="1",
     )
     assert result.returncode == 1
+    assert "not reachable yet, trying again" in result.stderr  # it waited before giving up
     assert result.stderr.strip().splitlines()[-1].startswith("stepline worker: ")
     assert "Traceback" not in result.stderr

@@ -114,14 +114,14 @@ class FriendChanges:
 
     async def _running(self, ids: list[str]) -> None:
         # SQLite: one transaction at a time, so definitions are read before, not inside, one
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             live = await enrollments.live_for_friends(session, user_ids=ids)
         definitions = {
             row.id: await self.definitions.get(row.scenario_id, row.version) for row in live
         }
         exits: dict[str, str] = {}
         met: dict[str, str] = {}
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             for row in live:
                 definition = definitions[row.id]
                 facts = FriendFacts(
@@ -226,7 +226,7 @@ class FriendChanges:
         most every few seconds whether any audience-triggered scenario takes friends."""
         clock = time.monotonic()
         if clock - self._audience_triggers_checked > AUDIENCE_TRIGGERS_TTL:
-            async with self.db.session() as session:
+            async with self.db.reading() as session:
                 found = await scenarios.enrolling_on(session, trigger_type="audience")
             self._any_audience_triggers = bool(found)
             self._audience_triggers_checked = clock

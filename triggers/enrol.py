@@ -2,11 +2,11 @@
 audience entered, or a `switch` step of another scenario."""
 
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 from temporalio.client import Client
 
-from scenarios.definition import FollowTrigger
+from scenarios.definition import FollowTrigger, ScenarioDefinition
 from store import enrollments, events
 from store.db import Database
 from store.definitions import Definitions
@@ -17,6 +17,30 @@ from workflows.types import LIVE, EnrollmentInput
 
 log = logging.getLogger("stepline.enrol")
 Cause = Literal["follow", "event", "audience", "switch"]
+
+
+def enrollment_input(
+    workflow_id: str,
+    scenario: Scenario,
+    version: int,
+    friend: Friend,
+    *,
+    definition: ScenarioDefinition,
+    **more: Any,
+) -> EnrollmentInput:
+    """What the enrollment workflow starts from: the scenario version, the friend's epoch,
+    and whether the scenario is paused right now (with its control sequence)."""
+    return EnrollmentInput(
+        enrollment_id=workflow_id,
+        scenario_id=scenario.id,
+        version=version,
+        user_id=friend.user_id,
+        epoch=friend.epoch,
+        definition=definition,
+        paused=scenario.status == "paused",
+        control_seq=scenario.control_seq,
+        **more,
+    )
 
 
 class Enroller:
@@ -79,15 +103,8 @@ class Enroller:
             self.temporal,
             task_queue=self.task_queue,
             definition=definition,
-            input=EnrollmentInput(
-                enrollment_id=workflow_id,
-                scenario_id=scenario.id,
-                version=scenario.version,
-                user_id=friend.user_id,
-                epoch=friend.epoch,
-                definition=definition,
-                paused=scenario.status == "paused",
-                control_seq=scenario.control_seq,
+            input=enrollment_input(
+                workflow_id, scenario, scenario.version, friend, definition=definition
             ),
         )
         log.info("enrolled %s in %s (%s): %s", friend.user_id, scenario.id, cause, workflow_id)

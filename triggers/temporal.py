@@ -25,6 +25,7 @@ from workflows.types import (
     ConditionMet,
     ControlSignal,
     EnrollmentInput,
+    EnrollmentStatus,
     ExitSignal,
     MigrateSignal,
     UnblockSignal,
@@ -46,24 +47,35 @@ async def connect_lazily(settings: Settings) -> Client:
 
 
 async def start_enrollment(
-    client: Client, *, task_queue: str, input: EnrollmentInput, definition: ScenarioDefinition
+    client: Client,
+    *,
+    task_queue: str,
+    input: EnrollmentInput,
+    definition: ScenarioDefinition,
+    again: bool = False,
 ) -> bool:
     """Start the workflow; False when this enrollment already exists (running or finished):
-    a redelivered or duplicated webhook never enrols twice."""
+    a redelivered or duplicated webhook never enrols twice. `again` (an admin retry of a
+    failed enrollment): a new run under the same id once the last run has closed; False
+    while one is running."""
     try:
         await client.start_workflow(
             EnrollmentWorkflow.run,
             input,
             id=input.enrollment_id,
             task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL
+            if again
+            else WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE
+            if again
+            else WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=TypedSearchAttributes(
                 [
                     SearchAttributePair(search.SCENARIO_ID, input.scenario_id),
                     SearchAttributePair(search.LINE_USER_ID, input.user_id),
                     SearchAttributePair(search.STATUS, "waiting"),
-                    SearchAttributePair(search.CURRENT, definition.steps[0].id),
+                    SearchAttributePair(search.CURRENT, input.resume_at or definition.steps[0].id),
                 ]
             ),
             static_summary=f"{definition.name} (v{input.version}) for {input.user_id}",
@@ -75,6 +87,33 @@ async def start_enrollment(
 
 def _gone(err: RPCError) -> bool:
     return err.status == RPCStatusCode.NOT_FOUND
+
+
+async def query_enrollments(
+    client: Client, ids: Iterable[str], *, timeout: float
+) -> dict[str, EnrollmentStatus | str]:
+    """The `status` query of each enrollment; for one that gives no answer within `timeout`
+    seconds (Temporal unreachable, the workflow gone, no worker), why not. Never raises."""
+    limit = asyncio.Semaphore(SIGNAL_CONCURRENCY)
+
+    async def one(workflow_id: str) -> EnrollmentStatus | str:
+        handle = client.get_workflow_handle_for(EnrollmentWorkflow.run, workflow_id)
+        async with limit:
+            try:
+                return await asyncio.wait_for(
+                    handle.query(EnrollmentWorkflow.status, rpc_timeout=timedelta(seconds=timeout)),
+                    timeout,
+                )
+            except TimeoutError:
+                return f"Temporal gave no answer within {timeout:g} s"
+            except RPCError as err:
+                return "the workflow is gone" if _gone(err) else f"Temporal: {err.message}"
+            except Exception as exc:  # unreachable, query failed: the caller falls back
+                return f"Temporal unreachable: {type(exc).__name__}: {exc}"[:300]
+
+    ids = list(ids)
+    answers = await asyncio.gather(*(one(workflow_id) for workflow_id in ids))
+    return dict(zip(ids, answers, strict=True))
 
 
 async def _signal_each(

@@ -54,6 +54,9 @@ SEND_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     non_retryable_error_types=["MonthlyLimit"],
 )
+# the send activity heartbeats while a push runs long: a worker that died mid-push is noticed
+# (and the push retried with the same retry key) this soon, not after the start-to-close timeout
+SEND_HEARTBEAT = timedelta(seconds=10)
 QUOTA_RECHECK = timedelta(hours=1)  # monthly quota reached: slow schedule, never fast retries
 LOCAL = timedelta(seconds=30)
 
@@ -100,12 +103,13 @@ class EnrollmentWorkflow:
             version=input.version,
             user_id=input.user_id,
             status="waiting",
+            sent=list(input.sent),
         )
 
     @workflow.run
     async def run(self, input: EnrollmentInput) -> EnrollmentStatus:
         try:
-            remaining = [self.scenario.steps]
+            remaining = self.path()
             while remaining:
                 try:
                     for steps in remaining:
@@ -122,6 +126,14 @@ class EnrollmentWorkflow:
         return self.state
 
     # --- the scenario -------------------------------------------------------------------
+
+    def path(self) -> list[list[Step]]:
+        """The lists to walk: the scenario, or after an admin retry the failed message step
+        and what follows it (steps before it are not walked again)."""
+        if self.input.resume_at is None:
+            return [self.scenario.steps]
+        step = self.scenario.step(self.input.resume_at)
+        return [[step], *(self.scenario.after(step.id) or [])] if step else []
 
     async def walk(self, steps: list[Step], *, after: str) -> None:
         for position, step in enumerate(steps):
@@ -250,7 +262,7 @@ class EnrollmentWorkflow:
             step,
             progress=ProgressUpdate(status=self.state, entered=step.id, at=workflow.now()),
         )
-        met = entered.holds
+        met, inputs = entered.holds, entered.inputs
         if not met:
             summary = (
                 f"wait for {condition_words(step.until)}, at most {duration_words(step.delta)}"
@@ -264,10 +276,13 @@ class EnrollmentWorkflow:
             except TimeoutError:
                 pass
             self.check_stopped()
-            # a last look: a change whose signal was lost still counts
-            met = step.id in self.met or (await self.check(step, entered.events_after)).holds
+            if step.id in self.met:
+                met, inputs = True, {"signalled": True}
+            else:  # a last look: a change whose signal was lost still counts
+                last = await self.check(step, entered.events_after)
+                met, inputs = last.holds, last.inputs
         label = "then" if met else "on_timeout"
-        await self.decided(step.id, label, 0 if met else 1)
+        await self.decided(step.id, label, 0 if met else 1, inputs)
         return step.then if met else step.on_timeout
 
     async def check(
@@ -299,10 +314,11 @@ class EnrollmentWorkflow:
             step_id=step.id,
             user_id=self.input.user_id,
         )
-        await self.decided(step.id, step.arms[index].label, index)
+        weights = {arm.label: arm.weight for arm in step.arms}
+        await self.decided(step.id, step.arms[index].label, index, {"weights": weights})
         return step.arms[index].steps
 
-    async def decided(self, step_id: str, label: str, index: int) -> None:
+    async def decided(self, step_id: str, label: str, index: int, inputs: dict) -> None:
         await self.run_local(
             "record_decision",
             DecisionRecord(
@@ -312,6 +328,7 @@ class EnrollmentWorkflow:
                 label=label,
                 index=index,
                 at=workflow.now(),
+                inputs=inputs,
             ),
             f"{step_id} → {label}",
         )
@@ -387,6 +404,7 @@ class EnrollmentWorkflow:
                 ),
                 result_type=SendOutcome,
                 start_to_close_timeout=timedelta(seconds=60),
+                heartbeat_timeout=SEND_HEARTBEAT,
                 schedule_to_close_timeout=SEND_RETRY_WINDOW,
                 retry_policy=SEND_RETRY,
                 summary=f"send {step.id} ({len(step.messages)} message(s))",

@@ -28,6 +28,9 @@ class EnrollmentInput(BaseModel):
     definition: ScenarioDefinition
     paused: bool = False
     control_seq: int = 0
+    # an admin retry of a `failed` enrollment: a new run that walks on from this message step
+    resume_at: str | None = None
+    sent: list[str] = Field(default_factory=list)  # steps the earlier runs sent
 
 
 class BlockSignal(BaseModel):
@@ -137,10 +140,11 @@ class ConditionRequest(BaseModel):
 class ConditionResult(BaseModel):
     holds: bool
     events_after: int | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)  # the facts it was decided on
 
 
 class DecisionRecord(BaseModel):
-    """Which way a split or a wait_for went (for the stats)."""
+    """Which way a branch, a split or a wait_for went (for the stats), and on what facts."""
 
     enrollment_id: str
     scenario_id: str
@@ -148,6 +152,7 @@ class DecisionRecord(BaseModel):
     label: str | None  # None: a branch step's `otherwise`
     index: int | None
     at: datetime
+    inputs: dict[str, Any] = Field(default_factory=dict)
 
 
 class FriendUpdate(BaseModel):

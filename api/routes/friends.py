@@ -10,7 +10,8 @@ from pydantic_core import PydanticCustomError
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
-from api.schemas import EnrollmentPublic
+from api.explain import explained
+from api.schemas import EnrollmentExplained, EnrollmentPublic
 from core.ids import USER_ID_PATTERN
 from store import enrollments, friends
 
@@ -51,6 +52,10 @@ class FriendPublic(BaseModel):
     enrollments: list[EnrollmentPublic]
 
 
+class FriendDetail(FriendPublic):
+    enrollments: list[EnrollmentExplained]  # each with why it is where it is
+
+
 class TagsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt field is an error, not ignored
     tags: list[Name] = Field(min_length=1, max_length=100)
@@ -74,10 +79,18 @@ async def _view(session, user_id: str) -> dict[str, Any]:
     }
 
 
-@router.get("/{user_id}", response_model=FriendPublic)
-async def read_friend(user_id: UserIdPath, session: SessionDep) -> dict[str, Any]:
-    """Follow state, attributes, tags and enrollments of one friend."""
-    return await _view(session, user_id)
+@router.get("/{user_id}", response_model=FriendDetail)
+async def read_friend(user_id: UserIdPath, session: SessionDep, services: ServicesDep) -> dict:
+    """Follow state, attributes, tags and enrollments of one friend. Each enrollment carries
+    `explain`: why it is where it is — status, step, when it entered it, next wake-up, hold
+    reason, error, its last branch/wait_for/split decision with the facts it read, and its
+    deliveries. A running enrollment is read from its workflow's `status` query (`source:
+    workflow`); when Temporal does not answer within 2 s it is read from the store (`source:
+    store`, `source_note` says why). A `failed` one can be retried with `POST
+    /enrollments/{id}/retry`."""
+    view = await _view(session, user_id)
+    view["enrollments"] = await explained(session, services.temporal, view["enrollments"])
+    return view
 
 
 @router.put("/{user_id}/attributes", response_model=FriendPublic)

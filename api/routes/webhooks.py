@@ -1,18 +1,20 @@
 """POST /webhooks/line: verify, record durably, answer 200; the processor does the rest."""
 
 import hashlib
-import json
 import logging
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
 from linebot.v3.exceptions import InvalidSignatureError
 
 from api.deps import ServicesDep
-from store import webhooks
+from api.errors import finite_json
+from store import friends, webhooks
 
 router = APIRouter(tags=["webhook"])
 log = logging.getLogger("stepline.webhooks")
 MAX_BODY = 2 * 1024 * 1024
+MAX_TIMESTAMP_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last a datetime can be
 
 
 def _event_key(webhook_event_id: str) -> str:
@@ -23,6 +25,8 @@ def _event_key(webhook_event_id: str) -> str:
 
 
 def _row(model, raw: dict) -> dict:
+    if not 0 <= model.timestamp <= MAX_TIMESTAMP_MS:
+        raise ValueError(f"timestamp {model.timestamp} is not a time in milliseconds")
     source = raw.get("source") or {}
     context = raw.get("deliveryContext") or {}
     return {
@@ -55,7 +59,8 @@ async def line_webhook(
     try:
         text = body.decode("utf-8")
         events = services.webhook_parser.parse(text, x_line_signature)
-        raw_events = json.loads(text)["events"]
+        raw_events = finite_json(text)["events"]  # no 1e400: a JSON column cannot hold it
+        rows = [_row(model, raw) for model, raw in zip(events, raw_events, strict=True)]
     except InvalidSignatureError:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, detail="invalid X-Line-Signature"
@@ -63,13 +68,20 @@ async def line_webhook(
     except Exception as exc:  # signed, yet not a webhook body LINE would send
         log.warning("signed webhook body could not be parsed: %s", exc)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="malformed webhook body") from None
-    rows = [_row(model, raw) for model, raw in zip(events, raw_events, strict=True)]
     rows = [row for row in rows if row["event_id"]]
-    async with services.db.session() as session:
-        fresh = await webhooks.record_events(
-            session, rows=list({r["event_id"]: r for r in rows}.values())
-        )
     by_id = {row["event_id"]: row for row in rows}
+    async with services.db.session() as session:
+        fresh = await webhooks.record_events(session, rows=list(by_id.values()))
+        for row in (by_id[event_id] for event_id in fresh):
+            if row["type"] == "unfollow" and row["user_id"]:
+                # a block holds from the moment LINE is answered: no push is prepared after
+                # this, even while the processor has yet to signal the enrollments
+                await friends.record_unfollow(
+                    session,
+                    user_id=row["user_id"],
+                    timestamp_ms=row["timestamp_ms"],
+                    at=datetime.fromtimestamp(row["timestamp_ms"] / 1000, UTC),
+                )
     for event_id in fresh:
         services.processor.submit(event_id, by_id[event_id]["user_id"])
     return {}

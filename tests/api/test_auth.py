@@ -21,6 +21,7 @@ PATH_VALUES = {
     "tag": "vip",
     "audience_id": "aud_000000000000",
     "name": "follow-up",
+    "enrollment_id": f"enrollment:scn_000000000000:{user(1)}:1",
 }
 DEFINITION = scenario(text("welcome", "Welcome"))
 
@@ -62,6 +63,7 @@ async def test_the_admin_routes_are_the_ones_we_expect(shared):
             ("GET", "/scenarios/{scenario_id}/enrollments"),
             ("GET", "/scenarios/{scenario_id}/stats"),
             ("GET", "/scenarios/{scenario_id}/impact"),
+            ("POST", "/enrollments/{enrollment_id}/retry"),
             ("GET", "/friends/{user_id}"),
             ("PUT", "/friends/{user_id}/attributes"),
             ("POST", "/friends/{user_id}/tags"),

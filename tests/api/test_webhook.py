@@ -166,3 +166,26 @@ async def test_an_over_long_webhook_event_id_is_still_recorded_once(stack):
     await stack.settle()
     assert await count(stack, WebhookEvent) == 1
     assert await count(stack, Friend) == 1
+
+
+async def test_an_acknowledged_unfollow_holds_before_the_processor_gets_to_it(stack):
+    """The processor lags (a burst, Temporal down): the block is in the store from the moment
+    LINE was answered, so the next step sends nothing even though no signal reached it."""
+    scenario_id = await stack.scenario(
+        scenario(
+            text("welcome", "Welcome"),
+            {"id": "w", "type": "wait", "duration": "PT1H"},
+            text("later", "Later"),
+        )
+    )
+    friend = user(105)
+    await stack.follow(friend)
+    await stack.until_texts(friend, ["Welcome"])
+    processor = stack.app.state.services.processor
+    lagging: list[str] = []
+    processor.submit = lambda event_id, user_id: lagging.append(event_id)
+    answer = (await stack.emu.post(f"/emulator/users/{friend}/unfollow")).json()
+    assert answer["webhook_status"] == 200 and len(lagging) == 1
+    assert (await stack.api.get(f"/friends/{friend}")).json()["following"] is False
+    assert (await stack.outcome(scenario_id, friend)).status == "blocked"
+    assert await stack.texts(friend) == ["Welcome"]

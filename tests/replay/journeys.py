@@ -117,6 +117,19 @@ async def wait_for_an_event(stack: Stack) -> tuple[str, str]:
     return scenario_id, friend
 
 
+async def retried_after_a_4xx(stack: Stack) -> tuple[str, str]:
+    """LINE refuses the welcome; an admin retry runs the enrollment again from it (the
+    history kept is the retry's run)."""
+    scenario_id = await stack.scenario(BRANCHED)
+    friend = user(9007)
+    await stack.emu.post("/emulator/faults", json={"status": 400, "user_id": friend})
+    await stack.follow(friend)
+    await stack.outcome(scenario_id, friend)
+    await stack.api.post(f"/enrollments/enrollment:{scenario_id}:{friend}:1/retry")
+    await stack.outcome(scenario_id, friend)
+    return scenario_id, friend
+
+
 JOURNEYS: dict[str, Journey] = {
     "completed-with-a-branch": completed_with_a_branch,
     "waiting": waiting,
@@ -124,4 +137,5 @@ JOURNEYS: dict[str, Journey] = {
     "wait-for-timeout-and-split": wait_for_timeout_and_split,
     "exited-by-a-tag": exited_by_a_tag,
     "wait-for-an-event": wait_for_an_event,
+    "retried-after-a-4xx": retried_after_a_4xx,
 }

@@ -1,6 +1,6 @@
 """Record the histories replayed by tests/replay/test_replay.py:
 
-    python -m tests.replay.record
+    python -m tests.replay.record [NAME …]   # every journey, or only the ones named
 
 Run it when a deliberate, versioned workflow change makes old histories obsolete; otherwise
 the kept histories are the point: code that cannot replay them would break running
@@ -25,7 +25,7 @@ from tests.support.stack import running_stack
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def record() -> None:
+async def record(names: list[str]) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
@@ -33,7 +33,8 @@ async def record() -> None:
     try:
         await register_search_attributes(env.client, "default")
         HISTORIES.mkdir(exist_ok=True)
-        for name, journey in JOURNEYS.items():
+        for name in names:
+            journey = JOURNEYS[name]
             with tempfile.TemporaryDirectory() as folder:
                 async with running_stack(env, database_url=f"sqlite:///{folder}/s.db") as stack:
                     scenario_id, user_id = await journey(stack)
@@ -48,6 +49,6 @@ async def record() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(sys.argv[1:] or list(JOURNEYS)))
     sys.stdout.flush()
     os._exit(0)  # sdk-python#300: no abort while finalizing

@@ -1,5 +1,5 @@
 """Replay safety: kept histories of real enrollments (waiting, branched, blocked, completed,
-wait_for both ways, split, exited) must replay on today's workflow code. A change that would
+wait_for both ways, split, exited, retried) must replay on today's workflow code. A change that would
 break running enrollments fails here. Record them again with `python -m tests.replay.record`
 only for a deliberate, versioned change."""
 
@@ -24,6 +24,7 @@ def test_the_kept_histories_cover_each_kind_of_enrollment() -> None:
         "wait-for-timeout-and-split",
         "exited-by-a-tag",
         "wait-for-an-event",
+        "retried-after-a-4xx",
     }
 
 

@@ -143,6 +143,24 @@ async def test_prepare_send_decides_once_per_step(db):
         assert await deliveries.prepare_send(s, request=other) == SendOutcome(result="blocked")
 
 
+async def test_a_push_whose_answer_was_lost_before_a_block_ends_unconfirmed(db):
+    """The worker died after pushing, before recording; the friend blocked meanwhile: the
+    retry pushes nothing more, and the row no longer claims to be about to be sent."""
+    friend = user(6)
+    _, request = await active_scenario_and_follower(db, friend)
+    async with db.session() as s:
+        reserved = await deliveries.prepare_send(s, request=request)
+    assert isinstance(reserved, Delivery)
+    async with db.session() as s:
+        await friends.record_unfollow(s, user_id=friend, timestamp_ms=2, at=NOW)
+    async with db.session() as s:
+        assert await deliveries.prepare_send(s, request=request) == SendOutcome(result="blocked")
+    async with db.session() as s:
+        row = await s.get(Delivery, (request.enrollment_id, "hi"))
+    assert row.status == "unconfirmed" and row.retry_key == reserved.retry_key
+    assert "blocked before LINE's answer" in row.error
+
+
 async def test_failed_push_gives_the_cap_slot_back(db):
     scenario, request = await active_scenario_and_follower(db, user(4))
     async with db.session() as s:
