@@ -41,6 +41,15 @@ async def stack(ts_env, sqlite_url):
 
 
 @pytest.fixture
+async def fresh_stack(sqlite_url):
+    """A stack on a time-skipping server of its own. For a test that hung on the shared one
+    after many others had run (its timer never fired: the shared server stopped skipping
+    time; the cause is not found yet)."""
+    async with time_skipping() as env, running_stack(env, database_url=sqlite_url) as running:
+        yield running
+
+
+@pytest.fixture
 async def any_stack(ts_env, database_url):
     """A stack on SQLite, and on PostgreSQL when STEPLINE_TEST_DATABASE_URL is set."""
     async with running_stack(ts_env, database_url=database_url) as running:

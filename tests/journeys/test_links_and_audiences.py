@@ -260,7 +260,8 @@ async def test_a_switch_to_itself_or_to_nowhere_is_refused(stack):
     assert answer.json()["detail"][0]["path"] == "steps[0].type"
 
 
-async def test_placeholders_use_the_profile_attributes_and_defaults(stack):
+async def test_placeholders_use_the_profile_attributes_and_defaults(fresh_stack):
+    stack = fresh_stack
     scenario_id = await stack.scenario(
         scenario(
             {

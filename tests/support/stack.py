@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from sqlmodel import select
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -188,6 +188,12 @@ async def _terminate_leftovers(env: WorkflowEnvironment, app: FastAPI, db: Datab
                 pass  # already finished
         ended |= ids
         await asyncio.sleep(0.05)
+    for workflow_id in ended:  # closed for good before the worker goes away
+        handle = env.client.get_workflow_handle(workflow_id)
+        for _ in range(40):
+            if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                break
+            await asyncio.sleep(0.05)
 
 
 def settings_for(*, database_url: str, line_api: str, task_queue: str | None = None) -> Settings:
