@@ -10,9 +10,10 @@ from tests.support.temporal import time_skipping
 _EXIT = pytest.StashKey[int]()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def ts_env():
-    """One time-skipping test server for the session; each test uses its own task queue."""
+    """One time-skipping test server per test module; each test uses its own task queue. (One
+    for the whole session stopped skipping time after a few hundred tests, now and then.)"""
     async with time_skipping() as env:
         yield env
 
