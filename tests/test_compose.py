@@ -39,6 +39,9 @@ ROUTE_LINKS = {  # ours: route links through LINE Login (SPEC §5)
     "STEPLINE_FRIEND_URL",
 }
 DELIVERY = {"STEPLINE_PUSH_RATE"}  # ours: the channel-wide push rate (worker)
+# ours, with defaults that suit production: LINE's timeout, how long a starting worker waits
+# for Temporal, the admin API's body limit
+TUNING = {"STEPLINE_LINE_TIMEOUT", "STEPLINE_TEMPORAL_CONNECT_TIMEOUT", "STEPLINE_MAX_BODY_BYTES"}
 NEEDS = {
     "api": SPEC_VARIABLES | ROUTE_LINKS,
     "worker": SPEC_VARIABLES - {"STEPLINE_ADMIN_TOKEN", "LINE_CHANNEL_SECRET"} | DELIVERY,
@@ -71,7 +74,7 @@ def test_services() -> None:
 def test_spec_variables_are_the_settings() -> None:
     assert {
         field.alias for field in Settings.model_fields.values()
-    } == SPEC_VARIABLES | ROUTE_LINKS | DELIVERY
+    } == SPEC_VARIABLES | ROUTE_LINKS | DELIVERY | TUNING
 
 
 def test_app_commands() -> None:
