@@ -3,8 +3,9 @@
 import json
 import secrets
 import textwrap
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import httpx
@@ -70,6 +71,18 @@ def dev(
     raise typer.Exit(runner.run())
 
 
+def _as_json(value: Any) -> Any:
+    """The YAML document as JSON can carry it: YAML reads an unquoted date and time (`until:
+    2026-12-24T10:00:00+09:00`) as a datetime, which goes to the API as the ISO text again."""
+    if isinstance(value, dict):
+        return {key: _as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    if isinstance(value, date):  # datetimes too
+        return value.isoformat()
+    return value
+
+
 @scenario_app.command("apply")
 def scenario_apply(
     file: Annotated[
@@ -80,7 +93,7 @@ def scenario_apply(
 ) -> None:
     """Validate a definition, then create it, or add a version to the scenario of the same name."""
     try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        document = _as_json(yaml.safe_load(file.read_text(encoding="utf-8")))
         definition = validate_definition(document)
     except yaml.YAMLError as exc:
         typer.secho(f"{file}: not valid YAML: {exc}", fg="red", err=True)

@@ -3,7 +3,7 @@ every enrollment workflow so that an edit never changes a journey under a friend
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,9 +12,13 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -76,15 +80,77 @@ def _wait_period(value: str) -> str:
 WaitPeriod = Annotated[str, AfterValidator(_wait_period)]  # PT1S … P365D
 
 
+_MOMENT = "must be an ISO-8601 date and time with its UTC offset, e.g. 2026-12-24T10:00:00+09:00"
+
+
+def _moment(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
+    """An aware datetime, written as ISO-8601 text (a bare number would be read as Unix
+    seconds, a time without an offset would mean a different moment in every timezone)."""
+    if isinstance(value, bool | int | float):
+        raise PydanticCustomError("wait_until", _MOMENT)
+    try:
+        moment = handler(value)
+    except ValidationError as exc:
+        if any(error["type"] == "timezone_aware" for error in exc.errors()):
+            raise PydanticCustomError(
+                "wait_until_naive",
+                "has no UTC offset, so it is a different moment in every timezone: "
+                "write one, e.g. 2026-12-24T10:00:00+09:00 (or Z for UTC)",
+            ) from None
+        raise PydanticCustomError("wait_until", _MOMENT) from None
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+09:00 is before the first UTC moment
+        raise PydanticCustomError("wait_until", "is out of range") from None
+    return moment
+
+
+WaitMoment = Annotated[AwareDatetime, WrapValidator(_moment)]
+
+
 class WaitStep(BaseModel):
+    """Wait for a `duration` (P1D: from the moment the step is reached) or `until` a moment
+    (2026-12-24T10:00:00+09:00: the same for every friend; one already past does not wait)."""
+
     model_config = MODEL_CONFIG
     id: str = Field(pattern=_STEP_ID)
     type: Literal["wait"]
-    duration: WaitPeriod
+    duration: WaitPeriod | None = None
+    until: WaitMoment | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "WaitStep":
+        if self.duration is None and self.until is None:
+            raise ValueError(
+                "a wait needs `duration` (e.g. P1D) or `until` (e.g. 2026-12-24T10:00:00+09:00)"
+            )
+        if self.duration is not None and self.until is not None:
+            raise ValueError("a wait takes `duration` or `until`, not both")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_the_other_form(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a duration wait serializes as it always has (no `until: null`): what a worker of an
+        # earlier version reads in an enrollment's input, and the stored definitions, stay as
+        # they were
+        data = handler(self)
+        for name in ("duration", "until"):
+            if name in data and data[name] is None:
+                del data[name]
+        return data
 
     @property
-    def delta(self) -> timedelta:
-        return parse_duration(self.duration)
+    def delta(self) -> timedelta | None:
+        """The duration; None for an `until` wait, whose length depends on when it starts."""
+        return None if self.duration is None else parse_duration(self.duration)
+
+    def wake(self, now: datetime) -> datetime:
+        """When a friend who reaches this step at `now` goes on (UTC); `now` itself for an
+        `until` already past."""
+        if self.until is None:
+            assert self.duration is not None
+            return now + parse_duration(self.duration)
+        return max(now, self.until.astimezone(UTC))
 
 
 class WaitForStep(BaseModel):

@@ -2,6 +2,7 @@
 Every problem is reported with its path in the submitted document, e.g. `steps[2].window.start`."""
 
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -10,12 +11,14 @@ from core.linemsg import check_messages
 from core.personalize import placeholder_problems
 from scenarios.conditions import ClickedCondition, audiences_named, condition_kind, leaves
 from scenarios.definition import (
+    MAX_WAIT,
     AudienceTrigger,
     BranchStep,
     MessageStep,
     ScenarioDefinition,
     SwitchStep,
     WaitForStep,
+    WaitStep,
     walk_steps,
 )
 
@@ -169,14 +172,34 @@ def reference_errors(definition: ScenarioDefinition) -> list[dict[str, str]]:
     ]
 
 
-def validate_definition(data: Any) -> ScenarioDefinition:
+def wait_errors(definition: ScenarioDefinition, now: datetime) -> list[dict[str, str]]:
+    """A wait `until` a moment more than 365 days after `now` (the moment the definition is
+    submitted) is refused like a `duration` over P365D. One already past is fine: it does not
+    wait. (Not a model rule: a stored definition must read back the same whenever it is read.)"""
+    return [
+        {
+            "path": f"{path}.until",
+            "msg": f"must be at most {MAX_WAIT.days} days ahead (P{MAX_WAIT.days}D from now)",
+            "type": "wait_too_far",
+        }
+        for path, step in walk_steps(definition.steps)
+        if isinstance(step, WaitStep) and step.until is not None and step.until - now > MAX_WAIT
+    ]
+
+
+def validate_definition(data: Any, *, now: datetime | None = None) -> ScenarioDefinition:
     """The definition, or DefinitionError listing every problem with its path (the checks
-    that need no database: the CLI and tests use it; the API adds the audience check)."""
+    that need no database: the CLI and tests use it; the API adds the audience check).
+    `now`: the moment `until` waits are measured from (the current time)."""
     try:
         definition = ScenarioDefinition.model_validate(data)
     except ValidationError as exc:
         raise DefinitionError(pydantic_errors(exc, data)) from None
-    errors = message_errors(definition) + reference_errors(definition)
+    errors = (
+        message_errors(definition)
+        + reference_errors(definition)
+        + wait_errors(definition, now or datetime.now(UTC))
+    )
     if errors:
         raise DefinitionError(errors)
     return definition

@@ -76,8 +76,15 @@ class Database:
         if self.dialect == "sqlite":
             if url.database and url.database != ":memory:":
                 Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_async_engine(async_url(database_url), poolclass=NullPool)
             memory = url.database in (None, "", ":memory:")
+            # a pool: opening a connection costs a driver thread, the file and the pragmas —
+            # per session, that was most of a webhook's time under load (measured, bench/)
+            pooling = (
+                {"poolclass": NullPool}
+                if memory
+                else {"pool_size": 5, "max_overflow": 15, "pool_timeout": BUSY_SECONDS}
+            )
+            self.engine = create_async_engine(async_url(database_url), **pooling)
             _prepare_sqlite(self.engine, None if memory else str(Path(url.database).resolve()))
             self.reader = self.engine.execution_options(stepline_reading=True)
         else:

@@ -162,9 +162,14 @@ class EnrollmentWorkflow:
                 await self.switch(step)
 
     async def wait(self, step: WaitStep, following: str) -> None:
-        wake = workflow.now() + step.delta
+        """`duration`: from now; `until`: to that moment (one already past: no timer at all)."""
+        wake = step.wake(workflow.now())
+        if step.delta is not None:
+            summary = f"wait {duration_words(step.delta)} → {following}"
+        else:  # `wake`, not `until` itself: a moment long past may not read in every timezone
+            summary = f"wait until {self.local(wake)} → {following}"
         await self.report("waiting", step.id, wake=wake, entered=step.id)
-        await self.sleep_until(wake, f"wait {duration_words(step.delta)} → {following}")
+        await self.sleep_until(wake, summary)
 
     async def send(self, step: MessageStep) -> None:
         if self.parked:  # blocked: remember it; an unblock within the grace sends it

@@ -1,6 +1,6 @@
 """Scenarios: definitions, versions, status, enrollments, stats (SPEC §3)."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -18,6 +18,7 @@ from scenarios.validate import (
     message_errors,
     reference_errors,
     scenario_references,
+    wait_errors,
 )
 from store import enrollments, scenarios, stats
 from store.impact import Impact, impact
@@ -55,7 +56,11 @@ class ScenarioDetail(ScenarioPublic):
 async def _checked(
     session: AsyncSession, definition: ScenarioDefinition, scenario_id: str | None = None
 ) -> ScenarioDefinition:
-    errors = message_errors(definition) + reference_errors(definition)
+    errors = (
+        message_errors(definition)
+        + reference_errors(definition)
+        + wait_errors(definition, datetime.now(UTC))
+    )
     for path, audience_id in audience_references(definition):
         if await session.get(Audience, audience_id) is None:
             errors.append(

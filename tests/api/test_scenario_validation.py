@@ -1,5 +1,7 @@
 """POST /scenarios rejects bad definitions with a 422 naming the path, and creates nothing."""
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 
 from store.tables import Scenario, ScenarioVersion
@@ -24,6 +26,16 @@ def message_step(*messages: dict) -> dict:
 
 
 GOLD = {"attribute": "plan", "equals": "gold"}
+
+
+def until(step_id: str, moment: str, **extra) -> dict:
+    return {"id": step_id, "type": "wait", "until": moment, **extra}
+
+
+def days_ahead(days: int) -> str:
+    moment = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+    return moment.astimezone(timezone(timedelta(hours=9))).isoformat()
+
 
 CASES = {
     "unknown step type": (
@@ -57,6 +69,23 @@ CASES = {
     "zero wait": (scenario(WELCOME, wait("w", "PT0S")), "steps[1].duration"),
     "negative wait": (scenario(WELCOME, wait("w", "-P1D")), "steps[1].duration"),
     "month wait": (scenario(WELCOME, wait("w", "P1M")), "steps[1].duration"),
+    "until without a UTC offset": (
+        scenario(WELCOME, until("w", "2026-12-24T10:00:00")),
+        "steps[1].until",
+    ),
+    "until more than 365 days ahead": (
+        scenario(WELCOME, until("w", days_ahead(366))),
+        "steps[1].until",
+    ),
+    "until that is no moment": (scenario(WELCOME, until("w", "tomorrow")), "steps[1].until"),
+    "wait with duration and until": (
+        scenario(WELCOME, until("w", days_ahead(3), duration="P1D")),
+        "steps[1]",
+    ),
+    "wait with neither duration nor until": (
+        scenario(WELCOME, {"id": "w", "type": "wait"}),
+        "steps[1]",
+    ),
     "bad timezone": (scenario(WELCOME, timezone="Mars/Olympus_Mons"), "timezone"),
     "window start equals end": (
         scenario(text("m", "Hi", window={"start": "10:00", "end": "10:00"})),
@@ -198,3 +227,21 @@ async def test_a_body_that_is_not_a_definition_is_422(shared, body, content_type
     assert answer.status_code == 422, answer.text
     assert [p["path"] for p in answer.json()["detail"]] == ["(body)"]
     assert await count(shared, Scenario) == before
+
+
+async def test_until_waits_ahead_and_past_are_created_as_written(shared):
+    ahead, past = days_ahead(30), "2020-01-01T09:00:00+09:00"
+    definition = scenario(WELCOME, until("later", ahead), until("gone", past))
+    answer = await shared.api.post("/scenarios", json=definition)
+    assert answer.status_code == 201, answer.text
+    read = (await shared.api.get(f"/scenarios/{answer.json()['id']}")).json()
+    assert read["definition"]["steps"][1:] == [until("later", ahead), until("gone", past)]
+
+
+async def test_an_until_without_offset_names_the_field_and_says_why(shared):
+    answer = await shared.api.post(
+        "/scenarios", json=scenario(WELCOME, until("w", "2026-12-24T10:00:00"))
+    )
+    assert answer.status_code == 422
+    (problem,) = answer.json()["detail"]
+    assert problem["path"] == "steps[1].until" and "UTC offset" in problem["msg"]

@@ -1,6 +1,7 @@
 """The `stepline` commands against a running API and emulator."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
@@ -75,6 +76,35 @@ async def test_apply_reports_every_problem_with_its_path_and_sends_nothing(stack
     assert result.exit_code == 1
     assert "steps[0].window" in result.output and "steps[1].duration" in result.output
     assert (await stack.api.get("/scenarios")).json() == []
+
+
+def _until_yaml(moment: str) -> str:
+    return f"""\
+name: until demo
+trigger: {{type: follow}}
+steps:
+  - id: xmas
+    type: wait
+    until: {moment}
+  - {{id: hi, type: message, messages: [{{type: text, text: "Merry Christmas"}}]}}
+"""
+
+
+async def test_apply_takes_an_unquoted_until_which_yaml_reads_as_a_datetime(stack, env, tmp_path):
+    ahead = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    moment = ahead.astimezone(timezone(timedelta(hours=9))).isoformat()
+    file = tmp_path / "until.yaml"
+    file.write_text(_until_yaml(moment))
+    created = await stepline(env, "scenario", "apply", str(file))
+    assert created.exit_code == 0, created.output
+    scenario_id = created.output.split()[0]
+    read = (await stack.api.get(f"/scenarios/{scenario_id}")).json()
+    assert read["definition"]["steps"][0] == {"id": "xmas", "type": "wait", "until": moment}
+
+    file.write_text(_until_yaml("2026-12-24 10:00:00"))  # no offset
+    refused = await stepline(env, "scenario", "apply", str(file))
+    assert refused.exit_code == 1
+    assert "steps[0].until" in refused.output and "UTC offset" in refused.output
 
 
 async def test_simulate_refuses_a_malformed_user_id(env):

@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 from sqlmodel import func, select
 
+from bench import processes
+from bench.processes import temporal_server, wait_for_port
 from core.serve import free_port, serving
 from emulator.app import EmulatorConfig
 from emulator.app import create_app as create_emulator
@@ -27,8 +29,6 @@ from emulator.state import EmulatorState, Fault
 from emulator.webhooks import follow_event, post_events, unfollow_event
 from store.db import Database
 from store.tables import Delivery, Enrollment
-from tests.faults import processes
-from tests.faults.processes import temporal_server, wait_for_port
 from tests.support.stack import ACCESS_TOKEN, ADMIN_TOKEN, CHANNEL_SECRET, user
 
 WAIT = "PT5S"

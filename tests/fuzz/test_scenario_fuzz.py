@@ -102,6 +102,7 @@ def _steps(inner: st.SearchStrategy | None) -> st.SearchStrategy:
             | st.builds(lambda s, e: {"window": {"start": s, "end": e}}, clocks, clocks),
         )
         | st.builds(lambda i, d: {"id": i, "type": "wait", "duration": d}, step_ids, durations)
+        | st.builds(lambda i, m: {"id": i, "type": "wait", "until": m}, step_ids, moments)
         | st.builds(
             lambda i, b, o: {"id": i, "type": "branch", "branches": b, "otherwise": o},
             step_ids,

@@ -2,7 +2,7 @@
 
 import copy
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -18,7 +18,12 @@ from scenarios.definition import (
     parse_duration,
     walk_steps,
 )
-from scenarios.validate import DefinitionError, audience_references, validate_definition
+from scenarios.validate import (
+    DefinitionError,
+    audience_references,
+    validate_definition,
+    wait_errors,
+)
 
 AUDIENCE = "aud_3f9a1c0b7e2d"
 
@@ -377,6 +382,119 @@ def test_duration_rejected(text: str) -> None:
     with pytest.raises(DefinitionError) as rejected:
         validate_definition(document)
     assert [error["path"] for error in rejected.value.errors] == ["steps[1].duration"]
+
+
+# --- waits until a moment -------------------------------------------------------------------
+
+XMAS = "2026-12-24T10:00:00+09:00"
+XMAS_UTC = datetime(2026, 12, 24, 1, 0, tzinfo=UTC)
+SUBMITTED = datetime(2026, 11, 1, tzinfo=UTC)  # when the tests below submit their definitions
+
+
+def _until(value: Any) -> dict[str, Any]:
+    document = spec_example()
+    document["steps"][1] = {"id": "wait-1d", "type": "wait", "until": value}
+    return document
+
+
+def _problems(document: dict[str, Any]) -> list[tuple[str, str]]:
+    with pytest.raises(DefinitionError) as caught:
+        validate_definition(document, now=SUBMITTED)
+    return [(error["path"], error["msg"]) for error in caught.value.errors]
+
+
+def test_until_wait_parses_keeps_its_offset_and_wakes_at_that_moment() -> None:
+    definition = validate_definition(_until(XMAS), now=SUBMITTED)
+    wait = definition.steps[1]
+    assert isinstance(wait, WaitStep)
+    assert wait.until == XMAS_UTC and wait.until.utcoffset() == timedelta(hours=9)
+    assert (wait.duration, wait.delta) == (None, None)
+    assert definition.dump()["steps"][1] == {"id": "wait-1d", "type": "wait", "until": XMAS}
+    before = XMAS_UTC - timedelta(days=3, seconds=7)
+    assert wait.wake(before) == XMAS_UTC and wait.wake(before).tzinfo == UTC
+    later = XMAS_UTC + timedelta(hours=1)
+    assert wait.wake(later) == later  # already past: no wait
+    converter = pydantic_data_converter.payload_converter  # what every enrollment carries
+    (back,) = converter.from_payloads(converter.to_payloads([definition]), [ScenarioDefinition])
+    assert back == definition and back.steps[1].until == XMAS_UTC
+
+
+@pytest.mark.parametrize(
+    "text", [XMAS, "2026-12-24T01:00:00Z", "2026-12-24T01:00:00+00:00", "2026-12-23T20:00-05:00"]
+)
+def test_until_takes_any_offset(text: str) -> None:
+    assert WaitStep(id="w", type="wait", until=text).until == XMAS_UTC
+
+
+def test_until_from_yaml_is_a_datetime_and_counts_the_same() -> None:
+    # YAML reads an unquoted `until: 2026-12-24T10:00:00+09:00` as a datetime, not a string
+    moment = datetime(2026, 12, 24, 10, 0, tzinfo=timezone(timedelta(hours=9)))
+    assert WaitStep(id="w", type="wait", until=moment).until == XMAS_UTC
+
+
+def test_duration_wait_is_serialized_as_before() -> None:
+    # no `until: null`: stored definitions and enrollment inputs stay what they were
+    wait = WaitStep(id="w", type="wait", duration="P1D")
+    assert wait.model_dump() == {"id": "w", "type": "wait", "duration": "P1D"}
+    assert json.loads(wait.model_dump_json()) == {"id": "w", "type": "wait", "duration": "P1D"}
+    assert wait.wake(XMAS_UTC) == XMAS_UTC + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-12-24T10:00:00", "2026-12-24 10:00", "2026-12-24", datetime(2026, 12, 24, 10)]
+)
+def test_until_without_an_offset_is_refused_naming_the_field(value: Any) -> None:
+    ((path, msg),) = _problems(_until(value))
+    assert path == "steps[1].until"
+    assert "UTC offset" in msg and "+09:00" in msg
+
+
+@pytest.mark.parametrize(
+    "value", ["tomorrow", "2026-02-30T00:00:00Z", "", 1798077600, True, "0001-01-01T00:00:00+09:00"]
+)
+def test_until_that_is_no_moment_is_refused(value: Any) -> None:
+    assert [path for path, _ in _problems(_until(value))] == ["steps[1].until"]
+
+
+def test_a_wait_needs_duration_or_until() -> None:
+    document = spec_example()
+    document["steps"][1] = {"id": "wait-1d", "type": "wait"}
+    ((path, msg),) = _problems(document)
+    assert path == "steps[1]"
+    assert "`duration`" in msg and "`until`" in msg
+
+
+def test_a_wait_takes_duration_or_until_not_both() -> None:
+    document = _until(XMAS)
+    document["steps"][1]["duration"] = "P1D"
+    ((path, msg),) = _problems(document)
+    assert path == "steps[1]"
+    assert "not both" in msg
+
+
+def test_until_more_than_365_days_ahead_is_refused_like_a_longer_duration() -> None:
+    at_limit = (SUBMITTED + timedelta(days=365)).isoformat()
+    assert validate_definition(_until(at_limit), now=SUBMITTED).steps[1].until is not None
+    beyond = (SUBMITTED + timedelta(days=365, seconds=1)).isoformat()
+    ((path, msg),) = _problems(_until(beyond))
+    assert path == "steps[1].until"
+    assert "365 days" in msg
+
+
+def test_until_in_the_past_is_fine() -> None:
+    past = (SUBMITTED - timedelta(days=400)).isoformat()
+    assert validate_definition(_until(past), now=SUBMITTED).steps[1].until is not None
+
+
+def test_until_is_checked_inside_nested_steps_too() -> None:
+    document = spec_example()
+    far = {"id": "far", "type": "wait", "until": "2030-01-01T00:00:00Z"}
+    document["steps"][3]["otherwise"].insert(0, far)
+    definition = ScenarioDefinition.model_validate(document)  # the model alone: no `now`
+    assert [error["path"] for error in wait_errors(definition, SUBMITTED)] == [
+        "steps[3].otherwise[0].until"
+    ]
+    assert wait_errors(definition, datetime(2029, 6, 1, tzinfo=UTC)) == []
 
 
 # --- walking the steps ----------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The processes a fault test breaks on purpose: the Temporal dev server (stopped and started
-again on the same SQLite file) and the worker (killed with SIGKILL, started again)."""
+"""Child processes for the fault tests and the benchmark: the Temporal dev server (stopped and
+started again on the same SQLite file), the worker (killed with SIGKILL, started again), the API."""
 
 import os
 import signal

@@ -1,0 +1,107 @@
+"""`python -m bench` (= `make bench`): the floor and stepline, side by side, on this machine."""
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bench.measure import Figures
+from bench.phases import Plan, floor_phase, stepline_phase
+
+RESULT = Path("bench/results/latest.json")
+app = typer.Typer(add_completion=False, help=__doc__)
+ROWS = [  # (field, label, better when higher)
+    ("ack_p50_ms", "webhook ack p50 (ms)", False),
+    ("ack_p99_ms", "webhook ack p99 (ms)", False),
+    ("arrival_per_s", "follows sent / s", True),
+    ("enrolments_per_s", "enrolments started / s", True),
+    ("deliveries_per_s", "deliveries / s after T", True),
+    ("lateness_p50_s", "lateness p50 (s)", False),
+    ("lateness_p99_s", "lateness p99 (s)", False),
+    ("lateness_max_s", "lateness max (s)", False),
+    ("delivered", "pushes delivered", True),
+    ("duplicates", "duplicate pushes", False),
+    ("worker_peak_rss_mb", "worker peak RSS (MB)", False),
+    ("server_peak_rss_mb", "server peak RSS (MB)", False),
+    ("db_bytes_per_enrollment", "database bytes / enrollment", False),
+    ("seconds", "phase wall time (s)", False),
+]
+
+
+def ratios(floor: Figures, stepline: Figures) -> dict[str, float | None]:
+    """stepline / floor for every figure both have."""
+    result: dict[str, float | None] = {}
+    for field, _label, _higher in ROWS:
+        ours, theirs = getattr(stepline, field), getattr(floor, field)
+        result[field] = round(ours / theirs, 2) if ours is not None and theirs else None
+    return result
+
+
+def table(floor: Figures | None, stepline: Figures | None) -> str:
+    lines = [f"{'':32} {'floor':>12} {'stepline':>12} {'ratio':>8}"]
+    for field, label, _higher in ROWS:
+        a = getattr(floor, field) if floor else None
+        b = getattr(stepline, field) if stepline else None
+        ratio = f"{b / a:.2f}" if a and b is not None else ""
+        lines.append(f"{label:32} {_cell(a):>12} {_cell(b):>12} {ratio:>8}")
+    return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+@app.command()
+def run(
+    friends: Annotated[int, typer.Option(help="friends who all wake at the same moment T")] = 2000,
+    rate: Annotated[float, typer.Option(help="follows (floor: starts) per second")] = 200.0,
+    waiting: Annotated[
+        int, typer.Option(help="more enrollments, waiting past the run (stepline)")
+    ] = 0,
+    phase: Annotated[str, typer.Option(help="both | floor | stepline")] = "both",
+    database: Annotated[
+        str, typer.Option(help="stepline's store: sqlite, or a PostgreSQL URL (a fresh database)")
+    ] = "sqlite",
+    out: Annotated[Path, typer.Option(help="the figures as JSON")] = RESULT,
+    keep: Annotated[Path | None, typer.Option(help="keep logs and databases here")] = None,
+) -> None:
+    """Start a dev server, LINE stand-in, worker (and API) per phase; print the figures."""
+    if phase not in ("both", "floor", "stepline"):
+        raise typer.BadParameter("must be both, floor or stepline", param_hint="--phase")
+    plan = Plan(friends=friends, rate=rate, waiting=waiting, database=database)
+    folder = keep or Path(tempfile.mkdtemp(prefix="stepline-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    floor = asyncio.run(floor_phase(folder, plan)) if phase in ("both", "floor") else None
+    stepline = asyncio.run(stepline_phase(folder, plan)) if phase != "floor" else None
+    sys.stdout.write(table(floor, stepline) + "\n")
+    result = {
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cores": os.cpu_count()},
+        "plan": {"friends": friends, "rate": rate, "waiting": waiting, "database": database},
+        "floor": floor.model_dump() if floor else None,
+        "stepline": stepline.model_dump() if stepline else None,
+        "ratio": ratios(floor, stepline) if floor and stepline else None,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    sys.stdout.write(f"figures written to {out}\n")
+
+
+if __name__ == "__main__":
+    try:
+        app(standalone_mode=False)
+        code = 0
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - one line, then the exit code
+        sys.stderr.write(f"bench: {exc}\n")
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # sdk-python#300: never abort while finalizing

@@ -1,0 +1,96 @@
+"""The figures a benchmark phase reports, and how they are read off processes and files."""
+
+import math
+from pathlib import Path
+
+from pydantic import BaseModel
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile (share in 0..1); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM), in MB; 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident set now (VmRSS), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def file_bytes(*databases: Path) -> int:
+    """A SQLite database's size on disk, its WAL and shared-memory files included."""
+    total = 0
+    for database in databases:
+        for suffix in ("", "-wal", "-shm"):
+            path = database.with_name(database.name + suffix)
+            if path.exists():
+                total += path.stat().st_size
+    return total
+
+
+class Figures(BaseModel):
+    """One phase (floor or stepline), side by side with the other."""
+
+    friends: int
+    ack_p50_ms: float | None  # webhook acknowledged (floor: start_workflow returned)
+    ack_p99_ms: float | None
+    ack_max_ms: float | None
+    arrival_per_s: float  # follows (floor: starts) sent per second
+    enrolments_per_s: float  # all workflows started, over the time from the first follow
+    deliveries_per_s: float  # pushes that arrived, over the time from T to the last one
+    lateness_p50_s: float | None  # push arrived at LINE minus the planned moment T
+    lateness_p99_s: float | None
+    lateness_max_s: float | None
+    delivered: int
+    duplicates: int  # pushes LINE accepted twice for one friend (must be 0)
+    worker_peak_rss_mb: float
+    server_peak_rss_mb: float
+    db_bytes_per_enrollment: float
+    seconds: float  # the phase's wall-clock time
+
+
+def lateness_figures(arrivals: list[float], planned: float) -> dict:
+    late = [t - planned for t in arrivals]
+    last = max(arrivals) if arrivals else planned
+    return {
+        "lateness_p50_s": _round(percentile(late, 0.50), 3),
+        "lateness_p99_s": _round(percentile(late, 0.99), 3),
+        "lateness_max_s": _round(max(late), 3) if late else None,
+        "deliveries_per_s": round(len(arrivals) / max(last - planned, 1e-3), 1),
+        "delivered": len(arrivals),
+    }
+
+
+def ack_figures(seconds: list[float]) -> dict:
+    return {
+        "ack_p50_ms": _round(_ms(percentile(seconds, 0.50)), 1),
+        "ack_p99_ms": _round(_ms(percentile(seconds, 0.99)), 1),
+        "ack_max_ms": _round(_ms(max(seconds) if seconds else None), 1),
+    }
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else value * 1000
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)

@@ -1,0 +1,387 @@
+"""The two phases of a benchmark run, each on a fresh dev server (SQLite file, WAL) and the
+same LINE stand-in: the floor (bare Temporal drip) and stepline (API + worker, webhooks)."""
+
+import asyncio
+import csv
+import io
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+from sqlalchemy.engine import make_url
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench import processes
+from bench.floor import FloorInput, FloorWorkflow
+from bench.measure import Figures, ack_figures, file_bytes, lateness_figures, peak_rss_mb
+from bench.processes import Process, temporal_server, wait_for_port
+from core.serve import free_port
+from emulator.webhooks import follow_event, sign
+
+log = logging.getLogger("stepline.bench")
+SECRET, TOKEN, ADMIN = "bench-channel-secret", "bench-access-token", "bench-admin"
+TICK = 0.1  # follows go out in a burst every tick
+SETUP_SLACK = 20.0  # seconds between the last follow and T, for enrolments to settle
+
+
+@dataclass
+class Plan:
+    """What one run does: friends waking at T, arriving at `rate` a second, and optionally
+    `waiting` more friends enrolled first whose wait ends long after the run."""
+
+    friends: int
+    rate: float
+    waiting: int = 0
+    waiting_rate: float = 400.0
+    database: str = "sqlite"  # or a PostgreSQL server's URL (a fresh database on it)
+
+    def wake_at(self) -> float:
+        """T: after every follow has had time to become a waiting enrollment."""
+        return time.time() + self.friends / self.rate + SETUP_SLACK + self.friends / 400
+
+
+def user_ids(count: int, prefix: str) -> list[str]:
+    return [f"U{prefix}{uuid.uuid4().hex[len(prefix) :]}" for _ in range(count)]
+
+
+async def paced(
+    count: int, rate: float, action: Callable[[int], Awaitable[float]]
+) -> tuple[list[float], float]:
+    """Run action(i) for i < count in bursts, `rate` a second; its latencies and the rate
+    actually achieved (a slow answer delays nothing: bursts go out on the clock)."""
+    per_tick = max(1, round(rate * TICK))
+    started = time.monotonic()
+    tasks: list[asyncio.Task] = []
+    for first in range(0, count, per_tick):
+        due = started + (first // per_tick) * TICK
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        tasks += [
+            asyncio.create_task(action(i)) for i in range(first, min(count, first + per_tick))
+        ]
+    sent = time.monotonic() - started
+    latencies = await asyncio.gather(*tasks)
+    return list(latencies), count / max(sent + TICK, 1e-3)
+
+
+class Phase:
+    """One phase's processes, the stand-in and the server, and what it measured."""
+
+    def __init__(self, name: str, folder: Path, plan: Plan, exits: AsyncExitStack):
+        self.name, self.plan, self.exits = name, plan, exits
+        self.folder = folder / name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.worker: Process | None = None
+
+    async def start_common(self) -> None:
+        self.server, self.address = temporal_server(self.folder)
+        self.serve(self.server, self.address)
+        port = free_port()
+        self.standin = Process(
+            "line",
+            [sys.executable, "-m", "bench.standin", "--port", str(port)],
+            dict(os.environ),
+            self.folder / "line.log",
+        )
+        self.serve(self.standin, f"127.0.0.1:{port}")
+        self.line_url = f"http://127.0.0.1:{port}"
+        self.line = await self.exits.enter_async_context(
+            httpx.AsyncClient(base_url=self.line_url, timeout=60)
+        )
+        self.client = await Client.connect(self.address, data_converter=pydantic_data_converter)
+
+    def serve(self, process: Process, address: str | None = None) -> None:
+        process.start()
+        self.exits.callback(process.stop)
+        if address:
+            wait_for_port(address, process)
+
+    async def count_started(self, workflow_type: str) -> int:
+        counted = await self.client.count_workflows(f'WorkflowType="{workflow_type}"')
+        return counted.count
+
+    async def until(self, check: Callable[[], Awaitable[bool]], what: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not await check():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: {what} did not happen within {timeout:.0f}s")
+            for process in (self.server, self.standin, self.worker):
+                if process is not None:
+                    process.check_alive()
+            await asyncio.sleep(0.25)
+
+    async def delivered(self) -> int:
+        return (await self.line.get("/bench/count")).json()["count"]
+
+    async def until_started(
+        self, workflow_type: str, total: int, since: float, counted: int | None = None
+    ) -> float:
+        """Enrolments started per second: `counted` (default all) of the `total` workflows
+        there will be, over the time from the first arrival until all are there."""
+        await self.until(
+            lambda: self._started_at_least(workflow_type, total),
+            f"{total} {workflow_type} started",
+            timeout=total / 20 + 120,
+        )
+        return round((counted or total) / (time.monotonic() - since), 1)
+
+    async def _started_at_least(self, workflow_type: str, count: int) -> bool:
+        return await self.count_started(workflow_type) >= count
+
+    async def deliveries(self, wake_at: float, friends: list[str]) -> dict:
+        """Wait until every friend's push arrived; lateness against T."""
+        await asyncio.sleep(max(0.0, wake_at - time.time()))
+        await self.until(
+            lambda: self._delivered_at_least(len(friends)),
+            f"{len(friends)} pushes",
+            timeout=len(friends) / 5 + 120,
+        )
+        await asyncio.sleep(1.0)  # a late duplicate would show up now
+        pushes = (await self.line.get("/bench/pushes")).json()["pushes"]
+        waking = set(friends)
+        arrivals = [at for user, _key, at in pushes if user in waking]
+        per_friend = Counter(user for user, _key, _at in pushes if user in waking)
+        return lateness_figures(arrivals, wake_at) | {
+            "duplicates": sum(n - 1 for n in per_friend.values())
+        }
+
+    async def _delivered_at_least(self, count: int) -> bool:
+        return await self.delivered() >= count
+
+    def resources(self, databases: list[Path], enrollments: int, extra_bytes: int = 0) -> dict:
+        assert self.worker is not None
+        stored = file_bytes(*databases) + extra_bytes
+        return {
+            "worker_peak_rss_mb": round(peak_rss_mb(self.worker.child.pid), 1),
+            "server_peak_rss_mb": round(peak_rss_mb(self.server.child.pid), 1),
+            "db_bytes_per_enrollment": round(stored / max(enrollments, 1), 1),
+        }
+
+
+async def floor_phase(folder: Path, plan: Plan) -> Figures:
+    began = time.monotonic()
+    async with AsyncExitStack() as exits:
+        phase = Phase("floor", folder, plan, exits)
+        await phase.start_common()
+        phase.worker = Process(
+            "floor-worker",
+            [
+                sys.executable,
+                "-m",
+                "bench.floor",
+                "--address",
+                phase.address,
+                "--task-queue",
+                "floor",
+                "--line-url",
+                phase.line_url,
+            ],  # fmt: skip
+            dict(os.environ),
+            phase.folder / "worker.log",
+        )
+        phase.serve(phase.worker)
+        friends = user_ids(plan.friends, "f")
+        wake_at = plan.wake_at()
+        wake = datetime.fromtimestamp(wake_at, UTC)
+
+        async def start(i: int) -> float:
+            began = time.monotonic()
+            await phase.client.start_workflow(
+                FloorWorkflow.run,
+                FloorInput(user_id=friends[i], wake_at=wake),
+                id=f"floor-{friends[i]}",
+                task_queue="floor",
+            )
+            return time.monotonic() - began
+
+        first = time.monotonic()
+        acks, arrival = await paced(plan.friends, plan.rate, start)
+        enrolled = await phase.until_started("FloorWorkflow", plan.friends, first)
+        delivered = await phase.deliveries(wake_at, friends)
+        resources = phase.resources([phase.folder / "temporal.db"], plan.friends)
+    return Figures(
+        friends=plan.friends,
+        arrival_per_s=round(arrival, 1),
+        enrolments_per_s=enrolled,
+        seconds=round(time.monotonic() - began, 1),
+        **ack_figures(acks),
+        **delivered,
+        **resources,
+    )
+
+
+def scenario(wake: datetime, *, sleepers: bool) -> dict:
+    """Wait until T, a branch on an attribute, a message; friends marked as sleepers first
+    take a wait that outlasts the run."""
+    main = [
+        {"id": "until-t", "type": "wait", "until": wake.isoformat()},
+        {
+            "id": "plan",
+            "type": "branch",
+            "branches": [
+                {
+                    "label": "gold",
+                    "when": {"attribute": "plan", "equals": "gold"},
+                    "steps": [
+                        {"id": "gold", "type": "message", "messages": [{"type": "text", "text": "gold"}]}  # noqa: E501
+                    ],
+                }
+            ],
+            "otherwise": [
+                {"id": "basic", "type": "message", "messages": [{"type": "text", "text": "hello"}]}
+            ],
+        },
+    ]  # fmt: skip
+    if sleepers:
+        main = [
+            {
+                "id": "cohort",
+                "type": "branch",
+                "branches": [
+                    {
+                        "label": "sleeper",
+                        "when": {"attribute": "cohort", "equals": "sleeper"},
+                        "steps": [
+                            {"id": "long", "type": "wait", "duration": "P30D"},
+                            {"id": "later", "type": "message", "messages": [{"type": "text", "text": "later"}]},  # noqa: E501
+                        ],
+                    }
+                ],
+                "otherwise": main,
+            }
+        ]  # fmt: skip
+    return {"name": "bench", "trigger": {"type": "follow"}, "steps": main}
+
+
+def stepline_env(phase: Phase, api_port: int, database_url: str) -> dict[str, str]:
+    return {
+        "STEPLINE_DATABASE_URL": database_url,
+        "STEPLINE_TEMPORAL_ADDRESS": phase.address,
+        "STEPLINE_TASK_QUEUE": "bench",
+        "STEPLINE_ADMIN_TOKEN": ADMIN,
+        "STEPLINE_PUBLIC_URL": f"http://127.0.0.1:{api_port}",
+        "LINE_API_BASE_URL": phase.line_url,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "PYTHONUNBUFFERED": "1",
+    } | {k: v for k, v in os.environ.items() if k.startswith("STEPLINE_BENCH_")}
+
+
+async def stepline_phase(folder: Path, plan: Plan) -> Figures:
+    began = time.monotonic()
+    async with AsyncExitStack() as exits:
+        phase = Phase("stepline", folder, plan, exits)
+        await phase.start_common()
+        api_port = free_port()
+        if plan.database == "sqlite":
+            database_url = f"sqlite:///{phase.folder}/stepline.db"
+        else:
+            database_url = await exits.enter_async_context(fresh_database(plan.database))
+        env = stepline_env(phase, api_port, database_url)
+        phase.api = processes.api(phase.folder, env, api_port)
+        phase.serve(phase.api, f"127.0.0.1:{api_port}")
+        phase.worker = processes.worker(phase.folder, env)
+        phase.serve(phase.worker)
+        api = await exits.enter_async_context(
+            httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{api_port}",
+                headers={"Authorization": f"Bearer {ADMIN}"},
+                timeout=60,
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
+            )
+        )
+        sleepers = user_ids(plan.waiting, "s")
+        if sleepers:
+            await _import_cohort(api, sleepers)
+        friends = user_ids(plan.friends, "w")
+        wake_at = plan.wake_at() + plan.waiting / plan.waiting_rate
+        created = await api.post(
+            "/scenarios",
+            json=scenario(datetime.fromtimestamp(wake_at, UTC), sleepers=bool(sleepers)),
+        )
+        assert created.status_code == 201, created.text
+        scenario_id = created.json()["id"]
+        assert (await api.post(f"/scenarios/{scenario_id}/activate")).status_code == 200
+
+        async def follow(user_id: str) -> float:
+            event = follow_event(user_id, int(time.time() * 1000), is_unblocked=False)
+            body = json.dumps({"destination": "Ubench", "events": [event]}).encode()
+            headers = {"X-Line-Signature": sign(SECRET, body), "Content-Type": "application/json"}
+            began = time.monotonic()
+            answer = await api.post("/webhooks/line", content=body, headers=headers)
+            assert answer.status_code == 200, answer.text
+            return time.monotonic() - began
+
+        if sleepers:
+            await paced(len(sleepers), plan.waiting_rate, lambda i: follow(sleepers[i]))
+            await phase.until_started("EnrollmentWorkflow", len(sleepers), time.monotonic())
+        first = time.monotonic()
+        acks, arrival = await paced(plan.friends, plan.rate, lambda i: follow(friends[i]))
+        enrolled = await phase.until_started(
+            "EnrollmentWorkflow", plan.waiting + plan.friends, first, plan.friends
+        )
+        delivered = await phase.deliveries(wake_at, friends)
+        resources = phase.resources(
+            [phase.folder / "temporal.db", phase.folder / "stepline.db"],
+            plan.waiting + plan.friends,
+            extra_bytes=await database_bytes(database_url),
+        )
+    return Figures(
+        friends=plan.friends,
+        arrival_per_s=round(arrival, 1),
+        enrolments_per_s=enrolled,
+        seconds=round(time.monotonic() - began, 1),
+        **ack_figures(acks),
+        **delivered,
+        **resources,
+    )
+
+
+async def _import_cohort(api: httpx.AsyncClient, users: list[str]) -> None:
+    """Mark the sleepers (an attribute), before they follow."""
+    for start in range(0, len(users), 50_000):
+        rows = io.StringIO()
+        writer = csv.writer(rows)
+        writer.writerow(["user_id", "cohort"])
+        writer.writerows([user, "sleeper"] for user in users[start : start + 50_000])
+        answer = await api.post(
+            "/friends/import", content=rows.getvalue(), headers={"Content-Type": "text/csv"}
+        )
+        assert answer.status_code == 200, answer.text
+
+
+@asynccontextmanager
+async def fresh_database(server_url: str) -> AsyncIterator[str]:
+    """A new, empty database on the PostgreSQL server at `server_url`, dropped afterwards."""
+    url = make_url(server_url)
+    name = f"stepline_bench_{uuid.uuid4().hex[:8]}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def database_bytes(database_url: str) -> int:
+    """PostgreSQL's size of the database (SQLite files are measured on disk)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return 0
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain) as connection:
+        row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
+    return int(row[0]) if row else 0
