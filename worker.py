@@ -1,12 +1,14 @@
 """The Temporal worker: `python worker.py` (SPEC §2)."""
 
 import asyncio
+import compileall
 import logging
 import os
 import signal
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -24,6 +26,17 @@ from triggers.enrol import Enroller
 from workflows.enrollment import EnrollmentWorkflow
 
 
+def compile_workflows() -> None:
+    """Byte-compile the workflow package once. The sandbox executes the workflow's module
+    afresh for every workflow it loads; without a .pyc (PYTHONDONTWRITEBYTECODE, a fresh
+    checkout) that is a compile of the source each time, most of a new workflow's cost."""
+    folder = Path(__file__).resolve().parent / "workflows"
+    try:
+        compileall.compile_dir(folder, quiet=2, workers=1)
+    except OSError:  # a read-only install: it loads from source, only slower
+        pass
+
+
 def create_worker(
     client: Client,
     *,
@@ -32,7 +45,9 @@ def create_worker(
     line: LinePusher,
     public_url: str = "http://localhost:8000",
     push_rate: float = 2000.0,
+    workflow_cache: int = 5000,
 ) -> Worker:
+    compile_workflows()
     definitions = Definitions(db)
     enroller = Enroller(db=db, temporal=client, task_queue=task_queue, definitions=definitions)
     changes = FriendChanges(db=db, temporal=client, definitions=definitions, enroller=enroller)
@@ -57,6 +72,7 @@ def create_worker(
         # pushes are the task queue's only regular activities: Temporal's server spreads this
         # limit over every worker polling the queue, so the channel as a whole stays under it
         max_task_queue_activities_per_second=push_rate,
+        max_cached_workflows=workflow_cache,
     )
 
 
@@ -99,6 +115,7 @@ async def main() -> None:
         line=line,
         public_url=str(settings.public_url),
         push_rate=settings.push_rate,
+        workflow_cache=settings.workflow_cache,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

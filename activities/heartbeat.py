@@ -17,6 +17,9 @@ async def heartbeating(every: float = EVERY) -> AsyncIterator[None]:
             await asyncio.sleep(every)
             activity.heartbeat()
 
+    if activity.info().is_local:  # a local activity's liveness is its workflow task's
+        yield
+        return
     task = asyncio.create_task(beat())
     try:
         yield

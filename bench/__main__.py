@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,7 @@ app = typer.Typer(add_completion=False, help=__doc__)
 ROWS = [  # (field, label, better when higher)
     ("ack_p50_ms", "webhook ack p50 (ms)", False),
     ("ack_p99_ms", "webhook ack p99 (ms)", False),
+    ("unanswered", "webhooks sent again", False),
     ("arrival_per_s", "follows sent / s", True),
     ("enrolments_per_s", "enrolments started / s", True),
     ("deliveries_per_s", "deliveries / s after T", True),
@@ -80,6 +82,10 @@ def run(
     floor = asyncio.run(floor_phase(folder, plan)) if phase in ("both", "floor") else None
     stepline = asyncio.run(stepline_phase(folder, plan)) if phase != "floor" else None
     sys.stdout.write(table(floor, stepline) + "\n")
+    for name, figures in (("floor", floor), ("stepline", stepline)):
+        if figures:
+            cpu = ", ".join(f"{k} {v:g}" for k, v in figures.cpu_ms_per_friend.items())
+            sys.stdout.write(f"CPU ms per friend, {name}: {cpu}\n")
     result = {
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cores": os.cpu_count()},
@@ -99,8 +105,8 @@ if __name__ == "__main__":
         code = 0
     except typer.Exit as exc:
         code = exc.exit_code
-    except Exception as exc:  # noqa: BLE001 - one line, then the exit code
-        sys.stderr.write(f"bench: {exc}\n")
+    except Exception:  # noqa: BLE001 - the whole story, then the exit code
+        sys.stderr.write(f"bench failed:\n{traceback.format_exc()}")
         code = 1
     sys.stdout.flush()
     sys.stderr.flush()

@@ -1,6 +1,7 @@
 """The figures a benchmark phase reports, and how they are read off processes and files."""
 
 import math
+import os
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -36,6 +37,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def file_bytes(*databases: Path) -> int:
     """A SQLite database's size on disk, its WAL and shared-memory files included."""
     total = 0
@@ -54,6 +64,7 @@ class Figures(BaseModel):
     ack_p50_ms: float | None  # webhook acknowledged (floor: start_workflow returned)
     ack_p99_ms: float | None
     ack_max_ms: float | None
+    unanswered: int = 0  # webhooks (floor: starts) that got no answer and were sent again
     arrival_per_s: float  # follows (floor: starts) sent per second
     enrolments_per_s: float  # all workflows started, over the time from the first follow
     deliveries_per_s: float  # pushes that arrived, over the time from T to the last one
@@ -65,6 +76,7 @@ class Figures(BaseModel):
     worker_peak_rss_mb: float
     server_peak_rss_mb: float
     db_bytes_per_enrollment: float
+    cpu_ms_per_friend: dict[str, float] = {}  # CPU time of each process, per friend
     seconds: float  # the phase's wall-clock time
 
 

@@ -25,7 +25,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench import processes
 from bench.floor import FloorInput, FloorWorkflow
-from bench.measure import Figures, ack_figures, file_bytes, lateness_figures, peak_rss_mb
+from bench.measure import (
+    Figures,
+    ack_figures,
+    cpu_seconds,
+    file_bytes,
+    lateness_figures,
+    peak_rss_mb,
+)
 from bench.processes import Process, temporal_server, wait_for_port
 from core.serve import free_port
 from emulator.webhooks import follow_event, sign
@@ -83,6 +90,9 @@ class Phase:
         self.folder = folder / name
         self.folder.mkdir(parents=True, exist_ok=True)
         self.worker: Process | None = None
+        self.api: Process | None = None
+        self.cpu_start = time.process_time()
+        self.errors = 0  # webhooks that got no answer and were sent again
 
     async def start_common(self) -> None:
         self.server, self.address = temporal_server(self.folder)
@@ -162,7 +172,17 @@ class Phase:
     def resources(self, databases: list[Path], enrollments: int, extra_bytes: int = 0) -> dict:
         assert self.worker is not None
         stored = file_bytes(*databases) + extra_bytes
+        processes = {"worker": self.worker, "server": self.server, "line": self.standin}
+        if self.api is not None:
+            processes["api"] = self.api
+        cpu = {
+            name: round(cpu_seconds(process.child.pid) * 1000 / max(enrollments, 1), 2)
+            for name, process in processes.items()
+        }
+        spent = time.process_time() - self.cpu_start
+        cpu["bench"] = round(spent * 1000 / max(enrollments, 1), 2)
         return {
+            "cpu_ms_per_friend": cpu,
             "worker_peak_rss_mb": round(peak_rss_mb(self.worker.child.pid), 1),
             "server_peak_rss_mb": round(peak_rss_mb(self.server.child.pid), 1),
             "db_bytes_per_enrollment": round(stored / max(enrollments, 1), 1),
@@ -215,6 +235,7 @@ async def floor_phase(folder: Path, plan: Plan) -> Figures:
         arrival_per_s=round(arrival, 1),
         enrolments_per_s=enrolled,
         seconds=round(time.monotonic() - began, 1),
+        unanswered=phase.errors,
         **ack_figures(acks),
         **delivered,
         **resources,
@@ -298,7 +319,10 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
                 base_url=f"http://127.0.0.1:{api_port}",
                 headers={"Authorization": f"Bearer {ADMIN}"},
                 timeout=60,
-                limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
+                # idle connections are dropped before uvicorn's keep-alive timeout (5 s) would
+                limits=httpx.Limits(
+                    max_connections=200, max_keepalive_connections=200, keepalive_expiry=2.0
+                ),
             )
         )
         sleepers = user_ids(plan.waiting, "s")
@@ -319,7 +343,12 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
             body = json.dumps({"destination": "Ubench", "events": [event]}).encode()
             headers = {"X-Line-Signature": sign(SECRET, body), "Content-Type": "application/json"}
             began = time.monotonic()
-            answer = await api.post("/webhooks/line", content=body, headers=headers)
+            for _attempt in range(5):  # as LINE does, a webhook with no answer comes again
+                try:
+                    answer = await api.post("/webhooks/line", content=body, headers=headers)
+                    break
+                except httpx.TransportError:
+                    phase.errors += 1
             assert answer.status_code == 200, answer.text
             return time.monotonic() - began
 
@@ -342,6 +371,7 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
         arrival_per_s=round(arrival, 1),
         enrolments_per_s=enrolled,
         seconds=round(time.monotonic() - began, 1),
+        unanswered=phase.errors,
         **ack_figures(acks),
         **delivered,
         **resources,

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     push_rate: float = Field(2000.0, alias="STEPLINE_PUSH_RATE", gt=0, le=2000)
     # seconds a LINE request may take before it is given up and retried with the same retry key
     line_timeout: float = Field(20.0, alias="STEPLINE_LINE_TIMEOUT", gt=0, le=50)
+    # enrollment workflows a worker keeps in memory between their steps: one that wakes while
+    # cached runs at once; one that was evicted is replayed from its history first (bench/)
+    workflow_cache: int = Field(5000, alias="STEPLINE_WORKFLOW_CACHE", ge=0, le=1_000_000)
     # LINE Login (route links, `GET /join/{route}`): a LINE Login channel linked to the OA
     line_login_channel_id: str | None = Field(None, alias="LINE_LOGIN_CHANNEL_ID")
     line_login_channel_secret: SecretStr | None = Field(None, alias="LINE_LOGIN_CHANNEL_SECRET")

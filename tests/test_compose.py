@@ -41,7 +41,12 @@ ROUTE_LINKS = {  # ours: route links through LINE Login (SPEC §5)
 DELIVERY = {"STEPLINE_PUSH_RATE"}  # ours: the channel-wide push rate (worker)
 # ours, with defaults that suit production: LINE's timeout, how long a starting worker waits
 # for Temporal, the admin API's body limit
-TUNING = {"STEPLINE_LINE_TIMEOUT", "STEPLINE_TEMPORAL_CONNECT_TIMEOUT", "STEPLINE_MAX_BODY_BYTES"}
+TUNING = {
+    "STEPLINE_LINE_TIMEOUT",
+    "STEPLINE_TEMPORAL_CONNECT_TIMEOUT",
+    "STEPLINE_MAX_BODY_BYTES",
+    "STEPLINE_WORKFLOW_CACHE",
+}
 NEEDS = {
     "api": SPEC_VARIABLES | ROUTE_LINKS,
     "worker": SPEC_VARIABLES - {"STEPLINE_ADMIN_TOKEN", "LINE_CHANNEL_SECRET"} | DELIVERY,

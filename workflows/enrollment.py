@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from core.windows import in_window, local_text, next_opening
@@ -59,6 +59,12 @@ SEND_RETRY = RetryPolicy(
 SEND_HEARTBEAT = timedelta(seconds=10)
 QUOTA_RECHECK = timedelta(hours=1)  # monthly quota reached: slow schedule, never fast retries
 LOCAL = timedelta(seconds=30)
+# A push is first tried as a local activity, inside the workflow task that woke the
+# enrollment: no activity task to dispatch, no second workflow task (bench/: the round-trips
+# are what a send costs). A failure of any kind hands it to the regular activity above, with
+# its long retry policy; the Delivery row's retry key keeps it one push at LINE.
+LOCAL_SEND = timedelta(seconds=45)
+LOCAL_SEND_RETRY = RetryPolicy(maximum_attempts=1)
 
 
 class Migrating(Exception):
@@ -97,6 +103,9 @@ class EnrollmentWorkflow:
         self.indexed: tuple[str, str | None] | None = (
             None  # (StepStatus, StepCurrent) last upserted
         )
+        # sends as local activities, search attributes upserted only where it waits; enrollments
+        # started before this (their input has no `fast`) replay the way they ran
+        self.fast = input.fast
         self.state = EnrollmentStatus(
             enrollment_id=input.enrollment_id,
             scenario_id=input.scenario_id,
@@ -123,6 +132,7 @@ class EnrollmentWorkflow:
         except Finished as finished:
             ending = finished
         await self.report(ending.status, self.state.step, error=ending.error)
+        self.index()
         return self.state
 
     # --- the scenario -------------------------------------------------------------------
@@ -230,6 +240,7 @@ class EnrollmentWorkflow:
         if delay <= timedelta(0):
             return False
         try:
+            self.index()
             await workflow.wait_condition(
                 lambda: self.stopped is not None or not self.parked,
                 timeout=delay,
@@ -273,6 +284,7 @@ class EnrollmentWorkflow:
                 f"wait for {condition_words(step.until)}, at most {duration_words(step.delta)}"
             )
             try:
+                self.index()
                 await workflow.wait_condition(
                     lambda: self.stopped is not None or step.id in self.met,
                     timeout=deadline - workflow.now(),
@@ -387,6 +399,7 @@ class EnrollmentWorkflow:
     ) -> None:
         await self.report("held", step.id, wake=until, hold=reason, entered=entered)
         if until is None:
+            self.index()
             await workflow.wait_condition(lambda: self.stopped is not None or not self.paused)
             self.check_stopped()
         else:
@@ -394,25 +407,43 @@ class EnrollmentWorkflow:
 
     async def push(self, step: MessageStep, held: bool) -> SendOutcome | None:
         self.set_state("sending", step.id)
+        request = SendRequest(
+            enrollment_id=self.input.enrollment_id,
+            scenario_id=self.input.scenario_id,
+            version=self.version,
+            user_id=self.input.user_id,
+            epoch=self.epoch,
+            step_id=step.id,
+            planned_at=workflow.now(),
+            held=held,
+        )
+        summary = f"send {step.id} ({len(step.messages)} message(s))"
+        if self.fast:
+            try:
+                return await workflow.execute_local_activity(
+                    "send_message_step",
+                    request,
+                    result_type=SendOutcome,
+                    start_to_close_timeout=LOCAL_SEND,
+                    retry_policy=LOCAL_SEND_RETRY,
+                    summary=summary,
+                )
+            except FailureError as err:  # a local activity's failure may come unwrapped
+                cause = err.cause if isinstance(err, ActivityError) else err
+                if isinstance(cause, ApplicationError) and cause.type == "MonthlyLimit":
+                    return None
+                # anything else: LINE 5xx/429/timeout — the regular activity takes it on
+        self.index()
         try:
             return await workflow.execute_activity(
                 "send_message_step",
-                SendRequest(
-                    enrollment_id=self.input.enrollment_id,
-                    scenario_id=self.input.scenario_id,
-                    version=self.version,
-                    user_id=self.input.user_id,
-                    epoch=self.epoch,
-                    step_id=step.id,
-                    planned_at=workflow.now(),
-                    held=held,
-                ),
+                request,
                 result_type=SendOutcome,
                 start_to_close_timeout=timedelta(seconds=60),
                 heartbeat_timeout=SEND_HEARTBEAT,
                 schedule_to_close_timeout=SEND_RETRY_WINDOW,
                 retry_policy=SEND_RETRY,
-                summary=f"send {step.id} ({len(step.messages)} message(s))",
+                summary=summary,
             )
         except ActivityError as err:
             cause = err.cause
@@ -485,12 +516,9 @@ class EnrollmentWorkflow:
         hold: HoldReason | None = None,
         error: str | None = None,
     ) -> None:
-        if (status, step) != self.indexed:
-            self.indexed = (status, step)
-            workflow.upsert_search_attributes(
-                [search.STATUS.value_set(status), search.CURRENT.value_set(step or "")]
-            )
         self.state.status, self.state.step = status, step
+        if not self.fast:
+            self.index()
         self.state.next_wake_at, self.state.hold_reason, self.state.error = wake, hold, error
         line = f"step `{step}`: {status}" if step else status
         if hold:
@@ -502,6 +530,17 @@ class EnrollmentWorkflow:
         workflow.set_current_details(
             f"**{self.scenario.name}** · v{self.version} · {self.input.user_id}\n\n{line}"
         )
+
+    def index(self) -> None:
+        """StepStatus and StepCurrent as they are now. On the fast path only where the
+        enrollment stops to wait (and at its end): a step passed through within one workflow
+        task costs no upsert of its own."""
+        status, step = self.state.status, self.state.step
+        if (status, step) != self.indexed:
+            self.indexed = (status, step)
+            workflow.upsert_search_attributes(
+                [search.STATUS.value_set(status), search.CURRENT.value_set(step or "")]
+            )
 
     async def report(
         self,
@@ -541,6 +580,7 @@ class EnrollmentWorkflow:
         """Sleep, waking early for a stop, and for an unblock with messages to catch up on."""
         while (delay := when - workflow.now()) > timedelta(0):
             try:
+                self.index()
                 await workflow.wait_condition(
                     lambda: self.stopped is not None or (not self.parked and bool(self.missed)),
                     timeout=delay,

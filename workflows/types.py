@@ -31,6 +31,10 @@ class EnrollmentInput(BaseModel):
     # an admin retry of a `failed` enrollment: a new run that walks on from this message step
     resume_at: str | None = None
     sent: list[str] = Field(default_factory=list)  # steps the earlier runs sent
+    # the fast path (a push first tried as a local activity; search attributes upserted only
+    # where the enrollment waits). False for enrollments started before it existed, so that
+    # their histories replay as they ran; every new start sets it.
+    fast: bool = False
 
 
 class BlockSignal(BaseModel):
