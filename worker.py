@@ -12,7 +12,8 @@ from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.journeys import JourneyActivities
 from activities.line_client import LinePusher
@@ -46,6 +47,7 @@ def create_worker(
     public_url: str = "http://localhost:8000",
     push_rate: float = 2000.0,
     workflow_cache: int = 5000,
+    sandboxed: bool = True,
 ) -> Worker:
     compile_workflows()
     definitions = Definitions(db)
@@ -73,6 +75,9 @@ def create_worker(
         # limit over every worker polling the queue, so the channel as a whole stays under it
         max_task_queue_activities_per_second=push_rate,
         max_cached_workflows=workflow_cache,
+        # the sandbox re-imports the workflow module for every workflow it loads and runs
+        # every payload conversion through exec(): a third of the worker's CPU (bench/)
+        workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
     )
 
 
@@ -116,6 +121,7 @@ async def main() -> None:
         public_url=str(settings.public_url),
         push_rate=settings.push_rate,
         workflow_cache=settings.workflow_cache,
+        sandboxed=settings.workflow_sandbox,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

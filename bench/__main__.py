@@ -23,6 +23,7 @@ ROWS = [  # (field, label, better when higher)
     ("unanswered", "webhooks sent again", False),
     ("arrival_per_s", "follows sent / s", True),
     ("enrolments_per_s", "enrolments started / s", True),
+    ("enrolled_before_t_s", "all enrolled, seconds before T", True),
     ("deliveries_per_s", "deliveries / s after T", True),
     ("lateness_p50_s", "lateness p50 (s)", False),
     ("lateness_p99_s", "lateness p99 (s)", False),
@@ -63,6 +64,9 @@ def _cell(value) -> str:
 def run(
     friends: Annotated[int, typer.Option(help="friends who all wake at the same moment T")] = 2000,
     rate: Annotated[float, typer.Option(help="follows (floor: starts) per second")] = 200.0,
+    slack: Annotated[
+        float | None, typer.Option(help="seconds from the last follow to T (20 + friends/50)")
+    ] = None,
     waiting: Annotated[
         int, typer.Option(help="more enrollments, waiting past the run (stepline)")
     ] = 0,
@@ -76,7 +80,7 @@ def run(
     """Start a dev server, LINE stand-in, worker (and API) per phase; print the figures."""
     if phase not in ("both", "floor", "stepline"):
         raise typer.BadParameter("must be both, floor or stepline", param_hint="--phase")
-    plan = Plan(friends=friends, rate=rate, waiting=waiting, database=database)
+    plan = Plan(friends=friends, rate=rate, waiting=waiting, database=database, slack=slack)
     folder = keep or Path(tempfile.mkdtemp(prefix="stepline-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     floor = asyncio.run(floor_phase(folder, plan)) if phase in ("both", "floor") else None

@@ -40,7 +40,6 @@ from emulator.webhooks import follow_event, sign
 log = logging.getLogger("stepline.bench")
 SECRET, TOKEN, ADMIN = "bench-channel-secret", "bench-access-token", "bench-admin"
 TICK = 0.1  # follows go out in a burst every tick
-SETUP_SLACK = 20.0  # seconds between the last follow and T, for enrolments to settle
 
 
 @dataclass
@@ -53,10 +52,13 @@ class Plan:
     waiting: int = 0
     waiting_rate: float = 400.0
     database: str = "sqlite"  # or a PostgreSQL server's URL (a fresh database on it)
+    slack: float | None = None  # seconds from the last follow to T (default: 20 + friends/50)
 
     def wake_at(self) -> float:
-        """T: after every follow has had time to become a waiting enrollment."""
-        return time.time() + self.friends / self.rate + SETUP_SLACK + self.friends / 400
+        """T: after every follow has had time to become a waiting enrollment, so that what
+        happens after T is the wake-up alone (the run says when enrolling did not finish)."""
+        slack = self.slack if self.slack is not None else 20 + self.friends / 50
+        return time.time() + self.friends / self.rate + slack
 
 
 def user_ids(count: int, prefix: str) -> list[str]:
@@ -136,15 +138,15 @@ class Phase:
 
     async def until_started(
         self, workflow_type: str, total: int, since: float, counted: int | None = None
-    ) -> float:
-        """Enrolments started per second: `counted` (default all) of the `total` workflows
-        there will be, over the time from the first arrival until all are there."""
+    ) -> tuple[float, float]:
+        """Enrolments started per second (`counted`, default all, of the `total` workflows
+        there will be, over the time from the first arrival), and when all were there."""
         await self.until(
             lambda: self._started_at_least(workflow_type, total),
             f"{total} {workflow_type} started",
-            timeout=total / 20 + 120,
+            timeout=total / 10 + 120,
         )
-        return round((counted or total) / (time.monotonic() - since), 1)
+        return round((counted or total) / (time.monotonic() - since), 1), time.time()
 
     async def _started_at_least(self, workflow_type: str, count: int) -> bool:
         return await self.count_started(workflow_type) >= count
@@ -227,13 +229,14 @@ async def floor_phase(folder: Path, plan: Plan) -> Figures:
 
         first = time.monotonic()
         acks, arrival = await paced(plan.friends, plan.rate, start)
-        enrolled = await phase.until_started("FloorWorkflow", plan.friends, first)
+        enrolled, all_in = await phase.until_started("FloorWorkflow", plan.friends, first)
         delivered = await phase.deliveries(wake_at, friends)
         resources = phase.resources([phase.folder / "temporal.db"], plan.friends)
     return Figures(
         friends=plan.friends,
         arrival_per_s=round(arrival, 1),
         enrolments_per_s=enrolled,
+        enrolled_before_t_s=round(wake_at - all_in, 1),
         seconds=round(time.monotonic() - began, 1),
         unanswered=phase.errors,
         **ack_figures(acks),
@@ -357,7 +360,7 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
             await phase.until_started("EnrollmentWorkflow", len(sleepers), time.monotonic())
         first = time.monotonic()
         acks, arrival = await paced(plan.friends, plan.rate, lambda i: follow(friends[i]))
-        enrolled = await phase.until_started(
+        enrolled, all_in = await phase.until_started(
             "EnrollmentWorkflow", plan.waiting + plan.friends, first, plan.friends
         )
         delivered = await phase.deliveries(wake_at, friends)
@@ -370,6 +373,7 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
         friends=plan.friends,
         arrival_per_s=round(arrival, 1),
         enrolments_per_s=enrolled,
+        enrolled_before_t_s=round(wake_at - all_in, 1),
         seconds=round(time.monotonic() - began, 1),
         unanswered=phase.errors,
         **ack_figures(acks),

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # enrollment workflows a worker keeps in memory between their steps: one that wakes while
     # cached runs at once; one that was evicted is replayed from its history first (bench/)
     workflow_cache: int = Field(5000, alias="STEPLINE_WORKFLOW_CACHE", ge=0, le=1_000_000)
+    # run workflows in Temporal's sandbox (a guard against non-deterministic calls; the test
+    # suite always uses it) or without it: a third less worker CPU (docs/PERFORMANCE.md)
+    workflow_sandbox: bool = Field(True, alias="STEPLINE_WORKFLOW_SANDBOX")
     # LINE Login (route links, `GET /join/{route}`): a LINE Login channel linked to the OA
     line_login_channel_id: str | None = Field(None, alias="LINE_LOGIN_CHANNEL_ID")
     line_login_channel_secret: SecretStr | None = Field(None, alias="LINE_LOGIN_CHANNEL_SECRET")

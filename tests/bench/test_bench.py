@@ -1,0 +1,103 @@
+"""The benchmark keeps working: a small run of the very command the README documents, and
+the pieces it measures with."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from bench.__main__ import ratios, table
+from bench.measure import Figures, ack_figures, lateness_figures, percentile
+from bench.standin import StandIn
+from cli.devstate import ROOT
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = [float(n) for n in range(1, 101)]
+    assert percentile(values, 0.50) == 50.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([3.0], 0.99) == 3.0
+    assert percentile([], 0.5) is None
+
+
+def test_lateness_is_measured_from_the_planned_moment() -> None:
+    figures = lateness_figures([100.5, 101.0, 104.0], planned=100.0)
+    assert figures["lateness_p50_s"] == 1.0 and figures["lateness_max_s"] == 4.0
+    assert figures["deliveries_per_s"] == 0.8  # 3 pushes over the 4 s from T to the last
+    assert ack_figures([0.010, 0.020, 0.030])["ack_p99_ms"] == 30.0
+
+
+async def test_the_stand_in_answers_like_line_and_refuses_a_second_push_of_a_key() -> None:
+    transport = httpx.ASGITransport(app=StandIn())
+    async with httpx.AsyncClient(transport=transport, base_url="http://line") as line:
+        push = {"to": "U1", "messages": [{"type": "text", "text": "hi"}]}
+        first = await line.post(
+            "/v2/bot/message/push", json=push, headers={"X-Line-Retry-Key": "k1"}
+        )
+        again = await line.post(
+            "/v2/bot/message/push", json=push, headers={"X-Line-Retry-Key": "k1"}
+        )
+        assert first.status_code == 200 and first.json()["sentMessages"]
+        assert again.status_code == 409
+        assert again.headers["x-line-accepted-request-id"] == first.headers["x-line-request-id"]
+        assert (await line.get("/bench/count")).json() == {"count": 1}
+        profile = await line.get("/v2/bot/profile/U1")
+        assert profile.status_code == 200 and profile.json()["userId"] == "U1"
+
+
+def test_the_table_puts_both_side_by_side_with_their_ratio() -> None:
+    floor = _figures(deliveries_per_s=100.0, lateness_p99_s=2.0)
+    stepline = _figures(deliveries_per_s=150.0, lateness_p99_s=1.0)
+    assert ratios(floor, stepline)["deliveries_per_s"] == 1.5
+    assert ratios(floor, stepline)["lateness_p99_s"] == 0.5
+    row = next(line for line in table(floor, stepline).splitlines() if "deliveries" in line)
+    assert row.split()[-3:] == ["100", "150", "1.50"]
+
+
+def test_a_small_run_of_the_benchmark_command(tmp_path: Path) -> None:
+    """Both phases end to end: a dev server each, the stand-in, the floor's worker, then
+    stepline's API and worker with signed webhooks; every friend gets one push."""
+    out = tmp_path / "result.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--friends",
+            "20",
+            "--rate",
+            "20",
+            "--slack",
+            "8",
+            "--out",
+            str(out),
+            "--keep",
+            str(tmp_path / "run"),
+        ],  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads(out.read_text())
+    for phase in ("floor", "stepline"):
+        figures = result[phase]
+        assert figures["delivered"] == 20 and figures["duplicates"] == 0, figures
+        assert figures["ack_p99_ms"] > 0 and figures["lateness_p99_s"] is not None
+        assert figures["worker_peak_rss_mb"] > 0 and figures["db_bytes_per_enrollment"] > 0
+    assert result["ratio"]["deliveries_per_s"] > 0
+    assert "deliveries / s after T" in run.stdout
+
+
+def _figures(**values) -> Figures:
+    base = {
+        "friends": 1, "ack_p50_ms": 1.0, "ack_p99_ms": 1.0, "ack_max_ms": 1.0,
+        "arrival_per_s": 1.0, "enrolments_per_s": 1.0, "enrolled_before_t_s": 1.0,
+        "deliveries_per_s": 1.0, "lateness_p50_s": 1.0, "lateness_p99_s": 1.0,
+        "lateness_max_s": 1.0, "delivered": 1, "duplicates": 0, "worker_peak_rss_mb": 1.0,
+        "server_peak_rss_mb": 1.0, "db_bytes_per_enrollment": 1.0, "seconds": 1.0,
+    }  # fmt: skip
+    return Figures(**(base | values))
