@@ -9,7 +9,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-.PHONY: run test lint reliability
+.PHONY: run test lint reliability bench
 run: $(BIN)/.installed
 	$(BIN)/stepline dev
 
@@ -24,3 +24,6 @@ lint: $(BIN)/.installed
 
 reliability: $(BIN)/.installed  # the fault-injection run; rewrites docs/RELIABILITY.md
 	$(BIN)/python -m tests.faults.report
+
+bench: $(BIN)/.installed  # the floor and stepline side by side (docs/PERFORMANCE.md); ARGS="--friends 100000 …"
+	$(BIN)/python -m bench $(ARGS)
