@@ -53,7 +53,9 @@ def create_worker(
     definitions = Definitions(db)
     enroller = Enroller(db=db, temporal=client, task_queue=task_queue, definitions=definitions)
     changes = FriendChanges(db=db, temporal=client, definitions=definitions, enroller=enroller)
-    sending = SendActivities(db, line, definitions, public_url=public_url, changes=changes)
+    sending = SendActivities(
+        db, line, definitions, public_url=public_url, changes=changes, push_rate=push_rate
+    )
     store = StoreActivities(db)
     journeys = JourneyActivities(db, changes, enroller)
     return Worker(

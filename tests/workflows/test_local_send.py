@@ -1,0 +1,67 @@
+"""The fast path: a push is made as a local activity inside the workflow task that woke the
+enrollment; when this worker's share of the push rate is used up (or LINE fails) the regular
+activity takes it, and either way each message reaches LINE once."""
+
+import uuid
+from contextlib import AsyncExitStack
+
+from temporalio.api.enums.v1 import EventType
+
+from activities.line_client import LinePusher
+from tests.support.stack import user
+from worker import create_worker
+
+SCENARIO = {
+    "name": "fast path",
+    "trigger": {"type": "follow"},
+    "steps": [
+        {"id": "hello", "type": "message", "messages": [{"type": "text", "text": "hello"}]},
+        {"id": "wait", "type": "wait", "duration": "PT1H"},
+        {"id": "bye", "type": "message", "messages": [{"type": "text", "text": "bye"}]},
+    ],
+}
+
+
+async def _journey(stack, number: int, **worker_options) -> list:
+    """Follow with a worker of its own; the enrollment's history once it is over."""
+    async with AsyncExitStack() as running:
+        queue = f"fast-{uuid.uuid4().hex[:6]}"
+        line = LinePusher.from_settings(stack.settings)
+        running.push_async_callback(line.close)
+        await running.enter_async_context(
+            create_worker(
+                stack.env.client, task_queue=queue, db=stack.db, line=line, **worker_options
+            )
+        )
+        stack.app.state.services.friendship.enroller.task_queue = queue
+        scenario_id = await stack.scenario(SCENARIO)
+        friend = user(number)
+        await stack.follow(friend)
+        assert (await stack.outcome(scenario_id, friend)).status == "completed"
+        assert await stack.texts(friend) == ["hello", "bye"]
+        history = await stack.enrollment(scenario_id, friend).fetch_history()
+    return history.events
+
+
+def _count(events, event_type) -> int:
+    return sum(1 for event in events if event.event_type == event_type)
+
+
+async def test_pushes_are_local_activities_with_no_activity_task(stack):
+    events = await _journey(stack, 301)
+    assert _count(events, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) == 0
+    markers = [
+        event.marker_recorded_event_attributes.details
+        for event in events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert len(markers) >= 2  # the two sends, among the store's local activities
+    # StepStatus/StepCurrent are upserted where it waits and at the end, not per step passed
+    upserts = _count(events, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)
+    assert upserts <= 3
+
+
+async def test_a_used_up_push_budget_hands_the_push_to_the_regular_activity(stack):
+    events = await _journey(stack, 302, push_rate=0.5)  # under one push: every local try refused
+    assert _count(events, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) == 2
+    assert _count(events, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) == 2
