@@ -3,8 +3,11 @@ fetched again from LINE when older than `max_age`. Best effort: LINE failing nev
 caller, who gets what is cached."""
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.line_client import LineProfile
 from store import friends
@@ -20,6 +23,51 @@ class ProfileSource(Protocol):
     async def get_profile(self, user_id: str) -> LineProfile | None: ...
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """A profile LINE gave at `at`, not stored yet (see `store_profile`)."""
+
+    profile: LineProfile
+    at: datetime
+
+    def fields(self) -> dict:
+        """What the Friend row keeps of it (see store.friends.record_profile)."""
+        return {
+            "display_name": self.profile.display_name,
+            "picture_url": self.profile.picture_url,
+            "language": self.profile.language,
+            "at": self.at,
+        }
+
+
+def is_fresh(cached: Friend | None, max_age: timedelta) -> bool:
+    """Whether the cached row holds a profile no older than `max_age`."""
+    return (
+        cached is not None
+        and cached.profile_at is not None
+        and utcnow() - cached.profile_at < max_age
+    )
+
+
+async def fetch_profile(line: ProfileSource, user_id: str) -> Fetched | None:
+    """Ask LINE, with no transaction open; None when LINE has nothing (404) or fails."""
+    try:
+        profile = await line.get_profile(user_id)
+    except Exception as exc:  # LineError, or anything unexpected: keep what we have
+        log.warning("profile of %s not refreshed: %s", user_id, exc)
+        return None
+    if profile is None:  # 404: not (or no longer) a friend; LINE has nothing to give
+        return None
+    return Fetched(profile, utcnow())
+
+
+async def store_profile(
+    session: AsyncSession, user_id: str, fetched: Fetched, *, commit: bool = True
+) -> Friend:
+    """Store a fetched profile; with `commit=False`, as part of the caller's transaction."""
+    return await friends.record_profile(session, user_id=user_id, commit=commit, **fetched.fields())
+
+
 async def refresh_profile(
     db: Database,
     line: ProfileSource,
@@ -31,22 +79,10 @@ async def refresh_profile(
     cached (None when there is no row and LINE has no profile either)."""
     async with db.reading() as session:
         cached = await friends.get_friend(session, user_id=user_id)
-    if cached is not None and cached.profile_at is not None:
-        if utcnow() - cached.profile_at < max_age:
-            return cached
-    try:
-        profile = await line.get_profile(user_id)
-    except Exception as exc:  # LineError, or anything unexpected: keep what we have
-        log.warning("profile of %s not refreshed: %s", user_id, exc)
+    if is_fresh(cached, max_age):
         return cached
-    if profile is None:  # 404: not (or no longer) a friend; LINE has nothing to give
+    fetched = await fetch_profile(line, user_id)
+    if fetched is None:
         return cached
     async with db.session() as session:
-        return await friends.record_profile(
-            session,
-            user_id=user_id,
-            display_name=profile.display_name,
-            picture_url=profile.picture_url,
-            language=profile.language,
-            at=utcnow(),
-        )
+        return await store_profile(session, user_id, fetched)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client
 
-from activities.profiles import ProfileSource, refresh_profile
+from activities.profiles import Fetched, ProfileSource, fetch_profile, is_fresh
 from store import enrollments, friends, scenarios, webhooks
 from store.db import Database
 from store.tables import WebhookEvent
@@ -41,31 +41,65 @@ class FriendshipHandler:
 
     async def follow(self, user_id: str, timestamp_ms: int, at: datetime) -> None:
         """Enrol into every scenario whose trigger admits this friend. A re-add after a block
-        is a new epoch, so it starts new enrollments from the first step."""
+        is a new epoch, so it starts new enrollments from the first step.
+
+        One write transaction: the follow, the profile (fetched from LINE beforehand, with no
+        transaction open) and the enrollment rows; the workflows start once it is committed.
+        Should they not (a crash, Temporal down), the event stays unprocessed and is handled
+        again: the rows are there already, and a start never starts one twice."""
+        fetched = await self._fetch_profile(user_id, timestamp_ms)
         async with self.db.session() as session:
             if await webhooks.blocked_later(session, user_id=user_id, timestamp_ms=timestamp_ms):
                 log.info("follow of %s at %s came after a later block: ignored", user_id, at)
                 return
             change = await friends.record_follow(
-                session, user_id=user_id, timestamp_ms=timestamp_ms, at=at
+                session, user_id=user_id, timestamp_ms=timestamp_ms, at=at, commit=False
             )
-            candidates = await scenarios.enrolling_on(session, trigger_type="follow")
-        if not change.applied or not change.friend.following:
-            log.info("follow of %s at %s is older than its last state change: ignored", user_id, at)
-            return
-        if self.profiles is not None:  # name and language, before any branch asks for them
-            await refresh_profile(self.db, self.profiles, user_id, max_age=FRESH_ON_FOLLOW)
-        for scenario in candidates:
-            await self.enroller.enrol(scenario, change.friend, cause="follow")
+            if not change.applied or not change.friend.following:
+                await session.commit()  # the row, if this follow made it
+                log.info(
+                    "follow of %s at %s is older than its last state change: ignored", user_id, at
+                )
+                return
+            friend = change.friend
+            if fetched is not None:  # name and language, before any branch asks for them
+                friends.set_profile(session, friend, **fetched.fields())
+            admitted = []
+            for scenario in await scenarios.enrolling_on(session, trigger_type="follow"):
+                admission = await self.enroller.admit(session, scenario, friend, cause="follow")
+                if admission is not None:
+                    admitted.append(admission)
+            await session.commit()
+        for admission in admitted:
+            await self.enroller.start(admission)
+
+    async def _fetch_profile(self, user_id: str, timestamp_ms: int) -> Fetched | None:
+        """LINE's profile of the friend, unless the cached one is fresh enough or the follow
+        is to be ignored anyway (the block or follow that outdates it is recorded already).
+        Best effort: None when LINE fails."""
+        if self.profiles is None:  # no channel token in this process
+            return None
+        async with self.db.reading() as session:
+            cached = await friends.get_friend(session, user_id=user_id)
+        if is_fresh(cached, FRESH_ON_FOLLOW):
+            return None
+        if cached is not None and timestamp_ms < cached.state_at_ms:
+            return None  # stale: record_follow will change nothing
+        return await fetch_profile(self.profiles, user_id)
 
     async def unfollow(self, user_id: str, timestamp_ms: int, at: datetime) -> None:
         """Block every running enrollment of the friend. The store already says the friend
         blocked, so no push goes out even before a workflow sees its signal."""
         async with self.db.session() as session:
             change = await friends.record_unfollow(
-                session, user_id=user_id, timestamp_ms=timestamp_ms, at=at
+                session, user_id=user_id, timestamp_ms=timestamp_ms, at=at, commit=False
             )
-            live = await enrollments.live_for_friend(session, user_id=user_id)
+            live = (
+                await enrollments.live_for_friend(session, user_id=user_id)
+                if change.applied
+                else []
+            )
+            await session.commit()
         if not change.applied:
             return
         gone = await block_enrollments(self.temporal, [row.id for row in live])

@@ -25,39 +25,42 @@ async def _locked_friend(session: AsyncSession, user_id: str) -> Friend:
 
 
 async def record_follow(
-    session: AsyncSession, *, user_id: str, timestamp_ms: int, at: datetime
+    session: AsyncSession, *, user_id: str, timestamp_ms: int, at: datetime, commit: bool = True
 ) -> FollowChange:
     """A follow starts a new epoch unless the friend already follows; events older than the
-    last follow/unfollow applied are stale and change nothing."""
+    last follow/unfollow applied are stale and change nothing. With `commit=False` the change
+    is part of the caller's transaction, which must commit it (stale or not: the row may be
+    new)."""
     friend = await _locked_friend(session, user_id)
-    if timestamp_ms < friend.state_at_ms:
-        await session.commit()
-        return FollowChange(friend, applied=False)
-    if not friend.following:
+    applied = timestamp_ms >= friend.state_at_ms
+    if applied and not friend.following:
         friend.following = True
         friend.epoch += 1
         friend.followed_at = at
         friend.state_at_ms = timestamp_ms
         friend.updated_at = utcnow()
         session.add(friend)
-    await session.commit()
-    return FollowChange(friend, applied=True)
+    if commit:
+        await session.commit()
+    return FollowChange(friend, applied=applied)
 
 
 async def record_unfollow(
-    session: AsyncSession, *, user_id: str, timestamp_ms: int, at: datetime
+    session: AsyncSession, *, user_id: str, timestamp_ms: int, at: datetime, commit: bool = True
 ) -> FollowChange:
+    """The friend blocked (or left) at `at`; stale events change nothing. `commit=False`: as
+    for `record_follow`."""
     friend = await _locked_friend(session, user_id)
-    if timestamp_ms < friend.state_at_ms:
+    applied = timestamp_ms >= friend.state_at_ms
+    if applied:
+        friend.following = False
+        friend.blocked_at = at
+        friend.state_at_ms = timestamp_ms
+        friend.updated_at = utcnow()
+        session.add(friend)
+    if commit:
         await session.commit()
-        return FollowChange(friend, applied=False)
-    friend.following = False
-    friend.blocked_at = at
-    friend.state_at_ms = timestamp_ms
-    friend.updated_at = utcnow()
-    session.add(friend)
-    await session.commit()
-    return FollowChange(friend, applied=True)
+    return FollowChange(friend, applied=applied)
 
 
 async def get_friend(session: AsyncSession, *, user_id: str) -> Friend | None:
@@ -98,16 +101,41 @@ async def record_profile(
     picture_url: str | None,
     language: str | None,
     at: datetime,
+    commit: bool = True,
 ) -> Friend:
-    """The LINE profile as fetched at `at` (get profile API); follow state is left alone."""
+    """The LINE profile as fetched at `at` (get profile API); follow state is left alone.
+    `commit=False`: part of the caller's transaction, which commits it."""
     friend = await _locked_friend(session, user_id)
+    set_profile(
+        session,
+        friend,
+        display_name=display_name,
+        picture_url=picture_url,
+        language=language,
+        at=at,
+    )
+    if commit:
+        await session.commit()
+    return friend
+
+
+def set_profile(
+    session: AsyncSession,
+    friend: Friend,
+    *,
+    display_name: str | None,
+    picture_url: str | None,
+    language: str | None,
+    at: datetime,
+) -> Friend:
+    """`record_profile` on a friend row the session holds already (locked, e.g. by
+    `record_follow`): no statement of its own; the caller's commit stores it."""
     friend.display_name = display_name
     friend.picture_url = picture_url
     friend.language = language
     friend.profile_at = at
     friend.updated_at = utcnow()
     session.add(friend)
-    await session.commit()
     return friend
 
 

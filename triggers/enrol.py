@@ -2,8 +2,10 @@
 audience entered, or a `switch` step of another scenario."""
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from scenarios.definition import FollowTrigger, ScenarioDefinition
@@ -39,8 +41,23 @@ def enrollment_input(
         definition=definition,
         paused=scenario.status == "paused",
         control_seq=scenario.control_seq,
+        fast=True,
         **more,
     )
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A friend a scenario takes, its rows written: what Temporal is to do once they are
+    committed. Either a new enrollment to start (`workflow_id`), or, on a re-add after a
+    block with `on_unblock: resume`, parked enrollments to signal (`resume`)."""
+
+    workflow_id: str
+    scenario: Scenario
+    friend: Friend
+    definition: ScenarioDefinition
+    cause: Cause
+    resume: tuple[str, ...] = ()
 
 
 class Enroller:
@@ -55,57 +72,88 @@ class Enroller:
 
         A follow enrols once per follow epoch (an unblock starts over, as on LINE). Events and
         audiences enrol once per friend and scenario, or again after the last enrollment ended
-        when the scenario says `reentry: true`. A switch enrols unless one is running."""
+        when the scenario says `reentry: true`. A switch enrols unless one is running.
+
+        `admit` in a transaction of its own, then `start` once it is committed."""
         if not friend.following:
             return None
-        definition = await self.definitions.get(scenario.id, scenario.version)
         async with self.db.session() as session:
-            if cause == "follow":
-                trigger = definition.trigger
-                added_at = friend.followed_at or utcnow()
-                if not isinstance(trigger, FollowTrigger) or not trigger.admits(
-                    route=friend.route, added_at=added_at
-                ):
-                    return None
-                if definition.on_unblock != "restart" and friend.epoch > 1:
-                    before = await enrollments.of_friend_in(
-                        session, scenario_id=scenario.id, user_id=friend.user_id
-                    )
-                    parked = [r.id for r in before if r.status in LIVE and r.epoch < friend.epoch]
-                    if parked:  # on_unblock: resume — it goes on where its schedule is
-                        await unblock_enrollments(self.temporal, parked, epoch=friend.epoch)
-                        return parked[0]
-                    if before:  # went through it before the block: not again
-                        return None
-                entry, at = 1, added_at
-            else:
-                earlier = await enrollments.of_friend_in(
+            admission = await self.admit(session, scenario, friend, cause=cause)
+            if admission is None:
+                return None
+            await session.commit()
+        await self.start(admission)
+        return admission.workflow_id
+
+    async def admit(
+        self, session: AsyncSession, scenario: Scenario, friend: Friend, *, cause: Cause
+    ) -> Admission | None:
+        """`enrol`'s part in the store, in the caller's transaction (which commits it): the
+        enrollment row if the scenario takes the friend, else None. Nothing is asked of
+        Temporal here; pass what this returns to `start` after the commit."""
+        if not friend.following:
+            return None
+        definition = await self.definitions.get(scenario.id, scenario.version, session=session)
+        if cause == "follow":
+            trigger = definition.trigger
+            added_at = friend.followed_at or utcnow()
+            if not isinstance(trigger, FollowTrigger) or not trigger.admits(
+                route=friend.route, added_at=added_at
+            ):
+                return None
+            if definition.on_unblock != "restart" and friend.epoch > 1:
+                before = await enrollments.of_friend_in(
                     session, scenario_id=scenario.id, user_id=friend.user_id
                 )
-                if any(row.status in LIVE for row in earlier):
+                parked = [r.id for r in before if r.status in LIVE and r.epoch < friend.epoch]
+                if parked:  # on_unblock: resume — it goes on where its schedule is
+                    return Admission(
+                        parked[0], scenario, friend, definition, cause, resume=tuple(parked)
+                    )
+                if before:  # went through it before the block: not again
                     return None
-                if earlier and cause != "switch" and not definition.reentry:
-                    return None
-                entry = 1 + sum(1 for row in earlier if row.epoch == friend.epoch)
-                at = utcnow()
-            workflow_id = await enrollments.ensure_enrollment(
-                session,
-                scenario_id=scenario.id,
-                version=scenario.version,
-                user_id=friend.user_id,
-                epoch=friend.epoch,
-                entry=entry,
-                at=at,
-                event_seq=await events.last_seq(session, user_id=friend.user_id),
+            entry, at = 1, added_at
+        else:
+            earlier = await enrollments.of_friend_in(
+                session, scenario_id=scenario.id, user_id=friend.user_id
             )
-            await session.commit()
+            if any(row.status in LIVE for row in earlier):
+                return None
+            if earlier and cause != "switch" and not definition.reentry:
+                return None
+            entry = 1 + sum(1 for row in earlier if row.epoch == friend.epoch)
+            at = utcnow()
+        workflow_id = await enrollments.ensure_enrollment(
+            session,
+            scenario_id=scenario.id,
+            version=scenario.version,
+            user_id=friend.user_id,
+            epoch=friend.epoch,
+            entry=entry,
+            at=at,
+            event_seq=await events.last_seq(session, user_id=friend.user_id),
+        )
+        return Admission(workflow_id, scenario, friend, definition, cause)
+
+    async def start(self, admission: Admission) -> None:
+        """Start the admitted enrollment's workflow (an existing one is left as it is), or
+        signal the parked ones to go on. Only once `admit`'s transaction is committed."""
+        if admission.resume:
+            await unblock_enrollments(self.temporal, admission.resume, epoch=admission.friend.epoch)
+            return
+        scenario, friend, definition = admission.scenario, admission.friend, admission.definition
         await start_enrollment(
             self.temporal,
             task_queue=self.task_queue,
             definition=definition,
             input=enrollment_input(
-                workflow_id, scenario, scenario.version, friend, definition=definition
+                admission.workflow_id, scenario, scenario.version, friend, definition=definition
             ),
         )
-        log.info("enrolled %s in %s (%s): %s", friend.user_id, scenario.id, cause, workflow_id)
-        return workflow_id
+        log.info(
+            "enrolled %s in %s (%s): %s",
+            friend.user_id,
+            scenario.id,
+            admission.cause,
+            admission.workflow_id,
+        )
