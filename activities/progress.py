@@ -1,12 +1,14 @@
 """Local activities that read or write the store for the workflow: branch decisions and the
 enrollment's progress (no extra Temporal round-trip: they run inside the workflow task)."""
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from store import events
+from store.batches import GroupCommit
 from store.conditions import FriendFacts
 from store.db import Database
-from store.enrollments import record_status, record_step
+from store.enrollments import record_status, record_statuses, record_step
 from store.tables import BranchDecision, StepEntry
 from store.types import utcnow
 from store.upsert import insert_ignore
@@ -27,12 +29,14 @@ from workflows.types import (
 class StoreActivities:
     def __init__(self, db: Database):
         self.db = db
+        # the progress of enrollments reporting at the same moment (2,000 waking at once) is
+        # written in one transaction, not one each (store/batches.py)
+        self.progress = GroupCommit(db, _record_progress, name="record_progress")
 
     @activity.defn(name="record_progress")
     async def record_progress(self, update: ProgressUpdate) -> None:
-        async with self.db.session() as session:
-            await record_status(session, status=update.status, at=update.at, entered=update.entered)
-            await session.commit()
+        """Returns once the transaction holding this update has committed."""
+        await self.progress.submit(update)
 
     @activity.defn(name="evaluate_branch")
     async def evaluate_branch(self, request: BranchRequest) -> BranchChoice:
@@ -96,6 +100,13 @@ class StoreActivities:
             )
             holds = await facts.holds(request.condition)
         return ConditionResult(holds=holds, events_after=events_after, inputs=facts.inputs)
+
+
+async def _record_progress(session: AsyncSession, updates: list[ProgressUpdate]) -> list[None]:
+    """A batch of record_progress, in one transaction: each update as record_status writes it,
+    in the order they were reported (store.enrollments.record_statuses)."""
+    await record_statuses(session, updates)
+    return [None] * len(updates)
 
 
 async def _record_decision(session, record: DecisionRecord) -> None:

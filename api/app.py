@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         try:
             yield
         finally:
+            await app.state.services.webhook_writer.close()
             await processor.stop()
             if line is not None:
                 await line.close()

@@ -2,7 +2,7 @@
 
 import hmac
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -14,6 +14,8 @@ from temporalio.client import Client
 from api.friendship import FriendshipHandler
 from api.processor import WebhookProcessor
 from core.config import Settings
+from store import webhooks
+from store.batches import GroupCommit
 from store.db import Database
 from store.definitions import Definitions
 from triggers.changes import FriendChanges
@@ -29,6 +31,11 @@ class Services:
     processor: WebhookProcessor
     webhook_parser: WebhookParser
     changes: FriendChanges
+    # webhooks answered at the same time share one transaction (store/batches.py)
+    webhook_writer: GroupCommit[list[dict], list[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.webhook_writer = GroupCommit(self.db, webhooks.acknowledge, name="webhooks")
 
 
 def get_services(request: Request) -> Services:

@@ -37,10 +37,15 @@ class WebhookProcessor:
         self.tasks = [asyncio.create_task(self._lane(queue)) for queue in self.lanes]
         self.tasks.append(asyncio.create_task(self._sweeper()))
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Cancel the lanes and the sweeper; a task that swallows its cancellation (a
+        driver call under way) is left behind after `timeout` rather than hang the shutdown."""
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.tasks:
+            _done, stuck = await asyncio.wait(self.tasks, timeout=timeout)
+            for task in stuck:
+                log.warning("webhook processor task did not stop within %.0fs: %r", timeout, task)
 
     async def _lane(self, queue: asyncio.Queue[str]) -> None:
         while True:

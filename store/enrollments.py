@@ -1,6 +1,7 @@
 """Enrollments as the store sees them: created when a workflow is started, kept current by the
 workflow's activities, read by the admin API and the stats."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -11,6 +12,7 @@ from store.tables import Delivery, Enrollment, StepEntry
 from store.upsert import insert_ignore
 from workflows.types import FINAL, LIVE, EnrollmentStatus
 
+CHUNK = 500  # ids (or rows) a statement: within any database's bound-parameter limit
 ENROLLMENT_ID_PATTERN = r"^enrollment:[A-Za-z0-9_\-]{1,32}:U[0-9a-f]{32}:[0-9]{1,9}(:[0-9]{1,9})?$"
 
 
@@ -63,15 +65,76 @@ async def record_status(
 ) -> None:
     """Write what the workflow reports; a final status is never overwritten by a late live one."""
     row = await session.get(Enrollment, status.enrollment_id, with_for_update=True)
-    if row is None:
-        row = Enrollment(
-            id=status.enrollment_id,
+    _apply_status(session, row if row is not None else _new_row(status, at), status, at)
+    if entered:
+        await record_entry(
+            session,
+            enrollment_id=status.enrollment_id,
             scenario_id=status.scenario_id,
-            version=status.version,
-            user_id=status.user_id,
-            epoch=epoch_of(status.enrollment_id),
-            started_at=at,
+            step_id=entered,
+            at=at,
         )
+
+
+class Report(Protocol):
+    """What record_progress hands over: a status, the moment, the step just entered."""
+
+    status: EnrollmentStatus
+    at: datetime
+    entered: str | None
+
+
+async def record_statuses(session: AsyncSession, reports: Sequence[Report]) -> None:
+    """`record_status` for many reports, applied in their order (one enrollment's reports each
+    see the one before), with a few statements for them all rather than three each: their rows
+    read (and locked, in id order) at once, their step entries inserted at once."""
+    ids = sorted({report.status.enrollment_id for report in reports})
+    rows: dict[str, Enrollment] = {}
+    for start in range(0, len(ids), CHUNK):
+        statement = (
+            select(Enrollment)
+            .where(col(Enrollment.id).in_(ids[start : start + CHUNK]))
+            .order_by(col(Enrollment.id))
+            .with_for_update()
+        )
+        rows.update((row.id, row) for row in await session.exec(statement))
+    entries: dict[tuple[str, str], dict] = {}
+    for report in reports:
+        status, at = report.status, report.at
+        row = rows.get(status.enrollment_id)
+        if row is None:
+            row = rows[status.enrollment_id] = _new_row(status, at)
+        _apply_status(session, row, status, at)
+        if report.entered:  # the first report of a step is the one kept, as one by one
+            entries.setdefault(
+                (status.enrollment_id, report.entered),
+                {
+                    "enrollment_id": status.enrollment_id,
+                    "step_id": report.entered,
+                    "scenario_id": status.scenario_id,
+                    "entered_at": at,
+                    "event_seq": None,
+                },
+            )
+    rows_of_entries = list(entries.values())
+    for start in range(0, len(rows_of_entries), CHUNK):
+        await insert_ignore(session, StepEntry, rows_of_entries[start : start + CHUNK])
+
+
+def _new_row(status: EnrollmentStatus, at: datetime) -> Enrollment:
+    return Enrollment(
+        id=status.enrollment_id,
+        scenario_id=status.scenario_id,
+        version=status.version,
+        user_id=status.user_id,
+        epoch=epoch_of(status.enrollment_id),
+        started_at=at,
+    )
+
+
+def _apply_status(
+    session: AsyncSession, row: Enrollment, status: EnrollmentStatus, at: datetime
+) -> None:
     if row.status not in FINAL:
         row.version = status.version  # a migration moves it to a newer version
         row.status = status.status
@@ -83,14 +146,6 @@ async def record_status(
         if status.status in FINAL:
             row.ended_at = at
         session.add(row)
-    if entered:
-        await record_entry(
-            session,
-            enrollment_id=status.enrollment_id,
-            scenario_id=status.scenario_id,
-            step_id=entered,
-            at=at,
-        )
 
 
 async def record_entry(

@@ -1,24 +1,73 @@
 """LINE webhook events, recorded before the webhook is answered (the durable hand-off) and
 marked once handled; `webhookEventId` is the key that makes redeliveries harmless."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store import friends
 from store.tables import WebhookEvent
 from store.types import utcnow
 from store.upsert import insert_ignore
 
 # how long a fresh event is left to the in-process queue before a sweep takes it
 SETTLE_TIME = timedelta(seconds=10)
+ROWS_PER_INSERT = 500  # 7 columns a row: well under SQLite's 32,766 bound parameters
 
 
 async def record_events(session: AsyncSession, *, rows: list[dict]) -> list[str]:
     """Insert the events not seen before; returns the ids that are new, in order."""
-    fresh = set(await insert_ignore(session, WebhookEvent, rows, returning=WebhookEvent.event_id))
+    fresh = await insert_events(session, rows=rows)
     await session.commit()
+    return fresh
+
+
+async def insert_events(session: AsyncSession, *, rows: list[dict]) -> list[str]:
+    """`record_events` in the caller's transaction (which commits it)."""
+    fresh: set[str] = set()
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start : start + ROWS_PER_INSERT]
+        fresh.update(
+            await insert_ignore(session, WebhookEvent, chunk, returning=WebhookEvent.event_id)
+        )
     return [row["event_id"] for row in rows if row["event_id"] in fresh]
+
+
+async def acknowledge(session: AsyncSession, requests: list[list[dict]]) -> list[list[str]]:
+    """What answering webhooks commits, for several requests in one transaction (the group
+    commit of api/routes/webhooks.py): each request's events, and the unfollows among the
+    fresh ones applied to their friends, so that a block holds from the moment LINE is
+    answered. Returns each request's fresh ids in its order; an id that several requests
+    carry is fresh for the first of them only (as if they had been recorded one by one)."""
+    owner: dict[str, int] = {}
+    rows: list[dict] = []
+    for index, request in enumerate(requests):
+        for row in request:
+            if row["event_id"] not in owner:
+                owner[row["event_id"]] = index
+                rows.append(row)
+    fresh = await insert_events(session, rows=rows)
+    answers: list[list[str]] = [[] for _ in requests]
+    for event_id in fresh:
+        answers[owner[event_id]].append(event_id)
+    fresh_ids = set(fresh)
+    unfollows = [
+        row
+        for row in rows
+        if row["event_id"] in fresh_ids and row["type"] == "unfollow" and row["user_id"]
+    ]
+    # friends in one order (one friend's unfollows keep theirs): two API processes locking the
+    # same friends in one transaction each cannot deadlock on PostgreSQL
+    for row in sorted(unfollows, key=lambda row: row["user_id"]):
+        await friends.record_unfollow(
+            session,
+            user_id=row["user_id"],
+            timestamp_ms=row["timestamp_ms"],
+            at=datetime.fromtimestamp(row["timestamp_ms"] / 1000, UTC),
+            commit=False,
+        )
+    return answers
 
 
 async def get_event(session: AsyncSession, *, event_id: str) -> WebhookEvent | None:

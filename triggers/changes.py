@@ -70,7 +70,7 @@ class FriendChanges:
 
     async def event_recorded(self, user_id: str, name: str, properties: dict[str, Any]) -> None:
         try:
-            async with self.db.session() as session:
+            async with self.db.reading() as session:
                 candidates = await scenarios.enrolling_on(session, trigger_type="event")
                 friend = await session.get(Friend, user_id)
             for scenario in candidates:
@@ -162,7 +162,7 @@ class FriendChanges:
     async def _audience_triggers(self, ids: list[str]) -> None:
         if not await self._may_have_audience_triggers():
             return
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             candidates = await scenarios.enrolling_on(session, trigger_type="audience")
         triggers = [
             (scenario, (await self.definitions.get(scenario.id, scenario.version)).trigger)
@@ -236,7 +236,7 @@ class FriendChanges:
 
     async def _recent_follows(self, ids: list[str]) -> None:
         since = utcnow() - RECENT_FOLLOW
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             recent = [
                 friend
                 for friend in await session.exec(

@@ -2,14 +2,12 @@
 
 import hashlib
 import logging
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
 from linebot.v3.exceptions import InvalidSignatureError
 
 from api.deps import ServicesDep
 from api.errors import finite_json
-from store import friends, webhooks
 
 router = APIRouter(tags=["webhook"])
 log = logging.getLogger("stepline.webhooks")
@@ -66,18 +64,10 @@ async def line_webhook(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="malformed webhook body") from None
     rows = [row for row in rows if row["event_id"]]
     by_id = {row["event_id"]: row for row in rows}
-    async with services.db.session() as session:
-        fresh = await webhooks.record_events(session, rows=list(by_id.values()))
-        for row in (by_id[event_id] for event_id in fresh):
-            if row["type"] == "unfollow" and row["user_id"]:
-                # a block holds from the moment LINE is answered: no push is prepared after
-                # this, even while the processor has yet to signal the enrollments
-                await friends.record_unfollow(
-                    session,
-                    user_id=row["user_id"],
-                    timestamp_ms=row["timestamp_ms"],
-                    at=datetime.fromtimestamp(row["timestamp_ms"] / 1000, UTC),
-                )
+    # recorded with the webhooks answered meanwhile, in one transaction (store/batches.py);
+    # an unfollow is applied to its friend in that transaction too: a block holds from the
+    # moment LINE is answered, even while the processor has yet to signal the enrollments
+    fresh = await services.webhook_writer.submit(list(by_id.values())) if by_id else []
     for event_id in fresh:
         services.processor.submit(event_id, by_id[event_id]["user_id"])
     return {}

@@ -1,0 +1,117 @@
+"""POST /webhooks/line under a burst: concurrent webhooks are recorded in shared
+transactions (store/batches.py), each answered 200 only once its events are committed,
+duplicates recorded and processed once, unfollows holding from the answer."""
+
+import asyncio
+
+import httpx
+from sqlmodel import select
+
+from store.tables import Friend, WebhookEvent
+from tests.api.helpers import count, signed
+from tests.api.test_webhook import follow, webhook
+from tests.support.stack import user
+
+
+def unfollow(user_id: str, event_id: str, ts: int = 1_700_000_001_000) -> dict:
+    return {
+        "type": "unfollow",
+        "mode": "active",
+        "timestamp": ts,
+        "source": {"type": "user", "userId": user_id},
+        "webhookEventId": event_id,
+        "deliveryContext": {"isRedelivery": False},
+    }
+
+
+async def post_all(stack, payloads: list[dict]) -> list[httpx.Response]:
+    """Every webhook at once, as LINE does under a burst."""
+    limits = httpx.Limits(max_connections=len(payloads))
+    async with httpx.AsyncClient(base_url=str(stack.api.base_url), limits=limits) as client:
+
+        async def one(payload: dict) -> httpx.Response:
+            body, headers = signed(payload)
+            return await client.post("/webhooks/line", content=body, headers=headers)
+
+        return await asyncio.gather(*(one(payload) for payload in payloads))
+
+
+def recording(processor) -> list[str]:
+    """The event ids the route hands to the processor (which still processes them)."""
+    submitted: list[str] = []
+    original = processor.submit
+
+    def submit(event_id: str, user_id: str | None) -> None:
+        submitted.append(event_id)
+        original(event_id, user_id)
+
+    processor.submit = submit
+    return submitted
+
+
+async def test_concurrent_webhooks_share_transactions_and_are_all_recorded(stack):
+    services = stack.app.state.services
+    writer = services.webhook_writer
+    submitted = recording(services.processor)
+    before = (writer.batches, writer.items)
+    payloads = [
+        webhook(*(follow(user(4000 + 3 * n + k), f"01JBURST{n:04d}{k:014d}") for k in range(3)))
+        for n in range(40)
+    ]
+    answers = await post_all(stack, payloads)
+    assert [answer.status_code for answer in answers] == [200] * 40
+    # each answered only once its events were committed
+    assert await count(stack, WebhookEvent) == 120
+    batches, items = writer.batches - before[0], writer.items - before[1]
+    assert items == 40 and batches < 40, (batches, items)
+    assert sorted(submitted) == sorted(
+        f"01JBURST{n:04d}{k:014d}" for n in range(40) for k in range(3)
+    )
+    await stack.settle()
+    async with stack.db.session() as session:
+        events = list(await session.exec(select(WebhookEvent)))
+        following = list(await session.exec(select(Friend).where(Friend.following)))
+    assert {(event.attempts, event.processed_at is not None) for event in events} == {(1, True)}
+    assert len(following) == 120 and {friend.epoch for friend in following} == {1}
+
+
+async def test_an_event_in_several_concurrent_webhooks_is_recorded_and_processed_once(stack):
+    services = stack.app.state.services
+    submitted = recording(services.processor)
+    shared = follow(user(4200), "01JSHARED00000000000000000")
+    payloads = [
+        webhook(shared, follow(user(4201 + n), f"01JOWN{n:020d}"), shared) for n in range(20)
+    ]
+    answers = await post_all(stack, payloads)
+    assert [answer.status_code for answer in answers] == [200] * 20
+    assert await count(stack, WebhookEvent) == 21
+    assert submitted.count("01JSHARED00000000000000000") == 1 and len(submitted) == 21
+    # and a redelivery of all of them later: acknowledged, nothing new
+    again = await post_all(stack, payloads[:5])
+    assert [answer.status_code for answer in again] == [200] * 5 and len(submitted) == 21
+    await stack.settle()
+    async with stack.db.session() as session:
+        event = await session.get(WebhookEvent, "01JSHARED00000000000000000")
+        friend = await session.get(Friend, user(4200))
+    assert (event.attempts, event.processed_at is not None) == (1, True)
+    assert (friend.following, friend.epoch) == (True, 1)
+
+
+async def test_concurrent_unfollows_hold_from_the_answer(stack):
+    """The processor lags: every block acknowledged in the burst is in the store already."""
+    friends = [user(4300 + n) for n in range(15)]
+    await post_all(stack, [webhook(follow(f, f"01JF{n:022d}")) for n, f in enumerate(friends)])
+    await stack.settle()
+    processor = stack.app.state.services.processor
+    lagging: list[str] = []
+    processor.submit = lambda event_id, user_id: lagging.append(event_id)
+    payloads = [webhook(unfollow(f, f"01JU{n:022d}")) for n, f in enumerate(friends)]
+    payloads.append(webhook(unfollow(friends[0], "01JU" + "9" * 22, ts=1_700_000_002_000)))
+    answers = await post_all(stack, payloads)
+    assert [answer.status_code for answer in answers] == [200] * 16 and len(lagging) == 16
+    async with stack.db.session() as session:
+        rows = list(await session.exec(select(Friend).where(Friend.user_id.in_(friends))))
+    assert len(rows) == 15
+    assert {(row.following, row.blocked_at is not None) for row in rows} == {(False, True)}
+    first = next(row for row in rows if row.user_id == friends[0])
+    assert first.state_at_ms == 1_700_000_002_000  # the later of its two unfollows
