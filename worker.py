@@ -46,7 +46,7 @@ def create_worker(
     line: LinePusher,
     public_url: str = "http://localhost:8000",
     push_rate: float = 2000.0,
-    workflow_cache: int = 5000,
+    workflow_cache: int = 2500,
     sandboxed: bool = True,
 ) -> Worker:
     compile_workflows()

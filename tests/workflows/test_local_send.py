@@ -6,9 +6,12 @@ import uuid
 from contextlib import AsyncExitStack
 
 from temporalio.api.enums.v1 import EventType
+from temporalio.worker import UnsandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.line_client import LinePusher
-from tests.support.stack import user
+from core.config import load_settings
+from tests.support.stack import settings_for, user
 from worker import create_worker
 
 SCENARIO = {
@@ -65,3 +68,20 @@ async def test_a_used_up_push_budget_hands_the_push_to_the_regular_activity(stac
     events = await _journey(stack, 302, push_rate=0.5)  # under one push: every local try refused
     assert _count(events, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) == 2
     assert _count(events, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) == 2
+
+
+async def test_tests_run_workflows_in_the_sandbox_and_production_may_not(ts_env, sqlite_url):
+    """The suite's workers (create_worker's default) keep Temporal's sandbox, so a
+    non-deterministic call in workflow code fails here; `python worker.py` follows
+    STEPLINE_WORKFLOW_SANDBOX (default off: docs/PERFORMANCE.md)."""
+    settings = settings_for(database_url=sqlite_url, line_api="http://127.0.0.1:9")
+    line = LinePusher.from_settings(settings)
+    try:
+        tested = create_worker(ts_env.client, task_queue="sandbox", db=None, line=line)
+        lean = create_worker(ts_env.client, task_queue="lean", db=None, line=line, sandboxed=False)
+        assert isinstance(tested.config()["workflow_runner"], SandboxedWorkflowRunner)
+        assert isinstance(lean.config()["workflow_runner"], UnsandboxedWorkflowRunner)
+        assert tested.config()["max_cached_workflows"] == 2500
+    finally:
+        await line.close()
+    assert load_settings(_env_file=None).workflow_sandbox is False
