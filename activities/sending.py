@@ -23,6 +23,7 @@ from core.personalize import fill, placeholders
 from core.policy import ChannelPolicy
 from scenarios.definition import MessageStep
 from store import deliveries, links
+from store.batches import GroupCommit
 from store.db import Database
 from store.definitions import Definitions
 from store.policy import get_policy
@@ -73,6 +74,8 @@ class SendActivities:
         self.db, self.line, self.definitions = db, line, definitions
         self.public_url, self.changes = public_url.rstrip("/"), changes
         self.budget = PushBudget(push_rate)
+        # pushes LINE accepted at the same moment are marked sent in one transaction
+        self.sent = GroupCommit(db, deliveries.mark_sent_many, name="mark_sent")
         self._policy: tuple[float, ChannelPolicy] | None = None
         self._quota: tuple[datetime, LineQuota, int] | None = None  # read at, quota, sent since
 
@@ -125,8 +128,7 @@ class SendActivities:
             raise ApplicationError(
                 f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable"
             ) from None
-        async with self.db.session() as session:
-            await deliveries.mark_sent(session, delivery=prepared, request_id=request_id)
+        await self.sent.submit((prepared, request_id))
         if self.changes is not None:  # `delivered` audiences may trigger scenarios
             await self.changes.delivered(request.user_id)
         return SendOutcome(result="sent", request_id=request_id)

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.policy import ChannelPolicy
@@ -140,11 +140,27 @@ async def _exit_holds(
 
 
 async def mark_sent(session: AsyncSession, *, delivery: Delivery, request_id: str | None) -> None:
-    delivery.status = "sent"
-    delivery.request_id = request_id
-    delivery.sent_at = utcnow()
-    session.add(delivery)
+    await mark_sent_many(session, [(delivery, request_id)])
     await session.commit()
+
+
+async def mark_sent_many(
+    session: AsyncSession, sent: Sequence[tuple[Delivery, str | None]]
+) -> list[None]:
+    """LINE accepted these pushes: one UPDATE each, no commit (the caller's transaction holds
+    them all; see store/batches.py)."""
+    now = utcnow()
+    for delivery, request_id in sent:
+        await session.exec(
+            update(Delivery)
+            .where(
+                col(Delivery.enrollment_id) == delivery.enrollment_id,
+                col(Delivery.step_id) == delivery.step_id,
+            )
+            .values(status="sent", request_id=request_id, sent_at=now)
+        )
+        delivery.status, delivery.request_id, delivery.sent_at = "sent", request_id, now
+    return [None] * len(sent)
 
 
 async def mark_failed(session: AsyncSession, *, delivery: Delivery, error: str) -> None:
