@@ -138,4 +138,10 @@ JOURNEYS: dict[str, Journey] = {
     "exited-by-a-tag": exited_by_a_tag,
     "wait-for-an-event": wait_for_an_event,
     "retried-after-a-4xx": retried_after_a_4xx,
+    # the same journeys on the fast path (pushes as local activities, EnrollmentInput.fast):
+    # recorded after it came, so that both ways keep replaying
+    "fast-completed-with-a-branch": completed_with_a_branch,
+    "fast-blocked-mid-wait": blocked_mid_wait,
+    "fast-wait-for-timeout-and-split": wait_for_timeout_and_split,
+    "fast-retried-after-a-4xx": retried_after_a_4xx,
 }

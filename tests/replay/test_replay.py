@@ -25,6 +25,10 @@ def test_the_kept_histories_cover_each_kind_of_enrollment() -> None:
         "exited-by-a-tag",
         "wait-for-an-event",
         "retried-after-a-4xx",
+        "fast-completed-with-a-branch",
+        "fast-blocked-mid-wait",
+        "fast-wait-for-timeout-and-split",
+        "fast-retried-after-a-4xx",
     }
 
 
