@@ -82,6 +82,7 @@ async def test_tests_run_workflows_in_the_sandbox_and_production_may_not(ts_env,
         assert isinstance(tested.config()["workflow_runner"], SandboxedWorkflowRunner)
         assert isinstance(lean.config()["workflow_runner"], UnsandboxedWorkflowRunner)
         assert tested.config()["max_cached_workflows"] == 2500
+        assert tested.config()["workflow_task_poller_behavior"].maximum == 20
     finally:
         await line.close()
     assert load_settings(_env_file=None).workflow_sandbox is False
