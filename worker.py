@@ -48,6 +48,7 @@ def create_worker(
     line: LinePusher,
     public_url: str = "http://localhost:8000",
     push_rate: float = 2000.0,
+    local_push_rate: float | None = None,
     workflow_cache: int = 2500,
     sandboxed: bool = True,
 ) -> Worker:
@@ -56,7 +57,12 @@ def create_worker(
     enroller = Enroller(db=db, temporal=client, task_queue=task_queue, definitions=definitions)
     changes = FriendChanges(db=db, temporal=client, definitions=definitions, enroller=enroller)
     sending = SendActivities(
-        db, line, definitions, public_url=public_url, changes=changes, push_rate=push_rate
+        db,
+        line,
+        definitions,
+        public_url=public_url,
+        changes=changes,
+        push_rate=local_push_rate or push_rate,
     )
     store = StoreActivities(db)
     journeys = JourneyActivities(db, changes, enroller)
@@ -127,6 +133,7 @@ async def main() -> None:
         line=line,
         public_url=str(settings.public_url),
         push_rate=settings.push_rate,
+        local_push_rate=settings.worker_push_rate,
         workflow_cache=settings.workflow_cache,
         sandboxed=settings.workflow_sandbox,
     )

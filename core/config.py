@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     line_api_base_url: AnyHttpUrl = Field("https://api.line.me", alias="LINE_API_BASE_URL")
     # pushes per second for the whole channel, shared by every worker (LINE allows 2,000)
     push_rate: float = Field(2000.0, alias="STEPLINE_PUSH_RATE", gt=0, le=2000)
+    # pushes per second this worker makes as local activities (Temporal's task-queue limit
+    # paces only regular ones); default STEPLINE_PUSH_RATE. With N workers: the channel's
+    # rate / N, so that together they stay under it (beyond it, pushes go the regular way)
+    worker_push_rate: float | None = Field(None, alias="STEPLINE_WORKER_PUSH_RATE", gt=0, le=2000)
     # seconds a LINE request may take before it is given up and retried with the same retry key
     line_timeout: float = Field(20.0, alias="STEPLINE_LINE_TIMEOUT", gt=0, le=50)
     # enrollment workflows a worker keeps in memory between their steps: one that wakes while

@@ -86,3 +86,40 @@ async def test_tests_run_workflows_in_the_sandbox_and_production_may_not(ts_env,
     finally:
         await line.close()
     assert load_settings(_env_file=None).workflow_sandbox is False
+
+
+async def test_each_worker_s_local_push_budget_has_a_setting_of_its_own(ts_env, sqlite_url):
+    """STEPLINE_WORKER_PUSH_RATE: with N workers, the channel's rate / N each; the task
+    queue's limit (regular pushes) stays the channel's."""
+    settings = settings_for(database_url=sqlite_url, line_api="http://127.0.0.1:9")
+    line = LinePusher.from_settings(settings)
+    try:
+        shared = create_worker(ts_env.client, task_queue="budget-shared", db=None, line=line)
+        split = create_worker(
+            ts_env.client,
+            task_queue="budget-split",
+            db=None,
+            line=line,
+            push_rate=2000.0,
+            local_push_rate=500.0,
+        )
+        assert split.config()["max_task_queue_activities_per_second"] == 2000.0
+        assert _budget(split) == 500.0 and _budget(shared) == 2000.0
+    finally:
+        await line.close()
+
+
+def _budget(worker) -> float:
+    send = next(fn for fn in worker.config()["activities"] if fn.__name__ == "send_message_step")
+    return send.__self__.budget.rate
+
+
+def test_a_worker_push_rate_beyond_line_s_limit_is_refused(monkeypatch, capsys):
+    monkeypatch.setenv("STEPLINE_WORKER_PUSH_RATE", "2001")
+    try:
+        load_settings(_env_file=None)
+    except SystemExit:
+        pass
+    else:
+        raise AssertionError("STEPLINE_WORKER_PUSH_RATE=2001 was accepted")
+    assert "STEPLINE_WORKER_PUSH_RATE is invalid" in capsys.readouterr().err
