@@ -63,7 +63,9 @@ class Plan:
 
 
 def user_ids(count: int, prefix: str) -> list[str]:
-    return [f"U{prefix}{uuid.uuid4().hex[len(prefix) :]}" for _ in range(count)]
+    """LINE user IDs (U + 32 lowercase hex digits), the first hex digit telling the groups
+    apart in logs."""
+    return [f"U{prefix}{uuid.uuid4().hex[1:]}" for _ in range(count)]
 
 
 async def paced(
@@ -329,10 +331,10 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
                 ),
             )
         )
-        sleepers = user_ids(plan.waiting, "s")
+        sleepers = user_ids(plan.waiting, "5")
         if sleepers:
             await _import_cohort(api, sleepers)
-        friends = user_ids(plan.friends, "w")
+        friends = user_ids(plan.friends, "a")
         wake_at = plan.wake_at() + plan.waiting / plan.waiting_rate
         created = await api.post(
             "/scenarios",

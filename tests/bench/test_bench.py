@@ -101,3 +101,35 @@ def _figures(**values) -> Figures:
         "server_peak_rss_mb": 1.0, "db_bytes_per_enrollment": 1.0, "seconds": 1.0,
     }  # fmt: skip
     return Figures(**(base | values))
+
+
+def test_a_run_with_more_enrollments_waiting_past_it(tmp_path: Path) -> None:
+    """--waiting: friends marked by import first take a 30-day wait; only the others wake."""
+    out = tmp_path / "result.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--phase",
+            "stepline",
+            "--friends",
+            "5",
+            "--rate",
+            "10",
+            "--waiting",
+            "5",
+            "--slack",
+            "8",
+            "--out",
+            str(out),
+        ],  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads(out.read_text())
+    assert result["floor"] is None and result["plan"]["waiting"] == 5
+    assert result["stepline"]["delivered"] == 5 and result["stepline"]["duplicates"] == 0
