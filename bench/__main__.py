@@ -17,30 +17,30 @@ from bench.phases import Plan, floor_phase, stepline_phase
 
 RESULT = Path("bench/results/latest.json")
 app = typer.Typer(add_completion=False, help=__doc__)
-ROWS = [  # (field, label, better when higher)
-    ("ack_p50_ms", "webhook ack p50 (ms)", False),
-    ("ack_p99_ms", "webhook ack p99 (ms)", False),
-    ("unanswered", "webhooks sent again", False),
-    ("arrival_per_s", "follows sent / s", True),
-    ("enrolments_per_s", "enrolments started / s", True),
-    ("enrolled_before_t_s", "all enrolled, seconds before T", True),
-    ("deliveries_per_s", "deliveries / s after T", True),
-    ("lateness_p50_s", "lateness p50 (s)", False),
-    ("lateness_p99_s", "lateness p99 (s)", False),
-    ("lateness_max_s", "lateness max (s)", False),
-    ("delivered", "pushes delivered", True),
-    ("duplicates", "duplicate pushes", False),
-    ("worker_peak_rss_mb", "worker peak RSS (MB)", False),
-    ("server_peak_rss_mb", "server peak RSS (MB)", False),
-    ("db_bytes_per_enrollment", "database bytes / enrollment", False),
-    ("seconds", "phase wall time (s)", False),
+ROWS = [  # (field, label)
+    ("ack_p50_ms", "webhook ack p50 (ms)"),
+    ("ack_p99_ms", "webhook ack p99 (ms)"),
+    ("unanswered", "webhooks sent again"),
+    ("arrival_per_s", "follows sent / s"),
+    ("enrolments_per_s", "enrolments started / s"),
+    ("enrolled_before_t_s", "all enrolled, seconds before T"),
+    ("deliveries_per_s", "deliveries / s after T"),
+    ("lateness_p50_s", "lateness p50 (s)"),
+    ("lateness_p99_s", "lateness p99 (s)"),
+    ("lateness_max_s", "lateness max (s)"),
+    ("delivered", "pushes delivered"),
+    ("duplicates", "duplicate pushes"),
+    ("worker_peak_rss_mb", "worker peak RSS (MB)"),
+    ("server_peak_rss_mb", "server peak RSS (MB)"),
+    ("db_bytes_per_enrollment", "database bytes / enrollment"),
+    ("seconds", "phase wall time (s)"),
 ]
 
 
 def ratios(floor: Figures, stepline: Figures) -> dict[str, float | None]:
     """stepline / floor for every figure both have."""
     result: dict[str, float | None] = {}
-    for field, _label, _higher in ROWS:
+    for field, _label in ROWS:
         ours, theirs = getattr(stepline, field), getattr(floor, field)
         result[field] = round(ours / theirs, 2) if ours is not None and theirs else None
     return result
@@ -48,7 +48,7 @@ def ratios(floor: Figures, stepline: Figures) -> dict[str, float | None]:
 
 def table(floor: Figures | None, stepline: Figures | None) -> str:
     lines = [f"{'':32} {'floor':>12} {'stepline':>12} {'ratio':>8}"]
-    for field, label, _higher in ROWS:
+    for field, label in ROWS:
         a = getattr(floor, field) if floor else None
         b = getattr(stepline, field) if stepline else None
         ratio = f"{b / a:.2f}" if a and b is not None else ""

@@ -26,17 +26,6 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def rss_mb(pid: int) -> float:
-    """The process's resident set now (VmRSS), in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time the process has used so far."""
     try:

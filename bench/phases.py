@@ -99,6 +99,28 @@ class Phase:
         self.cpu_start = time.process_time()
         self.errors = 0  # webhooks that got no answer and were sent again
 
+    def figures(
+        self,
+        *,
+        acks: list[float],
+        arrival: float,
+        enrolled: float,
+        before_t: float,
+        began: float,
+        **measured,
+    ) -> Figures:
+        """The phase's figures, from what it timed and measured."""
+        return Figures(
+            friends=self.plan.friends,
+            arrival_per_s=round(arrival, 1),
+            enrolments_per_s=enrolled,
+            enrolled_before_t_s=round(before_t, 1),
+            seconds=round(time.monotonic() - began, 1),
+            unanswered=self.errors,
+            **ack_figures(acks),
+            **measured,
+        )
+
     async def start_common(self) -> None:
         self.server, self.address = temporal_server(self.folder)
         self.serve(self.server, self.address)
@@ -235,14 +257,12 @@ async def floor_phase(folder: Path, plan: Plan) -> Figures:
         enrolled, all_in = await phase.until_started("FloorWorkflow", plan.friends, first)
         delivered = await phase.deliveries(wake_at, friends)
         resources = phase.resources([phase.folder / "temporal.db"], plan.friends)
-    return Figures(
-        friends=plan.friends,
-        arrival_per_s=round(arrival, 1),
-        enrolments_per_s=enrolled,
-        enrolled_before_t_s=round(wake_at - all_in, 1),
-        seconds=round(time.monotonic() - began, 1),
-        unanswered=phase.errors,
-        **ack_figures(acks),
+    return phase.figures(
+        acks=acks,
+        arrival=arrival,
+        enrolled=enrolled,
+        before_t=wake_at - all_in,
+        began=began,
         **delivered,
         **resources,
     )
@@ -382,14 +402,12 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
             plan.waiting + plan.friends,
             extra_bytes=await database_bytes(database_url),
         )
-    return Figures(
-        friends=plan.friends,
-        arrival_per_s=round(arrival, 1),
-        enrolments_per_s=enrolled,
-        enrolled_before_t_s=round(wake_at - all_in, 1),
-        seconds=round(time.monotonic() - began, 1),
-        unanswered=phase.errors,
-        **ack_figures(acks),
+    return phase.figures(
+        acks=acks,
+        arrival=arrival,
+        enrolled=enrolled,
+        before_t=wake_at - all_in,
+        began=began,
         **delivered,
         **resources,
     )

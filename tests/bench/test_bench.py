@@ -59,30 +59,10 @@ def test_the_table_puts_both_side_by_side_with_their_ratio() -> None:
 def test_a_small_run_of_the_benchmark_command(tmp_path: Path) -> None:
     """Both phases end to end: a dev server each, the stand-in, the floor's worker, then
     stepline's API and worker with signed webhooks; every friend gets one push."""
-    out = tmp_path / "result.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--friends",
-            "20",
-            "--rate",
-            "20",
-            "--slack",
-            "8",
-            "--out",
-            str(out),
-            "--keep",
-            str(tmp_path / "run"),
-        ],  # fmt: skip
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    result = json.loads(out.read_text())
+    run, result = _bench(
+        tmp_path, "--friends", "20", "--rate", "20", "--slack", "8",
+        "--keep", str(tmp_path / "run"),
+    )  # fmt: skip
     for phase in ("floor", "stepline"):
         figures = result[phase]
         assert figures["delivered"] == 20 and figures["duplicates"] == 0, figures
@@ -90,6 +70,20 @@ def test_a_small_run_of_the_benchmark_command(tmp_path: Path) -> None:
         assert figures["worker_peak_rss_mb"] > 0 and figures["db_bytes_per_enrollment"] > 0
     assert result["ratio"]["deliveries_per_s"] > 0
     assert "deliveries / s after T" in run.stdout
+
+
+def _bench(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """`python -m bench` as the README runs it; its output and the JSON it wrote."""
+    out = tmp_path / "result.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", *options, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run, json.loads(out.read_text())
 
 
 def _figures(**values) -> Figures:
@@ -105,31 +99,9 @@ def _figures(**values) -> Figures:
 
 def test_a_run_with_more_enrollments_waiting_past_it(tmp_path: Path) -> None:
     """--waiting: friends marked by import first take a 30-day wait; only the others wake."""
-    out = tmp_path / "result.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--phase",
-            "stepline",
-            "--friends",
-            "5",
-            "--rate",
-            "10",
-            "--waiting",
-            "5",
-            "--slack",
-            "8",
-            "--out",
-            str(out),
-        ],  # fmt: skip
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    result = json.loads(out.read_text())
+    _run, result = _bench(
+        tmp_path, "--phase", "stepline", "--friends", "5", "--rate", "10",
+        "--waiting", "5", "--slack", "8",
+    )  # fmt: skip
     assert result["floor"] is None and result["plan"]["waiting"] == 5
     assert result["stepline"]["delivered"] == 5 and result["stepline"]["duplicates"] == 0
