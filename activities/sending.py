@@ -74,7 +74,9 @@ class SendActivities:
         self.db, self.line, self.definitions = db, line, definitions
         self.public_url, self.changes = public_url.rstrip("/"), changes
         self.budget = PushBudget(push_rate)
-        # pushes LINE accepted at the same moment are marked sent in one transaction
+        # pushes decided at the same moment (enrollments waking together) are decided in one
+        # transaction, and those LINE accepted at the same moment are marked sent in one
+        self.preparing = GroupCommit(db, deliveries.prepare_sends, name="prepare_send")
         self.sent = GroupCommit(db, deliveries.mark_sent_many, name="mark_sent")
         self._policy: tuple[float, ChannelPolicy] | None = None
         self._quota: tuple[datetime, LineQuota, int] | None = None  # read at, quota, sent since
@@ -95,9 +97,8 @@ class SendActivities:
             request.scenario_id, request.version, request.step_id
         )
         policy = await self.policy()
-        async with self.db.session() as session:
-            prepared = await deliveries.prepare_send(
-                session,
+        prepared = await self.preparing.submit(
+            deliveries.SendCheck(
                 request=request,
                 exit=definition.exit or (),
                 policy=policy,
@@ -105,6 +106,7 @@ class SendActivities:
                 window=step.window,
                 quota_reserved=await self.quota_reserved(policy, request.planned_at),
             )
+        )
         if not isinstance(prepared, Delivery):
             return prepared
         messages = await self.compose(step, request)

@@ -363,6 +363,7 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
         assert created.status_code == 201, created.text
         scenario_id = created.json()["id"]
         assert (await api.post(f"/scenarios/{scenario_id}/activate")).status_code == 200
+        (phase.folder / "wake_at").write_text(f"{wake_at}\n")  # for a profiler to time itself
 
         # aiohttp, not httpx, for the webhooks: a third of the CPU per request, which the
         # machine under test gets instead (LINE's own sender costs this machine nothing)

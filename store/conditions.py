@@ -69,12 +69,17 @@ class FriendFacts:
     async def attributes(self) -> dict[str, Any]:
         """The friend's attributes; LINE's profile `language` unless an attribute says otherwise."""
         if self._attributes is None:
-            friend = await self.session.get(Friend, self.user_id)
-            self._attributes = {}
-            if friend and friend.language:
-                self._attributes["language"] = friend.language
-            self._attributes.update(friend.attributes if friend else {})
+            self.know(await self.session.get(Friend, self.user_id))
+        assert self._attributes is not None
         return self._attributes
+
+    def know(self, friend: Friend | None) -> "FriendFacts":
+        """The friend's row, read already (with other friends' at once)."""
+        self._attributes = {}
+        if friend and friend.language:
+            self._attributes["language"] = friend.language
+        self._attributes.update(friend.attributes if friend else {})
+        return self
 
     async def tags(self) -> set[str]:
         if self._tags is None:

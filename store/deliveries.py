@@ -1,9 +1,12 @@
 """Deliveries: one row per (enrollment, message step), the ledger behind exactly-once sends."""
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,11 +15,11 @@ from scenarios.conditions import Condition
 from scenarios.definition import Window
 from store import pacing
 from store.conditions import FriendFacts
-from store.enrollments import record_status
-from store.scenarios import release_delivery, reserve_delivery
+from store.enrollments import CHUNK, record_statuses
+from store.scenarios import release_delivery, reserve_deliveries, reserve_delivery
 from store.tables import Delivery, Enrollment, Friend, Scenario
 from store.types import utcnow
-from workflows.types import EnrollmentStatus, SendOutcome, SendRequest
+from workflows.types import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
 
 _RETRY_KEYS = uuid.UUID("0c9b7f0e-3f57-4c8e-9d43-5b1f0e8a6d21")
 
@@ -24,6 +27,19 @@ _RETRY_KEYS = uuid.UUID("0c9b7f0e-3f57-4c8e-9d43-5b1f0e8a6d21")
 def retry_key(*, enrollment_id: str, step_id: str) -> str:
     """X-Line-Retry-Key: the same for every attempt of one step of one enrollment."""
     return str(uuid.uuid5(_RETRY_KEYS, f"{enrollment_id}/{step_id}"))
+
+
+@dataclass(frozen=True)
+class SendCheck:
+    """One push to decide: the request, and what the activity read for it (the scenario's
+    exit conditions, timezone and the step's window, the channel's policy, the quota)."""
+
+    request: SendRequest
+    exit: Sequence[Condition] = ()
+    policy: ChannelPolicy | None = None
+    timezone: str = "Asia/Tokyo"
+    window: Window | None = None
+    quota_reserved: datetime | None = None
 
 
 async def prepare_send(
@@ -36,51 +52,74 @@ async def prepare_send(
     window: Window | None = None,
     quota_reserved: datetime | None = None,
 ) -> SendOutcome | Delivery:
-    """Decide, in one transaction, whether this push may go out. Returns the outcome when it
-    must not (already sent, friend blocked, an exit condition holds, scenario paused or ended,
-    the channel's policy says later, cap reached), else the reserved delivery row to push for.
-    The friend's row is locked, so two scenarios sending to one friend are counted in turn.
-    `quota_reserved` (when to look again) says the plan's share kept for manual broadcasts is
-    reached: a new push waits; a retried one (its key may have been accepted) goes on."""
-    key = (request.enrollment_id, request.step_id)
-    delivery = await session.get(Delivery, key, with_for_update=True)
-    if delivery is not None and delivery.status == "sent":
-        return SendOutcome(result="sent", request_id=delivery.request_id)
-    if delivery is not None and delivery.status == "failed":
-        return SendOutcome(result="failed", error=delivery.error)
-    friend = await session.get(Friend, request.user_id, with_for_update=True)
-    if friend is None or not friend.following or friend.epoch != request.epoch:
-        return await _ends_unconfirmed(session, delivery, SendOutcome(result="blocked"))
-    if exit and await _exit_holds(session, request, exit):
-        return await _ends_unconfirmed(session, delivery, SendOutcome(result="exited"))
-    scenario = await session.get(Scenario, request.scenario_id)
-    if scenario is None or scenario.status == "ended":
-        control_seq = scenario.control_seq if scenario else None
-        ended = SendOutcome(result="ended", control_seq=control_seq)
-        return await _ends_unconfirmed(session, delivery, ended)
-    if scenario.status == "paused":
-        return SendOutcome(result="paused", control_seq=scenario.control_seq)
-    if delivery is None and quota_reserved is not None:
-        await session.commit()
-        return SendOutcome(result="deferred", not_before=quota_reserved, hold="quota")
-    if delivery is None and policy is not None:  # a retried push was granted already
-        later = await pacing.deferral(
-            session,
-            user_id=request.user_id,
-            now=request.planned_at,
-            held=request.held,
-            policy=policy,
-            timezone=timezone,
-            window=window,
+    """`prepare_sends` for one push, committed."""
+    check = SendCheck(request, exit, policy, timezone, window, quota_reserved)
+    [prepared] = await prepare_sends(session, [check])
+    await session.commit()
+    return prepared
+
+
+async def prepare_sends(
+    session: AsyncSession, checks: Sequence[SendCheck]
+) -> list[SendOutcome | Delivery]:
+    """Decide, in the caller's transaction (no commit), whether each push may go out. For
+    each, the outcome when it must not (already sent, friend blocked, an exit condition
+    holds, scenario paused or ended, the channel's policy says later, cap reached), else the
+    reserved delivery row to push for, its enrollment recorded as `sending`.
+    The friends' rows are locked, so two scenarios sending to one friend are counted in turn;
+    one friend's pushes in one call are decided one after the other, each seeing the rows the
+    one before reserved. `quota_reserved` (when to look again) says the plan's share kept for
+    manual broadcasts is reached: a new push waits; a retried one (its key may have been
+    accepted) goes on. Pushes waking together are decided with a few statements for them
+    all: their deliveries, friends and scenarios read at once, their rows written at once."""
+    results: list[SendOutcome | Delivery | None] = [None] * len(checks)
+    for turn in _one_per_friend(checks):
+        decided = await _prepare_together(session, [checks[i] for i in turn])
+        for i, outcome in zip(turn, decided, strict=True):
+            results[i] = outcome
+    return [result for result in results if result is not None]
+
+
+def _one_per_friend(checks: Sequence[SendCheck]) -> list[list[int]]:
+    """Positions in turns holding each friend at most once, in their order."""
+    turns: list[list[int]] = []
+    seen: dict[str, int] = {}
+    for position, check in enumerate(checks):
+        turn = seen.get(check.request.user_id, 0)
+        seen[check.request.user_id] = turn + 1
+        if turn == len(turns):
+            turns.append([])
+        turns[turn].append(position)
+    return turns
+
+
+async def _prepare_together(
+    session: AsyncSession, checks: list[SendCheck]
+) -> list[SendOutcome | Delivery]:
+    requests = [check.request for check in checks]
+    reserved = await _deliveries(session, requests)
+    friends = await _friends(session, sorted({request.user_id for request in requests}))
+    scenarios = {
+        request.scenario_id: await session.get(Scenario, request.scenario_id)
+        for request in requests
+    }
+    results: list[SendOutcome | Delivery | None] = []
+    new: list[int] = []  # positions of pushes that need a place under the scenario's cap
+    for position, check in enumerate(checks):
+        request = check.request
+        delivery = reserved.get((request.enrollment_id, request.step_id))
+        outcome = await _must_not_send(
+            session, check, delivery, friends.get(request.user_id), scenarios[request.scenario_id]
         )
-        if later is not None:
-            await session.commit()
-            return SendOutcome(result="deferred", not_before=later[0], hold=later[1])
-    if delivery is None:
-        if not await reserve_delivery(session, scenario_id=request.scenario_id):
-            await session.commit()
-            return SendOutcome(result="capped")
-        delivery = Delivery(
+        if outcome is None and delivery is None:
+            new.append(position)
+        results.append(outcome or delivery)
+    for position, granted in zip(new, await _reserve(session, checks, new), strict=True):
+        if not granted:
+            results[position] = SendOutcome(result="capped")
+            continue
+        request = checks[position].request
+        results[position] = Delivery(
             enrollment_id=request.enrollment_id,
             step_id=request.step_id,
             scenario_id=request.scenario_id,
@@ -88,25 +127,126 @@ async def prepare_send(
             retry_key=retry_key(enrollment_id=request.enrollment_id, step_id=request.step_id),
             planned_at=request.planned_at,
         )
-        session.add(delivery)
-    await record_status(
+    rows = [results[position] for position in new if isinstance(results[position], Delivery)]
+    if rows:
+        await session.exec(insert(Delivery.__table__), params=[row.model_dump() for row in rows])
+    await record_statuses(
         session,
-        status=EnrollmentStatus(
-            enrollment_id=request.enrollment_id,
-            scenario_id=request.scenario_id,
-            version=request.version,
-            user_id=request.user_id,
-            status="sending",
-            step=request.step_id,
-        ),
-        at=request.planned_at,
-        entered=request.step_id,
+        [
+            ProgressUpdate(
+                status=EnrollmentStatus(
+                    enrollment_id=check.request.enrollment_id,
+                    scenario_id=check.request.scenario_id,
+                    version=check.request.version,
+                    user_id=check.request.user_id,
+                    status="sending",
+                    step=check.request.step_id,
+                ),
+                at=check.request.planned_at,
+                entered=check.request.step_id,
+            )
+            for check, result in zip(checks, results, strict=True)
+            if isinstance(result, Delivery)
+        ],
     )
-    await session.commit()
-    return delivery
+    return [result for result in results if result is not None]
 
 
-async def _ends_unconfirmed(
+async def _deliveries(
+    session: AsyncSession, requests: list[SendRequest]
+) -> dict[tuple[str, str], Delivery]:
+    """The rows of these pushes already there (a retried attempt), locked."""
+    wanted = {(request.enrollment_id, request.step_id) for request in requests}
+    ids = sorted({enrollment for enrollment, _ in wanted})
+    found: dict[tuple[str, str], Delivery] = {}
+    for start in range(0, len(ids), CHUNK):
+        statement = (
+            select(Delivery)
+            .where(col(Delivery.enrollment_id).in_(ids[start : start + CHUNK]))
+            .order_by(col(Delivery.enrollment_id), col(Delivery.step_id))
+            .with_for_update()
+        )
+        for row in await session.exec(statement):
+            if (row.enrollment_id, row.step_id) in wanted:
+                found[(row.enrollment_id, row.step_id)] = row
+    return found
+
+
+async def _friends(session: AsyncSession, user_ids: list[str]) -> dict[str, tuple[bool, int]]:
+    """Whether each friend follows, and their epoch; the rows locked in id order."""
+    found: dict[str, tuple[bool, int]] = {}
+    for start in range(0, len(user_ids), CHUNK):
+        statement = (
+            select(Friend.user_id, Friend.following, Friend.epoch)
+            .where(col(Friend.user_id).in_(user_ids[start : start + CHUNK]))
+            .order_by(col(Friend.user_id))
+            .with_for_update()
+        )
+        found.update(
+            (user, (following, epoch)) for user, following, epoch in await session.exec(statement)
+        )
+    return found
+
+
+async def _must_not_send(
+    session: AsyncSession,
+    check: SendCheck,
+    delivery: Delivery | None,
+    friend: tuple[bool, int] | None,
+    scenario: Scenario | None,
+) -> SendOutcome | None:
+    """Why this push must not go out now (None: it may, once it has a place under the cap)."""
+    request = check.request
+    if delivery is not None and delivery.status == "sent":
+        return SendOutcome(result="sent", request_id=delivery.request_id)
+    if delivery is not None and delivery.status == "failed":
+        return SendOutcome(result="failed", error=delivery.error)
+    if friend is None or not friend[0] or friend[1] != request.epoch:
+        return _ends_unconfirmed(session, delivery, SendOutcome(result="blocked"))
+    if check.exit and await _exit_holds(session, request, check.exit):
+        return _ends_unconfirmed(session, delivery, SendOutcome(result="exited"))
+    if scenario is None or scenario.status == "ended":
+        control_seq = scenario.control_seq if scenario else None
+        ended = SendOutcome(result="ended", control_seq=control_seq)
+        return _ends_unconfirmed(session, delivery, ended)
+    if scenario.status == "paused":
+        return SendOutcome(result="paused", control_seq=scenario.control_seq)
+    if delivery is not None:  # a retried push was granted already
+        return None
+    if check.quota_reserved is not None:
+        return SendOutcome(result="deferred", not_before=check.quota_reserved, hold="quota")
+    if check.policy is not None:
+        later = await pacing.deferral(
+            session,
+            user_id=request.user_id,
+            now=request.planned_at,
+            held=request.held,
+            policy=check.policy,
+            timezone=check.timezone,
+            window=check.window,
+        )
+        if later is not None:
+            return SendOutcome(result="deferred", not_before=later[0], hold=later[1])
+    return None
+
+
+async def _reserve(session: AsyncSession, checks: list[SendCheck], new: list[int]) -> list[bool]:
+    """A place under its scenario's delivery cap for each new push: one UPDATE for all of a
+    scenario's when it has no cap, else one conditional UPDATE each (never past the cap)."""
+    counts = Counter(checks[position].request.scenario_id for position in new)
+    uncapped = {
+        scenario_id
+        for scenario_id, count in counts.items()
+        if await reserve_deliveries(session, scenario_id=scenario_id, count=count)
+    }
+    return [
+        checks[position].request.scenario_id in uncapped
+        or await reserve_delivery(session, scenario_id=checks[position].request.scenario_id)
+        for position in new
+    ]
+
+
+def _ends_unconfirmed(
     session: AsyncSession, delivery: Delivery | None, outcome: SendOutcome
 ) -> SendOutcome:
     """The enrollment ends before a retry of this push: its first attempt may have reached
@@ -117,7 +257,6 @@ async def _ends_unconfirmed(
         delivery.status = "unconfirmed"
         delivery.error = f"enrollment {outcome.result} before LINE's answer to this push was seen"
         session.add(delivery)
-        await session.commit()
     return outcome
 
 
@@ -147,27 +286,35 @@ async def mark_sent(session: AsyncSession, *, delivery: Delivery, request_id: st
 async def mark_sent_many(
     session: AsyncSession, sent: Sequence[tuple[Delivery, str | None]]
 ) -> list[None]:
-    """LINE accepted these pushes: one UPDATE each, no commit (the caller's transaction holds
-    them all; see store/batches.py)."""
+    """LINE accepted these pushes: one UPDATE for them all (executemany), no commit (the
+    caller's transaction holds them all; see store/batches.py)."""
     now = utcnow()
+    table = Delivery.__table__
+    statement = (
+        update(table)
+        .where(table.c.enrollment_id == bindparam("e"), table.c.step_id == bindparam("s"))
+        .values(status="sent", request_id=bindparam("r"), sent_at=now)
+    )
+    await session.exec(
+        statement,
+        params=[{"e": d.enrollment_id, "s": d.step_id, "r": request_id} for d, request_id in sent],
+    )
     for delivery, request_id in sent:
-        await session.exec(
-            update(Delivery)
-            .where(
-                col(Delivery.enrollment_id) == delivery.enrollment_id,
-                col(Delivery.step_id) == delivery.step_id,
-            )
-            .values(status="sent", request_id=request_id, sent_at=now)
-        )
         delivery.status, delivery.request_id, delivery.sent_at = "sent", request_id, now
     return [None] * len(sent)
 
 
 async def mark_failed(session: AsyncSession, *, delivery: Delivery, error: str) -> None:
     """LINE refused the push for good: record why, and give the cap slot back."""
-    delivery.status = "failed"
-    delivery.error = error
-    session.add(delivery)
+    await session.exec(
+        update(Delivery)
+        .where(
+            col(Delivery.enrollment_id) == delivery.enrollment_id,
+            col(Delivery.step_id) == delivery.step_id,
+        )
+        .values(status="failed", error=error)
+    )
+    delivery.status, delivery.error = "failed", error
     await release_delivery(session, scenario_id=delivery.scenario_id)
     await session.commit()
 

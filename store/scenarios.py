@@ -107,6 +107,18 @@ async def reserve_delivery(session: AsyncSession, *, scenario_id: str) -> bool:
     return result.rowcount == 1
 
 
+async def reserve_deliveries(session: AsyncSession, *, scenario_id: str, count: int) -> bool:
+    """Count `count` pushes at once when the scenario has no cap (False: it has one, and
+    nothing was counted; reserve_delivery then counts them one by one)."""
+    statement = (
+        update(Scenario)
+        .where(col(Scenario.id) == scenario_id, col(Scenario.delivery_cap).is_(None))
+        .values(sent_count=Scenario.sent_count + count)
+    )
+    result = await session.exec(statement)
+    return result.rowcount == 1
+
+
 async def release_delivery(session: AsyncSession, *, scenario_id: str) -> None:
     await session.exec(
         update(Scenario)
