@@ -1,20 +1,31 @@
 """What a follow or an unfollow means for enrollments (SPEC §4)."""
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from activities.profiles import Fetched, ProfileSource, fetch_profile, is_fresh
 from store import enrollments, friends, scenarios, webhooks
+from store.batches import GroupCommit
 from store.db import Database
-from store.tables import WebhookEvent
-from triggers.enrol import Enroller
+from store.tables import Scenario, WebhookEvent
+from triggers.enrol import Admission, Enroller
 from triggers.temporal import block_enrollments
 from workflows.types import EnrollmentStatus
 
 log = logging.getLogger("stepline.friendship")
 FRESH_ON_FOLLOW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class _Follow:
+    user_id: str
+    timestamp_ms: int
+    at: datetime
+    fetched: Fetched | None  # LINE's profile, fetched before the transaction
 
 
 class FriendshipHandler:
@@ -28,6 +39,7 @@ class FriendshipHandler:
     ):
         self.db, self.temporal, self.enroller = db, temporal, enroller
         self.profiles = profiles  # LINE's profile API, when this process has a channel token
+        self.follows = GroupCommit(db, self._admit_follows, name="follow")
 
     async def handle(self, event: WebhookEvent) -> None:
         if event.user_id is None or event.type not in ("follow", "unfollow"):
@@ -44,34 +56,47 @@ class FriendshipHandler:
         is a new epoch, so it starts new enrollments from the first step.
 
         One write transaction: the follow, the profile (fetched from LINE beforehand, with no
-        transaction open) and the enrollment rows; the workflows start once it is committed.
+        transaction open) and the enrollment rows, shared with the follows being processed
+        at the same moment (store/batches.py); the workflows start once it is committed.
         Should they not (a crash, Temporal down), the event stays unprocessed and is handled
         again: the rows are there already, and a start never starts one twice."""
         fetched = await self._fetch_profile(user_id, timestamp_ms)
-        async with self.db.session() as session:
-            if await webhooks.blocked_later(session, user_id=user_id, timestamp_ms=timestamp_ms):
+        admitted = await self.follows.submit(_Follow(user_id, timestamp_ms, at, fetched))
+        for admission in admitted:
+            await self.enroller.start(admission)
+
+    async def _admit_follows(
+        self, session: AsyncSession, follows: list["_Follow"]
+    ) -> list[list[Admission]]:
+        """Each follow's part in the store, in order, in the caller's transaction."""
+        scenarios_on_follow: list[Scenario] | None = None
+        admitted: list[list[Admission]] = []
+        for follow in follows:
+            user_id, at = follow.user_id, follow.at
+            admitted.append([])
+            if await webhooks.blocked_later(
+                session, user_id=user_id, timestamp_ms=follow.timestamp_ms
+            ):
                 log.info("follow of %s at %s came after a later block: ignored", user_id, at)
-                return
+                continue
             change = await friends.record_follow(
-                session, user_id=user_id, timestamp_ms=timestamp_ms, at=at, commit=False
+                session, user_id=user_id, timestamp_ms=follow.timestamp_ms, at=at, commit=False
             )
             if not change.applied or not change.friend.following:
-                await session.commit()  # the row, if this follow made it
                 log.info(
                     "follow of %s at %s is older than its last state change: ignored", user_id, at
                 )
-                return
+                continue
             friend = change.friend
-            if fetched is not None:  # name and language, before any branch asks for them
-                friends.set_profile(session, friend, **fetched.fields())
-            admitted = []
-            for scenario in await scenarios.enrolling_on(session, trigger_type="follow"):
+            if follow.fetched is not None:  # name and language, before any branch asks
+                friends.set_profile(session, friend, **follow.fetched.fields())
+            if scenarios_on_follow is None:
+                scenarios_on_follow = await scenarios.enrolling_on(session, trigger_type="follow")
+            for scenario in scenarios_on_follow:
                 admission = await self.enroller.admit(session, scenario, friend, cause="follow")
                 if admission is not None:
-                    admitted.append(admission)
-            await session.commit()
-        for admission in admitted:
-            await self.enroller.start(admission)
+                    admitted[-1].append(admission)
+        return admitted
 
     async def _fetch_profile(self, user_id: str, timestamp_ms: int) -> Fetched | None:
         """LINE's profile of the friend, unless the cached one is fresh enough or the follow

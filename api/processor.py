@@ -10,6 +10,7 @@ import zlib
 
 from api.friendship import FriendshipHandler
 from store import webhooks
+from store.batches import GroupCommit
 from store.db import Database
 from store.types import utcnow
 
@@ -24,6 +25,8 @@ class WebhookProcessor:
         self.lanes: list[asyncio.Queue[str]] = [asyncio.Queue() for _ in range(LANES)]
         self.tasks: list[asyncio.Task] = []
         self.queued: set[str] = set()
+        # events handled at the same moment are marked so in one transaction
+        self.processed = GroupCommit(db, webhooks.mark_processed_many, name="mark_processed")
 
     def submit(self, event_id: str, user_id: str | None) -> None:
         """Queue the event in its user's lane (once: a sweep skips what is queued already)."""
@@ -92,5 +95,4 @@ class WebhookProcessor:
             async with self.db.session() as session:
                 await webhooks.mark_attempt_failed(session, event_id=event_id, error=str(exc))
             return
-        async with self.db.session() as session:
-            await webhooks.mark_processed(session, event_id=event_id)
+        await self.processed.submit(event_id)

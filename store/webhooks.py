@@ -3,7 +3,8 @@ marked once handled; `webhookEventId` is the key that makes redeliveries harmles
 
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import col, select
+from sqlalchemy import bindparam
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import friends
@@ -98,13 +99,20 @@ async def blocked_later(session: AsyncSession, *, user_id: str, timestamp_ms: in
 
 
 async def mark_processed(session: AsyncSession, *, event_id: str) -> None:
-    event = await session.get(WebhookEvent, event_id)
-    if event is not None:
-        event.processed_at = utcnow()
-        event.attempts += 1
-        event.last_error = None
-        session.add(event)
-        await session.commit()
+    await mark_processed_many(session, [event_id])
+    await session.commit()
+
+
+async def mark_processed_many(session: AsyncSession, event_ids: list[str]) -> list[None]:
+    """These events are handled: one UPDATE for them all, no commit (store/batches.py)."""
+    table = WebhookEvent.__table__
+    statement = (
+        update(table)
+        .where(table.c.event_id == bindparam("id"))
+        .values(processed_at=utcnow(), attempts=table.c.attempts + 1, last_error=None)
+    )
+    await session.exec(statement, params=[{"id": event_id} for event_id in event_ids])
+    return [None] * len(event_ids)
 
 
 async def mark_attempt_failed(session: AsyncSession, *, event_id: str, error: str) -> None:
