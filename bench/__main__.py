@@ -24,6 +24,7 @@ ROWS = [  # (field, label)
     ("arrival_per_s", "follows sent / s"),
     ("enrolments_per_s", "enrolments started / s"),
     ("enrolled_before_t_s", "all enrolled, seconds before T"),
+    ("waiting_enrolments_per_s", "--waiting enrolments / s"),
     ("deliveries_per_s", "deliveries / s after T"),
     ("lateness_p50_s", "lateness p50 (s)"),
     ("lateness_p99_s", "lateness p99 (s)"),

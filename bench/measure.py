@@ -56,6 +56,7 @@ class Figures(BaseModel):
     unanswered: int = 0  # webhooks (floor: starts) that got no answer and were sent again
     arrival_per_s: float  # follows (floor: starts) sent per second
     enrolments_per_s: float  # all workflows started, over the time from the first follow
+    waiting_enrolments_per_s: float | None = None  # --waiting: those enrolled before, a second
     enrolled_before_t_s: float  # all were enrolled this long before T (negative: after T)
     deliveries_per_s: float  # pushes that arrived, over the time from T to the last one
     lateness_p50_s: float | None  # push arrived at LINE minus the planned moment T

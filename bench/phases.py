@@ -2,8 +2,6 @@
 same LINE stand-in: the floor (bare Temporal drip) and stepline (API + worker, webhooks)."""
 
 import asyncio
-import csv
-import io
 import json
 import logging
 import os
@@ -98,6 +96,7 @@ class Phase:
         self.api: Process | None = None
         self.cpu_start = time.process_time()
         self.errors = 0  # webhooks that got no answer and were sent again
+        self.sleepers_enrolled: float | None = None  # --waiting: their enrolments a second
 
     def figures(
         self,
@@ -114,6 +113,7 @@ class Phase:
             friends=self.plan.friends,
             arrival_per_s=round(arrival, 1),
             enrolments_per_s=enrolled,
+            waiting_enrolments_per_s=self.sleepers_enrolled,
             enrolled_before_t_s=round(before_t, 1),
             seconds=round(time.monotonic() - began, 1),
             unanswered=self.errors,
@@ -268,10 +268,9 @@ async def floor_phase(folder: Path, plan: Plan) -> Figures:
     )
 
 
-def scenario(wake: datetime, *, sleepers: bool) -> dict:
-    """Wait until T, a branch on an attribute, a message; friends marked as sleepers first
-    take a wait that outlasts the run."""
-    main = [
+def scenario(wake: datetime) -> dict:
+    """Wait until T, a branch on an attribute, a message."""
+    steps = [
         {"id": "until-t", "type": "wait", "until": wake.isoformat()},
         {
             "id": "plan",
@@ -290,25 +289,20 @@ def scenario(wake: datetime, *, sleepers: bool) -> dict:
             ],
         },
     ]  # fmt: skip
-    if sleepers:
-        main = [
-            {
-                "id": "cohort",
-                "type": "branch",
-                "branches": [
-                    {
-                        "label": "sleeper",
-                        "when": {"attribute": "cohort", "equals": "sleeper"},
-                        "steps": [
-                            {"id": "long", "type": "wait", "duration": "P30D"},
-                            {"id": "later", "type": "message", "messages": [{"type": "text", "text": "later"}]},  # noqa: E501
-                        ],
-                    }
-                ],
-                "otherwise": main,
-            }
-        ]  # fmt: skip
-    return {"name": "bench", "trigger": {"type": "follow"}, "steps": main}
+    return {"name": "bench", "trigger": {"type": "follow"}, "steps": steps}
+
+
+def sleepers_scenario(added_until: datetime) -> dict:
+    """The --waiting friends: a wait that outlasts the run. Only follows up to `added_until`
+    enter it, so the friends measured later do not."""
+    return {
+        "name": "bench: waiting past the run",
+        "trigger": {"type": "follow", "added_until": added_until.isoformat()},
+        "steps": [
+            {"id": "long", "type": "wait", "duration": "P30D"},
+            {"id": "later", "type": "message", "messages": [{"type": "text", "text": "later"}]},
+        ],
+    }
 
 
 def stepline_env(phase: Phase, api_port: int, database_url: str) -> dict[str, str]:
@@ -351,20 +345,6 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
                 ),
             )
         )
-        sleepers = user_ids(plan.waiting, "5")
-        if sleepers:
-            await _import_cohort(api, sleepers)
-        friends = user_ids(plan.friends, "a")
-        wake_at = plan.wake_at() + plan.waiting / plan.waiting_rate
-        created = await api.post(
-            "/scenarios",
-            json=scenario(datetime.fromtimestamp(wake_at, UTC), sleepers=bool(sleepers)),
-        )
-        assert created.status_code == 201, created.text
-        scenario_id = created.json()["id"]
-        assert (await api.post(f"/scenarios/{scenario_id}/activate")).status_code == 200
-        (phase.folder / "wake_at").write_text(f"{wake_at}\n")  # for a profiler to time itself
-
         # aiohttp, not httpx, for the webhooks: a third of the CPU per request, which the
         # machine under test gets instead (LINE's own sender costs this machine nothing)
         hooks = await exits.enter_async_context(
@@ -389,9 +369,13 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
             assert answer.status == 200, text
             return time.monotonic() - began
 
+        sleepers = user_ids(plan.waiting, "5")
         if sleepers:
-            await paced(len(sleepers), plan.waiting_rate, lambda i: follow(sleepers[i]))
-            await phase.until_started("EnrollmentWorkflow", len(sleepers), time.monotonic())
+            await _enrol_sleepers(phase, api, sleepers, follow)
+        friends = user_ids(plan.friends, "a")
+        wake_at = plan.wake_at()  # the sleepers are in: T counts from now
+        await _activate(api, scenario(datetime.fromtimestamp(wake_at, UTC)))
+        (phase.folder / "wake_at").write_text(f"{wake_at}\n")  # for a profiler to time itself
         first = time.monotonic()
         acks, arrival = await paced(plan.friends, plan.rate, lambda i: follow(friends[i]))
         enrolled, all_in = await phase.until_started(
@@ -414,17 +398,31 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
     )
 
 
-async def _import_cohort(api: httpx.AsyncClient, users: list[str]) -> None:
-    """Mark the sleepers (an attribute), before they follow."""
-    for start in range(0, len(users), 50_000):
-        rows = io.StringIO()
-        writer = csv.writer(rows)
-        writer.writerow(["user_id", "cohort"])
-        writer.writerows([user, "sleeper"] for user in users[start : start + 50_000])
-        answer = await api.post(
-            "/friends/import", content=rows.getvalue(), headers={"Content-Type": "text/csv"}
-        )
-        assert answer.status_code == 200, answer.text
+async def _activate(api: httpx.AsyncClient, definition: dict) -> str:
+    created = await api.post("/scenarios", json=definition)
+    assert created.status_code == 201, created.text
+    scenario_id = created.json()["id"]
+    assert (await api.post(f"/scenarios/{scenario_id}/activate")).status_code == 200
+    return scenario_id
+
+
+async def _enrol_sleepers(
+    phase: Phase,
+    api: httpx.AsyncClient,
+    sleepers: list[str],
+    follow: Callable[[str], Awaitable[float]],
+) -> None:
+    """The --waiting friends follow into a scenario of their own and become waiting
+    enrollments before the measured friends arrive (T is set once they are all in)."""
+    plan = phase.plan
+    added_until = time.time() + len(sleepers) / plan.waiting_rate + 2
+    await _activate(api, sleepers_scenario(datetime.fromtimestamp(added_until, UTC)))
+    began = time.monotonic()
+    await paced(len(sleepers), plan.waiting_rate, lambda i: follow(sleepers[i]))
+    phase.sleepers_enrolled, _ = await phase.until_started(
+        "EnrollmentWorkflow", len(sleepers), began
+    )
+    await asyncio.sleep(max(0.0, added_until - time.time()))  # later follows are not sleepers
 
 
 @asynccontextmanager

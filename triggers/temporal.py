@@ -58,10 +58,12 @@ async def start_enrollment(
     a redelivered or duplicated webhook never enrols twice. `again` (an admin retry of a
     failed enrollment): a new run under the same id once the last run has closed; False
     while one is running."""
+    current = input.resume_at or definition.steps[0].id
     try:
         await client.start_workflow(
             EnrollmentWorkflow.run,
-            input,
+            # the workflow knows these search attributes are set: its first wait upserts none
+            input.model_copy(update={"indexed": True}),
             id=input.enrollment_id,
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL
@@ -75,7 +77,7 @@ async def start_enrollment(
                     SearchAttributePair(search.SCENARIO_ID, input.scenario_id),
                     SearchAttributePair(search.LINE_USER_ID, input.user_id),
                     SearchAttributePair(search.STATUS, "waiting"),
-                    SearchAttributePair(search.CURRENT, input.resume_at or definition.steps[0].id),
+                    SearchAttributePair(search.CURRENT, current),
                 ]
             ),
             static_summary=f"{definition.name} (v{input.version}) for {input.user_id}",

@@ -100,8 +100,9 @@ class EnrollmentWorkflow:
         self.epoch = input.epoch  # an unblock (on_unblock: resume) moves it on
         self.parked = False  # blocked, with `on_unblock: resume`: the schedule goes on
         self.missed: list[tuple[MessageStep, datetime]] = []  # fell due while parked
+        # (StepStatus, StepCurrent) last upserted, or set by the start
         self.indexed: tuple[str, str | None] | None = (
-            None  # (StepStatus, StepCurrent) last upserted
+            ("waiting", input.resume_at or input.definition.steps[0].id) if input.indexed else None
         )
         # sends as local activities, search attributes upserted only where it waits; enrollments
         # started before this (their input has no `fast`) replay the way they ran

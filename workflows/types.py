@@ -35,6 +35,10 @@ class EnrollmentInput(BaseModel):
     # where the enrollment waits). False for enrollments started before it existed, so that
     # their histories replay as they ran; every new start sets it.
     fast: bool = False
+    # the start set StepStatus `waiting` and StepCurrent to the first step it walks
+    # (triggers.temporal.start_enrollment), so its first wait upserts nothing; False for
+    # enrollments started before this, whose histories hold that upsert
+    indexed: bool = False
 
 
 class BlockSignal(BaseModel):

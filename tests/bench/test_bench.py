@@ -98,10 +98,12 @@ def _figures(**values) -> Figures:
 
 
 def test_a_run_with_more_enrollments_waiting_past_it(tmp_path: Path) -> None:
-    """--waiting: friends marked by import first take a 30-day wait; only the others wake."""
+    """--waiting: friends who follow first enter a scenario of their own with a 30-day wait;
+    the friends measured after them enter only the scenario that wakes at T."""
     _run, result = _bench(
         tmp_path, "--phase", "stepline", "--friends", "5", "--rate", "10",
         "--waiting", "5", "--slack", "8",
     )  # fmt: skip
     assert result["floor"] is None and result["plan"]["waiting"] == 5
     assert result["stepline"]["delivered"] == 5 and result["stepline"]["duplicates"] == 0
+    assert result["stepline"]["waiting_enrolments_per_s"] > 0
