@@ -7,6 +7,8 @@ import os
 import signal
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from activities.journeys import JourneyActivities
 from activities.line_client import LinePusher
 from activities.progress import StoreActivities
 from activities.sending import SendActivities
+from api.friendship import PROFILE_TIMEOUT, FriendshipHandler
+from api.processor import WebhookProcessor
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
@@ -141,13 +145,41 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with worker:
+    async with AsyncExitStack() as running:
+        await running.enter_async_context(worker)
         logging.getLogger("stepline.worker").info(
             "worker polling task queue %r on %s", settings.task_queue, settings.temporal_address
         )
+        if settings.webhook_processor == "worker":
+            await running.enter_async_context(webhook_processing(settings, client, db))
         await stop.wait()
     await line.close()
     await db.close()
+
+
+@asynccontextmanager
+async def webhook_processing(
+    settings: Settings, client: Client, db: Database
+) -> AsyncIterator[WebhookProcessor]:
+    """STEPLINE_WEBHOOK_PROCESSOR=worker: follows and unfollows the API recorded are handled
+    here, with this worker's client, so each enrollment's first workflow task comes back with
+    the answer to its start (eager workflow start)."""
+    profiles = LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
+    enroller = Enroller(
+        db=db,
+        temporal=client,
+        task_queue=settings.task_queue,
+        definitions=Definitions(db),
+        eager=True,
+    )
+    friendship = FriendshipHandler(db=db, temporal=client, enroller=enroller, profiles=profiles)
+    processor = WebhookProcessor(db, friendship, poll=True)
+    await processor.start()
+    try:
+        yield processor
+    finally:
+        await processor.stop()
+        await profiles.close()
 
 
 def run() -> int:

@@ -10,7 +10,7 @@ from activities.line_client import LinePusher
 from api import errors
 from api.bodylimit import BodyLimit
 from api.deps import Services
-from api.friendship import FriendshipHandler
+from api.friendship import PROFILE_TIMEOUT, FriendshipHandler
 from api.processor import WebhookProcessor
 from api.routes import (
     audiences,
@@ -33,7 +33,6 @@ from triggers.changes import FriendChanges
 from triggers.enrol import Enroller
 from triggers.temporal import connect_lazily
 
-PROFILE_TIMEOUT = 3.0  # seconds: a slow profile API must not hold up enrolments for long
 DESCRIPTION = """Step delivery (ステップ配信) for LINE Official Accounts.
 
 Admin routes need `Authorization: Bearer $STEPLINE_ADMIN_TOKEN`. Errors are `{"detail": …}`;
@@ -60,7 +59,10 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             else None
         )
         friendship = FriendshipHandler(db=db, temporal=client, enroller=enroller, profiles=line)
-        processor = WebhookProcessor(db, friendship)
+        # STEPLINE_WEBHOOK_PROCESSOR=worker: the workers process what this process records
+        processor = (
+            WebhookProcessor(db, friendship) if settings.webhook_processor == "api" else None
+        )
         secret = (
             settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
         )
@@ -74,12 +76,14 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             webhook_parser=WebhookParser(secret),
             changes=changes,
         )
-        await processor.start()
+        if processor is not None:
+            await processor.start()
         try:
             yield
         finally:
             await app.state.services.webhook_writer.close()
-            await processor.stop()
+            if processor is not None:
+                await processor.stop()
             if line is not None:
                 await line.close()
             await db.close()

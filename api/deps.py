@@ -28,7 +28,7 @@ class Services:
     temporal: Client
     definitions: Definitions
     friendship: FriendshipHandler
-    processor: WebhookProcessor
+    processor: WebhookProcessor | None  # None: the workers process the webhook events
     webhook_parser: WebhookParser
     changes: FriendChanges
     # webhooks answered at the same time share one transaction (store/batches.py)

@@ -18,6 +18,7 @@ from workflows.types import EnrollmentStatus
 
 log = logging.getLogger("stepline.friendship")
 FRESH_ON_FOLLOW = timedelta(minutes=1)
+PROFILE_TIMEOUT = 3.0  # seconds: a slow profile API must not hold up enrolments for long
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,16 @@
 
 Events are processed in lanes keyed by user, so one friend's follow and unfollow keep their
 order while different friends proceed in parallel. Anything not processed (a crash, Temporal
-down) is picked up again by a periodic sweep of the events table."""
+down) is picked up again by a periodic sweep of the events table.
+
+Where it runs (STEPLINE_WEBHOOK_PROCESSOR): in the API, which hands it each event it has just
+recorded; or in the worker (`poll`), which reads the new events from the table a few times a
+second, so that the API's event loop only answers webhooks. Several workers may take up one
+event at the same moment: handling it twice changes nothing (as for a redelivery)."""
 
 import asyncio
 import logging
+import time
 import zlib
 
 from api.friendship import FriendshipHandler
@@ -17,11 +23,13 @@ from store.types import utcnow
 log = logging.getLogger("stepline.webhooks")
 LANES = 8
 SWEEP_EVERY = 5.0
+POLL_EVERY = 0.1  # seconds between reads of the new events, when the worker processes them
 
 
 class WebhookProcessor:
-    def __init__(self, db: Database, handler: FriendshipHandler):
+    def __init__(self, db: Database, handler: FriendshipHandler, *, poll: bool = False):
         self.db, self.handler = db, handler
+        self.poll = poll  # nobody submits: read new events every POLL_EVERY seconds
         self.lanes: list[asyncio.Queue[str]] = [asyncio.Queue() for _ in range(LANES)]
         self.tasks: list[asyncio.Task] = []
         self.queued: set[str] = set()
@@ -60,23 +68,30 @@ class WebhookProcessor:
                 queue.task_done()
 
     async def _sweeper(self) -> None:
-        first = True
+        first, swept = True, time.monotonic()
         while True:
             try:
-                await self.sweep(everything=first)
+                if self.poll and not first and time.monotonic() - swept < SWEEP_EVERY:
+                    await self.sweep(everything=True, untried=True)
+                else:  # also the events whose processing failed: every SWEEP_EVERY
+                    await self.sweep(everything=first or self.poll)
+                    swept = time.monotonic()
                 first = False
             except Exception:  # the store may be down; try again on the next round
                 log.exception("webhook sweep failed")
-            await asyncio.sleep(SWEEP_EVERY)
+            await asyncio.sleep(POLL_EVERY if self.poll else SWEEP_EVERY)
 
-    async def sweep(self, *, everything: bool = False) -> int:
+    async def sweep(self, *, everything: bool = False, untried: bool = False) -> int:
         """Queue events left behind, in their users' lanes so that one friend's events are
-        still handled one at a time; `everything` at start-up takes even the newest."""
+        still handled one at a time; `everything` at start-up takes even the newest;
+        `untried` leaves out those whose processing failed before."""
         cutoff = utcnow() if everything else utcnow() - webhooks.SETTLE_TIME
         async with self.db.reading() as session:
-            pending = await webhooks.pending_events(session, received_before=cutoff)
-        for event in pending:
-            self.submit(event.event_id, event.user_id)
+            pending = await webhooks.pending_events(
+                session, received_before=cutoff, untried=untried
+            )
+        for event_id, user_id in pending:
+            self.submit(event_id, user_id)
         return len(pending)
 
     async def drain(self) -> None:

@@ -75,13 +75,25 @@ def run(
     database: Annotated[
         str, typer.Option(help="stepline's store: sqlite, or a PostgreSQL URL (a fresh database)")
     ] = "sqlite",
+    webhook_processor: Annotated[
+        str, typer.Option(help="STEPLINE_WEBHOOK_PROCESSOR of the stepline phase: api | worker")
+    ] = "worker",
     out: Annotated[Path, typer.Option(help="the figures as JSON")] = RESULT,
     keep: Annotated[Path | None, typer.Option(help="keep logs and databases here")] = None,
 ) -> None:
     """Start a dev server, LINE stand-in, worker (and API) per phase; print the figures."""
     if phase not in ("both", "floor", "stepline"):
         raise typer.BadParameter("must be both, floor or stepline", param_hint="--phase")
-    plan = Plan(friends=friends, rate=rate, waiting=waiting, database=database, slack=slack)
+    if webhook_processor not in ("api", "worker"):
+        raise typer.BadParameter("must be api or worker", param_hint="--webhook-processor")
+    plan = Plan(
+        friends=friends,
+        rate=rate,
+        waiting=waiting,
+        database=database,
+        slack=slack,
+        webhook_processor=webhook_processor,
+    )
     folder = keep or Path(tempfile.mkdtemp(prefix="stepline-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     floor = asyncio.run(floor_phase(folder, plan)) if phase in ("both", "floor") else None
@@ -94,7 +106,13 @@ def run(
     result = {
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cores": os.cpu_count()},
-        "plan": {"friends": friends, "rate": rate, "waiting": waiting, "database": database},
+        "plan": {
+            "friends": friends,
+            "rate": rate,
+            "waiting": waiting,
+            "database": database,
+            "webhook_processor": webhook_processor,
+        },
         "floor": floor.model_dump() if floor else None,
         "stepline": stepline.model_dump() if stepline else None,
         "ratio": ratios(floor, stepline) if floor and stepline else None,

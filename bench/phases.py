@@ -52,6 +52,7 @@ class Plan:
     waiting_rate: float = 400.0
     database: str = "sqlite"  # or a PostgreSQL server's URL (a fresh database on it)
     slack: float | None = None  # seconds from the last follow to T (default: 20 + friends/50)
+    webhook_processor: str = "worker"  # STEPLINE_WEBHOOK_PROCESSOR: api | worker
 
     def wake_at(self) -> float:
         """T: after every follow has had time to become a waiting enrollment, so that what
@@ -315,6 +316,7 @@ def stepline_env(phase: Phase, api_port: int, database_url: str) -> dict[str, st
         "LINE_API_BASE_URL": phase.line_url,
         "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_CHANNEL_SECRET": SECRET,
+        "STEPLINE_WEBHOOK_PROCESSOR": phase.plan.webhook_processor,
         "PYTHONUNBUFFERED": "1",
     } | {k: v for k, v in os.environ.items() if k.startswith("STEPLINE_BENCH_")}
 

@@ -76,15 +76,19 @@ async def get_event(session: AsyncSession, *, event_id: str) -> WebhookEvent | N
 
 
 async def pending_events(
-    session: AsyncSession, *, received_before: datetime, limit: int = 500
-) -> list[WebhookEvent]:
+    session: AsyncSession, *, received_before: datetime, limit: int = 500, untried: bool = False
+) -> list[tuple[str, str | None]]:
+    """(event id, user id) of events not processed yet, oldest first; `untried`: only those
+    no attempt has failed for (a failing one is left to the slower sweeps)."""
     statement = (
-        select(WebhookEvent)
+        select(WebhookEvent.event_id, WebhookEvent.user_id)
         .where(col(WebhookEvent.processed_at).is_(None), WebhookEvent.received_at < received_before)
         .order_by(col(WebhookEvent.timestamp_ms), col(WebhookEvent.received_at))
         .limit(limit)
     )
-    return list(await session.exec(statement))
+    if untried:
+        statement = statement.where(WebhookEvent.attempts == 0)
+    return [(event_id, user_id) for event_id, user_id in await session.exec(statement)]
 
 
 async def blocked_later(session: AsyncSession, *, user_id: str, timestamp_ms: int) -> bool:

@@ -38,6 +38,7 @@ def test_api_without_channel_secret_names_it():
         ("STEPLINE_TEMPORAL_ADDRESS", "localhost"),
         ("LINE_API_BASE_URL", "ftp://api.line.me"),
         ("STEPLINE_PUBLIC_URL", "not a url"),
+        ("STEPLINE_WEBHOOK_PROCESSOR", "both"),
     ],
 )
 def test_malformed_setting_is_named(variable, value):

@@ -62,10 +62,19 @@ class Admission:
 
 class Enroller:
     def __init__(
-        self, *, db: Database, temporal: Client, task_queue: str, definitions: Definitions
+        self,
+        *,
+        db: Database,
+        temporal: Client,
+        task_queue: str,
+        definitions: Definitions,
+        eager: bool = False,
     ):
         self.db, self.temporal, self.task_queue = db, temporal, task_queue
         self.definitions = definitions
+        # in a worker's process, on its client: Temporal hands the first workflow task of a
+        # start straight back to that worker (eager workflow start), no poll in between
+        self.eager = eager
 
     async def enrol(self, scenario: Scenario, friend: Friend, *, cause: Cause) -> str | None:
         """The enrollment's id, or None when the scenario does not take this friend now.
@@ -146,6 +155,7 @@ class Enroller:
             self.temporal,
             task_queue=self.task_queue,
             definition=definition,
+            eager=self.eager,
             input=enrollment_input(
                 admission.workflow_id, scenario, scenario.version, friend, definition=definition
             ),

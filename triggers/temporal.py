@@ -53,11 +53,13 @@ async def start_enrollment(
     input: EnrollmentInput,
     definition: ScenarioDefinition,
     again: bool = False,
+    eager: bool = False,
 ) -> bool:
     """Start the workflow; False when this enrollment already exists (running or finished):
     a redelivered or duplicated webhook never enrols twice. `again` (an admin retry of a
     failed enrollment): a new run under the same id once the last run has closed; False
-    while one is running."""
+    while one is running. `eager`: the caller's client belongs to a worker of `task_queue`,
+    which is handed the first workflow task with the answer to the start."""
     current = input.resume_at or definition.steps[0].id
     try:
         await client.start_workflow(
@@ -81,6 +83,7 @@ async def start_enrollment(
                 ]
             ),
             static_summary=f"{definition.name} (v{input.version}) for {input.user_id}",
+            request_eager_start=eager,
         )
     except WorkflowAlreadyStartedError:
         return False

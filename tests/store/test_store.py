@@ -2,7 +2,7 @@
 (when configured) PostgreSQL."""
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from scenarios.definition import ScenarioDefinition
 from store import deliveries, enrollments, friends, scenarios, webhooks
@@ -77,7 +77,7 @@ async def test_webhook_events_are_recorded_once(db):
     async with db.session() as s:
         await webhooks.mark_processed(s, event_id="ev1")
         pending = await webhooks.pending_events(s, received_before=datetime.now(UTC))
-    assert [e.event_id for e in pending] == ["ev0", "ev2"]
+    assert [event_id for event_id, _user in pending] == ["ev0", "ev2"]
 
 
 async def test_delivery_cap_is_never_exceeded_by_concurrent_senders(db):
@@ -211,3 +211,28 @@ async def test_status_transitions(db):
             assert "cannot resume a scenario that is ended" in str(exc)
         else:
             raise AssertionError("an ended scenario resumed")
+
+
+async def test_the_frequent_reads_leave_failed_events_to_the_slower_sweep(db):
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "event_id": f"ev{n}",
+            "type": "follow",
+            "user_id": user(310 + n),
+            "timestamp_ms": 1_700_000_000_000 + n,
+            "redelivery": False,
+            "body": {},
+        }
+        for n in range(2)
+    ]
+    async with db.session() as session:
+        await webhooks.record_events(session, rows=rows)
+    async with db.session() as session:
+        await webhooks.mark_attempt_failed(session, event_id="ev0", error="Temporal down")
+    later = now + timedelta(seconds=1)
+    async with db.reading() as session:
+        untried = await webhooks.pending_events(session, received_before=later, untried=True)
+        every = await webhooks.pending_events(session, received_before=later)
+    assert untried == [("ev1", user(311))]
+    assert every == [("ev0", user(310)), ("ev1", user(311))]

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from fastapi import FastAPI
@@ -19,16 +19,19 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.line_client import LinePusher
 from api.app import create_app
+from api.processor import WebhookProcessor
 from core.config import Settings
 from core.serve import serving
 from emulator.app import EmulatorConfig
 from emulator.app import create_app as create_emulator
 from emulator.config import DEFAULT_LOGIN_CHANNEL_ID, DEFAULT_LOGIN_CHANNEL_SECRET
 from emulator.state import EmulatorState
+from store import webhooks
 from store.db import Database
 from store.enrollments import enrollment_id
 from store.tables import Enrollment, TrackedLink
-from worker import create_worker
+from store.types import utcnow
+from worker import create_worker, webhook_processing
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.types import EnrollmentStatus
 
@@ -52,9 +55,11 @@ class Stack:
     emu: httpx.AsyncClient
     emulator: EmulatorState
 
+    processor: WebhookProcessor | None = None  # where webhook events are processed
+
     async def settle(self) -> None:
-        """Wait until every webhook event handed over so far has been processed."""
-        await self.app.state.services.processor.drain()
+        """Wait until every webhook event recorded so far has been processed."""
+        await _settle(self.processor, self.db)
 
     async def follow(self, user_id: str, *, settle: bool = True, **profile: Any) -> dict:
         answer = (await self.emu.post(f"/emulator/users/{user_id}/follow", json=profile)).json()
@@ -171,12 +176,29 @@ class Stack:
         return text
 
 
-async def _terminate_leftovers(env: WorkflowEnvironment, app: FastAPI, db: Database) -> None:
+async def _settle(processor: WebhookProcessor | None, db: Database) -> None:
+    """Until the processor has handled every event recorded: those handed to it (the API's),
+    or those it reads from the table (a worker's)."""
+    if processor is None:
+        return
+    while True:
+        await processor.drain()
+        if not processor.poll:
+            return
+        async with db.reading() as session:
+            if not await webhooks.pending_events(session, received_before=utcnow()):
+                return
+        await asyncio.sleep(0.02)
+
+
+async def _terminate_leftovers(
+    env: WorkflowEnvironment, processor: WebhookProcessor | None, db: Database
+) -> None:
     """A test that ends (or fails) with enrollments still running would leave timers and
     activities without a worker, and the shared time-skipping server then stops skipping for
     every later test. End them here, while this stack's worker is still up: once, and again
     for any that a webhook, a click or a step was still starting meanwhile."""
-    await app.state.services.processor.drain()
+    await _settle(processor, db)
     ended: set[str] = set()
     for _ in range(2):
         async with db.session() as session:
@@ -219,6 +241,7 @@ async def running_stack(
     database_url: str,
     worker: bool = True,
     line_timeout: float = 5.0,
+    webhook_processor: Literal["api", "worker"] = "api",
     **emulator_options: Any,
 ) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as stack:
@@ -228,11 +251,14 @@ async def running_stack(
             )
         )
         emulator_url = await stack.enter_async_context(serving(emulator_app))
-        settings = settings_for(database_url=database_url, line_api=emulator_url)
+        settings = settings_for(database_url=database_url, line_api=emulator_url).model_copy(
+            update={"webhook_processor": webhook_processor}
+        )
         app = create_app(settings, temporal=env.client)
         api_url = await stack.enter_async_context(serving(app))
         emulator_app.state.emulator.config.webhook_url = f"{api_url}/webhooks/line"
         db: Database = app.state.services.db
+        processor = app.state.services.processor
         if worker:
             line = LinePusher.from_settings(settings, timeout=line_timeout)
             stack.push_async_callback(line.close)
@@ -251,5 +277,9 @@ async def running_stack(
             )
         )
         emu = await stack.enter_async_context(httpx.AsyncClient(base_url=emulator_url, timeout=30))
-        stack.push_async_callback(_terminate_leftovers, env, app, db)
-        yield Stack(env, settings, db, app, api, emu, emulator_app.state.emulator)
+        if worker and webhook_processor == "worker":  # after the worker: it stops first
+            processor = await stack.enter_async_context(
+                webhook_processing(settings, env.client, db)
+            )
+        stack.push_async_callback(_terminate_leftovers, env, processor, db)
+        yield Stack(env, settings, db, app, api, emu, emulator_app.state.emulator, processor)
