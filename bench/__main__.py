@@ -77,7 +77,7 @@ def run(
     ] = "sqlite",
     webhook_processor: Annotated[
         str, typer.Option(help="STEPLINE_WEBHOOK_PROCESSOR of the stepline phase: api | worker")
-    ] = "worker",
+    ] = "api",
     out: Annotated[Path, typer.Option(help="the figures as JSON")] = RESULT,
     keep: Annotated[Path | None, typer.Option(help="keep logs and databases here")] = None,
 ) -> None:

@@ -91,8 +91,6 @@ class DevRunner:
         env.setdefault("STEPLINE_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
         env.setdefault("STEPLINE_DATABASE_URL", f"sqlite:///{self.state_dir / 'stepline.db'}")
         env.setdefault("STEPLINE_PUBLIC_URL", f"http://localhost:{self.ports['api']}")
-        # the API only answers webhooks; the worker enrols (docs/PERFORMANCE.md)
-        env.setdefault("STEPLINE_WEBHOOK_PROCESSOR", "worker")
         env["STEPLINE_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.ports['temporal']}"
         env["PYTHONUNBUFFERED"] = "1"
         return env, not real_line

@@ -39,7 +39,6 @@ ROUTE_LINKS = {  # ours: route links through LINE Login (SPEC §5)
     "STEPLINE_FRIEND_URL",
 }
 DELIVERY = {"STEPLINE_PUSH_RATE"}  # ours: the channel-wide push rate (worker)
-PROCESSING = {"STEPLINE_WEBHOOK_PROCESSOR"}  # ours: the workers process webhook events
 # ours, with defaults that suit production: LINE's timeout, how long a starting worker waits
 # for Temporal, the admin API's body limit
 TUNING = {
@@ -49,12 +48,11 @@ TUNING = {
     "STEPLINE_WORKFLOW_CACHE",
     "STEPLINE_WORKFLOW_SANDBOX",
     "STEPLINE_WORKER_PUSH_RATE",
+    "STEPLINE_WEBHOOK_PROCESSOR",
 }
 NEEDS = {
-    "api": SPEC_VARIABLES | ROUTE_LINKS | PROCESSING,
-    "worker": SPEC_VARIABLES - {"STEPLINE_ADMIN_TOKEN", "LINE_CHANNEL_SECRET"}
-    | DELIVERY
-    | PROCESSING,
+    "api": SPEC_VARIABLES | ROUTE_LINKS,
+    "worker": SPEC_VARIABLES - {"STEPLINE_ADMIN_TOKEN", "LINE_CHANNEL_SECRET"} | DELIVERY,
 }
 
 
@@ -84,7 +82,7 @@ def test_services() -> None:
 def test_spec_variables_are_the_settings() -> None:
     assert {
         field.alias for field in Settings.model_fields.values()
-    } == SPEC_VARIABLES | ROUTE_LINKS | DELIVERY | PROCESSING | TUNING
+    } == SPEC_VARIABLES | ROUTE_LINKS | DELIVERY | TUNING
 
 
 def test_app_commands() -> None:
@@ -104,9 +102,7 @@ def test_api_and_worker_share_one_image_built_here() -> None:
 def test_every_app_service_gets_every_variable_it_needs(service: str) -> None:
     env = environment(service)
     assert NEEDS[service] <= set(env), NEEDS[service] - set(env)
-    assert set(env) <= SPEC_VARIABLES | ROUTE_LINKS | DELIVERY | PROCESSING, (
-        "only settings stepline reads"
-    )
+    assert set(env) <= SPEC_VARIABLES | ROUTE_LINKS | DELIVERY, "only settings stepline reads"
     assert env["STEPLINE_DATABASE_URL"] == (
         "postgresql+psycopg://stepline:stepline@postgresql:5432/stepline"
     )
@@ -225,11 +221,3 @@ def test_docker_compose_accepts_the_file_and_insists_on_the_secrets(tmp_path: Pa
         answer = config(env)
         assert answer.returncode != 0
         assert missing in answer.stderr
-
-
-def test_the_workers_process_webhook_events() -> None:
-    """The API only verifies, records and answers; the workers enrol (docs/PERFORMANCE.md)."""
-    for service in ("api", "worker"):
-        assert environment(service)["STEPLINE_WEBHOOK_PROCESSOR"] == (
-            "${STEPLINE_WEBHOOK_PROCESSOR:-worker}"
-        )

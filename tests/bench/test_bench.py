@@ -99,11 +99,14 @@ def _figures(**values) -> Figures:
 
 def test_a_run_with_more_enrollments_waiting_past_it(tmp_path: Path) -> None:
     """--waiting: friends who follow first enter a scenario of their own with a 30-day wait;
-    the friends measured after them enter only the scenario that wakes at T."""
+    the friends measured after them enter only the scenario that wakes at T. The worker
+    processes the webhooks here (STEPLINE_WEBHOOK_PROCESSOR=worker, eager workflow starts on
+    a real dev server)."""
     _run, result = _bench(
         tmp_path, "--phase", "stepline", "--friends", "5", "--rate", "10",
-        "--waiting", "5", "--slack", "8",
+        "--waiting", "5", "--slack", "8", "--webhook-processor", "worker",
     )  # fmt: skip
     assert result["floor"] is None and result["plan"]["waiting"] == 5
+    assert result["plan"]["webhook_processor"] == "worker"
     assert result["stepline"]["delivered"] == 5 and result["stepline"]["duplicates"] == 0
     assert result["stepline"]["waiting_enrolments_per_s"] > 0
