@@ -115,3 +115,32 @@ async def test_concurrent_unfollows_hold_from_the_answer(stack):
     assert {(row.following, row.blocked_at is not None) for row in rows} == {(False, True)}
     first = next(row for row in rows if row.user_id == friends[0])
     assert first.state_at_ms == 1_700_000_002_000  # the later of its two unfollows
+
+
+async def test_follows_processed_at_the_same_moment_share_transactions(stack):
+    """The processor's follow transactions (friend, profile, enrollment rows) and the events'
+    processed marks are grouped; every friend is enrolled and every event marked once."""
+    scenario_id = await stack.scenario(
+        {
+            "name": "burst",
+            "trigger": {"type": "follow"},
+            "steps": [{"id": "w", "type": "wait", "duration": "P7D"}],
+        }
+    )
+    friends = [user(600 + n) for n in range(40)]
+    payloads = [
+        webhook(follow(friend, event_id=f"01JBURSTFOLLOW{n:012d}", ts=1_700_000_000_000 + n))
+        for n, friend in enumerate(friends)
+    ]
+    assert {answer.status_code for answer in await post_all(stack, payloads)} == {200}
+    await stack.settle()
+    services = stack.app.state.services
+    assert services.friendship.follows.items == 40
+    assert services.friendship.follows.batches < 40
+    assert services.processor.processed.items == 40
+    for friend in friends:
+        await stack.until_enrolled(scenario_id, friend)
+    async with stack.db.reading() as session:
+        events = list(await session.exec(select(WebhookEvent)))
+    assert len(events) == 40
+    assert all(event.processed_at is not None and event.attempts == 1 for event in events)
