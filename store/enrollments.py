@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.tables import Delivery, Enrollment, StepEntry
@@ -13,6 +13,7 @@ from store.upsert import insert_ignore
 from workflows.types import FINAL, LIVE, EnrollmentStatus
 
 CHUNK = 500  # ids (or rows) a statement: within any database's bound-parameter limit
+STOPPED = ("blocked", "exited", "ended")  # over before its schedule, by the friend or the admin
 ENROLLMENT_ID_PATTERN = r"^enrollment:[A-Za-z0-9_\-]{1,32}:U[0-9a-f]{32}:[0-9]{1,9}(:[0-9]{1,9})?$"
 
 
@@ -65,7 +66,8 @@ async def record_status(
 ) -> None:
     """Write what the workflow reports; a final status is never overwritten by a late live one."""
     row = await session.get(Enrollment, status.enrollment_id, with_for_update=True)
-    _apply_status(session, row if row is not None else _new_row(status, at), status, at)
+    if _apply_status(session, row if row is not None else _new_row(status, at), status, at):
+        await _unconfirmed(session, {status.enrollment_id: status.status})
     if entered:
         await record_entry(
             session,
@@ -99,12 +101,14 @@ async def record_statuses(session: AsyncSession, reports: Sequence[Report]) -> N
         )
         rows.update((row.id, row) for row in await session.exec(statement))
     entries: dict[tuple[str, str], dict] = {}
+    stopped: dict[str, str] = {}
     for report in reports:
         status, at = report.status, report.at
         row = rows.get(status.enrollment_id)
         if row is None:
             row = rows[status.enrollment_id] = _new_row(status, at)
-        _apply_status(session, row, status, at)
+        if _apply_status(session, row, status, at):
+            stopped[status.enrollment_id] = status.status
         if report.entered:  # the first report of a step is the one kept, as one by one
             entries.setdefault(
                 (status.enrollment_id, report.entered),
@@ -119,6 +123,7 @@ async def record_statuses(session: AsyncSession, reports: Sequence[Report]) -> N
     rows_of_entries = list(entries.values())
     for start in range(0, len(rows_of_entries), CHUNK):
         await insert_ignore(session, StepEntry, rows_of_entries[start : start + CHUNK])
+    await _unconfirmed(session, stopped)
 
 
 def _new_row(status: EnrollmentStatus, at: datetime) -> Enrollment:
@@ -134,18 +139,42 @@ def _new_row(status: EnrollmentStatus, at: datetime) -> Enrollment:
 
 def _apply_status(
     session: AsyncSession, row: Enrollment, status: EnrollmentStatus, at: datetime
-) -> None:
-    if row.status not in FINAL:
-        row.version = status.version  # a migration moves it to a newer version
-        row.status = status.status
-        row.current_step = status.step
-        row.next_wake_at = status.next_wake_at
-        row.hold_reason = status.hold_reason
-        row.error = status.error
-        row.updated_at = at
-        if status.status in FINAL:
-            row.ended_at = at
-        session.add(row)
+) -> bool:
+    """Whether this report stopped the enrollment (blocked, exited or ended) just now."""
+    if row.status in FINAL:
+        return False
+    row.version = status.version  # a migration moves it to a newer version
+    row.status = status.status
+    row.current_step = status.step
+    row.next_wake_at = status.next_wake_at
+    row.hold_reason = status.hold_reason
+    row.error = status.error
+    row.updated_at = at
+    if status.status in FINAL:
+        row.ended_at = at
+    session.add(row)
+    return status.status in STOPPED
+
+
+async def _unconfirmed(session: AsyncSession, stopped: dict[str, str]) -> None:
+    """Enrollments that stopped with a push reserved: the worker died after pushing, before
+    recording LINE's answer, and the block (exit, end) came before the retry, which then never
+    ran. The row says `unconfirmed`, as a retry that saw the block would have written (store.
+    deliveries); LINE's side knows by the retry key."""
+    for reason in sorted(set(stopped.values())):
+        ids = sorted(eid for eid, status in stopped.items() if status == reason)
+        for start in range(0, len(ids), CHUNK):
+            await session.exec(
+                update(Delivery)
+                .where(
+                    col(Delivery.enrollment_id).in_(ids[start : start + CHUNK]),
+                    col(Delivery.status) == "reserved",
+                )
+                .values(
+                    status="unconfirmed",
+                    error=f"enrollment {reason} before LINE's answer to this push was seen",
+                )
+            )
 
 
 async def record_entry(

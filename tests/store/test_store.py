@@ -8,7 +8,7 @@ from scenarios.definition import ScenarioDefinition
 from store import deliveries, enrollments, friends, scenarios, webhooks
 from store.tables import Delivery, Enrollment, Scenario
 from tests.support.stack import user
-from workflows.types import EnrollmentStatus, SendOutcome, SendRequest
+from workflows.types import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 DEFINITION = ScenarioDefinition.model_validate(
@@ -236,3 +236,27 @@ async def test_the_frequent_reads_leave_failed_events_to_the_slower_sweep(db):
         every = await webhooks.pending_events(session, received_before=later)
     assert untried == [("ev1", user(311))]
     assert every == [("ev0", user(310)), ("ev1", user(311))]
+
+
+async def test_a_push_reserved_when_its_enrollment_stops_ends_unconfirmed(db):
+    """The worker died after pushing, before recording LINE's answer; the block reached the
+    workflow before the retry did, so no retry looks at the row: the stop settles it."""
+    friend = user(7)
+    scenario, request = await active_scenario_and_follower(db, friend)
+    async with db.session() as s:
+        reserved = await deliveries.prepare_send(s, request=request)
+    assert isinstance(reserved, Delivery)
+    blocked = EnrollmentStatus(
+        enrollment_id=request.enrollment_id,
+        scenario_id=scenario.id,
+        version=1,
+        user_id=friend,
+        status="blocked",
+        step="hi",
+    )
+    async with db.session() as s:
+        await enrollments.record_statuses(s, [ProgressUpdate(status=blocked, at=NOW)])
+        await s.commit()
+    async with db.session() as s:
+        row = await s.get(Delivery, (request.enrollment_id, "hi"))
+    assert row.status == "unconfirmed" and "blocked before LINE's answer" in row.error
