@@ -15,7 +15,7 @@ from scenarios.conditions import Condition
 from scenarios.definition import Window
 from store import pacing
 from store.conditions import FriendFacts
-from store.enrollments import CHUNK, record_statuses
+from store.enrollments import CHUNK, record_statuses, unconfirmed_error
 from store.scenarios import release_delivery, reserve_deliveries, reserve_delivery
 from store.tables import Delivery, Enrollment, Friend, Scenario
 from store.types import utcnow
@@ -255,7 +255,7 @@ def _ends_unconfirmed(
     (the retry key tells LINE's side, should anyone need to know)."""
     if delivery is not None and delivery.status == "reserved":
         delivery.status = "unconfirmed"
-        delivery.error = f"enrollment {outcome.result} before LINE's answer to this push was seen"
+        delivery.error = unconfirmed_error(outcome.result)
         session.add(delivery)
     return outcome
 

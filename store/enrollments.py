@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.tables import Delivery, Enrollment, StepEntry
 from store.upsert import insert_ignore
-from workflows.types import FINAL, LIVE, EnrollmentStatus
+from workflows.types import FINAL, LIVE, EnrollmentStatus, ProgressUpdate
 
 CHUNK = 500  # ids (or rows) a statement: within any database's bound-parameter limit
 STOPPED = ("blocked", "exited", "ended")  # over before its schedule, by the friend or the admin
@@ -65,17 +65,7 @@ async def record_status(
     session: AsyncSession, *, status: EnrollmentStatus, at: datetime, entered: str | None = None
 ) -> None:
     """Write what the workflow reports; a final status is never overwritten by a late live one."""
-    row = await session.get(Enrollment, status.enrollment_id, with_for_update=True)
-    if _apply_status(session, row if row is not None else _new_row(status, at), status, at):
-        await _unconfirmed(session, {status.enrollment_id: status.status})
-    if entered:
-        await record_entry(
-            session,
-            enrollment_id=status.enrollment_id,
-            scenario_id=status.scenario_id,
-            step_id=entered,
-            at=at,
-        )
+    await record_statuses(session, [ProgressUpdate(status=status, at=at, entered=entered)])
 
 
 class Report(Protocol):
@@ -156,6 +146,11 @@ def _apply_status(
     return status.status in STOPPED
 
 
+def unconfirmed_error(reason: str) -> str:
+    """Why a delivery row is `unconfirmed`: its enrollment stopped (`reason`) first."""
+    return f"enrollment {reason} before LINE's answer to this push was seen"
+
+
 async def _unconfirmed(session: AsyncSession, stopped: dict[str, str]) -> None:
     """Enrollments that stopped with a push reserved: the worker died after pushing, before
     recording LINE's answer, and the block (exit, end) came before the retry, which then never
@@ -172,7 +167,7 @@ async def _unconfirmed(session: AsyncSession, stopped: dict[str, str]) -> None:
                 )
                 .values(
                     status="unconfirmed",
-                    error=f"enrollment {reason} before LINE's answer to this push was seen",
+                    error=unconfirmed_error(reason),
                 )
             )
 

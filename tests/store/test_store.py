@@ -102,16 +102,20 @@ async def active_scenario_and_follower(db, friend: str) -> tuple[Scenario, SendR
         scenario = await scenarios.create_scenario(s, definition=DEFINITION)
         await scenarios.change_status(s, scenario=scenario, action="activate")
         await friends.record_follow(s, user_id=friend, timestamp_ms=1, at=NOW)
-    request = SendRequest(
-        enrollment_id=enrollments.enrollment_id(scenario_id=scenario.id, user_id=friend, epoch=1),
-        scenario_id=scenario.id,
+    return scenario, send_request(scenario.id, friend)
+
+
+def send_request(scenario_id: str, friend: str, step: str = "hi") -> SendRequest:
+    """The push of `step` to `friend` in their first enrollment in the scenario."""
+    return SendRequest(
+        enrollment_id=enrollments.enrollment_id(scenario_id=scenario_id, user_id=friend, epoch=1),
+        scenario_id=scenario_id,
         version=1,
         user_id=friend,
         epoch=1,
-        step_id="hi",
+        step_id=step,
         planned_at=NOW,
     )
-    return scenario, request
 
 
 async def test_prepare_send_decides_once_per_step(db):

@@ -5,7 +5,6 @@ configured) PostgreSQL."""
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
@@ -17,10 +16,9 @@ from store import deliveries, enrollments, friends, scenarios
 from store.batches import GroupCommit
 from store.tables import BranchDecision, Delivery, Enrollment, Scenario
 from tests.store.test_batches import transactions
+from tests.store.test_store import NOW, send_request
 from tests.support.stack import user
-from workflows.types import BranchRequest, SendOutcome, SendRequest
-
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+from workflows.types import BranchRequest, SendOutcome
 
 
 def _definition(cap: int | None = None) -> ScenarioDefinition:
@@ -58,15 +56,7 @@ async def _followers(db, first: int, count: int, **attributes) -> list[str]:
 
 
 def _check(scenario: Scenario, friend: str, step: str = "hi", **more) -> deliveries.SendCheck:
-    request = SendRequest(
-        enrollment_id=enrollments.enrollment_id(scenario_id=scenario.id, user_id=friend, epoch=1),
-        scenario_id=scenario.id,
-        version=1,
-        user_id=friend,
-        epoch=1,
-        step_id=step,
-        planned_at=NOW,
-    )
+    request = send_request(scenario.id, friend, step)
     return deliveries.SendCheck(request=request, **more)
 
 
