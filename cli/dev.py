@@ -92,6 +92,7 @@ class DevRunner:
         env.setdefault("STEPLINE_DATABASE_URL", f"sqlite:///{self.state_dir / 'stepline.db'}")
         env.setdefault("STEPLINE_PUBLIC_URL", f"http://localhost:{self.ports['api']}")
         env["STEPLINE_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.ports['temporal']}"
+        env.setdefault("STEPLINE_TEMPORAL_UI_URL", f"http://localhost:{self.ports['ui']}")
         env["PYTHONUNBUFFERED"] = "1"
         return env, not real_line
 
@@ -233,14 +234,15 @@ class DevRunner:
         lines = [
             "",
             "stepline is running",
+            f"  Dashboard     {state.api_url}/   (admin token: {state.admin_token})",
             f"  API docs      {state.api_url}/docs   (admin token: {state.admin_token})",
             f'  Temporal UI   {state.temporal_ui_url}   (filter: StepScenarioId="…" AND StepStatus="waiting")',
         ]
         if state.emulator_url:
             lines += [
-                f"  LINE emulator {state.emulator_url}/emulator/docs",
+                f"  LINE emulator {state.emulator_url}/emulator/chat   (add friends, see their chats)",
                 "",
-                "  add a friend:      .venv/bin/stepline simulate follow",
+                "  add a friend:      .venv/bin/stepline simulate follow   (or the chat view's button)",
                 "  see what arrived:  .venv/bin/stepline emulator messages",
                 f"  a route link:      {state.api_url}/join/qr_shop   (LINE Login, emulated)",
             ]

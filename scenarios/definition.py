@@ -304,6 +304,21 @@ Trigger = Annotated[
 ]
 
 
+class Goal(BaseModel):
+    """What counts as a conversion in the stats (SPEC §7): a friend's event of that name (with
+    these properties) within `within` after the moment measured from (the enrollment's start,
+    a step's send or entry, a branch decision). Only read by the stats: no step waits on it."""
+
+    model_config = MODEL_CONFIG
+    event: str = Field(min_length=1, max_length=100)
+    within: WaitPeriod = "P7D"  # PT1S … P365D
+    properties: dict[str, Scalar] | None = None  # each must match, as in an event condition
+
+    @property
+    def window(self) -> timedelta:
+        return parse_duration(self.within)
+
+
 class ScenarioDefinition(BaseModel):
     model_config = MODEL_CONFIG
     name: str = Field(min_length=1, max_length=200)
@@ -318,6 +333,7 @@ class ScenarioDefinition(BaseModel):
     on_unblock: Literal["restart", "resume", "ignore"] = "restart"
     resume_grace: WaitPeriod = "P1D"
     exit: list[Condition] | None = Field(None, min_length=1, max_length=20)
+    goal: Goal | None = None  # the conversion the stats count (optional)
     steps: list[Step] = Field(min_length=1)
 
     @property

@@ -42,6 +42,9 @@ def _union_tag(node: Any) -> str | None:
 
 
 _MEMBERS = frozenset({"str", "int", "float", "bool", "none", "list", "dict"})
+# top-level fields whose value is a plain model, never a tagged union: `goal: {event: …}` looks
+# like an event condition, but its `event` is a key, not a tag
+_PLAIN = frozenset({"goal"})
 
 
 def _member(key: object, node: Any) -> bool:
@@ -79,7 +82,7 @@ def document_path(loc: tuple[str | int, ...], data: Any, root: str = "") -> str:
         elif isinstance(key, str) and isinstance(node, dict) and (key in node or last):
             parts.append(f".{key}" if parts else key)
             node = node.get(key)
-            entered = True
+            entered = not (position == 0 and key in _PLAIN)
         elif last and isinstance(key, int):
             parts.append(f"[{key}]")
     return "".join(parts) or "(document)"

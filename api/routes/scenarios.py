@@ -1,9 +1,9 @@
 """Scenarios: definitions, versions, status, enrollments, stats (SPEC §3)."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from pydantic import AwareDatetime, BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -264,15 +264,53 @@ async def scenario_impact(
     return await impact(session, scenario_id=scenario_id, target=target, to_version=wanted)
 
 
-@router.get("/{scenario_id}/stats", response_model=stats.ScenarioStats)
+@router.get(
+    "/{scenario_id}/stats",
+    response_model=stats.ScenarioStats,
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV on request"}},
+)
 async def scenario_stats(
     scenario_id: str,
     session: SessionDep,
+    response: Response,
     from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     to: Annotated[AwareDatetime | None, Query()] = None,
-) -> stats.ScenarioStats:
-    """LINE's two numbers and the rest: per status, per step, per branch (SPEC §7)."""
+    format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Any:
+    """LINE's two numbers and the rest: per status, per step, per branch, conversions to the
+    scenario's goal (SPEC §7). `format=csv` (or `Accept: text/csv`) downloads it as CSV."""
     scenario = await _scenario(session, scenario_id)
     if from_ and to and from_ >= to:
         raise unprocessable("to", "must be after `from`")
-    return await stats.scenario_stats(session, scenario=scenario, start=from_, end=to)
+    numbers = await stats.scenario_stats(session, scenario=scenario, start=from_, end=to)
+    response.headers["Vary"] = "Accept"
+    if (format_ or _preferred(accept)) != "csv":
+        return numbers
+    return Response(
+        # with a BOM: Excel then reads the UTF-8 labels (Japanese ones) as UTF-8
+        content="\ufeff" + stats.stats_csv(numbers),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="stats-{scenario.id}.csv"',
+            "Vary": "Accept",
+        },
+    )
+
+
+def _preferred(accept: str | None) -> str:
+    """`csv` when the Accept header ranks text/csv above application/json, else `json`."""
+    weights: dict[str, float] = {}
+    for item in (accept or "").split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        weights[media.lower()] = max(weights.get(media.lower(), 0.0), quality)
+    csv_weight = weights.get("text/csv", 0.0)
+    return "csv" if csv_weight > 0 and csv_weight > weights.get("application/json", 0.0) else "json"

@@ -87,19 +87,43 @@ def stats_of(**numbers) -> dict:
         "ended": 0,
         "failed": 0,
         "messages_sent": 0,
+        # no goal: no conversion figures (tests/api/test_stats.py has them)
+        "goal": None,
+        "converted": None,
+        "conversion_rate": None,
+        "tests": [],
         **numbers,
     }
 
 
-def step(step_id: str, entered: int, sent: int = 0) -> dict:
-    return {"id": step_id, "entered": entered, "sent": sent, "failed": 0, "clicks": 0}
+TYPES = {"wait-1d": "wait", "split": "branch"}  # the others are message steps
+
+
+def step(step_id: str, entered: int, sent: int = 0, blocked: int = 0) -> dict:
+    return {
+        "id": step_id,
+        "type": TYPES.get(step_id, "message"),
+        "entered": entered,
+        "sent": sent,
+        "failed": 0,
+        "clicks": 0,
+        "unique_clicks": 0,
+        "conversions": None,
+        "blocked": blocked,
+    }
 
 
 def taken(vip: int, gold: int, otherwise: int) -> list[dict]:
     return [
-        {"step": "split", "label": "VIP", "taken": vip},
-        {"step": "split", "label": "gold", "taken": gold},
-        {"step": "split", "label": "otherwise", "taken": otherwise},
+        {
+            "step": "split",
+            "type": "branch",
+            "label": label,
+            "taken": count,
+            "conversions": None,
+            "conversion_rate": None,
+        }
+        for label, count in (("VIP", vip), ("gold", gold), ("otherwise", otherwise))
     ]
 
 
@@ -165,7 +189,7 @@ async def test_stats_count_enrollments_steps_and_branches(stack):
         messages_sent=7,
         steps=[
             step("welcome", 4, 4),
-            step("wait-1d", 4),
+            step("wait-1d", 4, blocked=1),  # where `gone` blocked
             step("split", 3),
             step("vip", 1, 1),
             step("gold", 1, 1),
@@ -185,7 +209,7 @@ async def test_stats_count_enrollments_steps_and_branches(stack):
         messages_sent=3,
         steps=[
             step("welcome", 2, 2),
-            step("wait-1d", 2),
+            step("wait-1d", 2, blocked=1),
             step("split", 1),
             step("vip", 0),
             step("gold", 0),
