@@ -6,14 +6,11 @@ import csv
 import io
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Float, and_, distinct, func
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import distinct, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,9 +23,9 @@ from scenarios.definition import (
     WaitForStep,
     walk_steps,
 )
-from scenarios.values import properties_match
+from store.conversions import Conversions, goal_reached
 from store.scenarios import get_definition
-from store.tables import BranchDecision, Click, Delivery, Enrollment, Event, Scenario, StepEntry
+from store.tables import BranchDecision, Click, Delivery, Enrollment, Scenario, StepEntry
 from workflows.types import LIVE
 
 SIGNIFICANCE = 0.05  # a p-value below it: the arms' conversion rates differ beyond chance
@@ -173,8 +170,8 @@ async def scenario_stats(
     }
 
     definition = await get_definition(session, scenario_id=scenario.id, version=scenario.version)
-    conversions = (
-        await _conversions(session, definition.goal, ids) if definition.goal else _Conversions()
+    reached = (
+        await goal_reached(session, definition.goal, ids) if definition.goal else Conversions()
     )
     kinds = {step.id: step.type for _, step in walk_steps(definition.steps)}
     step_ids = list(kinds)
@@ -187,11 +184,11 @@ async def scenario_stats(
     def converted_at(step_id: str) -> int | None:
         if definition.goal is None:
             return None
-        counts = conversions.sent if step_id in messages else conversions.entered
+        counts = reached.sent if step_id in messages else reached.entered
         return counts.get(step_id, 0)
 
     branches = [
-        _branch_stats(step, label, taken, conversions, has_goal=definition.goal is not None)
+        _branch_stats(step, label, taken, reached, has_goal=definition.goal is not None)
         for _, step in walk_steps(definition.steps)
         for label in _ways(step)
     ]
@@ -221,8 +218,8 @@ async def scenario_stats(
         ],
         branches=branches,
         goal=definition.goal,
-        converted=conversions.started if definition.goal else None,
-        conversion_rate=_rate(conversions.started, enrolled) if definition.goal else None,
+        converted=reached.started if definition.goal else None,
+        conversion_rate=_rate(reached.started, enrolled) if definition.goal else None,
         tests=_tests(definition, branches) if definition.goal else [],
     )
 
@@ -242,7 +239,7 @@ def _branch_stats(
     step: Step,
     label: str,
     taken: dict[tuple[str, str | None], int],
-    conversions: "_Conversions",
+    conversions: Conversions,
     *,
     has_goal: bool,
 ) -> BranchStats:
@@ -261,114 +258,6 @@ def _branch_stats(
 
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-# --- conversions --------------------------------------------------------------------------
-
-
-@dataclass
-class _Conversions:
-    """Enrollments with a goal event within the window after each moment measured from."""
-
-    started: int = 0  # after the enrollment began
-    entered: dict[str, int] = field(default_factory=dict)  # after entering the step
-    sent: dict[str, int] = field(default_factory=dict)  # after the step's message was sent
-    # after the branch / split / wait_for decision, per (step, label; None: otherwise)
-    decided: dict[tuple[str, str | None], int] = field(default_factory=dict)
-
-
-class _milliseconds_between(FunctionElement):
-    """Whole milliseconds from the first datetime column to the second, in SQL. (SQLite keeps
-    datetimes as text, PostgreSQL as timestamps: no arithmetic is common to both.)"""
-
-    type = Float()
-    inherit_cache = True
-    name = "milliseconds_between"
-
-
-@compiles(_milliseconds_between)
-def _milliseconds_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"round(EXTRACT(EPOCH FROM ({end} - {start})) * 1000)"
-
-
-@compiles(_milliseconds_between, "sqlite")
-def _milliseconds_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"round((julianday({end}) - julianday({start})) * 86400000.0)"
-
-
-async def _conversions(session: AsyncSession, goal: Goal, ids: Any) -> _Conversions:
-    started = await _reached(session, goal, ids, source=Enrollment, moment=Enrollment.started_at)
-    entered = await _reached(
-        session, goal, ids, source=StepEntry, moment=StepEntry.entered_at, keys=(StepEntry.step_id,)
-    )
-    sent = await _reached(
-        session,
-        goal,
-        ids,
-        source=Delivery,
-        moment=Delivery.sent_at,
-        keys=(Delivery.step_id,),
-        where=(Delivery.status == "sent",),
-    )
-    decided = await _reached(
-        session,
-        goal,
-        ids,
-        source=BranchDecision,
-        moment=BranchDecision.decided_at,
-        keys=(BranchDecision.step_id, BranchDecision.label),
-    )
-    return _Conversions(
-        started=started.get((), 0),
-        entered={key[0]: count for key, count in entered.items()},
-        sent={key[0]: count for key, count in sent.items()},
-        decided={(key[0], key[1]): count for key, count in decided.items()},
-    )
-
-
-async def _reached(
-    session: AsyncSession,
-    goal: Goal,
-    ids: Any,
-    *,
-    source: Any,
-    moment: Any,
-    keys: tuple[Any, ...] = (),
-    where: tuple[Any, ...] = (),
-) -> dict[tuple[Any, ...], int]:
-    """Per `keys`, how many enrollments of `source` rows (enrollments, step entries, sends,
-    decisions) had a goal event from `moment` to `moment + goal.within`: one joined query.
-    Properties are matched in Python, forgiving as event conditions are ("27" equals 27)."""
-    enrollment = Enrollment.id if source is Enrollment else source.enrollment_id
-    window_ms = goal.window.total_seconds() * 1000
-    reached = and_(
-        Event.user_id == Enrollment.user_id,
-        Event.name == goal.event,
-        col(Event.occurred_at) >= moment,
-        _milliseconds_between(moment, Event.occurred_at) <= window_ms,
-    )
-    if goal.properties:
-        statement = select(*keys, enrollment, Event.properties)
-    else:
-        statement = select(*keys, func.count(distinct(enrollment)))
-        if keys:
-            statement = statement.group_by(*keys)
-    statement = statement.select_from(source)
-    if source is not Enrollment:
-        statement = statement.join(Enrollment, Enrollment.id == enrollment)
-    statement = statement.join(Event, reached).where(col(enrollment).in_(ids), *where)
-    rows = await session.exec(statement)
-    if not goal.properties:
-        if not keys:  # one column: sqlmodel gives the count itself
-            return {(): rows.one()}
-        return {tuple(row[:-1]): row[-1] for row in rows}
-    found: dict[tuple[Any, ...], set[str]] = defaultdict(set)
-    for *key, enrollment_id, properties in rows:
-        if properties_match(goal.properties, properties or {}):
-            found[tuple(key)].add(enrollment_id)
-    return {key: len(members) for key, members in found.items()}
 
 
 # --- significance -------------------------------------------------------------------------
