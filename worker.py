@@ -23,6 +23,7 @@ from activities.progress import StoreActivities
 from activities.sending import SendActivities
 from api.friendship import PROFILE_TIMEOUT, FriendshipHandler
 from api.processor import WebhookProcessor
+from core import logs, metrics
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
@@ -95,20 +96,25 @@ def create_worker(
         # the sandbox re-imports the workflow module for every workflow it loads and runs
         # every payload conversion through exec(): a third of the worker's CPU (bench/)
         workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
+        interceptors=[logs.ActivityIds()],  # an activity's log lines carry its ids
     )
 
 
 async def connect(settings: Settings) -> Client:
     """Temporal's client; a server still starting (or restarting) is waited for, up to
-    STEPLINE_TEMPORAL_CONNECT_TIMEOUT seconds."""
+    STEPLINE_TEMPORAL_CONNECT_TIMEOUT seconds. With STEPLINE_TEMPORAL_METRICS_ADDRESS, on a
+    runtime that exports Temporal's SDK metrics there."""
     deadline = time.monotonic() + settings.temporal_connect_timeout
     pause = 0.5
+    address = settings.temporal_metrics_address
+    runtime = metrics.temporal_runtime(address) if address else None
     while True:
         try:
             return await Client.connect(
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
                 data_converter=pydantic_data_converter,
+                runtime=runtime,
             )
         except RuntimeError as exc:
             if time.monotonic() + pause > deadline:
@@ -124,8 +130,10 @@ async def connect(settings: Settings) -> Client:
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings().require("LINE_CHANNEL_ACCESS_TOKEN")
+    logs.configure(settings.log_format)
+    if settings.worker_metrics_port:  # sends, LINE latency, holds: /metrics on this port
+        metrics.serve(settings.worker_metrics_port)
     db = Database(settings.database_url)
     await db.migrate()
     client = await connect(settings)

@@ -14,6 +14,7 @@ from linebot.v3.messaging import (
     PushMessageRequest,
 )
 
+from core import metrics
 from core.config import Settings
 from core.linemsg import to_sdk_messages
 
@@ -102,8 +103,11 @@ class LinePusher:
         """LINE's request id of the accepted push (after a 409: of the first, accepted one)."""
         request = PushMessageRequest(to=to, messages=to_sdk_messages(messages))
         try:
-            response = await self.api.push_message_with_http_info(
-                request, x_line_retry_key=retry_key, _request_timeout=self.timeout
+            response = await metrics.line_call(
+                "push",
+                self.api.push_message_with_http_info(
+                    request, x_line_retry_key=retry_key, _request_timeout=self.timeout
+                ),
             )
         except ApiException as exc:
             if exc.status == 409:
@@ -117,7 +121,9 @@ class LinePusher:
         """The friend's LINE profile; None when LINE answers 404 (not a friend, blocked, or no
         such user). Other LINE errors raise like pushes do (see `classify`)."""
         try:
-            profile = await self.api.get_profile(user_id, _request_timeout=self.timeout)
+            profile = await metrics.line_call(
+                "profile", self.api.get_profile(user_id, _request_timeout=self.timeout)
+            )
         except ApiException as exc:
             if exc.status == 404:
                 return None
@@ -136,9 +142,12 @@ class LinePusher:
         """The monthly target and this month's usage, both from LINE; its errors raise like
         pushes do (see `classify`), and an answer the SDK cannot read is LineUnavailable."""
         try:
-            quota = await self.api.get_message_quota(_request_timeout=self.timeout)
-            consumption = await self.api.get_message_quota_consumption(
-                _request_timeout=self.timeout
+            quota = await metrics.line_call(
+                "quota", self.api.get_message_quota(_request_timeout=self.timeout)
+            )
+            consumption = await metrics.line_call(
+                "quota_consumption",
+                self.api.get_message_quota_consumption(_request_timeout=self.timeout),
             )
         except ApiException as exc:
             raise classify(exc) from None

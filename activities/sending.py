@@ -18,6 +18,7 @@ from activities.line_client import (
     RateLimited,
 )
 from activities.profiles import refresh_profile
+from core import metrics
 from core.links import rewrite_links, tracked_urls
 from core.personalize import fill, placeholders
 from core.policy import ChannelPolicy
@@ -40,6 +41,11 @@ def rate_limit_delay(attempt: int) -> timedelta:
     """Exponential backoff with full jitter, so a burst of 429s does not come back in step."""
     ceiling = min(60.0, 0.5 * 2 ** min(attempt, 10))
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def _not_pushed(outcome: SendOutcome) -> str:
+    """The sends metric's outcome for a push decided against (or done on an earlier try)."""
+    return f"already_{outcome.result}" if outcome.result in ("sent", "failed") else outcome.result
 
 
 class PushBudget:
@@ -108,6 +114,7 @@ class SendActivities:
             )
         )
         if not isinstance(prepared, Delivery):
+            metrics.SENDS.labels(outcome=_not_pushed(prepared)).inc()
             return prepared
         messages = await self.compose(step, request)
         try:
@@ -115,22 +122,27 @@ class SendActivities:
                 to=request.user_id, messages=messages, retry_key=prepared.retry_key
             )
         except LineRejected as exc:
+            metrics.SENDS.labels(outcome="failed").inc()
             async with self.db.session() as session:
                 await deliveries.mark_failed(session, delivery=prepared, error=exc.message)
             return SendOutcome(result="failed", error=f"LINE {exc.status}: {exc.message}")
         except MonthlyLimit as exc:
+            metrics.SENDS.labels(outcome="monthly_limit").inc()
             raise ApplicationError(exc.message, type="MonthlyLimit", non_retryable=True) from None
         except RateLimited as exc:
+            metrics.SENDS.labels(outcome="rate_limited").inc()
             raise ApplicationError(
                 exc.message,
                 type="RateLimited",
                 next_retry_delay=rate_limit_delay(activity.info().attempt),
             ) from None
         except LineUnavailable as exc:
+            metrics.SENDS.labels(outcome="unavailable").inc()
             raise ApplicationError(
                 f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable"
             ) from None
         await self.sent.submit((prepared, request_id))
+        metrics.SENDS.labels(outcome="sent").inc()
         if self.changes is not None:  # `delivered` audiences may trigger scenarios
             await self.changes.delivered(request.user_id)
         return SendOutcome(result="sent", request_id=request_id)

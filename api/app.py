@@ -7,7 +7,7 @@ from linebot.v3.webhook import WebhookParser
 from temporalio.client import Client
 
 from activities.line_client import LinePusher
-from api import errors
+from api import dashboard, errors
 from api.bodylimit import BodyLimit
 from api.deps import Services
 from api.friendship import PROFILE_TIMEOUT, FriendshipHandler
@@ -22,10 +22,12 @@ from api.routes import (
     imports,
     join,
     links,
+    metrics,
     scenarios,
     templates,
     webhooks,
 )
+from core import logs
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
@@ -107,8 +109,9 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         events,
         links,
         channel,
+        metrics,
     )
-    for module in (*routers, join):
+    for module in (*routers, join, dashboard):
         app.include_router(module.router)
     return app
 
@@ -116,5 +119,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
 def __getattr__(name: str) -> FastAPI:
     # `uvicorn api.app:app` builds the app (and checks the settings) only when asked for it.
     if name == "app":
-        return create_app()
+        settings = load_settings().require("LINE_CHANNEL_SECRET")
+        logs.configure(settings.log_format)  # after uvicorn's own logging set-up
+        return create_app(settings)
     raise AttributeError(name)

@@ -15,6 +15,7 @@ import time
 import zlib
 
 from api.friendship import FriendshipHandler
+from core import logs, metrics
 from store import webhooks
 from store.batches import GroupCommit
 from store.db import Database
@@ -104,10 +105,13 @@ class WebhookProcessor:
         if event is None or event.processed_at is not None:
             return
         try:
-            await self.handler.handle(event)
+            with logs.bound(webhook_event_id=event_id, user_id=event.user_id):
+                await self.handler.handle(event)
         except Exception as exc:
             log.warning("webhook event %s (%s) not handled yet: %s", event_id, event.type, exc)
+            metrics.webhook_event(event.type, "failed")
             async with self.db.session() as session:
                 await webhooks.mark_attempt_failed(session, event_id=event_id, error=str(exc))
             return
         await self.processed.submit(event_id)
+        metrics.webhook_event(event.type, "processed")

@@ -54,3 +54,58 @@ class Explanation(BaseModel):
 
 class EnrollmentExplained(EnrollmentPublic):
     explain: Explanation
+
+
+TimelineKind = Literal[
+    "follow",  # added the account (`detail.is_unblocked`: back after a block)
+    "block",  # blocked the account (LINE's unfollow)
+    "enrolled",  # an enrollment began (`detail`: version, epoch, entry)
+    "step_entered",
+    "held",  # a message step waited (`reason`: window, quiet, frequency, pause, quota, blocked)
+    "decision",  # a branch, split or wait_for went one way (`label`; `detail.inputs`: the facts)
+    "sent",  # LINE accepted the push
+    "failed",  # LINE refused it (`reason`: LINE's message)
+    "unconfirmed",  # pushed, the enrollment stopped before LINE's answer was seen
+    "reserved",  # pushed, LINE's answer not recorded yet
+    "skipped",  # fell due while the friend had blocked the account, past the grace
+    "click",  # a tracked link of `step_id` opened (`detail.url`)
+    "event",  # POST /events (`detail`: name, properties)
+    "enrollment_ended",  # `status`: completed, blocked, exited, ended, capped, failed
+]
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: TimelineKind
+    enrollment_id: str | None = None
+    scenario_id: str | None = None
+    step_id: str | None = None
+    status: str | None = None  # a delivery's status; an ended enrollment's final status
+    label: str | None = None  # a decision's label (None: `otherwise`)
+    reason: str | None = None  # why: hold reason, LINE's error, the enrollment's error
+    until: datetime | None = None  # held: when the hold ended (or, live, will end)
+    detail: dict[str, Any] = {}
+
+
+class TimelineNow(BaseModel):
+    """A running enrollment as it is now."""
+
+    enrollment_id: str
+    scenario_id: str
+    version: int
+    source: Literal["workflow", "store"]  # workflow: its live `status` query; store: the row
+    source_note: str | None = None  # read from the store: why the workflow did not answer
+    status: str
+    step: str | None
+    next_wake_at: datetime | None
+    hold_reason: str | None
+    error: str | None
+    skipped: list[str] = []  # steps it skipped while the friend had blocked the account
+
+
+class FriendTimeline(BaseModel):
+    user_id: str
+    following: bool
+    entries: list[TimelineEntry]  # oldest first
+    truncated: bool  # older entries were left out (`limit`)
+    now: list[TimelineNow]  # each running enrollment

@@ -58,6 +58,8 @@ class DevRunner:
         temporal_port: int,
         ui_port: int,
         emulator_port: int,
+        metrics_port: int = 9464,
+        sdk_metrics_port: int = 9465,
         examples: bool,
         state_dir: Path,
     ):
@@ -66,6 +68,8 @@ class DevRunner:
             "temporal": temporal_port,
             "ui": ui_port,
             "emulator": emulator_port,
+            "metrics": metrics_port,  # the worker's own /metrics (the API serves its own)
+            "sdk_metrics": sdk_metrics_port,  # the Temporal SDK's metrics of the worker
         }
         self.examples = examples
         self.state_dir = state_dir if state_dir.is_absolute() else ROOT / state_dir
@@ -93,6 +97,11 @@ class DevRunner:
         env.setdefault("STEPLINE_PUBLIC_URL", f"http://localhost:{self.ports['api']}")
         env["STEPLINE_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.ports['temporal']}"
         env.setdefault("STEPLINE_TEMPORAL_UI_URL", f"http://localhost:{self.ports['ui']}")
+        env.setdefault("STEPLINE_LOG_FORMAT", "text")
+        env.setdefault("STEPLINE_WORKER_METRICS_PORT", str(self.ports["metrics"]))
+        env.setdefault(
+            "STEPLINE_TEMPORAL_METRICS_ADDRESS", f"127.0.0.1:{self.ports['sdk_metrics']}"
+        )
         env["PYTHONUNBUFFERED"] = "1"
         return env, not real_line
 
@@ -237,6 +246,8 @@ class DevRunner:
             f"  Dashboard     {state.api_url}/   (admin token: {state.admin_token})",
             f"  API docs      {state.api_url}/docs   (admin token: {state.admin_token})",
             f'  Temporal UI   {state.temporal_ui_url}   (filter: StepScenarioId="…" AND StepStatus="waiting")',
+            f"  Metrics       {state.api_url}/metrics · worker http://127.0.0.1:{self.ports['metrics']}/metrics"
+            f" · Temporal SDK http://127.0.0.1:{self.ports['sdk_metrics']}/metrics",
         ]
         if state.emulator_url:
             lines += [

@@ -12,6 +12,10 @@ import httpx
 import typer
 import yaml
 
+from cli.db import db_app
+from cli.friends import friend_app
+from cli.output import console, table
+from cli.stats import stats
 from cli.targets import fail, targets
 from scenarios.validate import DefinitionError, validate_definition
 
@@ -29,6 +33,9 @@ emulator_app = typer.Typer(help="Look into the LINE emulator.", no_args_is_help=
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(emulator_app, name="emulator")
+app.add_typer(friend_app, name="friend")
+app.add_typer(db_app, name="db")
+app.command("stats")(stats)
 
 USER_HELP = "LINE user ID (U + 32 hex); a new random one when omitted"
 
@@ -50,6 +57,8 @@ def dev(
     temporal_port: int = 7233,
     ui_port: int = 8233,
     emulator_port: int = 8001,
+    metrics_port: Annotated[int, typer.Option(help="the worker's /metrics")] = 9464,
+    sdk_metrics_port: Annotated[int, typer.Option(help="the worker's Temporal SDK metrics")] = 9465,
     examples: Annotated[
         bool, typer.Option(help="load examples/ (active) and templates/ (draft)")
     ] = True,
@@ -65,6 +74,8 @@ def dev(
         temporal_port=temporal_port,
         ui_port=ui_port,
         emulator_port=emulator_port,
+        metrics_port=metrics_port,
+        sdk_metrics_port=sdk_metrics_port,
         examples=examples,
         state_dir=state_dir,
     )
@@ -138,11 +149,12 @@ def scenario_list() -> None:
     if not rows:
         typer.echo("no scenarios yet: stepline scenario apply templates/follow-up.yaml")
         return
-    typer.echo(f"{'ID':<18} {'VER':>3}  {'STATUS':<8} {'SENT':>6}  NAME")
+    grid = table(["ID", "VER", "STATUS", "SENT", "NAME"], numeric=["VER", "SENT"])
     for row in rows:
-        typer.echo(
-            f"{row['id']:<18} {row['version']:>3}  {row['status']:<8} {row['sent_count']:>6}  {row['name']}"
+        grid.add_row(
+            row["id"], str(row["version"]), row["status"], str(row["sent_count"]), row["name"]
         )
+    console().print(grid)
 
 
 def _list_templates() -> None:

@@ -50,10 +50,25 @@ class Settings(BaseSettings):
     line_login_channel_secret: SecretStr | None = Field(None, alias="LINE_LOGIN_CHANNEL_SECRET")
     line_login_base_url: AnyHttpUrl = Field("https://access.line.me", alias="LINE_LOGIN_BASE_URL")
     friend_url: AnyHttpUrl | None = Field(None, alias="STEPLINE_FRIEND_URL")
+    # the dashboard links each enrollment to its workflow in the Temporal UI (unset: no links)
+    temporal_ui_url: AnyHttpUrl | None = Field(None, alias="STEPLINE_TEMPORAL_UI_URL")
     # admin API request bodies: larger ones are refused (413) before they are read; the biggest
     # valid body, an upload audience of 100,000 user IDs, is about 3.7 MB of JSON
     # (the webhook and the CSV import have limits of their own)
     max_body_bytes: int = Field(8 * 1024 * 1024, alias="STEPLINE_MAX_BODY_BYTES", gt=0)
+    # operations (core/metrics.py, core/logs.py): GET /metrics asks for this bearer when set
+    metrics_token: SecretStr | None = Field(None, alias="STEPLINE_METRICS_TOKEN")
+    # the worker's own Prometheus endpoint (its counters: sends, LINE latency, holds); off
+    # when unset
+    worker_metrics_port: int | None = Field(
+        None, alias="STEPLINE_WORKER_METRICS_PORT", ge=1, le=65535
+    )
+    # Temporal SDK metrics (temporal_…) of the worker's client and worker, host:port; off when
+    # unset
+    temporal_metrics_address: str | None = Field(None, alias="STEPLINE_TEMPORAL_METRICS_ADDRESS")
+    # log lines as JSON objects (one a line, with enrollment, scenario, step and user ids) or
+    # as text for a terminal (`stepline dev`)
+    log_format: Literal["json", "text"] = Field("json", alias="STEPLINE_LOG_FORMAT")
 
     @field_validator("database_url")
     @classmethod
@@ -73,6 +88,11 @@ class Settings(BaseSettings):
         if not sep or not host or not port.isdigit():
             raise ValueError("must be host:port, e.g. localhost:7233")
         return value
+
+    @field_validator("temporal_metrics_address")
+    @classmethod
+    def _optional_host_port(cls, value: str | None) -> str | None:
+        return None if value is None else cls._host_port(value)
 
     @property
     def line_api_base(self) -> str:

@@ -1,8 +1,9 @@
 """The LINE emulator as one FastAPI app: LINE's endpoints plus /emulator controls."""
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from emulator import control, line_api, login
+from emulator import chat, control, line_api, login
 from emulator.config import EmulatorConfig
 from emulator.middleware import DropConnectionMiddleware, RequestIdMiddleware
 from emulator.state import EmulatorState
@@ -14,6 +15,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     """A fresh emulated channel; its state is `app.state.emulator` (an EmulatorState)."""
     app = FastAPI(
         title="LINE Messaging API and LINE Login emulator",
+        description="Each friend's chat, as LINE would show it: [/emulator/chat](/emulator/chat)",
         docs_url="/emulator/docs",
         redoc_url=None,
     )
@@ -21,6 +23,9 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     app.include_router(line_api.router)
     app.include_router(control.router)
     app.include_router(login.router)
+    app.include_router(chat.router)
+    app.include_router(chat.root)
+    app.mount("/emulator/static", StaticFiles(directory=chat.STATIC), name="emulator-static")
     app.add_middleware(DropConnectionMiddleware)
     app.add_middleware(RequestIdMiddleware)  # added last = outermost: every answer gets the id
     return app

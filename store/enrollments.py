@@ -8,6 +8,7 @@ from typing import Protocol
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import metrics
 from store.tables import Delivery, Enrollment, StepEntry
 from store.upsert import insert_ignore
 from workflows.types import FINAL, LIVE, EnrollmentStatus, ProgressUpdate
@@ -133,6 +134,7 @@ def _apply_status(
     """Whether this report stopped the enrollment (blocked, exited or ended) just now."""
     if row.status in FINAL:
         return False
+    _count_hold(row, status)
     row.version = status.version  # a migration moves it to a newer version
     row.status = status.status
     row.current_step = status.step
@@ -144,6 +146,14 @@ def _apply_status(
         row.ended_at = at
     session.add(row)
     return status.status in STOPPED
+
+
+def _count_hold(row: Enrollment, status: EnrollmentStatus) -> None:
+    """The holds metric: an enrollment going into a hold (the same hold of the same step
+    reported again is not counted; a batch rolled back and written again may count twice)."""
+    held = ("held", status.hold_reason, status.step)
+    if status.status == "held" and (row.status, row.hold_reason, row.current_step) != held:
+        metrics.HOLDS.labels(reason=status.hold_reason or "unknown").inc()
 
 
 def unconfirmed_error(reason: str) -> str:

@@ -50,6 +50,14 @@ TUNING = {
     "STEPLINE_WORKER_PUSH_RATE",
     "STEPLINE_WEBHOOK_PROCESSOR",
 }
+# ours: metrics, logs and the dashboard's Temporal UI links (defaults off, open, JSON, none)
+OPERATIONS = {
+    "STEPLINE_TEMPORAL_UI_URL",
+    "STEPLINE_METRICS_TOKEN",
+    "STEPLINE_WORKER_METRICS_PORT",
+    "STEPLINE_TEMPORAL_METRICS_ADDRESS",
+    "STEPLINE_LOG_FORMAT",
+}
 NEEDS = {
     "api": SPEC_VARIABLES | ROUTE_LINKS,
     "worker": SPEC_VARIABLES - {"STEPLINE_ADMIN_TOKEN", "LINE_CHANNEL_SECRET"} | DELIVERY,
@@ -82,7 +90,7 @@ def test_services() -> None:
 def test_spec_variables_are_the_settings() -> None:
     assert {
         field.alias for field in Settings.model_fields.values()
-    } == SPEC_VARIABLES | ROUTE_LINKS | DELIVERY | TUNING
+    } == SPEC_VARIABLES | ROUTE_LINKS | DELIVERY | TUNING | OPERATIONS
 
 
 def test_app_commands() -> None:
@@ -102,7 +110,7 @@ def test_api_and_worker_share_one_image_built_here() -> None:
 def test_every_app_service_gets_every_variable_it_needs(service: str) -> None:
     env = environment(service)
     assert NEEDS[service] <= set(env), NEEDS[service] - set(env)
-    assert set(env) <= SPEC_VARIABLES | ROUTE_LINKS | DELIVERY, "only settings stepline reads"
+    assert set(env) <= SPEC_VARIABLES | ROUTE_LINKS | DELIVERY | OPERATIONS, "only our settings"
     assert env["STEPLINE_DATABASE_URL"] == (
         "postgresql+psycopg://stepline:stepline@postgresql:5432/stepline"
     )

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from core import metrics
 from scenarios.definition import FollowTrigger, ScenarioDefinition
 from store import enrollments, events
 from store.db import Database
@@ -151,7 +152,7 @@ class Enroller:
             await unblock_enrollments(self.temporal, admission.resume, epoch=admission.friend.epoch)
             return
         scenario, friend, definition = admission.scenario, admission.friend, admission.definition
-        await start_enrollment(
+        started = await start_enrollment(
             self.temporal,
             task_queue=self.task_queue,
             definition=definition,
@@ -160,10 +161,13 @@ class Enroller:
                 admission.workflow_id, scenario, scenario.version, friend, definition=definition
             ),
         )
+        if started:
+            metrics.ENROLMENTS.labels(scenario_id=scenario.id, trigger=admission.cause).inc()
         log.info(
             "enrolled %s in %s (%s): %s",
             friend.user_id,
             scenario.id,
             admission.cause,
             admission.workflow_id,
+            extra={"enrollment_id": admission.workflow_id},
         )

@@ -4,16 +4,17 @@ import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path, status
+from fastapi import APIRouter, Body, HTTPException, Path, Query, status
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
-from api.explain import explained
-from api.schemas import EnrollmentExplained, EnrollmentPublic
+from api.explain import QUERY_TIMEOUT, explained
+from api.schemas import EnrollmentExplained, EnrollmentPublic, FriendTimeline
 from core.ids import USER_ID_PATTERN
-from store import enrollments, friends
+from store import enrollments, friends, timeline
+from triggers.temporal import query_enrollments
 
 router = APIRouter(
     prefix="/friends", tags=["friends"], dependencies=Admin, route_class=StrictJSONRoute
@@ -91,6 +92,34 @@ async def read_friend(user_id: UserIdPath, session: SessionDep, services: Servic
     view = await _view(session, user_id)
     view["enrollments"] = await explained(session, services.temporal, view["enrollments"])
     return view
+
+
+@router.get(
+    "/{user_id}/timeline",
+    response_model=FriendTimeline,
+    responses={404: {"description": "no such friend"}},
+)
+async def read_timeline(
+    user_id: UserIdPath,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=5000, description="the newest entries kept")] = 500,
+) -> dict[str, Any]:
+    """What happened to one friend, oldest first: follows and blocks, enrollments begun and
+    ended, each step entered, held (with the reason and until when), sent, failed or skipped,
+    branch decisions with the facts they read, tracked-link clicks and events. `now`: each
+    running enrollment's state from its workflow's `status` query (`source: workflow`), or
+    from the store when Temporal does not answer within 2 s (`source_note` says why); a live
+    hold is an entry too. At most `limit` entries, the newest (`truncated` says so)."""
+    async with services.db.reading() as session:  # no write turn held while Temporal answers
+        records = await timeline.read(session, user_id=user_id, limit=limit)
+    if records is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no friend {user_id}")
+    answers = (
+        await query_enrollments(services.temporal, records.to_ask, timeout=QUERY_TIMEOUT)
+        if records.to_ask
+        else {}
+    )
+    return timeline.build(records, answers, limit=limit)
 
 
 @router.put("/{user_id}/attributes", response_model=FriendPublic)

@@ -8,6 +8,7 @@ from linebot.v3.exceptions import InvalidSignatureError
 
 from api.deps import ServicesDep
 from api.errors import finite_json
+from core import metrics
 
 router = APIRouter(tags=["webhook"])
 log = logging.getLogger("stepline.webhooks")
@@ -49,6 +50,7 @@ async def line_webhook(
     """LINE webhook: 200 once the events are durably recorded."""
     body = await request.body()  # over MAX_BODY: refused by api.bodylimit before this
     if not x_line_signature:
+        metrics.WEBHOOK_REQUESTS.labels(outcome="bad_signature").inc()
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="missing X-Line-Signature")
     try:
         text = body.decode("utf-8")
@@ -56,18 +58,20 @@ async def line_webhook(
         raw_events = finite_json(text)["events"]  # no 1e400: a JSON column cannot hold it
         rows = [_row(model, raw) for model, raw in zip(events, raw_events, strict=True)]
     except InvalidSignatureError:
+        metrics.WEBHOOK_REQUESTS.labels(outcome="bad_signature").inc()
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, detail="invalid X-Line-Signature"
         ) from None
     except Exception as exc:  # signed, yet not a webhook body LINE would send
         log.warning("signed webhook body could not be parsed: %s", exc)
+        metrics.WEBHOOK_REQUESTS.labels(outcome="malformed").inc()
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="malformed webhook body") from None
-    rows = [row for row in rows if row["event_id"]]
-    by_id = {row["event_id"]: row for row in rows}
+    by_id = {row["event_id"]: row for row in rows if row["event_id"]}
     # recorded with the webhooks answered meanwhile, in one transaction (store/batches.py);
     # an unfollow is applied to its friend in that transaction too: a block holds from the
     # moment LINE is answered, even while the processor has yet to signal the enrollments
     fresh = await services.webhook_writer.submit(list(by_id.values())) if by_id else []
+    metrics.webhook_received(rows, fresh)
     if services.processor is not None:  # else the workers read them from the table
         for event_id in fresh:
             services.processor.submit(event_id, by_id[event_id]["user_id"])

@@ -65,6 +65,7 @@ async def test_the_admin_routes_are_the_ones_we_expect(shared):
             ("GET", "/scenarios/{scenario_id}/impact"),
             ("POST", "/enrollments/{enrollment_id}/retry"),
             ("GET", "/friends/{user_id}"),
+            ("GET", "/friends/{user_id}/timeline"),
             ("PUT", "/friends/{user_id}/attributes"),
             ("POST", "/friends/{user_id}/tags"),
             ("DELETE", "/friends/{user_id}/tags/{tag}"),

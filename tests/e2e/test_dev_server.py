@@ -33,12 +33,16 @@ SCENARIO = {
 
 @pytest.fixture
 def dev_stack(tmp_path):
-    ports = {name: free_port() for name in ("api", "temporal", "ui", "emulator")}
+    ports = {
+        name: free_port()
+        for name in ("api", "temporal", "ui", "emulator", "metrics", "sdk-metrics")
+    }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STEPLINE_", "LINE_"))}
     command = [
         sys.executable, "-m", "cli.main", "dev", "--no-examples", "--state-dir", str(tmp_path / "state"),
         "--api-port", str(ports["api"]), "--temporal-port", str(ports["temporal"]),
         "--ui-port", str(ports["ui"]), "--emulator-port", str(ports["emulator"]),
+        "--metrics-port", str(ports["metrics"]), "--sdk-metrics-port", str(ports["sdk-metrics"]),
     ]  # fmt: skip
     log = open(tmp_path / "dev.log", "wb")
     runner = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -1,0 +1,104 @@
+"""Friends: a search over recent friends, and a friend's page (profile, attributes, tags,
+enrollments and the timeline of what happened to them)."""
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+
+from api.dashboard.auth import require_viewer
+from api.dashboard.story import describe
+from api.dashboard.web import (
+    PageError,
+    PageRoute,
+    emulator_url,
+    live_url,
+    render,
+    temporal_link,
+    wants_fragment,
+)
+from api.deps import ServicesDep
+from api.explain import QUERY_TIMEOUT
+from core.ids import USER_ID_PATTERN
+from store import enrollments, friends, timeline
+from store.tables import Friend
+from triggers.temporal import query_enrollments
+
+router = APIRouter(route_class=PageRoute, dependencies=[Depends(require_viewer)])
+USER_ID = re.compile(USER_ID_PATTERN)
+LISTED = 50  # friends a search shows
+TIMELINE = 200  # newest timeline entries shown
+ENROLLMENTS = 100
+Fragment = Annotated[str | None, Query(max_length=20)]
+
+
+@router.get("/dashboard/friends")
+async def friend_search(
+    request: Request,
+    services: ServicesDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """Recent friends, or those whose user ID starts with `q` or whose name contains it."""
+    text = q.strip()
+    if "\x00" in text:
+        raise PageError(422, "must not hold a NUL character", "q")
+    statement = select(Friend)
+    if text:
+        statement = statement.where(
+            or_(
+                col(Friend.user_id).startswith(text, autoescape=True),
+                col(Friend.display_name).icontains(text, autoescape=True),
+            )
+        )
+    recent = func.coalesce(col(Friend.followed_at), col(Friend.created_at))
+    statement = statement.order_by(recent.desc(), col(Friend.user_id)).limit(LISTED)
+    async with services.db.reading() as session:
+        found = list(await session.exec(statement))
+    return render(request, "friends.html", {"friends": found, "q": text, "listed": LISTED})
+
+
+@router.get("/dashboard/friends/{user_id}")
+async def friend_page(
+    request: Request, user_id: str, services: ServicesDep, fragment: Fragment = None
+) -> Response:
+    """One friend: profile, attributes, tags, enrollments and timeline."""
+    live = wants_fragment(fragment)
+    if not USER_ID.match(user_id):
+        raise PageError(404, f"There is no friend {user_id!r} (a LINE user ID is U + 32 hex).")
+    async with services.db.reading() as session:  # no write turn held while Temporal answers
+        friend = await friends.get_friend(session, user_id=user_id)
+        if friend is None:
+            raise PageError(404, f"There is no friend {user_id}.")
+        tags = await friends.tags_of(session, user_id=user_id)
+        rows = await enrollments.list_enrollments(session, user_id=user_id, limit=ENROLLMENTS)
+        records = await timeline.read(session, user_id=user_id, limit=TIMELINE)
+    story = await _timeline(services, records)
+    emulator = emulator_url(services.settings)
+    context = {
+        "friend": friend,
+        "tags": tags,
+        "enrollments": [
+            {"row": row, "temporal": temporal_link(services.settings, row.id)} for row in rows
+        ],
+        "timeline": story,
+        "chat_url": f"{emulator}/emulator/chat/{user_id}" if emulator else None,
+        "live_url": live_url(request),
+    }
+    return render(request, "_friend_live.html" if live else "friend.html", context)
+
+
+async def _timeline(services, records) -> dict[str, Any]:
+    """The friend's timeline as `GET /friends/{user_id}/timeline` answers it, each entry with
+    its words."""
+    if records is None:  # the friend went away between the two reads
+        return {"entries": [], "now": [], "truncated": False}
+    answers = (
+        await query_enrollments(services.temporal, records.to_ask, timeout=QUERY_TIMEOUT)
+        if records.to_ask
+        else {}
+    )
+    built = timeline.build(records, answers, limit=TIMELINE)
+    built["entries"] = [entry | {"text": describe(entry)} for entry in built["entries"]]
+    return built

@@ -1,0 +1,156 @@
+"""The scenario list (`/`) and a scenario's page: its numbers, step graph, funnel, arms and
+enrollments, and its stats as CSV for the browser (the admin API's own CSV asks for the bearer
+header)."""
+
+import re
+from typing import Annotated, Any, get_args
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.dashboard import graph
+from api.dashboard.auth import require_viewer
+from api.dashboard.period import Period, parse_period
+from api.dashboard.web import PageError, PageRoute, live_url, render, temporal_link, wants_fragment
+from api.deps import ServicesDep
+from scenarios.definition import ScenarioDefinition
+from store import enrollments, scenarios, stats
+from store.tables import Scenario
+from workflows.types import Status
+
+router = APIRouter(route_class=PageRoute, dependencies=[Depends(require_viewer)])
+SCENARIO_ID = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
+STATUSES = get_args(Status)
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+Fragment = Annotated[str | None, Query(max_length=20)]
+
+
+async def _numbers(
+    session: AsyncSession, scenario: Scenario, period: Period | None = None
+) -> dict[str, Any]:
+    period = period or Period()
+    found = await stats.scenario_stats(
+        session, scenario=scenario, start=period.start, end=period.end
+    )
+    return found.model_dump(mode="json")
+
+
+@router.get("/")
+async def scenario_list(request: Request, services: ServicesDep, fragment: Fragment = None):
+    """Every scenario with its status and key numbers."""
+    live = wants_fragment(fragment)
+    rows = []
+    async with services.db.reading() as session:
+        for scenario in await scenarios.list_scenarios(session):
+            try:
+                numbers = await _numbers(session, scenario)
+            except LookupError:  # a scenario without its current version: listed, no numbers
+                numbers = {}
+            rows.append({"scenario": scenario, "stats": numbers})
+    context = {"rows": rows, "live_url": live_url(request)}
+    return render(request, "_scenarios_live.html" if live else "scenarios.html", context)
+
+
+async def _scenario(session: AsyncSession, scenario_id: str) -> tuple[Scenario, ScenarioDefinition]:
+    found = None
+    if SCENARIO_ID.match(scenario_id):
+        found = await scenarios.get_scenario(session, scenario_id=scenario_id)
+    if found is None:
+        raise PageError(404, f"There is no scenario {scenario_id!r}.")
+    try:
+        definition = await scenarios.get_definition(
+            session, scenario_id=found.id, version=found.version
+        )
+    except LookupError as exc:
+        raise PageError(404, str(exc)) from None
+    return found, definition
+
+
+def _status(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value not in STATUSES:
+        raise PageError(422, f"must be one of {', '.join(STATUSES)} (or empty: all)", "status")
+    return value
+
+
+@router.get("/dashboard/scenarios/{scenario_id}")
+async def scenario_page(
+    request: Request,
+    scenario_id: str,
+    services: ServicesDep,
+    from_: Annotated[str | None, Query(alias="from", max_length=100)] = None,
+    to: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    fragment: Fragment = None,
+) -> Response:
+    """Numbers, step graph, funnel, arms and enrollments of one scenario."""
+    live = wants_fragment(fragment)
+    settings = services.settings
+    async with services.db.reading() as session:
+        scenario, definition = await _scenario(session, scenario_id)
+        period = parse_period(from_, to, definition.timezone)
+        wanted = _status(status)
+        numbers = await _numbers(session, scenario, period)
+        rows = await enrollments.list_enrollments(
+            session,
+            scenario_id=scenario.id,
+            status=wanted,
+            limit=PAGE_SIZE + 1,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+    context = {
+        "scenario": scenario,
+        "definition": definition,
+        "stats": numbers,
+        "graph": graph.step_graph(definition, numbers),
+        "older_steps": graph.older_steps(definition, numbers),
+        "funnel": graph.funnel(definition, numbers),
+        "arms": graph.arm_tables(numbers),
+        "period": period,
+        "filters": {"from": from_ or "", "to": to or "", "status": wanted or ""},
+        "statuses": STATUSES,
+        "enrollments": [
+            {"row": row, "temporal": temporal_link(settings, row.id)} for row in rows[:PAGE_SIZE]
+        ],
+        "page": page,
+        "more": len(rows) > PAGE_SIZE,
+        "live_url": live_url(request),
+        "csv_url": _url(f"/dashboard/scenarios/{scenario.id}/stats.csv", period.query()),
+        "api_stats_url": _url(f"/scenarios/{scenario.id}/stats", period.query()),
+        "page_url": lambda n: _url(request.url.path, _filters(from_, to, wanted) | {"page": n}),
+    }
+    return render(request, "_scenario_live.html" if live else "scenario.html", context)
+
+
+def _filters(start: str | None, end: str | None, status: str | None) -> dict[str, Any]:
+    found = {"from": start, "to": end, "status": status}
+    return {name: value for name, value in found.items() if value}
+
+
+def _url(path: str, params: dict[str, Any]) -> str:
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+@router.get("/dashboard/scenarios/{scenario_id}/stats.csv")
+async def stats_csv(
+    scenario_id: str,
+    services: ServicesDep,
+    from_: Annotated[str | None, Query(alias="from", max_length=100)] = None,
+    to: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """The stats as CSV, as `GET /scenarios/{id}/stats?format=csv` answers them."""
+    async with services.db.reading() as session:
+        scenario, definition = await _scenario(session, scenario_id)
+        period = parse_period(from_, to, definition.timezone)
+        found = await stats.scenario_stats(
+            session, scenario=scenario, start=period.start, end=period.end
+        )
+    return Response(
+        content="\ufeff" + stats.stats_csv(found),  # the BOM: Excel then reads UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="stats-{scenario.id}.csv"'},
+    )

@@ -1,0 +1,142 @@
+"""What every dashboard page shares: the templates, their filters and the nav, and a route
+class that answers a page's errors as pages (a 404 or 422 page naming the field, a redirect to
+the login form) rather than as the admin API's JSON."""
+
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+
+from core.config import Settings
+
+HERE = Path(__file__).parent
+LINE_API_HOST = "api.line.me"
+LIVE = "live"  # ?fragment=live: only the part of the page that refreshes itself
+
+
+class PageError(Exception):
+    """An answer as a page: 404 (nothing there), 422 (a bad parameter, named)."""
+
+    def __init__(self, status: int, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+
+
+class LoginRequired(Exception):
+    """No valid session cookie (nor bearer token): off to the login form."""
+
+
+def _number(value: Any) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _percent(value: Any) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def when(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _p_value(value: Any) -> str:
+    if value is None:
+        return "—"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def emulator_url(settings: Settings) -> str | None:
+    """The LINE emulator's base URL when this API talks to it rather than to LINE."""
+    if urlsplit(settings.line_api_base).hostname == LINE_API_HOST:
+        return None
+    return settings.line_api_base
+
+
+def temporal_link(settings: Settings, workflow_id: str) -> str | None:
+    """The workflow's page in the Temporal UI (None: STEPLINE_TEMPORAL_UI_URL is unset)."""
+    if settings.temporal_ui_url is None:
+        return None
+    base = str(settings.temporal_ui_url).rstrip("/")
+    namespace = quote(settings.temporal_namespace, safe="")
+    return f"{base}/namespaces/{namespace}/workflows/{quote(workflow_id, safe='')}"
+
+
+def _nav(request: Request) -> dict[str, Any]:
+    services = getattr(request.app.state, "services", None)
+    settings: Settings | None = services.settings if services else None
+    return {
+        "emulator": emulator_url(settings) if settings else None,
+        "temporal_ui": str(settings.temporal_ui_url).rstrip("/")
+        if settings and settings.temporal_ui_url
+        else None,
+        "path": request.url.path,
+    }
+
+
+environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+environment.filters.update(number=_number, percent=_percent, when=when, p_value=_p_value)
+templates = Jinja2Templates(env=environment, context_processors=[_nav])
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def live_url(request: Request) -> str:
+    """This page's URL asking for its live part only (the other parameters kept)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "fragment"]
+    return f"{request.url.path}?{urlencode([*params, ('fragment', LIVE)])}"
+
+
+def wants_fragment(fragment: str | None) -> bool:
+    if fragment in (None, ""):
+        return False
+    if fragment != LIVE:
+        raise PageError(422, f"must be {LIVE!r} (or absent)", "fragment")
+    return True
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?{urlencode({'next': here})}", status_code=303)
+
+
+def error_page(request: Request, status: int, message: str, field: str | None) -> Response:
+    titles = {404: "Not found", 422: "Invalid parameter"}
+    context = {"status": status, "title": titles.get(status, "Error"), "message": message}
+    return render(request, "error.html", context | {"field": field}, status)
+
+
+class PageRoute(APIRoute):
+    """A dashboard route: its errors are pages, never the API's JSON (nor a 500)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired:
+                return login_redirect(request)
+            except PageError as exc:
+                return error_page(request, exc.status, exc.message, exc.field)
+            except RequestValidationError as exc:
+                first = exc.errors()[0]
+                field = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
+                message = str(first["msg"]).removeprefix("Value error, ")
+                return error_page(request, 422, message, field)
+
+        return page

@@ -1,0 +1,206 @@
+"""`stepline friend …`: one friend's profile, enrollments and timeline; CSV attribute import."""
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from cli.output import cell, console, moment, show, table
+from cli.targets import fail, targets
+from core.ids import USER_ID_PATTERN
+
+friend_app = typer.Typer(
+    help="Look at a friend; import friend attributes from CSV.", no_args_is_help=True
+)
+CHUNK = 64 * 1024  # bytes read and sent at a time while uploading
+IMPORT_TIMEOUT = httpx.Timeout(30, read=600)  # a big file takes the API a while to check
+
+
+def _user(user_id: str) -> str:
+    if not re.match(USER_ID_PATTERN, user_id):
+        raise typer.BadParameter("a LINE user ID is U followed by 32 lowercase hex characters")
+    return user_id
+
+
+@friend_app.command("show")
+def friend_show(
+    user_id: Annotated[str, typer.Argument(help="LINE user ID (U + 32 hex)")],
+    limit: Annotated[
+        int, typer.Option(min=1, max=5000, help="timeline entries shown, the newest")
+    ] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="the API's JSON")] = False,
+) -> None:
+    """Follow state, profile, attributes, tags, enrollments (why each is where it is) and the
+    timeline of one friend."""
+    user_id = _user(user_id)
+    with targets().api() as api:
+        friend = api.get(f"/friends/{user_id}")
+        fail(friend)
+        timeline = api.get(f"/friends/{user_id}/timeline", params={"limit": limit})
+        fail(timeline)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"friend": friend.json(), "timeline": timeline.json()},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    out = console()
+    _profile(out, friend.json())
+    _enrollments(out, friend.json()["enrollments"])
+    _timeline(out, timeline.json())
+
+
+def _profile(out: Console, friend: dict[str, Any]) -> None:
+    grid = table(["", ""])
+    grid.show_header = False
+    following = "yes" if friend["following"] else "no"
+    rows = [
+        ("display name", friend.get("display_name")),
+        ("following", following),
+        ("followed at", moment(friend.get("followed_at"))),
+        ("blocked at", moment(friend.get("blocked_at"))),
+        ("follow epoch", friend.get("epoch")),
+        ("route", friend.get("route")),
+        ("language", friend.get("language")),
+        ("tags", friend.get("tags")),
+        ("attributes", ", ".join(f"{k}={cell(v)}" for k, v in friend["attributes"].items())),
+    ]
+    for name, value in rows:
+        grid.add_row(name, cell(value) if value != "" else "-")
+    show(out, f"Friend {friend['user_id']}", grid)
+
+
+def _enrollments(out: Console, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        out.print("no enrollments")
+        return
+    columns = ["SCENARIO", "VER", "STATUS", "STEP", "NEXT WAKE", "HOLD", "SOURCE", "STARTED"]
+    grid = table([*columns, "ERROR"], numeric=["VER"])
+    for row in rows:
+        now = row.get("explain") or row  # explain: the live state, when the API has it
+        grid.add_row(
+            row["scenario_id"],
+            str(row["version"]),
+            now["status"],
+            cell(now.get("step", row.get("current_step"))),
+            moment(now.get("next_wake_at")),
+            cell(now.get("hold_reason")),
+            cell(now.get("source")),
+            moment(row["started_at"]),
+            cell(now.get("error")),
+        )
+    show(out, "Enrollments", grid)
+
+
+def _timeline(out: Console, timeline: dict[str, Any]) -> None:
+    entries = timeline["entries"]
+    title = "Timeline" + (" (the newest entries)" if timeline.get("truncated") else "")
+    grid = table(["AT", "KIND", "SCENARIO", "STEP", "WHAT"])
+    for entry in entries:
+        grid.add_row(
+            moment(entry["at"]),
+            entry["kind"],
+            cell(entry.get("scenario_id")),
+            cell(entry.get("step_id")),
+            what(entry) or "-",
+        )
+    if entries:
+        show(out, title, grid)
+    else:
+        out.print("nothing on the timeline yet")
+
+
+def what(entry: dict[str, Any]) -> str:
+    """One entry of the timeline in words."""
+    kind, detail = entry["kind"], entry.get("detail") or {}
+    reason = entry.get("reason")
+    if kind == "follow":
+        said = "added back after a block" if detail.get("is_unblocked") else "added the account"
+        return said + (" (no webhook on record)" if detail.get("source") == "friend" else "")
+    if kind == "block":
+        return "blocked the account"
+    if kind == "enrolled":
+        entry_no = detail.get("entry", 1)
+        return f"version {detail.get('version')}" + (f", entry {entry_no}" if entry_no > 1 else "")
+    if kind == "held":
+        until = f" until {moment(entry['until'])}" if entry.get("until") else ""
+        live = " (now)" if detail.get("live") else ""
+        return f"{reason or 'channel policy'}{until}{live}"
+    if kind == "decision":
+        inputs = detail.get("inputs") or {}
+        return f"→ {entry.get('label') or 'otherwise'}" + (f" {cell(inputs)}" if inputs else "")
+    if kind == "sent":
+        return f"request {detail['request_id']}" if detail.get("request_id") else "sent"
+    if kind == "click":
+        return cell(detail.get("url"))
+    if kind == "event":
+        properties = detail.get("properties") or {}
+        return cell(detail.get("name")) + (f" {cell(properties)}" if properties else "")
+    if kind == "enrollment_ended":
+        return cell(entry.get("status")) + (f": {reason}" if reason else "")
+    return reason or ""
+
+
+@friend_app.command("import")
+def friend_import(
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV: user_id,attr1,…"),
+    ],
+    dry_run: Annotated[bool, typer.Option(help="check the file and count, write nothing")] = False,
+) -> None:
+    """Merge attributes of many friends from a CSV file (user_id first, then one column per
+    attribute), all or nothing: any problem in any row and nothing is written."""
+    size = file.stat().st_size
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    )
+    with progress, targets().api() as api:
+        sending = progress.add_task(f"uploading {file.name}", total=size)
+
+        def chunks() -> Iterator[bytes]:
+            with file.open("rb") as source:
+                while chunk := source.read(CHUNK):
+                    yield chunk
+                    progress.advance(sending, len(chunk))
+            progress.update(sending, description=f"{file.name} sent; the API is importing it")
+
+        api.timeout = IMPORT_TIMEOUT
+        answer = api.post(
+            "/friends/import",
+            params={"dry_run": "true"} if dry_run else None,
+            content=chunks(),
+            headers={"Content-Type": "text/csv", "Content-Length": str(size)},
+        )
+    fail(answer)
+    result = answer.json()
+    verb = "would import" if dry_run else "imported"
+    typer.echo(
+        f"{file.name}: {verb} {result['imported']} friend(s): {result['created']} new, "
+        f"{result['updated']} updated"
+    )
+    typer.echo(f"attributes: {', '.join(result['attributes']) or '-'}")

@@ -1,0 +1,194 @@
+"""/emulator/chat: each friend's LINE chat with the account, as LINE's app would show it, and
+buttons to add, block and unblock friends (the same signed webhooks as /emulator/users/…)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+
+from emulator import chatview, control
+from emulator.ids import is_user_id
+from emulator.state import EmulatorState
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+BAD_USER_ID = "user_id must be 'U' followed by 32 lowercase hex characters"
+MAX_DISPLAY_NAME = 50
+EVENTS = ("follow", "unfollow")
+
+router = APIRouter(prefix="/emulator", tags=["emulator chat"])
+root = APIRouter(include_in_schema=False)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=True,  # every message text, name and URL is escaped
+        undefined=ChainableUndefined,  # an odd message draws less, never fails
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        segments=chatview.segments,
+        action_label=chatview.action_label,
+        action_href=chatview.action_href,
+        web_url=chatview.web_url,
+        host=chatview.host,
+        action_title=chatview.action_title,
+        flex_parts=chatview.flex_parts,
+        duration=chatview.duration,
+    )
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def _state(request: Request) -> EmulatorState:
+    return request.app.state.emulator
+
+
+def _context(request: Request, user_id: str | None, **extra: Any) -> dict:
+    """What the page and its live fragments draw: the chat list and, if chosen, one chat."""
+    state = _state(request)
+    friend = state.users.get(user_id) if user_id else None
+    days = (
+        chatview.conversation(chatview.deliveries_to(state, user_id), state.now()) if friend else []
+    )
+    return {
+        "request": request,
+        "friends": chatview.friend_rows(state),
+        "friend": friend,
+        "days": days,
+        "quick_reply": chatview.quick_reply(days),
+        "stamp": chatview.stamp(state),
+        "notice": None,
+        "error": None,
+        "form": {"display_name": "", "user_id": ""},
+        **extra,
+    }
+
+
+def _page(request: Request, user_id: str | None, status: int = 200, **extra: Any) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "chat.html", _context(request, user_id, **extra), status_code=status
+    )
+
+
+def _notice(event: str | None, webhook: str | None, error: str | None) -> str | None:
+    """The line under the header after a button: what the webhook to the bot answered."""
+    if event not in EVENTS:
+        return None
+    if error:
+        return f"The {event} webhook could not be delivered: {error}"
+    if webhook:
+        return f"Sent a signed {event} webhook to the bot: HTTP {webhook}"
+    return f"No webhook URL is set: the {event} was not sent to any bot"
+
+
+def _back_to(user_id: str, event: str, answer: dict) -> RedirectResponse:
+    query = {"event": event, "webhook": answer.get("webhook_status") or ""}
+    if answer.get("webhook_error"):
+        query["webhook_error"] = answer["webhook_error"]
+    return RedirectResponse(f"/emulator/chat/{user_id}?{urlencode(query)}", status_code=303)
+
+
+@root.get("/")
+@router.get("", include_in_schema=False)
+async def index() -> RedirectResponse:
+    return RedirectResponse("/emulator/chat", status_code=307)
+
+
+@router.get("/chat", response_class=HTMLResponse)
+async def chat_list(request: Request) -> HTMLResponse:
+    """The chat view: every user the emulator knows, and a button to add a friend."""
+    return _page(request, None)
+
+
+@router.get("/chat/updates")
+async def updates(request: Request, since: str | None = None, user_id: str | None = None):
+    """For the page's 2-second poll: `{"stamp"}` alone when nothing changed since `since`, else
+    the chat list (and `user_id`'s chat) as HTML fragments."""
+    if user_id is not None and not is_user_id(user_id):
+        return JSONResponse({"detail": BAD_USER_ID}, status_code=422)
+    if user_id is not None and user_id not in _state(request).users:
+        return JSONResponse({"detail": f"no user {user_id} in the emulator"}, status_code=404)
+    if since is not None and since == chatview.stamp(_state(request)):
+        return {"stamp": since}  # the usual answer: cheap, nothing drawn
+    context = _context(request, user_id)
+    env = templates.env
+    answer = {
+        "stamp": context["stamp"],
+        "friends": env.get_template("_friends.html").render(context),
+    }
+    if user_id is not None:
+        answer["conversation"] = env.get_template("_conversation.html").render(context)
+    return answer
+
+
+@router.post("/chat/friends")
+async def add_friend(
+    request: Request,
+    display_name: Annotated[str, Form()] = "",
+    user_id: Annotated[str, Form()] = "",
+):
+    """Add a friend (a new random user unless `user_id` is given): a signed follow webhook,
+    as POST /emulator/users/{user_id}/follow sends."""
+    display_name, user_id = display_name.strip(), user_id.strip()
+    form = {"display_name": display_name, "user_id": user_id}
+    if user_id and not is_user_id(user_id):
+        return _page(request, None, 422, error=f"{BAD_USER_ID} (got {user_id[:40]!r})", form=form)
+    if len(display_name) > MAX_DISPLAY_NAME:
+        error = f"display_name must be at most {MAX_DISPLAY_NAME} characters"
+        return _page(request, None, 422, error=error, form=form)
+    user_id = user_id or f"U{secrets.token_hex(16)}"
+    answer = await control.follow_user(_state(request), user_id, display_name=display_name or None)
+    return _back_to(user_id, "follow", answer)
+
+
+@router.get("/chat/{user_id}", response_class=HTMLResponse)
+async def chat(
+    request: Request,
+    user_id: str,
+    event: str | None = None,
+    webhook: str | None = None,
+    webhook_error: str | None = None,
+) -> HTMLResponse:
+    """One friend's chat with the account: what LINE delivered to them, as bubbles."""
+    if not is_user_id(user_id):
+        return _page(request, None, 422, error=f"{BAD_USER_ID} (got {user_id[:40]!r})")
+    if user_id not in _state(request).users:
+        error = f"No user {user_id} in the emulator: add a friend first."
+        return _page(request, None, 404, error=error)
+    return _page(request, user_id, notice=_notice(event, webhook, webhook_error))
+
+
+@router.post("/chat/{user_id}/block")
+async def block(request: Request, user_id: str):
+    """The friend blocks the account: a signed unfollow webhook, as /emulator/users/…/unfollow."""
+    if refused := _unknown(request, user_id):
+        return refused
+    return _back_to(user_id, "unfollow", await control.unfollow(request, user_id))
+
+
+@router.post("/chat/{user_id}/unblock")
+async def unblock(request: Request, user_id: str):
+    """The friend unblocks the account: a signed follow webhook with isUnblocked true."""
+    if refused := _unknown(request, user_id):
+        return refused
+    return _back_to(user_id, "follow", await control.follow_user(_state(request), user_id))
+
+
+def _unknown(request: Request, user_id: str) -> HTMLResponse | None:
+    if not is_user_id(user_id):
+        return _page(request, None, 422, error=f"{BAD_USER_ID} (got {user_id[:40]!r})")
+    if user_id not in _state(request).users:
+        return _page(request, None, 404, error=f"No user {user_id} in the emulator.")
+    return None
