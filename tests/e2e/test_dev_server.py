@@ -4,18 +4,14 @@ follows through a signed webhook; the messages arrive in order, on time, and the
 found in Temporal's visibility by its search attributes."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 from temporalio.client import Client
 
 from cli.dev import DEV_ADMIN_TOKEN
-from core.serve import free_port
+from tests.support.devrun import dev_run
 from tests.support.stack import user
 
 SCENARIO = {
@@ -33,30 +29,8 @@ SCENARIO = {
 
 @pytest.fixture
 def dev_stack(tmp_path):
-    ports = {
-        name: free_port()
-        for name in ("api", "temporal", "ui", "emulator", "metrics", "sdk-metrics")
-    }
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STEPLINE_", "LINE_"))}
-    command = [
-        sys.executable, "-m", "cli.main", "dev", "--no-examples", "--state-dir", str(tmp_path / "state"),
-        "--api-port", str(ports["api"]), "--temporal-port", str(ports["temporal"]),
-        "--ui-port", str(ports["ui"]), "--emulator-port", str(ports["emulator"]),
-        "--metrics-port", str(ports["metrics"]), "--sdk-metrics-port", str(ports["sdk-metrics"]),
-    ]  # fmt: skip
-    log = open(tmp_path / "dev.log", "wb")
-    runner = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{ports['api']}"
-    deadline = time.monotonic() + 90
-    while not (tmp_path / "state" / "dev.json").exists():
-        assert runner.poll() is None, (tmp_path / "dev.log").read_text()
-        assert time.monotonic() < deadline, (tmp_path / "dev.log").read_text()
-        time.sleep(0.2)
-    yield runner, ports, api
-    if runner.poll() is None:
-        runner.send_signal(signal.SIGINT)
-        runner.wait(30)
-    log.close()
+    with dev_run(tmp_path, examples=False) as run:
+        yield run.process, run.ports, run.api_url
 
 
 async def test_run_command_end_to_end(dev_stack, tmp_path):
