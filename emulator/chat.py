@@ -175,7 +175,7 @@ async def block(request: Request, user_id: str):
     """The friend blocks the account: a signed unfollow webhook, as /emulator/users/…/unfollow."""
     if refused := _unknown(request, user_id):
         return refused
-    return _back_to(user_id, "unfollow", await control.unfollow(request, user_id))
+    return _back_to(user_id, "unfollow", await control.unfollow_user(_state(request), user_id))
 
 
 @router.post("/chat/{user_id}/unblock")

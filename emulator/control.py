@@ -75,12 +75,16 @@ async def follow(request: Request, user_id: str, body: FollowBody | None = None)
     return await follow_user(_state(request), _checked(user_id), **profile)
 
 
-@router.post("/users/{user_id}/unfollow")
-async def unfollow(request: Request, user_id: str) -> dict:
-    state = _state(request)
-    state.unfollow(_checked(user_id))
+async def unfollow_user(state: EmulatorState, user_id: str) -> dict:
+    """The user blocks the account: state changes, a signed unfollow webhook goes out."""
+    state.unfollow(user_id)
     event = unfollow_event(user_id, int(state.clock() * 1000))
     return _answer(await post_events(state, [event]), event=event)
+
+
+@router.post("/users/{user_id}/unfollow")
+async def unfollow(request: Request, user_id: str) -> dict:
+    return await unfollow_user(_state(request), _checked(user_id))
 
 
 @router.get("/users")

@@ -14,6 +14,7 @@ from api.dashboard.auth import require_viewer
 from api.dashboard.period import Period, parse_period
 from api.dashboard.web import PageError, PageRoute, live_url, render, temporal_link, wants_fragment
 from api.deps import ServicesDep
+from api.routes.scenarios import stats_download
 from scenarios.definition import ScenarioDefinition
 from store import enrollments, scenarios, stats
 from store.tables import Scenario
@@ -149,8 +150,4 @@ async def stats_csv(
         found = await stats.scenario_stats(
             session, scenario=scenario, start=period.start, end=period.end
         )
-    return Response(
-        content="\ufeff" + stats.stats_csv(found),  # the BOM: Excel then reads UTF-8
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="stats-{scenario.id}.csv"'},
-    )
+    return stats_download(scenario.id, found)

@@ -287,13 +287,18 @@ async def scenario_stats(
     response.headers["Vary"] = "Accept"
     if (format_ or _preferred(accept)) != "csv":
         return numbers
+    return stats_download(scenario.id, numbers, Vary="Accept")
+
+
+def stats_download(scenario_id: str, numbers: stats.ScenarioStats, **headers: str) -> Response:
+    """The stats as a CSV file `stats-{scenario_id}.csv` (the API's and the dashboard's)."""
     return Response(
         # with a BOM: Excel then reads the UTF-8 labels (Japanese ones) as UTF-8
         content="\ufeff" + stats.stats_csv(numbers),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="stats-{scenario.id}.csv"',
-            "Vary": "Accept",
+            "Content-Disposition": f'attachment; filename="stats-{scenario_id}.csv"',
+            **headers,
         },
     )
 
