@@ -32,6 +32,7 @@ def env(stack):
         "STEPLINE_PUBLIC_URL": str(stack.api.base_url),
         "STEPLINE_ADMIN_TOKEN": ADMIN_TOKEN,
         "LINE_API_BASE_URL": str(stack.emu.base_url),
+        "COLUMNS": None,  # as from a pipe (pytest-xdist's workers set 80)
     }
 
 
