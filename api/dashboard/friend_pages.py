@@ -23,7 +23,7 @@ from api.deps import ServicesDep
 from api.explain import QUERY_TIMEOUT
 from core.ids import USER_ID_PATTERN
 from store import enrollments, friends, timeline
-from store.tables import Friend
+from store.tables import Friend, Scenario
 from triggers.temporal import query_enrollments
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(require_viewer)])
@@ -74,6 +74,18 @@ async def friend_page(
         tags = await friends.tags_of(session, user_id=user_id)
         rows = await enrollments.list_enrollments(session, user_id=user_id, limit=ENROLLMENTS)
         records = await timeline.read(session, user_id=user_id, limit=TIMELINE)
+        names = dict(
+            (
+                await session.exec(
+                    select(Scenario.id, Scenario.name).where(
+                        col(Scenario.id).in_(
+                            {row.scenario_id for row in rows}
+                            | {row.scenario_id for row in (records.enrollments if records else [])}
+                        )
+                    )
+                )
+            ).all()
+        )
     story = await _timeline(services, records)
     emulator = emulator_url(services.settings)
     context = {
@@ -83,6 +95,7 @@ async def friend_page(
             {"row": row, "temporal": temporal_link(services.settings, row.id)} for row in rows
         ],
         "timeline": story,
+        "names": names,  # scenario names by id
         "chat_url": f"{emulator}/emulator/chat/{user_id}" if emulator else None,
         "live_url": live_url(request),
     }
