@@ -5,11 +5,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import insert
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import metrics
-from store.tables import Delivery, Enrollment, StepEntry
+from store.tables import Delivery, Enrollment, Hold, StepEntry
 from store.upsert import insert_ignore
 from workflows.types import FINAL, LIVE, EnrollmentStatus, ProgressUpdate
 
@@ -92,12 +93,17 @@ async def record_statuses(session: AsyncSession, reports: Sequence[Report]) -> N
         )
         rows.update((row.id, row) for row in await session.exec(statement))
     entries: dict[tuple[str, str], dict] = {}
+    holds: list[dict] = []
     stopped: dict[str, str] = {}
     for report in reports:
         status, at = report.status, report.at
         row = rows.get(status.enrollment_id)
         if row is None:
             row = rows[status.enrollment_id] = _new_row(status, at)
+        if row.status not in FINAL and _goes_into_hold(row, status):
+            metrics.HOLDS.labels(reason=status.hold_reason or "unknown").inc()
+            if status.step is not None:
+                holds.append(_hold(status, at))
         if _apply_status(session, row, status, at):
             stopped[status.enrollment_id] = status.status
         if report.entered:  # the first report of a step is the one kept, as one by one
@@ -114,6 +120,8 @@ async def record_statuses(session: AsyncSession, reports: Sequence[Report]) -> N
     rows_of_entries = list(entries.values())
     for start in range(0, len(rows_of_entries), CHUNK):
         await insert_ignore(session, StepEntry, rows_of_entries[start : start + CHUNK])
+    if holds:
+        await session.exec(insert(Hold.__table__), params=holds)
     await _unconfirmed(session, stopped)
 
 
@@ -134,7 +142,6 @@ def _apply_status(
     """Whether this report stopped the enrollment (blocked, exited or ended) just now."""
     if row.status in FINAL:
         return False
-    _count_hold(row, status)
     row.version = status.version  # a migration moves it to a newer version
     row.status = status.status
     row.current_step = status.step
@@ -148,12 +155,23 @@ def _apply_status(
     return status.status in STOPPED
 
 
-def _count_hold(row: Enrollment, status: EnrollmentStatus) -> None:
-    """The holds metric: an enrollment going into a hold (the same hold of the same step
-    reported again is not counted; a batch rolled back and written again may count twice)."""
+def _goes_into_hold(row: Enrollment, status: EnrollmentStatus) -> bool:
+    """Whether the report puts the enrollment into a hold: not the same hold of the same step
+    reported again. (Its metric may count twice when a batch is rolled back and written again;
+    the Hold row is rolled back with it.)"""
     held = ("held", status.hold_reason, status.step)
-    if status.status == "held" and (row.status, row.hold_reason, row.current_step) != held:
-        metrics.HOLDS.labels(reason=status.hold_reason or "unknown").inc()
+    return status.status == "held" and (row.status, row.hold_reason, row.current_step) != held
+
+
+def _hold(status: EnrollmentStatus, at: datetime) -> dict:
+    return {
+        "enrollment_id": status.enrollment_id,
+        "scenario_id": status.scenario_id,
+        "step_id": status.step,
+        "reason": status.hold_reason,
+        "since": at,
+        "until": status.next_wake_at,
+    }
 
 
 def unconfirmed_error(reason: str) -> str:

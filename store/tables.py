@@ -161,6 +161,19 @@ class Event(SQLModel, table=True):
     recorded_at: datetime = _now()
 
 
+class Hold(SQLModel, table=True):
+    """An enrollment held at a step (a window, quiet hours, a cap, a pause, the quota…): why,
+    from when, and until when it was to wait when the hold began — for the friend timeline."""
+
+    seq: int | None = Field(default=None, primary_key=True, sa_type=_SEQ)
+    enrollment_id: str = Field(index=True, max_length=200)
+    scenario_id: str = Field(max_length=32)
+    step_id: str = Field(max_length=64)
+    reason: str | None = None
+    since: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    until: datetime | None = _when()
+
+
 class TrackedLink(SQLModel, table=True):
     """A rewritten https URL of one message step sent to one friend (`/r/{token}`)."""
 

@@ -22,6 +22,7 @@ from store.tables import (
     Enrollment,
     Event,
     Friend,
+    Hold,
     StepEntry,
     TrackedLink,
     WebhookEvent,
@@ -47,6 +48,7 @@ class Records:
     entries: list[StepEntry]
     decisions: list[BranchDecision]
     deliveries: list[Delivery]
+    holds: list[Hold]
     clicks: list[tuple[Click, str | None]]  # with the URL clicked
     events: list[Event]
     to_ask: list[str] = field(default_factory=list)  # enrollments whose workflow to query
@@ -99,6 +101,9 @@ async def read(session: AsyncSession, *, user_id: str, limit: int) -> Records | 
         ),
         deliveries=await _newest(
             session, select(Delivery).where(Delivery.user_id == user_id), Delivery.created_at, limit
+        ),
+        holds=await _newest(
+            session, select(Hold).where(col(Hold.enrollment_id).in_(ids)), Hold.seq, limit
         ),
         clicks=[
             (click, url)
@@ -155,6 +160,10 @@ class _Builder:
         self.by_id = {row.id: row for row in records.enrollments}
         self.entered = {(e.enrollment_id, e.step_id): e.entered_at for e in records.entries}
         self.orders: dict[tuple[str, int], list[str]] = {}  # step ids in path order
+        holds = sorted(records.holds, key=lambda hold: hold.seq or 0)
+        self.last_hold = {hold.enrollment_id: hold for hold in holds}  # the newest of each
+        self.held_steps = {(hold.enrollment_id, hold.step_id) for hold in holds}
+        self.shown_live: set[int | None] = set()  # holds shown as an enrollment's state now
 
     def add(self, kind: str, at: datetime, *, row: Enrollment | None = None, **fields) -> None:
         step = fields.get("step_id")
@@ -216,6 +225,12 @@ class _Builder:
             else (row.status, row.current_step, row.next_wake_at, row.hold_reason)
         )
         if status == "held" and step:
+            source = "workflow" if live else "store"
+            recorded = self.last_hold.get(row.id)
+            if recorded is not None and (recorded.step_id, recorded.reason) == (step, hold):
+                self.held(row, recorded, until=wake, live=True, source=source)
+                self.shown_live.add(recorded.seq)
+                return
             self.add(
                 "held",
                 self.entered.get((row.id, step), row.updated_at),
@@ -223,7 +238,7 @@ class _Builder:
                 step_id=step,
                 reason=hold,
                 until=wake,
-                detail={"live": True, "source": "workflow" if live else "store"},
+                detail={"live": True, "source": source},
             )
 
     def steps(self) -> None:
@@ -244,11 +259,31 @@ class _Builder:
         for delivery in self.records.deliveries:
             if (row := rows.get(delivery.enrollment_id)) is not None:
                 self.delivery(row, delivery)
+        for hold in self.records.holds:
+            row = rows.get(hold.enrollment_id)
+            if row is not None and hold.seq not in self.shown_live:
+                self.held(row, hold, until=hold.until, live=False, source="store")
+
+    def held(
+        self, row: Enrollment, hold: Hold, *, until: datetime | None, live: bool, source: str
+    ) -> None:
+        """A hold on record: why, from when, until when it was to wait."""
+        self.add(
+            "held",
+            hold.since,
+            row=row,
+            step_id=hold.step_id,
+            reason=hold.reason,
+            until=until,
+            detail={"live": live, "source": source},
+        )
 
     def delivery(self, row: Enrollment, delivery: Delivery) -> None:
         planned = delivery.planned_at or delivery.created_at
         entered = self.entered.get((row.id, delivery.step_id))
-        if entered is not None and planned - entered >= HELD_AFTER:
+        recorded = (row.id, delivery.step_id) in self.held_steps
+        # enrollments from before holds were recorded (migration 0005): a late push was held
+        if not recorded and entered is not None and planned - entered >= HELD_AFTER:
             self.add(
                 "held",
                 entered,

@@ -168,7 +168,10 @@ async def test_a_friends_story_in_order_with_the_live_hold(fresh_stack):
     ]
     past_hold, sent = body["entries"][11:13]
     assert past_hold["detail"]["live"] is False
-    assert at(past_hold["until"]) == at(sent["at"]) == at(sent["detail"]["planned_at"])
+    # recorded when the hold began: until the window opens; the push right after that
+    assert past_hold["detail"] == {"live": False, "source": "store"}
+    assert at(sent["at"]) == at(sent["detail"]["planned_at"])
+    assert timedelta(0) <= at(sent["at"]) - at(past_hold["until"]) < timedelta(seconds=1)
     assert (
         at(past_hold["until"]).astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
         == (window["start"])
@@ -268,6 +271,7 @@ async def test_steps_skipped_while_blocked_come_from_the_finished_workflow(stack
         ("step_entered", "d1", None),
         ("block", None, None),
         ("step_entered", "m2", None),
+        ("held", "m2", "blocked"),  # parked while blocked (on_unblock: resume)
         (
             "skipped",
             "m2",

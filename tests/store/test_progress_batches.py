@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from activities.progress import StoreActivities
 from store.enrollments import enrollment_id, record_status, record_statuses
-from store.tables import Enrollment, StepEntry
+from store.tables import Enrollment, Hold, StepEntry
 from tests.store.test_batches import transactions
 from tests.support.stack import user
 from workflows.types import EnrollmentStatus, ProgressUpdate
@@ -174,3 +174,33 @@ async def test_a_batch_writes_what_one_report_at_a_time_writes(db):
     assert [(step, at) for _, step, at in by_friend[3700]] == [
         (step, at) for _, step, at in by_friend[3800]
     ]
+
+
+async def test_each_hold_is_recorded_once_with_its_reason_and_end(db):
+    def held(step: str, reason: str, late: int, until_hours: int) -> ProgressUpdate:
+        report = update(7000, "held", step, late=late)
+        report.status.hold_reason = reason
+        report.status.next_wake_at = NOW + timedelta(hours=until_hours)
+        return report
+
+    reports = [
+        update(7000, "waiting", "s1", entered="s1"),
+        held("s2", "window", 1, 2),
+        held("s2", "window", 2, 2),  # the same hold reported again
+        held("s2", "quiet", 3, 3),  # then another reason at the same step
+        update(7000, "waiting", "s3", late=4),
+        held("s4", "pause", 5, 9),
+        update(7000, "blocked", "s4", late=6),
+        held("s4", "pause", 7, 9),  # after the end: nothing
+    ]
+    async with db.session() as session:
+        await record_statuses(session, reports)
+        await session.commit()
+    async with db.reading() as session:
+        holds = list(await session.exec(select(Hold).order_by(col(Hold.seq))))
+    assert [(h.step_id, h.reason, h.since, h.until) for h in holds] == [
+        ("s2", "window", NOW + timedelta(seconds=1), NOW + timedelta(hours=2)),
+        ("s2", "quiet", NOW + timedelta(seconds=3), NOW + timedelta(hours=3)),
+        ("s4", "pause", NOW + timedelta(seconds=5), NOW + timedelta(hours=9)),
+    ]
+    assert {h.enrollment_id for h in holds} == {update(7000).status.enrollment_id}
