@@ -20,6 +20,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from activities.journeys import JourneyActivities
 from activities.line_client import LinePusher
 from activities.progress import StoreActivities
+from activities.richmenu import RichMenuActivities
 from activities.sending import SendActivities
 from api.friendship import PROFILE_TIMEOUT, FriendshipHandler
 from api.processor import WebhookProcessor
@@ -71,6 +72,7 @@ def create_worker(
     )
     store = StoreActivities(db)
     journeys = JourneyActivities(db, changes, enroller)
+    rich_menus = RichMenuActivities(db, line)
     return Worker(
         client,
         task_queue=task_queue,
@@ -83,6 +85,7 @@ def create_worker(
             store.check_condition,
             journeys.update_friend,
             journeys.switch_scenario,
+            rich_menus.change_rich_menu,
         ],
         # a deploy lets pushes under way finish rather than cancel them mid-request
         graceful_shutdown_timeout=timedelta(seconds=10),

@@ -11,6 +11,7 @@ from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
     Configuration,
+    CouponCreateRequest,
     PushMessageRequest,
 )
 
@@ -160,6 +161,52 @@ class LinePusher:
         if kind == "limited" and limit is None:
             raise LineUnavailable("quota type 'limited' came without a value")
         return LineQuota(type=kind, limit=limit, used=consumption.total_usage)
+
+    async def _call(self, name: str, call):
+        """One LINE call, timed as `name`; its errors sorted as pushes' are (see `classify`:
+        a 404 is a LineRejected with status 404)."""
+        try:
+            return await metrics.line_call(name, call)
+        except ApiException as exc:
+            raise classify(exc) from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+
+    async def create_coupon(self, body: dict) -> str:
+        """POST /v2/bot/coupon with a CouponCreateRequest (LINE's JSON shape): the coupon id."""
+        request = CouponCreateRequest.from_dict(body)
+        created = await self._call(
+            "coupon_create", self.api.create_coupon(request, _request_timeout=self.timeout)
+        )
+        return created.coupon_id
+
+    async def get_coupon(self, coupon_id: str) -> dict | None:
+        """The coupon's detail (CouponResponse, LINE's JSON shape); None when LINE answers 404."""
+        try:
+            coupon = await self._call(
+                "coupon", self.api.get_coupon_detail(coupon_id, _request_timeout=self.timeout)
+            )
+        except LineRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        except ValueError as exc:  # a body that is not the documented shape
+            raise LineUnavailable(f"unreadable coupon answer: {exc}") from None
+        return coupon.to_dict()
+
+    async def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
+        await self._call(
+            "richmenu_link",
+            self.api.link_rich_menu_id_to_user(
+                user_id, rich_menu_id, _request_timeout=self.timeout
+            ),
+        )
+
+    async def unlink_rich_menu(self, user_id: str) -> None:
+        await self._call(
+            "richmenu_unlink",
+            self.api.unlink_rich_menu_id_from_user(user_id, _request_timeout=self.timeout),
+        )
 
     async def close(self) -> None:
         await self.client.close()

@@ -2,7 +2,7 @@
 
 import random
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -41,6 +41,20 @@ def rate_limit_delay(attempt: int) -> timedelta:
     """Exponential backoff with full jitter, so a burst of 429s does not come back in step."""
     ceiling = min(60.0, 0.5 * 2 ** min(attempt, 10))
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def coupon_expired(coupon: dict) -> bool:
+    """Past its `endTimestamp` (epoch seconds): LINE says it cannot be used after that."""
+    end = coupon.get("endTimestamp")
+    return isinstance(end, int) and end <= time.time()
+
+
+def _moment(seconds: int) -> str:
+    """Epoch seconds as ISO-8601 UTC (the number itself when no date can hold it)."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return f"{seconds} (epoch seconds)"
 
 
 def _not_pushed(outcome: SendOutcome) -> str:
@@ -116,6 +130,12 @@ class SendActivities:
         if not isinstance(prepared, Delivery):
             metrics.SENDS.labels(outcome=_not_pushed(prepared)).inc()
             return prepared
+        if unavailable := await self.unavailable_coupon(step):
+            metrics.SENDS.labels(outcome="skipped").inc()
+            activity.logger.warning("%s not sent: %s", request.step_id, unavailable)
+            async with self.db.session() as session:
+                await deliveries.mark_skipped(session, delivery=prepared, reason=unavailable)
+            return SendOutcome(result="skipped", error=unavailable)
         messages = await self.compose(step, request)
         try:
             request_id = await self.line.push(
@@ -146,6 +166,35 @@ class SendActivities:
         if self.changes is not None:  # `delivered` audiences may trigger scenarios
             await self.changes.delivered(request.user_id)
         return SendOutcome(result="sent", request_id=request_id)
+
+    async def unavailable_coupon(self, step: MessageStep) -> str | None:
+        """Why a coupon of the step cannot be sent (closed, past its end, unknown to LINE),
+        asked of LINE's Coupon API just before the push; None when every coupon can go."""
+        for message in step.messages:
+            if message.get("type") != "coupon":
+                continue
+            coupon_id = str(message.get("couponId"))
+            try:
+                coupon = await self.line.get_coupon(coupon_id)
+            except LineRejected as exc:
+                return f"coupon {coupon_id}: LINE {exc.status}: {exc.message}"
+            except RateLimited as exc:
+                raise ApplicationError(
+                    exc.message,
+                    type="RateLimited",
+                    next_retry_delay=rate_limit_delay(activity.info().attempt),
+                ) from None
+            except LineError as exc:
+                raise ApplicationError(
+                    f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable"
+                ) from None
+            if coupon is None:
+                return f"coupon {coupon_id} is unknown to LINE"
+            if coupon_expired(coupon):
+                return f"coupon {coupon_id} expired at {_moment(coupon['endTimestamp'])}"
+            if coupon.get("status") == "CLOSED":
+                return f"coupon {coupon_id} is closed"
+        return None
 
     async def policy(self) -> ChannelPolicy:
         """The channel's policy, read at most every few seconds."""

@@ -15,6 +15,7 @@ from api.processor import WebhookProcessor
 from api.routes import (
     audiences,
     channel,
+    coupons,
     enrollments,
     events,
     friends,
@@ -60,7 +61,9 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             if settings.line_channel_access_token
             else None
         )
-        friendship = FriendshipHandler(db=db, temporal=client, enroller=enroller, profiles=line)
+        friendship = FriendshipHandler(
+            db=db, temporal=client, enroller=enroller, profiles=line, changes=changes
+        )
         # STEPLINE_WEBHOOK_PROCESSOR=worker: the workers process what this process records
         processor = (
             WebhookProcessor(db, friendship) if settings.webhook_processor == "api" else None
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         events,
         links,
         channel,
+        coupons,
         metrics,
     )
     for module in (*routers, join, dashboard):

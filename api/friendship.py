@@ -1,4 +1,5 @@
-"""What a follow or an unfollow means for enrollments (SPEC §4)."""
+"""What a follow or an unfollow means for enrollments (SPEC §4); postbacks and messages go on
+to api/messages.py."""
 
 import logging
 from dataclasses import dataclass
@@ -8,10 +9,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from activities.profiles import Fetched, ProfileSource, fetch_profile, is_fresh
+from api import messages
 from store import enrollments, friends, scenarios, webhooks
 from store.batches import GroupCommit
 from store.db import Database
 from store.tables import Scenario, WebhookEvent
+from triggers.changes import FriendChanges
 from triggers.enrol import Admission, Enroller
 from triggers.temporal import block_enrollments
 from workflows.types import EnrollmentStatus
@@ -37,12 +40,21 @@ class FriendshipHandler:
         temporal: Client,
         enroller: Enroller,
         profiles: ProfileSource | None = None,
+        changes: FriendChanges | None = None,
     ):
         self.db, self.temporal, self.enroller = db, temporal, enroller
         self.profiles = profiles  # LINE's profile API, when this process has a channel token
         self.follows = GroupCommit(db, self._admit_follows, name="follow")
+        if changes is None:  # the process's own, when it has one to share
+            changes = FriendChanges(
+                db=db, temporal=temporal, definitions=enroller.definitions, enroller=enroller
+            )
+        self.messages = messages.MessageHandler(db=db, changes=changes)
 
     async def handle(self, event: WebhookEvent) -> None:
+        if event.type in messages.TYPES:
+            await self.messages.handle(event)
+            return
         if event.user_id is None or event.type not in ("follow", "unfollow"):
             log.info("webhook event %s of type %s: nothing to do", event.event_id, event.type)
             return

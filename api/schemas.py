@@ -67,7 +67,9 @@ TimelineKind = Literal[
     "failed",  # LINE refused it (`reason`: LINE's message)
     "unconfirmed",  # pushed, the enrollment stopped before LINE's answer was seen
     "reserved",  # pushed, LINE's answer not recorded yet
-    "skipped",  # fell due while the friend had blocked the account, past the grace
+    # fell due while the friend had blocked the account, past the grace; or a message not
+    # pushed for good (its coupon closed or expired: `reason`)
+    "skipped",
     "click",  # a tracked link of `step_id` opened (`detail.url`)
     "event",  # POST /events (`detail`: name, properties)
     "enrollment_ended",  # `status`: completed, blocked, exited, ended, capped, failed

@@ -238,6 +238,41 @@ def simulate_unfollow(user_id: Annotated[str, typer.Argument(help="LINE user ID"
     _simulate("unfollow", _user(user_id))
 
 
+@simulate_app.command("postback")
+def simulate_postback(
+    user_id: Annotated[str, typer.Argument(help="LINE user ID")],
+    data: Annotated[str, typer.Argument(help="the postback data, e.g. answer=tea")],
+    display_text: Annotated[
+        str | None,
+        typer.Option(help="shown in the chat as the user's message; LINE does not send it"),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="NAME=VALUE in postback.params, e.g. date=2026-12-24"),
+    ] = None,
+) -> None:
+    """The user taps a postback option (a signed postback webhook)."""
+    params = dict(_param(item) for item in param or [])
+    body = {"data": data, "display_text": display_text, "params": params or None}
+    _simulate("postback", _user(user_id), body)
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise typer.BadParameter(f"{text!r}: write NAME=VALUE, e.g. date=2026-12-24")
+    return name, value
+
+
+@simulate_app.command("message")
+def simulate_message(
+    user_id: Annotated[str, typer.Argument(help="LINE user ID")],
+    text: Annotated[str, typer.Argument(help="what the user types")],
+) -> None:
+    """The user sends a text message (a signed message webhook)."""
+    _simulate("message", _user(user_id), {"text": text})
+
+
 def _property(text: str) -> tuple[str, object]:
     name, sep, value = text.partition("=")
     if not sep or not name:

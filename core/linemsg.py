@@ -54,7 +54,7 @@ def check_messages(messages: object, path: str = "messages") -> list[Problem]:
         where = f"{path}[{index}]"
         found: list[Problem] = []
         try:
-            _parse(models.Message, message, where, found)
+            parse_model(models.Message, message, where, found)
             if isinstance(message, dict):
                 _check_limits(message, where, found)
         except Exception as exc:  # garbage the SDK chokes on (e.g. absurdly deep nesting)
@@ -81,7 +81,9 @@ def utf16_len(text: str) -> int:
 # --- structure, from the SDK models ---------------------------------------------------------
 
 
-def _parse(cls: type[BaseModel], obj: object, path: str, out: list[Problem]) -> BaseModel | None:
+def parse_model(
+    cls: type[BaseModel], obj: object, path: str, out: list[Problem]
+) -> BaseModel | None:
     """Build `cls` (resolving discriminators) from a JSON value; record problems, None if any."""
     if not isinstance(obj, dict):
         out.append(Problem(path, f"must be a JSON object (got {_short(obj)})"))
@@ -117,12 +119,12 @@ def _parse_nested(field: ModelField, raw: object, path: str, out: list[Problem])
     """A model-typed field: one model, or a list or dict of them. None when problems were found."""
     sub = field.type_
     if field.shape == SHAPE_SINGLETON:
-        return _parse(sub, raw, path, out)
+        return parse_model(sub, raw, path, out)
     if field.shape == SHAPE_LIST and isinstance(raw, list):
-        items = [_parse(sub, item, f"{path}[{i}]", out) for i, item in enumerate(raw)]
+        items = [parse_model(sub, item, f"{path}[{i}]", out) for i, item in enumerate(raw)]
         return None if any(item is None for item in items) else items
     if field.shape in (SHAPE_DICT, SHAPE_MAPPING) and isinstance(raw, dict):
-        mapping = {key: _parse(sub, value, f"{path}.{key}", out) for key, value in raw.items()}
+        mapping = {key: parse_model(sub, value, f"{path}.{key}", out) for key, value in raw.items()}
         return None if any(item is None for item in mapping.values()) else mapping
     return raw  # not the container the field wants: pydantic reports it
 

@@ -46,14 +46,15 @@ WEBHOOK_EVENTS = Counter(
 )
 ENROLMENTS = Counter(
     "stepline_enrolments",
-    "Enrollment workflows started, by scenario and trigger (follow, event, audience, switch)",
+    "Enrollment workflows started, by scenario and trigger (follow, event, keyword, audience, switch)",
     ["scenario_id", "trigger"],
 )
 SENDS = Counter(
     "stepline_sends",
     "Message-step send attempts by outcome: sent, failed (LINE 4xx), rate_limited (429, "
     "retried), monthly_limit, unavailable (5xx, timeout: retried); not pushed: deferred, "
-    "blocked, exited, ended, paused, capped, already_sent, already_failed",
+    "blocked, exited, ended, paused, capped, skipped (coupon closed or expired), already_sent, "
+    "already_failed",
     ["outcome"],
 )
 HOLDS = Counter(

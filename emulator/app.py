@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from emulator import chat, control, line_api, login
+from emulator import chat, control, coupons, line_api, login, richmenus
 from emulator.config import EmulatorConfig
 from emulator.middleware import DropConnectionMiddleware, RequestIdMiddleware
 from emulator.state import EmulatorState
@@ -21,6 +21,10 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     )
     app.state.emulator = EmulatorState(config)
     app.include_router(line_api.router)
+    app.include_router(coupons.router)
+    app.include_router(coupons.control)
+    app.include_router(richmenus.router)
+    app.include_router(richmenus.control)
     app.include_router(control.router)
     app.include_router(login.router)
     app.include_router(chat.router)

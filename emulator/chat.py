@@ -1,5 +1,6 @@
 """/emulator/chat: each friend's LINE chat with the account, as LINE's app would show it, and
-buttons to add, block and unblock friends (the same signed webhooks as /emulator/users/…)."""
+buttons to add, block and unblock friends, tap the chat's options and type a reply (the same
+signed webhooks as /emulator/users/…)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
@@ -21,7 +22,9 @@ HERE = Path(__file__).parent
 STATIC = HERE / "static"
 BAD_USER_ID = "user_id must be 'U' followed by 32 lowercase hex characters"
 MAX_DISPLAY_NAME = 50
-EVENTS = ("follow", "unfollow")
+EVENTS = ("follow", "unfollow", "postback", "message")
+PICKED = ("date", "time", "datetime")  # what a datetime picker sends back in postback.params
+MAX_DATA, MAX_DISPLAY_TEXT, MAX_TEXT = 300, 300, 5000  # LINE's limits
 
 router = APIRouter(prefix="/emulator", tags=["emulator chat"])
 root = APIRouter(include_in_schema=False)
@@ -59,14 +62,14 @@ def _context(request: Request, user_id: str | None, **extra: Any) -> dict:
     """What the page and its live fragments draw: the chat list and, if chosen, one chat."""
     state = _state(request)
     friend = state.users.get(user_id) if user_id else None
-    days = (
-        chatview.conversation(chatview.deliveries_to(state, user_id), state.now()) if friend else []
-    )
+    days = chatview.conversation(state, user_id) if friend else []
     return {
         "request": request,
         "friends": chatview.friend_rows(state),
         "friend": friend,
         "days": days,
+        "rich_menu": chatview.rich_menu(state, user_id) if friend else None,
+        "rich_menu_actions": chatview.rich_menu_actions(state, user_id) if friend else [],
         "quick_reply": chatview.quick_reply(days),
         "stamp": chatview.stamp(state),
         "notice": None,
@@ -192,3 +195,49 @@ def _unknown(request: Request, user_id: str) -> HTMLResponse | None:
     if user_id not in _state(request).users:
         return _page(request, None, 404, error=f"No user {user_id} in the emulator.")
     return None
+
+
+@router.post("/chat/{user_id}/postback")
+async def tap_postback(
+    request: Request,
+    user_id: str,
+    data: Annotated[str, Form(max_length=MAX_DATA)] = "",
+    display_text: Annotated[str, Form(max_length=MAX_DISPLAY_TEXT)] = "",
+    text: Annotated[str, Form(max_length=MAX_DISPLAY_TEXT)] = "",
+    date: Annotated[str, Form()] = "",
+    time: Annotated[str, Form()] = "",
+    datetime: Annotated[str, Form()] = "",
+):
+    """The friend taps a postback (or datetime picker) action: a signed postback webhook, as
+    POST /emulator/users/{user_id}/postback sends. A deprecated `text` is sent too, as a
+    message, the way LINE does."""
+    if refused := _unknown(request, user_id):
+        return refused
+    picked = {"date": date, "time": time, "datetime": datetime}
+    params = {name: value for name, value in picked.items() if value}
+    state = _state(request)
+    try:
+        if text and not display_text:  # a postback action's deprecated `text`: LINE sends it
+            await control.message_user(state, user_id, text)
+        answer = await control.postback_user(state, user_id, data, display_text or None, params)
+    except HTTPException as refusal:
+        return _page(request, user_id, refusal.status_code, error=refusal.detail)
+    return _back_to(user_id, "postback", answer)
+
+
+@router.post("/chat/{user_id}/message")
+async def send_message(request: Request, user_id: str, text: Annotated[str, Form()] = ""):
+    """The friend sends a text (typed, or a message action tapped): a signed message webhook,
+    as POST /emulator/users/{user_id}/message sends."""
+    if refused := _unknown(request, user_id):
+        return refused
+    if not text.strip():
+        return _page(request, user_id, 422, error="text must not be blank: type a message")
+    if len(text) > MAX_TEXT:
+        error = f"text must be at most {MAX_TEXT} characters (got {len(text)})"
+        return _page(request, user_id, 422, error=error)
+    try:
+        answer = await control.message_user(_state(request), user_id, text)
+    except HTTPException as refusal:
+        return _page(request, user_id, refusal.status_code, error=refusal.detail)
+    return _back_to(user_id, "message", answer)

@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from emulator.ids import is_user_id
 from emulator.state import EmulatorState, Fault
-from emulator.webhooks import WebhookResult, follow_event, post_events, unfollow_event
+from emulator.webhooks import (
+    WebhookResult,
+    follow_event,
+    post_events,
+    postback_event,
+    text_message_event,
+    unfollow_event,
+)
 
 router = APIRouter(prefix="/emulator", tags=["emulator"])
 
@@ -19,6 +26,23 @@ class FollowBody(BaseModel):
     language: str | None = None
     picture_url: str | None = None
     status_message: str | None = None
+
+
+class PostbackBody(BaseModel):
+    data: str = Field(..., max_length=300)  # a postback action's data (LINE: at most 300)
+    display_text: str | None = Field(None, min_length=1, max_length=300)
+    params: dict[str, str] | None = None  # e.g. a datetime picker's {"date": "2026-12-01"}
+
+
+class MessageBody(BaseModel):
+    text: str = Field(..., min_length=1, max_length=5000)  # LINE's limit for a text message
+
+    @field_validator("text")
+    @classmethod
+    def not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("text must not be blank: the LINE app sends no empty message")
+        return text
 
 
 class WebhookBody(BaseModel):
@@ -85,6 +109,60 @@ async def unfollow_user(state: EmulatorState, user_id: str) -> dict:
 @router.post("/users/{user_id}/unfollow")
 async def unfollow(request: Request, user_id: str) -> dict:
     return await unfollow_user(_state(request), _checked(user_id))
+
+
+def _acting(state: EmulatorState, user_id: str) -> None:
+    """Only a friend who follows the account can tap or type: LINE sends nothing for others."""
+    user = state.users.get(user_id)
+    if user is None:
+        raise HTTPException(404, f"no user {user_id} in the emulator: follow the account first")
+    if user.state == "blocked":
+        raise HTTPException(
+            409,
+            f"{user_id} has blocked the account: LINE sends no events from a user who blocked "
+            "it (follow again to unblock)",
+        )
+
+
+async def postback_user(
+    state: EmulatorState,
+    user_id: str,
+    data: str,
+    display_text: str | None = None,
+    params: dict[str, str] | None = None,
+) -> dict:
+    """The friend taps a postback action: its displayText shows in the chat as their message,
+    and only a signed postback webhook goes out (no message event for the displayText)."""
+    _acting(state, user_id)
+    state.friend_sent(user_id, "postback", display_text, data, params or None)
+    event = postback_event(user_id, int(state.clock() * 1000), data, params)
+    return _answer(await post_events(state, [event]), event=event)
+
+
+async def message_user(state: EmulatorState, user_id: str, text: str) -> dict:
+    """The friend sends a text message: a signed message webhook with a text message."""
+    _acting(state, user_id)
+    state.friend_sent(user_id, "message", text)
+    event = text_message_event(user_id, int(state.clock() * 1000), text)
+    return _answer(await post_events(state, [event]), event=event)
+
+
+@router.post("/users/{user_id}/postback")
+async def postback(request: Request, user_id: str, body: PostbackBody) -> dict:
+    state = _state(request)
+    return await postback_user(state, _checked(user_id), **body.model_dump())
+
+
+@router.post("/users/{user_id}/message")
+async def message(request: Request, user_id: str, body: MessageBody) -> dict:
+    return await message_user(_state(request), _checked(user_id), body.text)
+
+
+@router.get("/friend-messages")
+async def list_friend_messages(request: Request, user_id: str | None = None) -> list[dict]:
+    """What friends sent or tapped, in order (postbacks with their data)."""
+    sent = _state(request).friend_messages
+    return [m.to_json() for m in sent if user_id is None or m.user_id == user_id]
 
 
 @router.get("/users")

@@ -105,6 +105,11 @@ async def _send(request: Request, endpoint: str, multicast: bool) -> JSONRespons
     if isinstance(parsed, JSONResponse):
         return parsed
     recipients, messages = parsed
+    from emulator.coupons import unavailable_coupons  # it builds on this module's helpers
+
+    if problems := unavailable_coupons(state, messages):
+        details = [{"message": p.message, "property": p.path} for p in problems]
+        return line_error(400, f"The request body has {len(details)} error(s)", details=details)
     retry_key = request.headers.get("x-line-retry-key")
 
     fault = state.take_fault(endpoint, recipients)

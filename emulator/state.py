@@ -56,6 +56,23 @@ class Delivery:
 
 
 @dataclass
+class FriendMessage:
+    """What a friend did in the chat: a text they sent, or an option they tapped (a postback;
+    `text` is its displayText, shown as their message, or None when LINE shows nothing)."""
+
+    user_id: str
+    kind: Literal["message", "postback"]
+    text: str | None
+    data: str | None  # the postback's data
+    params: dict[str, str] | None
+    at: datetime
+    after: int  # how many deliveries (all users) came before it: its place in the chat
+
+    def to_json(self) -> dict:
+        return asdict(self) | {"at": self.at.isoformat()}
+
+
+@dataclass
 class AcceptedRequest:
     request_id: str
     sent_messages: list[dict] | None  # what a push answered; None for a multicast
@@ -111,6 +128,11 @@ class EmulatorState:
         self.calls: Counter[str] = Counter()  # requests per endpoint name (profile, token …)
         self.conflicts: Counter[str] = Counter()  # 409s per endpoint: a retry key already accepted
         self.login_codes: dict[str, LoginCode] = {}
+        # the Coupon API (emulator/coupons.py) and rich menus (emulator/richmenus.py)
+        self.coupons: dict[str, dict] = {}  # couponId → what was created, plus its state
+        self.rich_menus: dict[str, dict] = {}  # richMenuId → the rich menu object
+        self.rich_menu_links: dict[str, str] = {}  # userId → the per-user rich menu linked
+        self.friend_messages: list[FriendMessage] = []  # what friends sent or tapped, in order
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -132,6 +154,18 @@ class EmulatorState:
     def unfollow(self, user_id: str) -> None:
         user = self.users.setdefault(user_id, User(user_id, "blocked", f"User {user_id[-4:]}"))
         user.state = "blocked"
+
+    def friend_sent(
+        self,
+        user_id: str,
+        kind: Literal["message", "postback"],
+        text: str | None,
+        data: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> FriendMessage:
+        sent = FriendMessage(user_id, kind, text, data, params, self.now(), len(self.deliveries))
+        self.friend_messages.append(sent)
+        return sent
 
     def undeliverable_reason(self, user_id: str) -> Reason | None:
         user = self.users.get(user_id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from emulator.ids import reply_token, webhook_event_id
+from emulator.ids import message_id, quote_token, reply_token, webhook_event_id
 from emulator.state import EmulatorState
 
 
@@ -40,6 +40,27 @@ def follow_event(user_id: str, timestamp_ms: int, *, is_unblocked: bool) -> dict
 
 def unfollow_event(user_id: str, timestamp_ms: int) -> dict:
     return _base_event("unfollow", user_id, timestamp_ms)  # no replyToken: nobody to reply to
+
+
+def postback_event(
+    user_id: str, timestamp_ms: int, data: str, params: dict[str, str] | None = None
+) -> dict:
+    """A friend tapped a postback action (a displayText is shown in the chat, never sent)."""
+    postback: dict = {"data": data}
+    if params:
+        postback["params"] = params  # a datetime picker's date/time/datetime, and the like
+    return _base_event("postback", user_id, timestamp_ms) | {
+        "replyToken": reply_token(),
+        "postback": postback,
+    }
+
+
+def text_message_event(user_id: str, timestamp_ms: int, text: str) -> dict:
+    """A friend sent a text message (typed, or a message action they tapped)."""
+    return _base_event("message", user_id, timestamp_ms) | {
+        "replyToken": reply_token(),
+        "message": {"type": "text", "id": message_id(), "text": text, "quoteToken": quote_token()},
+    }
 
 
 @dataclass

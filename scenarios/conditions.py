@@ -1,19 +1,27 @@
 """Branch conditions (SPEC §3.1): plain pydantic data, evaluated against the store by an activity."""
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     Tag,
     TypeAdapter,
+    ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
+
+from scenarios.values import properties_match
 
 # shared by every definition model: strict fields, immutable, aliases (`in`, `not`) both ways,
 # finite numbers (infinity, from YAML's .inf, could be neither stored as JSON nor sent back)
@@ -84,6 +92,55 @@ class AttributeCondition(BaseModel):
         return self
 
 
+# --- keywords: what a friend's text message is compared by ---------------------------------
+
+MAX_KEYWORD = 100  # characters of one keyword
+MAX_KEYWORDS = 50  # keywords of one trigger
+MAX_WORDS = 100  # words of one message kept in its event's `keywords`
+MAX_POSTBACK_DATA = 300  # LINE's own limit on a postback action's data
+_SPACES = re.compile(r"\s+")
+KeywordMatch = Literal["contains", "exact"]
+
+
+def normalise(text: str) -> str:
+    """How messages and keywords are compared: NFKC (full-width ＡＢＣ１２３ and half-width
+    ｸｰﾎﾟﾝ become ABC123 and クーポン), case folded, runs of spaces made one, trimmed."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return _SPACES.sub(" ", folded).strip()
+
+
+def _separator(char: str) -> bool:
+    # punctuation (ASCII and Japanese: 、。「」・…), symbols (~ ♪ ★ emoji) and spaces;
+    # ー (the long vowel mark) is a letter and stays inside its word
+    return char.isspace() or unicodedata.category(char)[0] in "PSZC"
+
+
+def keywords_of(text: str) -> list[str]:
+    """A text message's `keywords`: the whole text normalised, then each of its words (split
+    on spaces, punctuation and symbols), each once, at most MAX_WORDS of them."""
+    whole = normalise(text)
+    words = "".join(" " if _separator(char) else char for char in whole).split()
+    return list(dict.fromkeys([whole, *words]))[: MAX_WORDS + 1] if whole else []
+
+
+def keyword_matches(keyword: str, text: str, match: KeywordMatch | None = None) -> bool:
+    """Both normalised: the text contains the keyword (`contains`, the default), or is the
+    keyword and nothing more (`exact`)."""
+    wanted, said = normalise(keyword), normalise(text)
+    return said == wanted if match == "exact" else bool(wanted) and wanted in said
+
+
+def _keyword(value: str) -> str:
+    if len(value) > MAX_KEYWORD:
+        raise ValueError(f"a keyword must be at most {MAX_KEYWORD} characters (got {len(value)})")
+    if not normalise(value):
+        raise ValueError("a keyword must not be empty or only spaces")
+    return value
+
+
+Keyword = Annotated[str, AfterValidator(_keyword)]
+
+
 class AudienceCondition(BaseModel):
     model_config = MODEL_CONFIG
     audience: str = Field(min_length=1)
@@ -97,12 +154,63 @@ class TagCondition(BaseModel):
 class EventCondition(BaseModel):
     """The friend has an event of that name (with these properties). Within `within` of the
     moment asked; without it: ever in a branch, since the enrollment began in `exit`, since the
-    step began in `wait_for.until`."""
+    step began in `wait_for.until`.
+
+    For the friend's own messages and taps (recorded from LINE's webhooks): `{event: message,
+    keyword: クーポン}` — a text message that contains the keyword (`match: exact`: that is
+    the keyword), compared normalised (see `normalise`); `{event: postback, data: …}` — a
+    postback whose data is exactly that."""
 
     model_config = MODEL_CONFIG
     event: str = Field(min_length=1, max_length=100)
     within: str | None = None
     properties: dict[str, Scalar] | None = None
+    keyword: Keyword | None = None
+    match: KeywordMatch | None = None  # with `keyword`; None: contains
+    data: str | None = Field(None, min_length=1, max_length=MAX_POSTBACK_DATA)
+
+    @field_validator("keyword")
+    @classmethod
+    def _of_messages(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("event", "message") != "message":
+            raise ValueError("`keyword` is for `event: message` (a text message)")
+        return value
+
+    @field_validator("match")
+    @classmethod
+    def _with_keyword(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # a keyword given but refused is reported on its own
+        if value is not None and info.data.get("keyword", "refused") is None:
+            raise ValueError("`match` needs a `keyword`")
+        return value
+
+    @field_validator("data")
+    @classmethod
+    def _of_postbacks(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("event", "postback") != "postback":
+            raise ValueError("`data` is for `event: postback` (its exact postback data)")
+        return value
+
+    @model_serializer(mode="wrap")
+    def _without_unused(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # conditions without them serialize as they always have: what a worker of an earlier
+        # version reads in an enrollment's input stays as it was
+        data = handler(self)
+        for name in ("keyword", "match", "data"):
+            if name in data and data[name] is None:
+                del data[name]
+        return data
+
+    def matches(self, properties: dict[str, Any]) -> bool:
+        """Whether a recorded event of this name (with these properties) is one it asks for."""
+        if not properties_match(self.properties, properties):
+            return False
+        if self.data is not None and properties.get("data") != self.data:
+            return False
+        if self.keyword is None:
+            return True
+        text = properties.get("text")
+        return isinstance(text, str) and keyword_matches(self.keyword, text, self.match)
 
     @field_validator("within")
     @classmethod

@@ -24,9 +24,13 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from scenarios.conditions import (
+    MAX_KEYWORDS,
     MODEL_CONFIG,
     Condition,
+    Keyword,
+    KeywordMatch,
     Scalar,
+    keyword_matches,
     parse_duration,  # noqa: F401  (re-exported: definitions speak of durations)
     period_of,
 )
@@ -241,6 +245,25 @@ class SwitchStep(BaseModel):
     scenario: str = Field(min_length=1, max_length=32)
 
 
+class RichMenuStep(BaseModel):
+    """Link a rich menu to the friend (LINE's per-user rich menu), or unlink theirs so that
+    the default one shows again: `link: RICH_MENU_ID` or `unlink: true`, exactly one."""
+
+    model_config = MODEL_CONFIG
+    id: str = Field(pattern=_STEP_ID)
+    type: Literal["rich_menu"]
+    link: str | None = Field(None, pattern=r"^richmenu-[0-9A-Za-z_\-]{1,64}$")
+    unlink: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "RichMenuStep":
+        if (self.link is None) == (self.unlink is None):
+            raise ValueError(
+                "a rich_menu step takes `link: RICH_MENU_ID` or `unlink: true`, exactly one"
+            )
+        return self
+
+
 Step = Annotated[
     Union[  # noqa: UP007
         MessageStep,
@@ -251,6 +274,7 @@ Step = Annotated[
         TagStep,
         AttributeStep,
         SwitchStep,
+        RichMenuStep,
     ],
     Field(discriminator="type"),
 ]
@@ -290,6 +314,20 @@ class EventTrigger(BaseModel):
     properties: dict[str, Scalar] | None = None
 
 
+class KeywordTrigger(BaseModel):
+    """Enrol a friend who sends a text message with one of the keywords (LINE's キーワード応答):
+    that contains it (`match: contains`, the default) or is it and nothing more (`exact`),
+    compared normalised (full-width/half-width, case and spaces do not matter)."""
+
+    model_config = MODEL_CONFIG
+    type: Literal["keyword"]
+    keywords: list[Keyword] = Field(min_length=1, max_length=MAX_KEYWORDS)
+    match: KeywordMatch = "contains"
+
+    def matches(self, text: str) -> bool:
+        return any(keyword_matches(keyword, text, self.match) for keyword in self.keywords)
+
+
 class AudienceTrigger(BaseModel):
     """Enrol a friend when they enter the audience (after the scenario is activated)."""
 
@@ -299,7 +337,7 @@ class AudienceTrigger(BaseModel):
 
 
 Trigger = Annotated[
-    Union[FollowTrigger, EventTrigger, AudienceTrigger],  # noqa: UP007
+    Union[FollowTrigger, EventTrigger, KeywordTrigger, AudienceTrigger],  # noqa: UP007
     Field(discriminator="type"),
 ]
 
@@ -327,7 +365,7 @@ class ScenarioDefinition(BaseModel):
     timezone: str = Field("Asia/Tokyo", max_length=64)
     trigger: Trigger
     delivery_cap: int | None = Field(None, ge=1, le=2_147_483_647)  # an INTEGER column
-    reentry: bool = False  # event/audience triggers: may a friend go through it again?
+    reentry: bool = False  # event/keyword/audience triggers: may a friend go through it again?
     # a friend who blocks and adds the account again: start over (LINE's behaviour); resume
     # where the schedule has got to, sending what fell due within `resume_grace`; or nothing
     on_unblock: Literal["restart", "resume", "ignore"] = "restart"

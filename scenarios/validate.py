@@ -122,6 +122,17 @@ def message_errors(definition: ScenarioDefinition) -> list[dict[str, str]]:
                 )
             for problem in placeholder_problems(step.messages, step.defaults, path):
                 errors.append({"path": problem.path, "msg": problem.message, "type": "placeholder"})
+            for index, message in enumerate(step.messages):
+                coupon_id = message.get("couponId")
+                if message.get("type") == "coupon" and isinstance(coupon_id, str):
+                    if not coupon_id.strip() or "/" in coupon_id or len(coupon_id) > 100:
+                        errors.append(
+                            {
+                                "path": f"{path}.messages[{index}].couponId",
+                                "msg": "must be a coupon id from POST /coupons (LINE's couponId)",
+                                "type": "line_message",
+                            }
+                        )
     return errors
 
 

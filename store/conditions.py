@@ -16,7 +16,7 @@ from scenarios.conditions import (
     NotCondition,
     TagCondition,
 )
-from scenarios.values import number, properties_match, same
+from scenarios.values import number, same
 from store import audiences
 from store.tables import Audience, Click, Event, Friend, FriendTag
 
@@ -108,13 +108,19 @@ class FriendFacts:
             statement = statement.where(Event.occurred_at >= self.at - condition.period)
         elif self.events_after is not None:
             statement = statement.where(col(Event.seq) > self.events_after)
-        if not condition.properties:
+        if not (condition.properties or condition.keyword or condition.data):
             statement = statement.limit(1)
         found = any(
-            properties_match(condition.properties, properties)
-            for properties in await self.session.exec(statement)
+            condition.matches(properties) for properties in await self.session.exec(statement)
         )
-        self.inputs[f"event:{condition.event}"] = found
+        detail = (
+            f" keyword={condition.keyword}"
+            if condition.keyword is not None
+            else f" data={condition.data}"
+            if condition.data is not None
+            else ""
+        )
+        self.inputs[f"event:{condition.event}{detail}"] = found
         return found
 
     async def clicked(self, step_id: str) -> bool:

@@ -201,6 +201,8 @@ async def _must_not_send(
         return SendOutcome(result="sent", request_id=delivery.request_id)
     if delivery is not None and delivery.status == "failed":
         return SendOutcome(result="failed", error=delivery.error)
+    if delivery is not None and delivery.status == "skipped":
+        return SendOutcome(result="skipped", error=delivery.error)
     if friend is None or not friend[0] or friend[1] != request.epoch:
         return _ends_unconfirmed(session, delivery, SendOutcome(result="blocked"))
     if check.exit and await _exit_holds(session, request, check.exit):
@@ -315,6 +317,22 @@ async def mark_failed(session: AsyncSession, *, delivery: Delivery, error: str) 
         .values(status="failed", error=error)
     )
     delivery.status, delivery.error = "failed", error
+    await release_delivery(session, scenario_id=delivery.scenario_id)
+    await session.commit()
+
+
+async def mark_skipped(session: AsyncSession, *, delivery: Delivery, reason: str) -> None:
+    """Decided against for good before the push (its coupon closed or expired): record why,
+    and give the cap slot back; the enrollment goes on to its next step."""
+    await session.exec(
+        update(Delivery)
+        .where(
+            col(Delivery.enrollment_id) == delivery.enrollment_id,
+            col(Delivery.step_id) == delivery.step_id,
+        )
+        .values(status="skipped", error=reason)
+    )
+    delivery.status, delivery.error = "skipped", reason
     await release_delivery(session, scenario_id=delivery.scenario_id)
     await session.commit()
 

@@ -1,4 +1,5 @@
-"""Web-traffic and commerce events (`POST /events`)."""
+"""Web-traffic and commerce events (`POST /events`), and the friend's postbacks and messages
+recorded from LINE's webhooks (once per webhook event)."""
 
 from datetime import datetime
 from typing import Any
@@ -8,6 +9,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.tables import Event
+from store.types import utcnow
+from store.upsert import insert_ignore
 
 
 async def record_event(
@@ -28,3 +31,29 @@ async def last_seq(session: AsyncSession, *, user_id: str) -> int:
     """The newest event of this friend so far (0: none): what "since now" means for events."""
     statement = select(func.max(Event.seq)).where(Event.user_id == user_id)
     return (await session.exec(statement)).one() or 0
+
+
+async def record_once(
+    session: AsyncSession,
+    *,
+    webhook_event_id: str,
+    user_id: str,
+    name: str,
+    properties: dict[str, Any],
+    occurred_at: datetime,
+) -> tuple[int, bool]:
+    """The event of a LINE webhook event, inserted unless it is there already (the webhook
+    event processed again after a crash); no commit. Returns (its seq, whether it is new)."""
+    row = {
+        "webhook_event_id": webhook_event_id,
+        "user_id": user_id,
+        "name": name,
+        "properties": properties,
+        "occurred_at": occurred_at,
+        "recorded_at": utcnow(),
+    }
+    inserted = await insert_ignore(session, Event, [row], returning=Event.seq)
+    if inserted:
+        return inserted[0], True
+    statement = select(Event.seq).where(Event.webhook_event_id == webhook_event_id)
+    return (await session.exec(statement)).one(), False

@@ -50,6 +50,9 @@ class StepStats(BaseModel):
     goal event within the goal's `within` after that moment; null when there is no goal."""
     blocked: int = 0
     """Enrollments that ended `blocked` while at this step (the friend blocked the account)."""
+    skipped: int = 0
+    """Messages of this step not pushed for good, the enrollment going on (a coupon closed or
+    past its end: the delivery's reason says which)."""
 
 
 class BranchStats(BaseModel):
@@ -209,6 +212,7 @@ async def scenario_stats(
                 entered=entered.get(step_id, 0),
                 sent=sent.get((step_id, "sent"), 0),
                 failed=sent.get((step_id, "failed"), 0),
+                skipped=sent.get((step_id, "skipped"), 0),
                 clicks=clicks.get(step_id, (0, 0))[0],
                 unique_clicks=clicks.get(step_id, (0, 0))[1],
                 conversions=converted_at(step_id),

@@ -127,7 +127,7 @@ class Delivery(SQLModel, table=True):
     scenario_id: str = Field(index=True, max_length=32)
     user_id: str = Field(index=True, max_length=33)
     retry_key: str
-    status: str = "reserved"  # reserved | sent | failed | unconfirmed (see store/deliveries)
+    status: str = "reserved"  # reserved | sent | failed | unconfirmed | skipped (store/deliveries)
     request_id: str | None = None
     error: str | None = None
     planned_at: datetime | None = _when()
@@ -151,7 +151,8 @@ _SEQ = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INT
 
 
 class Event(SQLModel, table=True):
-    """Web-traffic and commerce events (`POST /events`); `seq` orders them as they arrived."""
+    """Web-traffic and commerce events (`POST /events`), and the friend's postbacks and
+    messages (LINE's webhooks); `seq` orders them as they arrived."""
 
     seq: int | None = Field(default=None, primary_key=True, sa_type=_SEQ)
     user_id: str = Field(index=True, max_length=33)
@@ -159,6 +160,9 @@ class Event(SQLModel, table=True):
     properties: dict = _json()
     occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     recorded_at: datetime = _now()
+    # the LINE webhook event it was recorded from (a postback, a message): once per webhook
+    # event, however often that is processed
+    webhook_event_id: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class Hold(SQLModel, table=True):

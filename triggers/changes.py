@@ -3,7 +3,7 @@
 - a running enrollment whose scenario's `exit` now holds gets the `exit` signal;
 - an enrollment waiting in a `wait_for` step whose `until` now holds gets `condition_met`;
 - a friend who has just entered the audience of an audience-triggered scenario is enrolled;
-- an event enrols into the scenarios it triggers;
+- an event enrols into the scenarios it triggers (a text message: those whose keywords it has);
 - a route recorded right after a follow lets route-limited follow scenarios take the friend.
 
 Signals make this immediate; correctness does not hang on them: a send re-checks `exit` and a
@@ -19,7 +19,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from scenarios.definition import AudienceTrigger, EventTrigger, WaitForStep
+from scenarios.definition import AudienceTrigger, EventTrigger, KeywordTrigger, WaitForStep
 from scenarios.values import properties_match
 from store import audiences, enrollments, scenarios
 from store.conditions import FriendFacts
@@ -68,20 +68,22 @@ class FriendChanges:
         except Exception:
             log.exception("reacting to a delivery to %s failed", user_id)
 
-    async def event_recorded(self, user_id: str, name: str, properties: dict[str, Any]) -> None:
+    async def event_recorded(
+        self, user_id: str, name: str, properties: dict[str, Any], *, seq: int | None = None
+    ) -> None:
+        """An event was committed for this friend (`seq`: its Event.seq, when known, so that
+        handling one event twice never enrols twice; see Enroller.enrol)."""
         try:
             async with self.db.reading() as session:
                 candidates = await scenarios.enrolling_on(session, trigger_type="event")
+                if _text_message(name, properties):
+                    candidates += await scenarios.enrolling_on(session, trigger_type="keyword")
                 friend = await session.get(Friend, user_id)
             for scenario in candidates:
                 trigger = (await self.definitions.get(scenario.id, scenario.version)).trigger
-                if (
-                    friend is not None
-                    and isinstance(trigger, EventTrigger)
-                    and trigger.event == name
-                    and properties_match(trigger.properties, properties)
-                ):
-                    await self.enroller.enrol(scenario, friend, cause="event")
+                if friend is not None and _triggered(trigger, name, properties):
+                    cause = "keyword" if isinstance(trigger, KeywordTrigger) else "event"
+                    await self.enroller.enrol(scenario, friend, cause=cause, event_seq=seq)
         except Exception:
             log.exception("event %s of %s: enrolling failed", name, user_id)
         await self.changed([user_id], reason="event")
@@ -253,3 +255,16 @@ class FriendChanges:
 
 
 _MEMBERSHIP_KEYS = ["scenario_id", "user_id"]
+
+
+def _text_message(name: str, properties: dict[str, Any]) -> bool:
+    return name == "message" and isinstance(properties.get("text"), str)
+
+
+def _triggered(trigger: Any, name: str, properties: dict[str, Any]) -> bool:
+    """Whether this event starts the scenario of that trigger."""
+    if isinstance(trigger, EventTrigger):
+        return trigger.event == name and properties_match(trigger.properties, properties)
+    if isinstance(trigger, KeywordTrigger):
+        return _text_message(name, properties) and trigger.matches(properties["text"])
+    return False

@@ -19,7 +19,7 @@ from triggers.temporal import start_enrollment, unblock_enrollments
 from workflows.types import LIVE, EnrollmentInput
 
 log = logging.getLogger("stepline.enrol")
-Cause = Literal["follow", "event", "audience", "switch"]
+Cause = Literal["follow", "event", "keyword", "audience", "switch"]
 
 
 def enrollment_input(
@@ -77,18 +77,24 @@ class Enroller:
         # start straight back to that worker (eager workflow start), no poll in between
         self.eager = eager
 
-    async def enrol(self, scenario: Scenario, friend: Friend, *, cause: Cause) -> str | None:
+    async def enrol(
+        self, scenario: Scenario, friend: Friend, *, cause: Cause, event_seq: int | None = None
+    ) -> str | None:
         """The enrollment's id, or None when the scenario does not take this friend now.
 
-        A follow enrols once per follow epoch (an unblock starts over, as on LINE). Events and
-        audiences enrol once per friend and scenario, or again after the last enrollment ended
-        when the scenario says `reentry: true`. A switch enrols unless one is running.
+        A follow enrols once per follow epoch (an unblock starts over, as on LINE). Events,
+        keywords and audiences enrol once per friend and scenario, or again after the last
+        enrollment ended when the scenario says `reentry: true`. A switch enrols unless one is
+        running. `event_seq`: the event that enrols (its Event.seq); an enrollment that began
+        after it was recorded is its enrollment already (the event handled a second time).
 
         `admit` in a transaction of its own, then `start` once it is committed."""
         if not friend.following:
             return None
         async with self.db.session() as session:
-            admission = await self.admit(session, scenario, friend, cause=cause)
+            admission = await self.admit(
+                session, scenario, friend, cause=cause, event_seq=event_seq
+            )
             if admission is None:
                 return None
             await session.commit()
@@ -96,7 +102,13 @@ class Enroller:
         return admission.workflow_id
 
     async def admit(
-        self, session: AsyncSession, scenario: Scenario, friend: Friend, *, cause: Cause
+        self,
+        session: AsyncSession,
+        scenario: Scenario,
+        friend: Friend,
+        *,
+        cause: Cause,
+        event_seq: int | None = None,
     ) -> Admission | None:
         """`enrol`'s part in the store, in the caller's transaction (which commits it): the
         enrollment row if the scenario takes the friend, else None. Nothing is asked of
@@ -131,6 +143,8 @@ class Enroller:
                 return None
             if earlier and cause != "switch" and not definition.reentry:
                 return None
+            if event_seq is not None and any(row.event_seq >= event_seq for row in earlier):
+                return None  # began after this event was recorded: its enrollment already
             entry = 1 + sum(1 for row in earlier if row.epoch == friend.epoch)
             at = utcnow()
         workflow_id = await enrollments.ensure_enrollment(

@@ -12,6 +12,7 @@ with workflow.unsafe.imports_passed_through():
         AttributeStep,
         BranchStep,
         MessageStep,
+        RichMenuStep,
         SplitStep,
         Step,
         SwitchStep,
@@ -38,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
         HoldReason,
         MigrateSignal,
         ProgressUpdate,
+        RichMenuRequest,
+        RichMenuResult,
         SendOutcome,
         SendRequest,
         Status,
@@ -171,6 +174,8 @@ class EnrollmentWorkflow:
                 await self.update_friend(step)
             case SwitchStep():
                 await self.switch(step)
+            case RichMenuStep():
+                await self.rich_menu(step)
 
     async def wait(self, step: WaitStep, following: str) -> None:
         """`duration`: from now; `until`: to that moment (one already past: no timer at all)."""
@@ -206,6 +211,8 @@ class EnrollmentWorkflow:
                 self.apply_control("pause", outcome.control_seq or self.control_seq)
             elif outcome.result == "sent":
                 self.state.sent.append(step.id)
+                return
+            elif outcome.result == "skipped":  # e.g. its coupon closed: on to the next step
                 return
             elif outcome.result == "blocked" and self.scenario.on_unblock == "resume":
                 self.parked = True  # the unfollow's signal may still be on its way
@@ -375,6 +382,29 @@ class EnrollmentWorkflow:
         )
         self.state.switched_to = result.enrollment_id
         raise Finished("completed", None if result.enrollment_id else result.reason)
+
+    async def rich_menu(self, step: RichMenuStep) -> None:
+        """Link the step's rich menu to the friend, or unlink theirs. Whatever LINE answers
+        for good (an unknown rich menu, a blocked friend) is recorded by the activity and the
+        enrollment goes on: a menu not switched never stops a journey."""
+        self.set_state("waiting", step.id)
+        self.index()
+        summary = f"link rich menu {step.link}" if step.link else "unlink the rich menu"
+        try:
+            result: RichMenuResult = await workflow.execute_activity(
+                "change_rich_menu",
+                RichMenuRequest(**self.ids(), step_id=step.id, link=step.link, at=workflow.now()),
+                result_type=RichMenuResult,
+                start_to_close_timeout=timedelta(seconds=60),
+                schedule_to_close_timeout=SEND_RETRY_WINDOW,
+                retry_policy=SEND_RETRY,
+                summary=summary,
+            )
+        except ActivityError as err:
+            workflow.logger.warning("%s: %s, given up: %s", step.id, summary, err.cause or err)
+            return
+        if result.result in ("skipped", "failed"):
+            workflow.logger.warning("%s: %s %s: %s", step.id, summary, result.result, result.reason)
 
     # --- holding and sending ------------------------------------------------------------
 

@@ -108,7 +108,10 @@ class SendRequest(BaseModel):
 
 
 class SendOutcome(BaseModel):
-    result: Literal["sent", "deferred", "blocked", "capped", "paused", "ended", "exited", "failed"]
+    # skipped: not pushed for good, and the enrollment goes on (a coupon closed or expired)
+    result: Literal[
+        "sent", "deferred", "blocked", "capped", "paused", "ended", "exited", "failed", "skipped"
+    ]
     not_before: datetime | None = None  # deferred: the earliest the policy allows
     hold: HoldReason | None = None  # deferred: why
     control_seq: int | None = None
@@ -187,4 +190,22 @@ class SwitchRequest(BaseModel):
 
 class SwitchResult(BaseModel):
     enrollment_id: str | None = None  # None: the friend could not be enrolled there
+    reason: str | None = None
+
+
+class RichMenuRequest(BaseModel):
+    """A `rich_menu` step: link `link` to the friend, or (None) unlink theirs."""
+
+    enrollment_id: str
+    scenario_id: str
+    user_id: str
+    step_id: str
+    link: str | None = None
+    at: datetime
+
+
+class RichMenuResult(BaseModel):
+    # linked / unlinked; skipped: the friend has blocked the account; failed: LINE refused
+    # (an unknown rich menu, one without an image): the enrollment goes on either way
+    result: Literal["linked", "unlinked", "skipped", "failed"]
     reason: str | None = None

@@ -22,6 +22,7 @@ PATH_VALUES = {
     "audience_id": "aud_000000000000",
     "name": "follow-up",
     "enrollment_id": f"enrollment:scn_000000000000:{user(1)}:1",
+    "coupon_id": "01JYNW8JMQVFBNWF1APF8Z3FS7",
 }
 DEFINITION = scenario(text("welcome", "Welcome"))
 
@@ -79,6 +80,8 @@ async def test_the_admin_routes_are_the_ones_we_expect(shared):
             ("GET", "/channel/policy"),
             ("PUT", "/channel/policy"),
             ("GET", "/channel/quota"),
+            ("POST", "/coupons"),
+            ("GET", "/coupons/{coupon_id}"),
             ("GET", "/templates"),
             ("POST", "/templates/{name}/scenarios"),
         ]

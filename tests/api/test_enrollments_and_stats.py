@@ -110,6 +110,7 @@ def step(step_id: str, entered: int, sent: int = 0, blocked: int = 0) -> dict:
         "unique_clicks": 0,
         "conversions": None,
         "blocked": blocked,
+        "skipped": 0,
     }
 
 

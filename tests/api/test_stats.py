@@ -156,6 +156,7 @@ def step(step_id, kind, entered, sent=0, *, clicks=0, unique=0, conversions=0, b
         "unique_clicks": unique,
         "conversions": conversions,
         "blocked": blocked,
+        "skipped": 0,
     }
 
 

@@ -1,14 +1,18 @@
 """The LINE emulator's chat view in a real browser: a newcomer adds a friend with the button,
-watches stepline's welcome arrive as LINE would draw it, sees a push arrive live, and blocks."""
+watches stepline's welcome arrive as LINE would draw it, sees a push arrive live, and blocks;
+a friend taps a quick-reply option and types a reply, which reach the bot as LINE's webhooks."""
 
+import json
 import re
 import struct
 import zlib
 
+from fastapi import FastAPI, Request, Response
 from playwright.async_api import Page, Route, expect
 
 from core.serve import serving
 from emulator.app import EmulatorConfig, create_app
+from emulator.webhooks import sign
 from tests.emulator.test_chat_html import EVERY_KIND
 from tests.support.stack import ACCESS_TOKEN, CHANNEL_SECRET, user
 
@@ -88,6 +92,7 @@ async def test_add_a_friend_watch_the_chat_and_block(stack, page: Page, screensh
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     await page.route(f"{PICTURES}/**", _picture)
+    await stack.emu.put(f"/emulator/coupons/{COUPON_ID}")  # a running coupon
     await stack.scenario(WELCOME)
     base = str(stack.emu.base_url).rstrip("/")
 
@@ -184,4 +189,104 @@ async def test_every_message_kind_as_line_draws_it(page: Page, screenshot):
             ["Opening hours", "Send my location"]
         )
         await screenshot(page, "emulator-chat-every-kind")
+    assert errors == []
+
+
+SURVEY = {
+    "type": "text",
+    "text": "Which drink would you like?",
+    "quickReply": {
+        "items": [
+            {"type": "action", "action": {"type": "postback", "label": "Tea", "data": "drink=tea",
+                                          "displayText": "Tea, please"}},
+            {"type": "action", "action": {"type": "postback", "label": "Coffee", "data": "drink=coffee",
+                                          "displayText": "Coffee, please"}},
+            {"type": "action", "action": {"type": "uri", "label": "Menu", "uri": "https://shop.example.com/"}},
+        ]
+    },
+}  # fmt: skip
+CONFIRM = {
+    "type": "template",
+    "altText": "A cake with it?",
+    "template": {"type": "confirm", "text": "A cake with it?", "actions": [
+        {"type": "message", "label": "Yes", "text": "Yes, a cake"},
+        {"type": "message", "label": "No", "text": "No cake"}]},
+}  # fmt: skip
+
+
+def bot(received: list[dict]) -> FastAPI:
+    """A bot stand-in: keeps each webhook's events, once its LINE signature checks out."""
+    app = FastAPI()
+
+    @app.post("/webhooks/line")
+    async def webhook(request: Request) -> Response:
+        raw = await request.body()
+        if request.headers.get("x-line-signature") != sign(CHANNEL_SECRET, raw):
+            return Response("bad signature", status_code=400)
+        received.extend(json.loads(raw)["events"])
+        return Response("OK")
+
+    return app
+
+
+async def test_tap_a_quick_reply_option_and_type_a_reply(page: Page, screenshot):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    received: list[dict] = []
+    emulator = create_app(EmulatorConfig(access_token=ACCESS_TOKEN, channel_secret=CHANNEL_SECRET))
+    state = emulator.state.emulator
+    friend = user(2)
+    async with serving(bot(received)) as bot_url, serving(emulator) as base:
+        state.config.webhook_url = f"{bot_url}/webhooks/line"
+        state.follow(friend, display_name="Aoi")
+        state.accept("request", [friend], [SURVEY], None, None)
+        await page.goto(f"{base}/emulator/chat/{friend}")
+        options = page.locator(".quick-reply .action")
+        await expect(options).to_have_text(["Tea", "Coffee", "Menu"])
+        mine = page.locator("#messages .row.mine .bubble")
+        await expect(mine).to_have_count(0)
+
+        # tapping "Tea": LINE sends the postback only; its displayText shows as Aoi's bubble
+        await page.locator(".quick-reply").get_by_role("button", name="Tea").click()
+        await page.wait_for_url(re.compile(r"\?event=postback&webhook=200"))
+        await expect(page.locator("#notice")).to_contain_text(
+            "postback webhook to the bot: HTTP 200"
+        )
+        await expect(mine).to_have_text(["Tea, please"])
+        await expect(page.locator(".quick-reply")).to_have_count(0)  # hidden once answered
+        assert [(e["type"], e["source"]["userId"]) for e in received] == [("postback", friend)]
+        assert received[0]["postback"] == {"data": "drink=tea"}
+
+        # typing a reply in the box at the bottom: a text message webhook
+        await page.fill("#composer input[name=text]", "Can I have it iced? 🧊")
+        await page.press("#composer input[name=text]", "Enter")
+        await page.wait_for_url(re.compile(r"\?event=message&webhook=200"))
+        await expect(mine).to_have_text(["Tea, please", "Can I have it iced? 🧊"])
+        assert received[-1]["type"] == "message"
+        assert received[-1]["message"]["type"] == "text"
+        assert received[-1]["message"]["text"] == "Can I have it iced? 🧊"
+
+        # the bot answers with a confirm card: it shows live; its message action is tappable
+        await page.evaluate("window.sameDocument = true")
+        state.accept("request", [friend], [CONFIRM], None, None)
+        card = page.locator('[data-message="template"]')
+        await expect(card).to_contain_text("A cake with it?")
+        assert await page.evaluate("window.sameDocument") is True
+        await card.get_by_role("button", name="Yes").click()
+        await page.wait_for_url(re.compile(r"\?event=message&webhook=200"))
+        await expect(mine).to_have_text(["Tea, please", "Can I have it iced? 🧊", "Yes, a cake"])
+        assert [e["type"] for e in received] == ["postback", "message", "message"]
+        assert received[-1]["message"]["text"] == "Yes, a cake"
+        friend_row = page.locator(f'#friends .friend[data-user-id="{friend}"]')
+        await expect(friend_row.locator(".preview")).to_have_text("Yes, a cake")
+
+        # on the page the friend's bubbles sit on the right, LINE green; the bot's on the left
+        box = await mine.nth(0).bounding_box()
+        bot_box = await page.locator('[data-message="text"]').first.bounding_box()
+        chat_box = await page.locator("#messages").bounding_box()
+        assert box["x"] + box["width"] > chat_box["x"] + chat_box["width"] - 60
+        assert bot_box["x"] < chat_box["x"] + 120
+        colour = await mine.nth(0).evaluate("el => getComputedStyle(el).backgroundColor")
+        assert colour == "rgb(141, 224, 85)"
+        await screenshot(page, "emulator-chat-friend-actions")
     assert errors == []

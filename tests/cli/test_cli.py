@@ -195,3 +195,43 @@ async def test_simulate_event_enrols_through_an_event_trigger(stack, env):
 async def test_simulate_event_refuses_a_malformed_property(env):
     result = await stepline(env, "simulate", "event", user(502), "x", "-p", "no-equals")
     assert result.exit_code == 2 and "NAME=VALUE" in result.output
+
+
+async def test_simulate_postback_and_message_send_the_friends_webhooks(stack, env):
+    friend = user(503)
+    await stack.follow(friend)
+    tapped = await stepline(
+        env, "simulate", "postback", friend, "answer=tea", "--display-text", "Tea, please",
+        "-p", "date=2026-12-24",
+    )  # fmt: skip
+    assert tapped.exit_code == 0, tapped.output
+    assert tapped.output.strip() == f"postback {friend}: webhook answered 200"
+    typed = await stepline(env, "simulate", "message", friend, "What time do you open?")
+    assert typed.exit_code == 0, typed.output
+    assert typed.output.strip() == f"message {friend}: webhook answered 200"
+
+    sent = [(m.kind, m.text, m.data, m.params) for m in stack.emulator.friend_messages]
+    assert sent == [
+        ("postback", "Tea, please", "answer=tea", {"date": "2026-12-24"}),
+        ("message", "What time do you open?", None, None),
+    ]
+    silent = await stepline(env, "simulate", "postback", friend, "answer=none")
+    assert silent.exit_code == 0, silent.output
+    assert stack.emulator.friend_messages[-1].text is None
+
+
+async def test_simulate_postback_and_message_refuse_a_blocked_or_unknown_user(stack, env):
+    stranger = user(504)
+    unknown = await stepline(env, "simulate", "message", stranger, "hi")
+    assert unknown.exit_code == 1
+    assert "404" in unknown.output and "follow the account first" in unknown.output
+    await stack.follow(stranger)
+    await stack.unfollow(stranger)
+    blocked = await stepline(env, "simulate", "postback", stranger, "answer=tea")
+    assert blocked.exit_code == 1
+    assert "409" in blocked.output and "has blocked the account" in blocked.output
+    assert stack.emulator.friend_messages == []
+    bad = await stepline(env, "simulate", "postback", stranger, "a=1", "-p", "no-equals")
+    assert bad.exit_code == 2 and "NAME=VALUE" in bad.output
+    malformed = await stepline(env, "simulate", "message", "nobody", "hi")
+    assert malformed.exit_code == 2 and "U followed by 32 lowercase hex" in malformed.output

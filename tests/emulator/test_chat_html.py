@@ -115,6 +115,7 @@ async def test_text_is_escaped_and_keeps_its_line_breaks(client, state):
 
 async def test_every_message_kind_is_drawn(client, state):
     await befriend(client, user(4))
+    await client.put("/emulator/coupons/01JCOUPON0000000000000000042")  # a running coupon
     for messages in EVERY_KIND:
         assert (await push(client, user(4), messages)).status_code == 200, messages
 
