@@ -17,19 +17,23 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from activities.dates import DateActivities
 from activities.journeys import JourneyActivities
 from activities.line_client import LinePusher
 from activities.progress import StoreActivities
 from activities.richmenu import RichMenuActivities
 from activities.sending import SendActivities
+from activities.survey import SurveyActivities
 from api.friendship import PROFILE_TIMEOUT, FriendshipHandler
 from api.processor import WebhookProcessor
+from api.surveys import SurveyAnswers
 from core import logs, metrics
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
 from triggers.changes import FriendChanges
 from triggers.enrol import Enroller
+from workflows.date_trigger import DateTriggerWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 
 WORKFLOW_POLLS = 20
@@ -73,10 +77,11 @@ def create_worker(
     store = StoreActivities(db)
     journeys = JourneyActivities(db, changes, enroller)
     rich_menus = RichMenuActivities(db, line)
+    dates = DateActivities(db, definitions, enroller)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[EnrollmentWorkflow],
+        workflows=[EnrollmentWorkflow, DateTriggerWorkflow],
         activities=[
             sending.send_message_step,
             store.record_progress,
@@ -86,6 +91,9 @@ def create_worker(
             journeys.update_friend,
             journeys.switch_scenario,
             rich_menus.change_rich_menu,
+            SurveyActivities(db).close_survey,
+            dates.fire_date_trigger,
+            dates.read_friend_date,
         ],
         # a deploy lets pushes under way finish rather than cancel them mid-request
         graceful_shutdown_timeout=timedelta(seconds=10),
@@ -184,6 +192,7 @@ async def webhook_processing(
         eager=True,
     )
     friendship = FriendshipHandler(db=db, temporal=client, enroller=enroller, profiles=profiles)
+    friendship.messages.hooks.append(SurveyAnswers(db, client))  # before journeys react
     processor = WebhookProcessor(db, friendship, poll=True)
     await processor.start()
     try:

@@ -18,12 +18,13 @@ from activities.line_client import (
     RateLimited,
 )
 from activities.profiles import refresh_profile
+from activities.survey import as_message_step, with_options
 from core import metrics
 from core.links import rewrite_links, tracked_urls
 from core.personalize import fill, placeholders
 from core.policy import ChannelPolicy
-from scenarios.definition import MessageStep
-from store import deliveries, links
+from scenarios.definition import MessageStep, SurveyStep
+from store import deliveries, links, surveys
 from store.batches import GroupCommit
 from store.db import Database
 from store.definitions import Definitions
@@ -113,9 +114,13 @@ class SendActivities:
 
     async def send(self, request: SendRequest) -> SendOutcome:
         definition = await self.definitions.get(request.scenario_id, request.version)
-        step = await self.definitions.message_step(
-            request.scenario_id, request.version, request.step_id
-        )
+        found = definition.step(request.step_id)
+        step = as_message_step(found)  # a survey step: its question
+        if step is None:
+            raise LookupError(
+                f"scenario {request.scenario_id} v{request.version} has no message or survey "
+                f"step {request.step_id!r}"
+            )
         policy = await self.policy()
         prepared = await self.preparing.submit(
             deliveries.SendCheck(
@@ -137,6 +142,8 @@ class SendActivities:
                 await deliveries.mark_skipped(session, delivery=prepared, reason=unavailable)
             return SendOutcome(result="skipped", error=unavailable)
         messages = await self.compose(step, request)
+        if isinstance(found, SurveyStep):
+            messages = await self.ask(found, request, messages)
         try:
             request_id = await self.line.push(
                 to=request.user_id, messages=messages, retry_key=prepared.retry_key
@@ -166,6 +173,22 @@ class SendActivities:
         if self.changes is not None:  # `delivered` audiences may trigger scenarios
             await self.changes.delivered(request.user_id)
         return SendOutcome(result="sent", request_id=request_id)
+
+    async def ask(self, step: SurveyStep, request: SendRequest, messages: list[dict]) -> list:
+        """The question with its options' postbacks, under the token of this enrollment's
+        question (made on the first try, the same on a retry)."""
+        async with self.db.session() as session:
+            token = await surveys.token_for(
+                session,
+                enrollment_id=request.enrollment_id,
+                scenario_id=request.scenario_id,
+                step_id=step.id,
+                user_id=request.user_id,
+                attribute=step.attribute,
+                options=[o.model_dump(mode="json") for o in step.options] if step.options else None,
+            )
+            await session.commit()
+        return with_options(messages, step, token)
 
     async def unavailable_coupon(self, step: MessageStep) -> str | None:
         """Why a coupon of the step cannot be sent (closed, past its end, unknown to LINE),

@@ -28,6 +28,7 @@ from api.routes import (
     templates,
     webhooks,
 )
+from api.surveys import SurveyAnswers
 from core import logs
 from core.config import Settings, load_settings
 from store.db import Database
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         friendship = FriendshipHandler(
             db=db, temporal=client, enroller=enroller, profiles=line, changes=changes
         )
+        friendship.messages.hooks.append(SurveyAnswers(db, client))  # before journeys react
         # STEPLINE_WEBHOOK_PROCESSOR=worker: the workers process what this process records
         processor = (
             WebhookProcessor(db, friendship) if settings.webhook_processor == "api" else None

@@ -11,9 +11,11 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    Discriminator,
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
+    Tag,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
@@ -112,6 +114,46 @@ def _moment(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
 WaitMoment = Annotated[AwareDatetime, WrapValidator(_moment)]
 
 
+def _date_offset(value: str) -> str:
+    from core.dates import parse_offset  # pure date math, shared with the workflows
+
+    parse_offset(value)
+    return value
+
+
+DateOffset = Annotated[str, AfterValidator(_date_offset)]  # -P365D … P365D, whole days
+
+
+def _clock_text(value: str) -> str:
+    if not _CLOCK.match(value):
+        raise ValueError('must be a 24-hour time "HH:MM", e.g. "10:00"')
+    return value
+
+
+Clock = Annotated[str, AfterValidator(_clock_text)]
+
+
+class DateUntil(BaseModel):
+    """A wait's end read from the friend's date attribute: (date + `offset`) at `at` in the
+    scenario's timezone (core/dates.py). A friend without a usable date, or whose moment has
+    passed, goes on at once; a change of the attribute mid-wait moves the wake."""
+
+    model_config = MODEL_CONFIG
+    attribute: _NAME
+    offset: DateOffset = "P0D"
+    at: Clock = "10:00"
+
+
+def _until_form(value: Any) -> str:
+    return "date" if isinstance(value, dict | DateUntil) else "moment"
+
+
+WaitUntil = Annotated[
+    Union[Annotated[WaitMoment, Tag("moment")], Annotated[DateUntil, Tag("date")]],  # noqa: UP007
+    Discriminator(_until_form),
+]
+
+
 class WaitStep(BaseModel):
     """Wait for a `duration` (P1D: from the moment the step is reached) or `until` a moment
     (2026-12-24T10:00:00+09:00: the same for every friend; one already past does not wait)."""
@@ -120,7 +162,7 @@ class WaitStep(BaseModel):
     id: str = Field(pattern=_STEP_ID)
     type: Literal["wait"]
     duration: WaitPeriod | None = None
-    until: WaitMoment | None = None
+    until: WaitUntil | None = None  # a moment, or a date attribute's (see DateUntil)
 
     @model_validator(mode="after")
     def _one_form(self) -> "WaitStep":
@@ -154,6 +196,8 @@ class WaitStep(BaseModel):
         if self.until is None:
             assert self.duration is not None
             return now + parse_duration(self.duration)
+        if isinstance(self.until, DateUntil):  # the friend's date: read by the workflow
+            return now
         return max(now, self.until.astimezone(UTC))
 
 
@@ -167,6 +211,44 @@ class WaitForStep(BaseModel):
     timeout: WaitPeriod
     then: list["Step"] = Field(default_factory=list)
     on_timeout: list["Step"] = Field(default_factory=list)
+
+    @property
+    def delta(self) -> timedelta:
+        return parse_duration(self.timeout)
+
+
+class SurveyOption(BaseModel):
+    """One answer a friend can tap: `label` on the quick-reply button (LINE allows 20
+    characters), `value` what the friend's attribute is set to."""
+
+    model_config = MODEL_CONFIG
+    label: str = Field(min_length=1, max_length=20)
+    value: Scalar
+
+
+class SurveyStep(BaseModel):
+    """Ask a question (アンケート) and wait for the answer up to `timeout`: with `options`, as
+    quick-reply buttons (LINE allows 13); without, the friend's next text message is the
+    answer. The answer is stored in the friend's `attribute`; then `then`, or `on_timeout`."""
+
+    model_config = MODEL_CONFIG
+    id: str = Field(pattern=_STEP_ID)
+    type: Literal["survey"]
+    question: str = Field(min_length=1, max_length=5000)  # one LINE text message
+    options: list[SurveyOption] | None = Field(None, min_length=1, max_length=13)
+    attribute: _NAME
+    timeout: WaitPeriod
+    window: Window | None = None
+    then: list["Step"] = Field(default_factory=list)
+    on_timeout: list["Step"] = Field(default_factory=list)
+
+    @field_validator("options")
+    @classmethod
+    def _distinct(cls, options: list[SurveyOption] | None) -> list[SurveyOption] | None:
+        labels = [option.label for option in options or []]
+        if len(set(labels)) != len(labels):
+            raise ValueError("option labels must be unique")
+        return options
 
     @property
     def delta(self) -> timedelta:
@@ -275,10 +357,11 @@ Step = Annotated[
         AttributeStep,
         SwitchStep,
         RichMenuStep,
+        SurveyStep,
     ],
     Field(discriminator="type"),
 ]
-for _model in (Branch, BranchStep, WaitForStep, Arm, SplitStep):
+for _model in (Branch, BranchStep, WaitForStep, Arm, SplitStep, SurveyStep):
     _model.model_rebuild()
 
 
@@ -336,8 +419,21 @@ class AudienceTrigger(BaseModel):
     audience: str = Field(min_length=1)
 
 
+class DateTrigger(BaseModel):
+    """Enrol each friend when (their date attribute + `offset`) comes, at `at` in the
+    scenario's timezone; `yearly`: every year on its month and day (a birthday). A friend
+    without a usable date is not enrolled; a corrected date moves what was scheduled."""
+
+    model_config = MODEL_CONFIG
+    type: Literal["date"]
+    attribute: _NAME
+    offset: DateOffset = "P0D"
+    at: Clock = "10:00"
+    yearly: bool = False
+
+
 Trigger = Annotated[
-    Union[FollowTrigger, EventTrigger, KeywordTrigger, AudienceTrigger],  # noqa: UP007
+    Union[FollowTrigger, EventTrigger, KeywordTrigger, AudienceTrigger, DateTrigger],  # noqa: UP007
     Field(discriminator="type"),
 ]
 
@@ -460,7 +556,7 @@ def sub_lists(step: Step) -> list[tuple[str, list[Step]]]:
         return [
             (f"branches[{b}].steps", branch.steps) for b, branch in enumerate(step.branches)
         ] + [("otherwise", step.otherwise or [])]
-    if isinstance(step, WaitForStep):
+    if isinstance(step, WaitForStep | SurveyStep):
         return [("then", step.then), ("on_timeout", step.on_timeout)]
     if isinstance(step, SplitStep):
         return [(f"arms[{a}].steps", arm.steps) for a, arm in enumerate(step.arms)]

@@ -16,6 +16,7 @@ from scenarios.definition import (
     BranchStep,
     MessageStep,
     ScenarioDefinition,
+    SurveyStep,
     SwitchStep,
     WaitForStep,
     WaitStep,
@@ -115,6 +116,11 @@ def message_errors(definition: ScenarioDefinition) -> list[dict[str, str]]:
     and placeholders that look like ours but are misspelt (`{displayname}`, `{attribute:}`)."""
     errors = []
     for path, step in walk_steps(definition.steps):
+        if isinstance(step, SurveyStep):  # the question is a text message: its placeholders
+            question = [{"type": "text", "text": step.question}]
+            for problem in placeholder_problems(question, {}, path):
+                where = problem.path.replace(".messages[0].text", ".question")
+                errors.append({"path": where, "msg": problem.message, "type": "placeholder"})
         if isinstance(step, MessageStep):
             for problem in check_messages(step.messages, f"{path}.messages"):
                 errors.append(
@@ -197,7 +203,9 @@ def wait_errors(definition: ScenarioDefinition, now: datetime) -> list[dict[str,
             "type": "wait_too_far",
         }
         for path, step in walk_steps(definition.steps)
-        if isinstance(step, WaitStep) and step.until is not None and step.until - now > MAX_WAIT
+        if isinstance(step, WaitStep)
+        and isinstance(step.until, datetime)  # a date attribute's: per friend, not checked
+        and step.until - now > MAX_WAIT
     ]
 
 

@@ -20,11 +20,13 @@ from scenarios.definition import (
     ScenarioDefinition,
     SplitStep,
     Step,
+    SurveyStep,
     WaitForStep,
     walk_steps,
 )
 from store.conversions import Conversions, goal_reached
 from store.scenarios import get_definition
+from store.surveys import distribution
 from store.tables import BranchDecision, Click, Delivery, Enrollment, Scenario, StepEntry
 from workflows.types import LIVE
 
@@ -94,6 +96,19 @@ class ArmTest(BaseModel):
     """Why there is no p_value, or a caution about it (small expected counts)."""
 
 
+class SurveyStats(BaseModel):
+    model_config = _STATS
+    step: str
+    """The survey step."""
+    asked: int = 0
+    """Enrollments the question was sent to."""
+    answered: int = 0
+    """Enrollments whose friend answered it in time."""
+    answers: dict[str, int] = {}
+    """How many gave each answer: an option's value (text as it is, others as JSON), or
+    the text a friend wrote to a question without options."""
+
+
 class ScenarioStats(BaseModel):
     model_config = _STATS
     enrolled: int  # LINE's "users targeted in the period"
@@ -115,6 +130,9 @@ class ScenarioStats(BaseModel):
     """converted / enrolled; null when there is no goal or nobody enrolled."""
     tests: list[ArmTest] = []
     """A significance test between the arms of each branch and split step (with a goal)."""
+    surveys: list[SurveyStats] = []
+    """Per survey step of the current version: questions asked, answered, and the count of
+    each answer."""
 
 
 async def scenario_stats(
@@ -176,6 +194,7 @@ async def scenario_stats(
     reached = (
         await goal_reached(session, definition.goal, ids) if definition.goal else Conversions()
     )
+    answers = await distribution(session, ids)
     kinds = {step.id: step.type for _, step in walk_steps(definition.steps)}
     step_ids = list(kinds)
     step_ids += sorted({s for s in entered if s not in kinds})  # steps of older versions
@@ -225,6 +244,11 @@ async def scenario_stats(
         converted=reached.started if definition.goal else None,
         conversion_rate=_rate(reached.started, enrolled) if definition.goal else None,
         tests=_tests(definition, branches) if definition.goal else [],
+        surveys=[
+            SurveyStats(step=step.id, **answers.get(step.id, {}))
+            for _, step in walk_steps(definition.steps)
+            if isinstance(step, SurveyStep)
+        ],
     )
 
 
@@ -234,7 +258,7 @@ def _ways(step: Step) -> list[str]:
         return [branch.label for branch in step.branches] + [OTHERWISE]
     if isinstance(step, SplitStep):
         return [arm.label for arm in step.arms]
-    if isinstance(step, WaitForStep):
+    if isinstance(step, WaitForStep | SurveyStep):
         return ["then", "on_timeout"]
     return []
 

@@ -230,3 +230,24 @@ class ChannelSettings(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     policy: dict = _json()
     updated_at: datetime = _now()
+
+
+class SurveyToken(SQLModel, table=True):
+    """A survey step's question as sent to one enrollment: the unguessable token its
+    postbacks carry, what the answer is stored as, and the answer once given."""
+
+    __table_args__ = (UniqueConstraint("enrollment_id", "step_id"),)
+    token: str = Field(primary_key=True, max_length=64)
+    enrollment_id: str = Field(index=True, max_length=200)
+    scenario_id: str = Field(index=True, max_length=32)
+    step_id: str = Field(max_length=64)
+    user_id: str = Field(index=True, max_length=33)
+    attribute: str = Field(max_length=100)
+    free_text: bool = False  # no options: the friend's next text message is the answer
+    options: list = _json()  # [{label, value}], in the order of the postbacks' indexes
+    created_at: datetime = _now()
+    answered_at: datetime | None = _when()
+    answer: Any = Field(default=None, sa_column=Column(JSON, nullable=True))  # the option's value
+    label: str | None = Field(default=None, max_length=100)  # the option tapped; None: free text
+    answered_by: str | None = Field(default=None, max_length=64, index=True)  # webhookEventId
+    closed_at: datetime | None = _when()  # timed out: no answer counts any more

@@ -19,7 +19,16 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from scenarios.definition import AudienceTrigger, EventTrigger, KeywordTrigger, WaitForStep
+from core.dates import parse_date
+from scenarios.definition import (
+    AudienceTrigger,
+    DateTrigger,
+    DateUntil,
+    EventTrigger,
+    KeywordTrigger,
+    WaitForStep,
+    WaitStep,
+)
 from scenarios.values import properties_match
 from store import audiences, enrollments, scenarios
 from store.conditions import FriendFacts
@@ -29,12 +38,21 @@ from store.tables import Audience, Enrollment, Friend, Scenario, StepEntry, Trig
 from store.types import utcnow
 from store.upsert import upsert
 from triggers.enrol import Enroller
-from triggers.temporal import conditions_met, exit_enrollments
+from triggers.temporal import (
+    conditions_met,
+    date_trigger_id,
+    dates_changed,
+    exit_enrollments,
+    schedule_dates,
+)
+from workflows.types import DateChanged, DateTriggerInput
 
 log = logging.getLogger("stepline.changes")
 RECENT_FOLLOW = timedelta(hours=1)  # a route link's callback may come after the follow
 BULK = 100  # above this many friends, read an audience's members once instead of one by one
 AUDIENCE_TRIGGERS_TTL = 5.0  # seconds the "any audience-triggered scenario?" answer is kept
+# changes that never touch a friend's attributes: no date can have moved
+DATELESS = frozenset({"event", "tags", "route", "audience"})
 
 
 class FriendChanges:
@@ -56,6 +74,8 @@ class FriendChanges:
         try:
             await self._running(ids)
             await self._audience_triggers(ids)
+            if reason not in DATELESS:
+                await self._date_triggers(ids)
             if reason == "route":
                 await self._recent_follows(ids)
         except Exception:
@@ -92,6 +112,9 @@ class FriendChanges:
         """An audience-triggered scenario takes friends who enter its audience from now on:
         remember who is inside already."""
         definition = await self.definitions.get(scenario.id, scenario.version)
+        if isinstance(definition.trigger, DateTrigger):
+            await self._schedule_everyone(scenario)
+            return
         if not isinstance(definition.trigger, AudienceTrigger):
             return
         async with self.db.session() as session:
@@ -123,6 +146,7 @@ class FriendChanges:
         }
         exits: dict[str, str] = {}
         met: dict[str, str] = {}
+        moved: dict[str, DateChanged] = {}
         async with self.db.reading() as session:
             for row in live:
                 definition = definitions[row.id]
@@ -142,11 +166,19 @@ class FriendChanges:
                 step = definition.step(row.current_step)
                 if isinstance(step, WaitForStep) and await self._until_holds(session, row, step):
                     met[row.id] = step.id
+                if isinstance(step, WaitStep) and isinstance(step.until, DateUntil):
+                    friend = await session.get(Friend, row.user_id)
+                    value = friend.attributes.get(step.until.attribute) if friend else None
+                    moved[row.id] = DateChanged(
+                        attribute=step.until.attribute, value=value, at=utcnow()
+                    )
         if exits:
             log.info("exit conditions hold for %d enrollment(s)", len(exits))
             await exit_enrollments(self.temporal, exits)
         if met:
             await conditions_met(self.temporal, met)
+        if moved:  # a wait until a date: the wake moves with the friend's date
+            await dates_changed(self.temporal, moved)
 
     async def _until_holds(self, session: AsyncSession, row: Enrollment, step: WaitForStep) -> bool:
         entry = await session.get(StepEntry, (row.id, step.id))
@@ -158,6 +190,61 @@ class FriendChanges:
             events_after=entry.event_seq if entry else None,
         )
         return await facts.holds(step.until)
+
+    # --- date triggers ------------------------------------------------------------------
+
+    async def _date_triggers(self, ids: list[str]) -> None:
+        """Each date-triggered scenario's schedule for these friends follows their date as
+        it is now: started, moved, or (no date any more) ended."""
+        async with self.db.reading() as session:
+            candidates = await scenarios.enrolling_on(session, trigger_type="date")
+            friends = (
+                list(await session.exec(select(Friend).where(col(Friend.user_id).in_(ids))))
+                if candidates
+                else []
+            )
+        for scenario in candidates:
+            definition = await self.definitions.get(scenario.id, scenario.version)
+            inputs = [date_input(scenario, definition, friend) for friend in friends]
+            dated = [i for i in inputs if i is not None and parse_date(i.value) is not None]
+            undated = {
+                date_trigger_id(i.scenario_id, i.user_id): DateChanged(
+                    attribute=i.attribute, value=i.value, at=i.value_at or utcnow()
+                )
+                for i in inputs
+                if i is not None and parse_date(i.value) is None
+            }
+            await schedule_dates(self.temporal, task_queue=self.enroller.task_queue, inputs=dated)
+            if undated:  # a running schedule ends; none is started
+                await dates_changed(self.temporal, undated)
+
+    async def dates_rescheduled(self, scenario: Scenario) -> None:
+        """A new version of an active date-triggered scenario: every friend's schedule goes
+        on from its trigger (one whose friend has no date now ends at its moment)."""
+        try:
+            await self._schedule_everyone(scenario)
+        except Exception:
+            log.exception("rescheduling the date trigger of %s failed", scenario.id)
+
+    async def _schedule_everyone(self, scenario: Scenario) -> None:
+        """A date-triggered scenario is activated: a schedule for every friend with a date."""
+        definition = await self.definitions.get(scenario.id, scenario.version)
+        assert isinstance(definition.trigger, DateTrigger)
+        attribute = definition.trigger.attribute
+        async with self.db.reading() as session:
+            friends = [
+                friend
+                for friend in await session.exec(select(Friend))
+                if parse_date(friend.attributes.get(attribute)) is not None
+            ]
+        inputs = [date_input(scenario, definition, friend) for friend in friends]
+        for start in range(0, len(inputs), 1000):
+            await schedule_dates(
+                self.temporal,
+                task_queue=self.enroller.task_queue,
+                inputs=[i for i in inputs[start : start + 1000] if i is not None],
+            )
+        log.info("date trigger of %s: %d friend(s) scheduled", scenario.id, len(inputs))
 
     # --- audience triggers --------------------------------------------------------------
 
@@ -268,3 +355,21 @@ def _triggered(trigger: Any, name: str, properties: dict[str, Any]) -> bool:
     if isinstance(trigger, KeywordTrigger):
         return _text_message(name, properties) and trigger.matches(properties["text"])
     return False
+
+
+def date_input(scenario: Scenario, definition: Any, friend: Friend) -> DateTriggerInput | None:
+    """A friend's date schedule in a date-triggered scenario as they both are now."""
+    trigger = definition.trigger
+    if not isinstance(trigger, DateTrigger):
+        return None
+    return DateTriggerInput(
+        scenario_id=scenario.id,
+        user_id=friend.user_id,
+        attribute=trigger.attribute,
+        offset=trigger.offset,
+        at=trigger.at,
+        timezone=definition.timezone,
+        yearly=trigger.yearly,
+        value=friend.attributes.get(trigger.attribute),
+        value_at=utcnow(),
+    )

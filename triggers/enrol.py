@@ -3,13 +3,14 @@ audience entered, or a `switch` step of another scenario."""
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from core import metrics
-from scenarios.definition import FollowTrigger, ScenarioDefinition
+from scenarios.definition import DateTrigger, FollowTrigger, ScenarioDefinition
 from store import enrollments, events
 from store.db import Database
 from store.definitions import Definitions
@@ -19,7 +20,7 @@ from triggers.temporal import start_enrollment, unblock_enrollments
 from workflows.types import LIVE, EnrollmentInput
 
 log = logging.getLogger("stepline.enrol")
-Cause = Literal["follow", "event", "keyword", "audience", "switch"]
+Cause = Literal["follow", "event", "keyword", "audience", "switch", "date"]
 
 
 def enrollment_input(
@@ -78,7 +79,13 @@ class Enroller:
         self.eager = eager
 
     async def enrol(
-        self, scenario: Scenario, friend: Friend, *, cause: Cause, event_seq: int | None = None
+        self,
+        scenario: Scenario,
+        friend: Friend,
+        *,
+        cause: Cause,
+        event_seq: int | None = None,
+        since: datetime | None = None,
     ) -> str | None:
         """The enrollment's id, or None when the scenario does not take this friend now.
 
@@ -87,13 +94,15 @@ class Enroller:
         enrollment ended when the scenario says `reentry: true`. A switch enrols unless one is
         running. `event_seq`: the event that enrols (its Event.seq); an enrollment that began
         after it was recorded is its enrollment already (the event handled a second time).
+        A date enrols once, or every year (`yearly: true`, whatever `reentry` says); `since`:
+        the moment the date came (an enrollment begun since then is this one's already).
 
         `admit` in a transaction of its own, then `start` once it is committed."""
         if not friend.following:
             return None
         async with self.db.session() as session:
             admission = await self.admit(
-                session, scenario, friend, cause=cause, event_seq=event_seq
+                session, scenario, friend, cause=cause, event_seq=event_seq, since=since
             )
             if admission is None:
                 return None
@@ -109,6 +118,7 @@ class Enroller:
         *,
         cause: Cause,
         event_seq: int | None = None,
+        since: datetime | None = None,
     ) -> Admission | None:
         """`enrol`'s part in the store, in the caller's transaction (which commits it): the
         enrollment row if the scenario takes the friend, else None. Nothing is asked of
@@ -141,8 +151,11 @@ class Enroller:
             )
             if any(row.status in LIVE for row in earlier):
                 return None
-            if earlier and cause != "switch" and not definition.reentry:
+            yearly = isinstance(definition.trigger, DateTrigger) and definition.trigger.yearly
+            if earlier and cause != "switch" and not definition.reentry and not yearly:
                 return None
+            if since is not None and any(_utc(row.started_at) >= since for row in earlier):
+                return None  # begun since the date came: its enrollment already
             if event_seq is not None and any(row.event_seq >= event_seq for row in earlier):
                 return None  # began after this event was recorded: its enrollment already
             entry = 1 + sum(1 for row in earlier if row.epoch == friend.epoch)
@@ -185,3 +198,8 @@ class Enroller:
             admission.workflow_id,
             extra={"enrollment_id": admission.workflow_id},
         )
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without their (UTC) offset."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

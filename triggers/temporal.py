@@ -19,15 +19,19 @@ from temporalio.service import RPCError, RPCStatusCode
 from core.config import Settings
 from scenarios.definition import ScenarioDefinition
 from workflows import search
+from workflows.date_trigger import DateTriggerWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.types import (
     BlockSignal,
     ConditionMet,
     ControlSignal,
+    DateChanged,
+    DateTriggerInput,
     EnrollmentInput,
     EnrollmentStatus,
     ExitSignal,
     MigrateSignal,
+    SurveyAnswered,
     UnblockSignal,
 )
 
@@ -183,6 +187,14 @@ async def conditions_met(client: Client, steps: dict[str, str]) -> list[str]:
     )
 
 
+async def survey_answered(client: Client, workflow_id: str, signal: SurveyAnswered) -> bool:
+    """Signal `survey_answered`; False when the enrollment has finished already."""
+    gone = await _signal_each(
+        client, [workflow_id], lambda h: h.signal(EnrollmentWorkflow.survey_answered, signal)
+    )
+    return not gone
+
+
 async def migrate_enrollments(
     client: Client, ids: Iterable[str], signal: MigrateSignal
 ) -> list[str]:
@@ -193,3 +205,38 @@ async def unblock_enrollments(client: Client, ids: Iterable[str], *, epoch: int)
     """A friend is back: parked enrollments (`on_unblock: resume`) go on."""
     signal = UnblockSignal(epoch=epoch)
     return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.unblock, signal))
+
+
+def date_trigger_id(scenario_id: str, user_id: str) -> str:
+    return f"date:{scenario_id}:{user_id}"
+
+
+async def schedule_dates(
+    client: Client, *, task_queue: str, inputs: Iterable[DateTriggerInput]
+) -> None:
+    """Start each friend's date schedule (DateTriggerWorkflow), or tell the running one the
+    trigger and the date as they are now (signal-with-start: one call either way; a schedule
+    that has ended is started again)."""
+    limit = asyncio.Semaphore(SIGNAL_CONCURRENCY)
+
+    async def one(input: DateTriggerInput) -> None:
+        async with limit:
+            await client.start_workflow(
+                DateTriggerWorkflow.run,
+                input,
+                id=date_trigger_id(input.scenario_id, input.user_id),
+                task_queue=task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                start_signal="reschedule",
+                start_signal_args=[input],
+                static_summary=f"{input.scenario_id}: {input.attribute} of {input.user_id}",
+            )
+
+    await asyncio.gather(*(one(input) for input in inputs))
+
+
+async def dates_changed(client: Client, signals: dict[str, DateChanged]) -> list[str]:
+    """Signal `date_changed` (workflow id → the date as it is now): to enrollments waiting
+    until a date, and to date schedules (DateTriggerWorkflow); the ids that have ended."""
+    return await _signal_each(client, signals, lambda h: h.signal("date_changed", signals[h.id]))

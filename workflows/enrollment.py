@@ -7,14 +7,17 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
+    from core.dates import date_words, next_occurrence
     from core.windows import in_window, local_text, next_opening
     from scenarios.definition import (
         AttributeStep,
         BranchStep,
+        DateUntil,
         MessageStep,
         RichMenuStep,
         SplitStep,
         Step,
+        SurveyStep,
         SwitchStep,
         TagStep,
         WaitForStep,
@@ -31,10 +34,12 @@ with workflow.unsafe.imports_passed_through():
         ConditionRequest,
         ConditionResult,
         ControlSignal,
+        DateChanged,
         DecisionRecord,
         EnrollmentInput,
         EnrollmentStatus,
         ExitSignal,
+        FriendDateRequest,
         FriendUpdate,
         HoldReason,
         MigrateSignal,
@@ -44,6 +49,9 @@ with workflow.unsafe.imports_passed_through():
         SendOutcome,
         SendRequest,
         Status,
+        SurveyAnswered,
+        SurveyClose,
+        SurveyResult,
         SwitchRequest,
         SwitchResult,
         UnblockSignal,
@@ -97,12 +105,15 @@ class EnrollmentWorkflow:
         self.control_seq = input.control_seq
         self.stopped: Status | None = None  # blocked | ended | exited, set by signals
         self.met: set[str] = set()  # wait_for steps whose condition was signalled as holding
+        self.answered: set[str] = set()  # survey steps whose question was answered
+        self.dates: dict[str, DateChanged] = {}  # date attributes read or signalled
+        self.date_moved: set[str] = set()  # … changed since a wait until one last looked
         self.released_at: datetime | None = None  # resumed: its turn in the spread release
         self.version = input.version  # the version it walks (a migration moves it on)
         self.migration: MigrateSignal | None = None  # a newer version, taken after this step
         self.epoch = input.epoch  # an unblock (on_unblock: resume) moves it on
         self.parked = False  # blocked, with `on_unblock: resume`: the schedule goes on
-        self.missed: list[tuple[MessageStep, datetime]] = []  # fell due while parked
+        self.missed: list[tuple[MessageStep | SurveyStep, datetime]] = []  # fell due while parked
         # (StepStatus, StepCurrent) last upserted, or set by the start
         self.indexed: tuple[str, str | None] | None = (
             ("waiting", input.resume_at or input.definition.steps[0].id) if input.indexed else None
@@ -176,9 +187,14 @@ class EnrollmentWorkflow:
                 await self.switch(step)
             case RichMenuStep():
                 await self.rich_menu(step)
+            case SurveyStep():
+                await self.walk(await self.survey(step), after=following)
 
     async def wait(self, step: WaitStep, following: str) -> None:
         """`duration`: from now; `until`: to that moment (one already past: no timer at all)."""
+        if isinstance(step.until, DateUntil):
+            await self.wait_for_date(step, step.until, following)
+            return
         wake = step.wake(workflow.now())
         if step.delta is not None:
             summary = f"wait {duration_words(step.delta)} → {following}"
@@ -187,7 +203,70 @@ class EnrollmentWorkflow:
         await self.report("waiting", step.id, wake=wake, entered=step.id)
         await self.sleep_until(wake, summary)
 
-    async def send(self, step: MessageStep) -> None:
+    async def wait_for_date(self, step: WaitStep, until: DateUntil, following: str) -> None:
+        """Until the friend's date attribute + offset at `at` (scenario's timezone); a change
+        of the attribute meanwhile (`date_changed`) moves the wake. No usable date, or its
+        moment past: on at once."""
+        read: DateChanged = await self.run_local(
+            "read_friend_date",
+            FriendDateRequest(user_id=self.input.user_id, attribute=until.attribute),
+            f"read {until.attribute}",
+            DateChanged,
+        )
+        self.date_changed(read)
+        entered: str | None = step.id
+        words = date_words(until.attribute, until.offset, until.at)
+        while True:
+            self.date_moved.discard(until.attribute)
+            known = self.dates.get(until.attribute)
+            wake = next_occurrence(
+                known.value if known else None,
+                until.offset,
+                until.at,
+                self.scenario.timezone,
+                yearly=False,
+                after=workflow.now(),
+            )
+            if wake is None:
+                workflow.logger.info(
+                    "%s: %s is no date ahead (%r): on at once",
+                    step.id,
+                    until.attribute,
+                    known.value if known else None,
+                )
+                if entered:
+                    await self.report("waiting", step.id, entered=step.id)
+                return
+            await self.report("waiting", step.id, wake=wake, entered=entered)
+            entered = None
+            summary = f"wait until {words} ({self.local(wake)}) → {following}"
+            if not await self.sleep_until_moved(wake, summary, until.attribute):
+                return
+
+    async def sleep_until_moved(self, when: datetime, summary: str, attribute: str) -> bool:
+        """`sleep_until`, waking early when the date attribute changes too (then True)."""
+        while (delay := when - workflow.now()) > timedelta(0):
+            try:
+                self.index()
+                await workflow.wait_condition(
+                    lambda: (
+                        self.stopped is not None
+                        or attribute in self.date_moved
+                        or (not self.parked and bool(self.missed))
+                    ),
+                    timeout=delay,
+                    timeout_summary=summary,
+                )
+            except TimeoutError:
+                break
+            self.check_stopped()
+            if attribute in self.date_moved:
+                return True
+            await self.catch_up()
+        self.check_stopped()
+        return False
+
+    async def send(self, step: MessageStep | SurveyStep) -> None:
         if self.parked:  # blocked: remember it; an unblock within the grace sends it
             self.missed.append((step, workflow.now()))
             await self.report("held", step.id, hold="blocked", entered=step.id)
@@ -310,6 +389,40 @@ class EnrollmentWorkflow:
         await self.decided(step.id, label, 0 if met else 1, inputs)
         return step.then if met else step.on_timeout
 
+    async def survey(self, step: SurveyStep) -> list[Step]:
+        """Ask (sent like a message step: windows, quiet hours, caps), then take `then` the
+        moment the answer is signalled, `on_timeout` when the time is up without one."""
+        await self.send(step)
+        if self.missed and self.missed[-1][0] is step:  # blocked: not asked, nor asked late
+            self.missed.pop()
+            await self.decided(step.id, "on_timeout", 1, {"blocked": True})
+            return step.on_timeout
+        deadline = workflow.now() + step.delta
+        await self.report("waiting", step.id, wake=deadline, entered=step.id)
+        if step.id not in self.answered:
+            try:
+                self.index()
+                await workflow.wait_condition(
+                    lambda: self.stopped is not None or step.id in self.answered,
+                    timeout=deadline - workflow.now(),
+                    timeout_summary=f"survey {step.id}: wait for an answer up to "
+                    + duration_words(step.delta),
+                )
+            except TimeoutError:
+                pass
+        self.check_stopped()
+        # closed: no answer counts from now on; one taken whose signal was lost still does
+        result: SurveyResult = await self.run_local(
+            "close_survey",
+            SurveyClose(enrollment_id=self.input.enrollment_id, step_id=step.id),
+            f"survey {step.id}: answered?",
+            SurveyResult,
+        )
+        inputs = {"answer": result.value, "label": result.label} if result.answered else {}
+        label = "then" if result.answered else "on_timeout"
+        await self.decided(step.id, label, 0 if result.answered else 1, inputs)
+        return step.then if result.answered else step.on_timeout
+
     async def check(
         self,
         step: WaitForStep,
@@ -408,7 +521,7 @@ class EnrollmentWorkflow:
 
     # --- holding and sending ------------------------------------------------------------
 
-    async def until_sendable(self, step: MessageStep, entered: str | None) -> bool:
+    async def until_sendable(self, step: MessageStep | SurveyStep, entered: str | None) -> bool:
         """Hold while paused or outside the step's window; whether it held."""
         held = False
         while True:
@@ -426,7 +539,12 @@ class EnrollmentWorkflow:
             entered, held = None, True
 
     async def hold(
-        self, step: MessageStep, reason: HoldReason, *, until: datetime | None = None, entered=None
+        self,
+        step: MessageStep | SurveyStep,
+        reason: HoldReason,
+        *,
+        until: datetime | None = None,
+        entered=None,
     ) -> None:
         await self.report("held", step.id, wake=until, hold=reason, entered=entered)
         if until is None:
@@ -436,7 +554,7 @@ class EnrollmentWorkflow:
         else:
             await self.sleep_until(until, f"hold {step.id}: {reason} until {self.local(until)}")
 
-    async def push(self, step: MessageStep, held: bool) -> SendOutcome | None:
+    async def push(self, step: MessageStep | SurveyStep, held: bool) -> SendOutcome | None:
         self.set_state("sending", step.id)
         request = SendRequest(
             enrollment_id=self.input.enrollment_id,
@@ -448,7 +566,8 @@ class EnrollmentWorkflow:
             planned_at=workflow.now(),
             held=held,
         )
-        summary = f"send {step.id} ({len(step.messages)} message(s))"
+        count = len(step.messages) if isinstance(step, MessageStep) else 1
+        summary = f"send {step.id} ({count} message(s))"
         if self.fast:
             try:
                 return await workflow.execute_local_activity(
@@ -513,6 +632,18 @@ class EnrollmentWorkflow:
     @workflow.signal
     def condition_met(self, signal: ConditionMet) -> None:
         self.met.add(signal.step_id)
+
+    @workflow.signal
+    def date_changed(self, signal: DateChanged) -> None:
+        """A friend's date attribute as it is now: a wait until it moves (older news not)."""
+        known = self.dates.get(signal.attribute)
+        if known is None or signal.at >= known.at:
+            self.dates[signal.attribute] = signal
+            self.date_moved.add(signal.attribute)
+
+    @workflow.signal
+    def survey_answered(self, signal: SurveyAnswered) -> None:
+        self.answered.add(signal.step_id)
 
     @workflow.signal
     def control(self, signal: ControlSignal) -> None:
@@ -623,7 +754,7 @@ class EnrollmentWorkflow:
             await self.catch_up()
         self.check_stopped()
 
-    def window(self, step: MessageStep) -> dict[str, str]:
+    def window(self, step: MessageStep | SurveyStep) -> dict[str, str]:
         assert step.window
         return {"start": step.window.start, "end": step.window.end}
 

@@ -209,3 +209,69 @@ class RichMenuResult(BaseModel):
     # (an unknown rich menu, one without an image): the enrollment goes on either way
     result: Literal["linked", "unlinked", "skipped", "failed"]
     reason: str | None = None
+
+
+class SurveyAnswered(BaseModel):
+    """A survey step's question was answered (the answer is stored already)."""
+
+    step_id: str
+    value: Any = None
+
+
+class SurveyClose(BaseModel):
+    """A survey step's time is up: no answer counts any more; one given meanwhile (its
+    signal lost) still does."""
+
+    enrollment_id: str
+    step_id: str
+
+
+class SurveyResult(BaseModel):
+    answered: bool
+    value: Any = None
+    label: str | None = None
+
+
+class DateTriggerInput(BaseModel):
+    """A date-triggered scenario's schedule for one friend (workflows/date_trigger.py)."""
+
+    scenario_id: str
+    user_id: str
+    attribute: str
+    offset: str
+    at: str
+    timezone: str
+    yearly: bool = False
+    value: Any = None  # the friend's date attribute as last known
+    value_at: datetime | None = None  # when it was read (a staler signal changes nothing)
+    after: datetime | None = None  # the last moment it fired: the next one comes after it
+
+
+class DateChanged(BaseModel):
+    """A friend's date attribute as it is now (None: removed), read at `at`."""
+
+    attribute: str
+    value: Any = None
+    at: datetime
+
+
+class DateFire(BaseModel):
+    scenario_id: str
+    user_id: str
+    due: datetime  # the moment the friend's date came
+
+
+class DateFireResult(BaseModel):
+    enrollment_id: str | None = None  # None: not enrolled (see reason)
+    reason: str | None = None
+    stop: bool = False  # the scenario takes no date enrollments any more: the schedule ends
+    # the trigger and the friend's date as they are now: the schedule goes on from them
+    reschedule: DateTriggerInput | None = None
+    # they no longer give `due` (a change whose signal was lost, a new version of the
+    # scenario): nobody enrolled, the schedule moves
+    moved: bool = False
+
+
+class FriendDateRequest(BaseModel):
+    user_id: str
+    attribute: str

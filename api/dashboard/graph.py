@@ -6,13 +6,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.dates import date_words
 from scenarios.definition import (
     AttributeStep,
     BranchStep,
+    DateUntil,
     MessageStep,
     ScenarioDefinition,
     SplitStep,
     Step,
+    SurveyStep,
     SwitchStep,
     TagStep,
     WaitForStep,
@@ -72,9 +75,16 @@ def summary(step: Step) -> str:
         window = f" · {step.window.start}–{step.window.end}" if step.window else ""
         return _short(str(text)) + more + window
     if isinstance(step, WaitStep):
-        return f"wait {step.duration}" if step.duration else f"until {step.until.isoformat()}"
+        if step.duration:
+            return f"wait {step.duration}"
+        if isinstance(step.until, DateUntil):
+            return f"until {date_words(step.until.attribute, step.until.offset, step.until.at)}"
+        return f"until {step.until.isoformat()}"
     if isinstance(step, WaitForStep):
         return f"until {_condition(step.until)}, at most {step.timeout}"
+    if isinstance(step, SurveyStep):
+        answers = f"{len(step.options)} options" if step.options else "free text"
+        return f"{_short(step.question)} ({answers} → {step.attribute}), at most {step.timeout}"
     if isinstance(step, BranchStep):
         return f"{len(step.branches)} branch(es) and otherwise"
     if isinstance(step, SplitStep):
@@ -102,6 +112,8 @@ def _ways(step: Step) -> list[tuple[str, str, list[Step]]]:
             ("then", "the condition held", step.then),
             ("on_timeout", "timed out", step.on_timeout),
         ]
+    if isinstance(step, SurveyStep):
+        return [("then", "answered", step.then), ("on_timeout", "no answer", step.on_timeout)]
     return []
 
 

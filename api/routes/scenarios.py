@@ -145,6 +145,8 @@ async def update_scenario(
     definition = await _checked(session, definition, scenario_id)
     scenario = await scenarios.add_version(session, scenario=scenario, definition=definition)
     answer: dict[str, Any] = scenario.model_dump()
+    if scenario.status in ("active", "paused") and definition.trigger.type == "date":
+        await services.changes.dates_rescheduled(scenario)  # the new offset, time, attribute
     if migrate:
         live = await enrollments.live_for_scenario(session, scenario_id=scenario_id)
         movable = [

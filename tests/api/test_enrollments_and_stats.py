@@ -92,6 +92,7 @@ def stats_of(**numbers) -> dict:
         "converted": None,
         "conversion_rate": None,
         "tests": [],
+        "surveys": [],
         **numbers,
     }
 

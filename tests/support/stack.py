@@ -29,8 +29,9 @@ from emulator.state import EmulatorState
 from store import webhooks
 from store.db import Database
 from store.enrollments import enrollment_id
-from store.tables import Enrollment, TrackedLink
+from store.tables import Enrollment, Friend, ScenarioVersion, TrackedLink
 from store.types import utcnow
+from triggers.temporal import date_trigger_id
 from worker import create_worker, webhook_processing
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.types import EnrollmentStatus
@@ -191,6 +192,19 @@ async def _settle(processor: WebhookProcessor | None, db: Database) -> None:
         await asyncio.sleep(0.02)
 
 
+async def _date_schedules(session) -> set[str]:
+    """The ids a date-triggered scenario's schedules may have: one per friend."""
+    scenarios = {
+        row.scenario_id
+        for row in await session.exec(select(ScenarioVersion))
+        if (row.definition or {}).get("trigger", {}).get("type") == "date"
+    }
+    if not scenarios:
+        return set()
+    friends = (await session.exec(select(Friend.user_id))).all()
+    return {date_trigger_id(s, f) for s in scenarios for f in friends}
+
+
 async def _terminate_leftovers(
     env: WorkflowEnvironment, processor: WebhookProcessor | None, db: Database
 ) -> None:
@@ -200,17 +214,20 @@ async def _terminate_leftovers(
     for any that a webhook, a click or a step was still starting meanwhile."""
     await _settle(processor, db)
     ended: set[str] = set()
+    terminated: set[str] = set()
     for _ in range(2):
         async with db.session() as session:
             ids = set((await session.exec(select(Enrollment.id))).all()) - ended
+            ids |= await _date_schedules(session) - ended
         for workflow_id in ids:
             try:
                 await env.client.get_workflow_handle(workflow_id).terminate("test finished")
+                terminated.add(workflow_id)
             except RPCError:
-                pass  # already finished
+                pass  # already finished, or never started
         ended |= ids
         await asyncio.sleep(0.05)
-    for workflow_id in ended:  # closed for good before the worker goes away
+    for workflow_id in terminated:  # closed for good before the worker goes away
         handle = env.client.get_workflow_handle(workflow_id)
         for _ in range(40):
             if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
