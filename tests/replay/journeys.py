@@ -130,6 +130,63 @@ async def retried_after_a_4xx(stack: Stack) -> tuple[str, str]:
     return scenario_id, friend
 
 
+MARKETING = _scenario(
+    {
+        "id": "ask",
+        "type": "survey",
+        "question": "How did you find us?",
+        "options": [
+            {"label": "Instagram", "value": "instagram"},
+            {"label": "Other", "value": "other"},
+        ],
+        "attribute": "source",
+        "timeout": "P3D",
+        "then": [_message("thanks", "Thanks")],
+        "on_timeout": [],
+    },
+    {
+        "id": "by_source",
+        "type": "branch",
+        "branches": [
+            {
+                "label": "insta",
+                "when": {"attribute": "source", "equals": "instagram"},
+                "steps": [{"id": "menu", "type": "rich_menu", "unlink": True}],
+            }
+        ],
+    },
+    {
+        "id": "coupon",
+        "type": "message",
+        "messages": [{"type": "coupon", "couponId": "01JREPLAYUNKNOWNCOUPON00000"}],
+    },
+    {
+        "id": "expiry",
+        "type": "wait",
+        "until": {"attribute": "point_expiry", "offset": "-P3D", "at": "10:00"},
+    },
+    _message("expiring", "Your points expire soon"),
+)
+
+
+async def survey_menu_coupon_and_date_wait(stack: Stack) -> tuple[str, str]:
+    """A survey answered by a tap, a rich menu step in the branch it chose, a coupon LINE does
+    not know (the step skipped), then a wait until a date attribute moved by a correction."""
+    scenario_id = await stack.scenario(MARKETING)
+    friend = user(9008)
+    await stack.api.put(f"/friends/{friend}/attributes", json={"point_expiry": "2027-03-01"})
+    await stack.follow(friend)
+    await stack.until_status(scenario_id, friend, "waiting", step="ask")
+    pushes = [p for p in await stack.received(friend) if p["messages"][0].get("quickReply")]
+    items = pushes[0]["messages"][0]["quickReply"]["items"]
+    data = next(i["action"]["data"] for i in items if i["action"]["label"] == "Instagram")
+    await stack.emu.post(f"/emulator/users/{friend}/postback", json={"data": data})
+    await stack.until_status(scenario_id, friend, "waiting", step="expiry")
+    await stack.api.put(f"/friends/{friend}/attributes", json={"point_expiry": "2027-02-01"})
+    await stack.outcome(scenario_id, friend)
+    return scenario_id, friend
+
+
 JOURNEYS: dict[str, Journey] = {
     "completed-with-a-branch": completed_with_a_branch,
     "waiting": waiting,
@@ -144,4 +201,6 @@ JOURNEYS: dict[str, Journey] = {
     "fast-blocked-mid-wait": blocked_mid_wait,
     "fast-wait-for-timeout-and-split": wait_for_timeout_and_split,
     "fast-retried-after-a-4xx": retried_after_a_4xx,
+    # issue 8's steps: survey, rich menu, a skipped coupon, a wait until a date attribute
+    "survey-menu-coupon-and-date-wait": survey_menu_coupon_and_date_wait,
 }

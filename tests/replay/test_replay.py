@@ -29,6 +29,7 @@ def test_the_kept_histories_cover_each_kind_of_enrollment() -> None:
         "fast-blocked-mid-wait",
         "fast-wait-for-timeout-and-split",
         "fast-retried-after-a-4xx",
+        "survey-menu-coupon-and-date-wait",
     }
 
 
