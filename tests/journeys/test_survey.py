@@ -112,6 +112,19 @@ async def test_a_tapped_option_is_stored_and_chooses_the_next_branch_at_once(sta
         {"step": "ask", "asked": 1, "answered": 1, "answers": {"instagram": 1}}
     ]
 
+    # answers are events and attributes like any other: an audience of those who said Instagram
+    audiences = []
+    for body in (
+        {"name": "said insta", "kind": "event", "event": "survey_answer"},
+        {"name": "said a friend", "kind": "event", "event": "survey_answer"},
+    ):
+        value = "instagram" if body["name"] == "said insta" else "friend"
+        created = await stack.api.post("/audiences", json=body | {"properties": {"value": value}})
+        assert created.status_code == 201, created.text
+        audiences.append(created.json()["id"])
+    sizes = [(await stack.api.get(f"/audiences/{a}")).json()["size"] for a in audiences]
+    assert sizes == [1, 0]
+
 
 async def test_no_answer_in_time_takes_on_timeout_and_a_late_tap_changes_nothing(stack):
     scenario_id = await stack.scenario(SOURCE)
