@@ -42,6 +42,7 @@ from triggers.temporal import (
     conditions_met,
     date_trigger_id,
     dates_changed,
+    end_date_schedules,
     exit_enrollments,
     schedule_dates,
 )
@@ -217,6 +218,23 @@ class FriendChanges:
             await schedule_dates(self.temporal, task_queue=self.enroller.task_queue, inputs=dated)
             if undated:  # a running schedule ends; none is started
                 await dates_changed(self.temporal, undated)
+
+    async def scenario_ended(self, scenario: Scenario) -> None:
+        """An ended date-triggered scenario: every friend's schedule stops now, not at its
+        next moment (up to a year later). One that fires meanwhile enrols nobody."""
+        definition = await self.definitions.get(scenario.id, scenario.version)
+        if not isinstance(definition.trigger, DateTrigger):
+            return
+        attribute = definition.trigger.attribute
+        async with self.db.reading() as session:  # those with a date: the others have none
+            users = [
+                friend.user_id
+                for friend in await session.exec(select(Friend))
+                if parse_date(friend.attributes.get(attribute)) is not None
+            ]
+        ids = [date_trigger_id(scenario.id, user) for user in users]
+        ended = await end_date_schedules(self.temporal, ids)
+        log.info("date trigger of %s: %d schedule(s) ended", scenario.id, ended)
 
     async def dates_rescheduled(self, scenario: Scenario) -> None:
         """A new version of an active date-triggered scenario: every friend's schedule goes

@@ -236,6 +236,21 @@ async def schedule_dates(
     await asyncio.gather(*(one(input) for input in inputs))
 
 
+async def end_date_schedules(client: Client, ids: list[str]) -> int:
+    """Cancel these date schedules (a scenario ended); how many were running."""
+    limit = asyncio.Semaphore(SIGNAL_CONCURRENCY)
+
+    async def one(workflow_id: str) -> bool:
+        async with limit:
+            try:
+                await client.get_workflow_handle(workflow_id).terminate("the scenario ended")
+                return True
+            except RPCError:  # never started (no date), or ended already
+                return False
+
+    return sum(await asyncio.gather(*(one(i) for i in ids)))
+
+
 async def dates_changed(client: Client, signals: dict[str, DateChanged]) -> list[str]:
     """Signal `date_changed` (workflow id → the date as it is now): to enrollments waiting
     until a date, and to date schedules (DateTriggerWorkflow); the ids that have ended."""

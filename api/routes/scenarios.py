@@ -176,6 +176,8 @@ async def _transition(
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     if action == "activate" and was == "draft":
         await services.changes.scenario_activated(scenario)
+    if action == "end":
+        await services.changes.scenario_ended(scenario)  # its date schedules stop now
     if action == "activate" and was == "paused":
         action = "resume"  # activating a paused scenario releases its held enrollments
     if action in ("pause", "resume", "end"):

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
+from temporalio.client import WorkflowExecutionStatus
 
 from core.dates import next_occurrence
 from store.tables import Delivery, Enrollment
@@ -235,10 +236,12 @@ async def test_an_ended_scenario_enrols_nobody_and_its_schedules_end(stack):
     value = birthday(await local_day(stack, 10))
     await stack.api.put(f"/friends/{friend}/attributes", json={"birthday": value})
     scenario_id = await stack.scenario(BIRTHDAY)
+    handle = stack.env.client.get_workflow_handle(date_trigger_id(scenario_id, friend))
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
     assert (await stack.api.post(f"/scenarios/{scenario_id}/end")).status_code == 200
+    # stopped at once, not at its moment up to a year later
+    assert (await handle.describe()).status == WorkflowExecutionStatus.TERMINATED
     due = await fires_at(stack, value, BIRTHDAY["trigger"])
     await sleep_to(stack, due + timedelta(minutes=5))
-    handle = stack.env.client.get_workflow_handle(date_trigger_id(scenario_id, friend))
-    assert await handle.result() == f"scenario {scenario_id} is ended"
     assert await enrollments_of(stack, friend) == []
     assert await stack.texts(friend) == []
