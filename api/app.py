@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         BodyLimit,
         default=settings.max_body_bytes,
         limits={"/webhooks/line": webhooks.MAX_BODY, "/friends/import": imports.IMPORT_LIMIT},
+        hints={"/friends/import": imports.IMPORT_HINT},
     )
     routers = (
         webhooks,

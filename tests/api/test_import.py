@@ -440,6 +440,10 @@ async def test_over_20_mib_is_413(shared):
     streamed = await shared.api.post("/friends/import", content=chunks(), headers=CSV)
     assert streamed.status_code == 413
     assert "larger than 20 MiB" in streamed.json()["detail"]
+    assert answer.json()["detail"].endswith(
+        "split the file and import the parts one after the other"
+    )
+    assert streamed.json()["detail"] == answer.json()["detail"]
 
 
 async def test_other_content_types_are_415(shared):
