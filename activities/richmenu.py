@@ -5,10 +5,9 @@ timeline shows it; a blocked friend is not asked about, and LINE's refusals (an 
 menu: 404, one without an image: 400) are recorded, not retried: the enrollment goes on."""
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.line_client import LineError, LinePusher, LineRejected, RateLimited
-from activities.sending import rate_limit_delay
+from activities.line_client import LineError, LinePusher, LineRejected
+from activities.sending import retry_later
 from store.db import Database
 from store.enrollments import record_step
 from store.tables import BranchDecision, Friend
@@ -62,13 +61,5 @@ class RichMenuActivities:
             return RichMenuResult(result="linked")
         except LineRejected as exc:
             return RichMenuResult(result="failed", reason=f"LINE {exc.status}: {exc.message}")
-        except RateLimited as exc:
-            raise ApplicationError(
-                exc.message,
-                type="RateLimited",
-                next_retry_delay=rate_limit_delay(activity.info().attempt),
-            ) from None
-        except LineError as exc:
-            raise ApplicationError(
-                f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable"
-            ) from None
+        except LineError as exc:  # a 429, a 5xx, a timeout: Temporal tries again
+            raise retry_later(exc) from None

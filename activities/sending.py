@@ -44,6 +44,20 @@ def rate_limit_delay(attempt: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
+def retry_later(exc: LineError) -> ApplicationError:
+    """A LINE call that may succeed later, for Temporal to retry: a 429 after
+    rate_limit_delay, anything else (a 5xx, a timeout) on the activity's retry policy."""
+    if isinstance(exc, RateLimited):
+        return ApplicationError(
+            exc.message,
+            type="RateLimited",
+            next_retry_delay=rate_limit_delay(activity.info().attempt),
+        )
+    return ApplicationError(
+        f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable"
+    )
+
+
 def coupon_expired(coupon: dict) -> bool:
     """Past its `endTimestamp` (epoch seconds): LINE says it cannot be used after that."""
     end = coupon.get("endTimestamp")
@@ -158,16 +172,10 @@ class SendActivities:
             raise ApplicationError(exc.message, type="MonthlyLimit", non_retryable=True) from None
         except RateLimited as exc:
             metrics.SENDS.labels(outcome="rate_limited").inc()
-            raise ApplicationError(
-                exc.message,
-                type="RateLimited",
-                next_retry_delay=rate_limit_delay(activity.info().attempt),
-            ) from None
+            raise retry_later(exc) from None
         except LineUnavailable as exc:
             metrics.SENDS.labels(outcome="unavailable").inc()
-            raise ApplicationError(
-                f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable"
-            ) from None
+            raise retry_later(exc) from None
         await self.sent.submit((prepared, request_id))
         metrics.SENDS.labels(outcome="sent").inc()
         if self.changes is not None:  # `delivered` audiences may trigger scenarios
@@ -201,16 +209,8 @@ class SendActivities:
                 coupon = await self.line.get_coupon(coupon_id)
             except LineRejected as exc:
                 return f"coupon {coupon_id}: LINE {exc.status}: {exc.message}"
-            except RateLimited as exc:
-                raise ApplicationError(
-                    exc.message,
-                    type="RateLimited",
-                    next_retry_delay=rate_limit_delay(activity.info().attempt),
-                ) from None
             except LineError as exc:
-                raise ApplicationError(
-                    f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable"
-                ) from None
+                raise retry_later(exc) from None
             if coupon is None:
                 return f"coupon {coupon_id} is unknown to LINE"
             if coupon_expired(coupon):

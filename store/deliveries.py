@@ -308,31 +308,26 @@ async def mark_sent_many(
 
 async def mark_failed(session: AsyncSession, *, delivery: Delivery, error: str) -> None:
     """LINE refused the push for good: record why, and give the cap slot back."""
-    await session.exec(
-        update(Delivery)
-        .where(
-            col(Delivery.enrollment_id) == delivery.enrollment_id,
-            col(Delivery.step_id) == delivery.step_id,
-        )
-        .values(status="failed", error=error)
-    )
-    delivery.status, delivery.error = "failed", error
-    await release_delivery(session, scenario_id=delivery.scenario_id)
-    await session.commit()
+    await _mark_final(session, delivery, "failed", error)
 
 
 async def mark_skipped(session: AsyncSession, *, delivery: Delivery, reason: str) -> None:
     """Decided against for good before the push (its coupon closed or expired): record why,
     and give the cap slot back; the enrollment goes on to its next step."""
+    await _mark_final(session, delivery, "skipped", reason)
+
+
+async def _mark_final(session: AsyncSession, delivery: Delivery, status: str, why: str) -> None:
+    """Not pushed, for good (`failed`, `skipped`): the row says why, the cap slot is free."""
     await session.exec(
         update(Delivery)
         .where(
             col(Delivery.enrollment_id) == delivery.enrollment_id,
             col(Delivery.step_id) == delivery.step_id,
         )
-        .values(status="skipped", error=reason)
+        .values(status=status, error=why)
     )
-    delivery.status, delivery.error = "skipped", reason
+    delivery.status, delivery.error = status, why
     await release_delivery(session, scenario_id=delivery.scenario_id)
     await session.commit()
 
