@@ -52,19 +52,28 @@ async def get_session(
 _bearer = HTTPBearer(auto_error=False, description="STEPLINE_ADMIN_TOKEN")
 
 
+def admin_token(settings: Settings) -> str:
+    """STEPLINE_ADMIN_TOKEN; "" when none is set (an empty token is no token)."""
+    return settings.admin_token.get_secret_value() if settings.admin_token else ""
+
+
+def is_admin_token(settings: Settings, given: str) -> bool:
+    """Whether `given` is STEPLINE_ADMIN_TOKEN (never, when none is set), in constant time."""
+    expected = admin_token(settings)
+    # compare_digest on bytes: constant time whatever the token holds
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
 def require_admin(
     services: Annotated[Services, Depends(get_services)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    token = services.settings.admin_token
-    expected = token.get_secret_value() if token else ""  # an empty token is no token
     given = credentials.credentials if credentials else ""
-    # compare_digest on bytes: constant time whatever the token holds
-    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+    if not is_admin_token(services.settings, given):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="missing or wrong bearer token"
-            if expected
+            if admin_token(services.settings)
             else "admin API disabled: STEPLINE_ADMIN_TOKEN is not set",
             headers={"WWW-Authenticate": "Bearer"},
         )

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from api.dashboard.web import LoginRequired, PageRoute, render
-from api.deps import ServicesDep
+from api.deps import ServicesDep, admin_token, is_admin_token
 from core.config import Settings
 
 COOKIE = "stepline_dashboard"
@@ -23,11 +23,6 @@ DISABLED = "The dashboard is disabled: STEPLINE_ADMIN_TOKEN is not set."
 WRONG = "That is not the admin token (STEPLINE_ADMIN_TOKEN)."
 
 router = APIRouter(route_class=PageRoute)
-
-
-def _token(settings: Settings) -> str:
-    token = settings.admin_token
-    return token.get_secret_value() if token else ""  # an empty token is no token
 
 
 def _signature(token: str, expires: int) -> str:
@@ -51,12 +46,12 @@ def _valid_session(token: str, value: str) -> bool:
 
 
 def signed_in(request: Request) -> bool:
-    token = _token(request.app.state.services.settings)
+    token = admin_token(request.app.state.services.settings)
     if not token:
         return False
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and given:
-        return hmac.compare_digest(given.encode(), token.encode())
+        return is_admin_token(request.app.state.services.settings, given)
     return _valid_session(token, request.cookies.get(COOKIE, ""))
 
 
@@ -90,7 +85,7 @@ def safe_next(value: str | None) -> str:
 
 
 def _form(request: Request, next_: str, *, message: str | None, status: int) -> Response:
-    enabled = bool(_token(request.app.state.services.settings))
+    enabled = bool(admin_token(request.app.state.services.settings))
     context = {"next": safe_next(next_), "message": message if enabled else DISABLED}
     return render(request, "login.html", context | {"enabled": enabled}, status)
 
@@ -100,7 +95,7 @@ async def login_form(
     request: Request, next_: Annotated[str, Query(alias="next")] = "/"
 ) -> Response:
     """The form asking for the admin token."""
-    enabled = bool(_token(request.app.state.services.settings))
+    enabled = bool(admin_token(request.app.state.services.settings))
     return _form(request, next_, message=None, status=200 if enabled else 401)
 
 
@@ -112,9 +107,9 @@ async def login(
     next_: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
     """Check the admin token (constant time) and set the session cookie."""
-    expected = _token(services.settings)
-    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+    if not is_admin_token(services.settings, token):
         return _form(request, next_, message=WRONG, status=401)
+    expected = admin_token(services.settings)
     answer = RedirectResponse(safe_next(next_), status_code=303)
     answer.set_cookie(
         COOKIE,
