@@ -24,15 +24,14 @@ from activities.progress import StoreActivities
 from activities.richmenu import RichMenuActivities
 from activities.sending import SendActivities
 from activities.survey import SurveyActivities
-from api.friendship import PROFILE_TIMEOUT, FriendshipHandler
-from api.processor import WebhookProcessor
-from api.surveys import SurveyAnswers
 from core import logs, metrics
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
-from triggers.changes import FriendChanges
+from triggers.dispatch import Dispatcher
 from triggers.enrol import Enroller
+from triggers.friendship import PROFILE_TIMEOUT
+from triggers.pipeline import build_pipeline
 from workflows.date_trigger import DateTriggerWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -64,18 +63,12 @@ def create_worker(
 ) -> Worker:
     compile_workflows()
     definitions = Definitions(db)
-    enroller = Enroller(db=db, temporal=client, task_queue=task_queue, definitions=definitions)
-    changes = FriendChanges(db=db, temporal=client, definitions=definitions, enroller=enroller)
+    enroller = Enroller(db=db, task_queue=task_queue, definitions=definitions)
     sending = SendActivities(
-        db,
-        line,
-        definitions,
-        public_url=public_url,
-        changes=changes,
-        push_rate=local_push_rate or push_rate,
+        db, line, definitions, public_url=public_url, push_rate=local_push_rate or push_rate
     )
     store = StoreActivities(db)
-    journeys = JourneyActivities(db, changes, enroller)
+    journeys = JourneyActivities(db, enroller)
     rich_menus = RichMenuActivities(db, line)
     dates = DateActivities(db, definitions, enroller)
     return Worker(
@@ -170,35 +163,31 @@ async def main() -> None:
             "worker polling task queue %r on %s", settings.task_queue, settings.temporal_address
         )
         if settings.webhook_processor == "worker":
-            await running.enter_async_context(webhook_processing(settings, client, db))
+            await running.enter_async_context(dispatching(settings, client, db))
         await stop.wait()
     await line.close()
     await db.close()
 
 
 @asynccontextmanager
-async def webhook_processing(
-    settings: Settings, client: Client, db: Database
-) -> AsyncIterator[WebhookProcessor]:
-    """STEPLINE_WEBHOOK_PROCESSOR=worker: follows and unfollows the API recorded are handled
-    here, with this worker's client, so each enrollment's first workflow task comes back with
-    the answer to its start (eager workflow start)."""
+async def dispatching(settings: Settings, client: Client, db: Database) -> AsyncIterator[Dispatcher]:
+    """STEPLINE_WEBHOOK_PROCESSOR=worker: the changes the API (and the activities) recorded
+    are acted on here, with this worker's client, so each enrollment's first workflow task
+    comes back with the answer to its start (eager workflow start)."""
     profiles = LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
-    enroller = Enroller(
+    dispatcher = build_pipeline(
         db=db,
         temporal=client,
         task_queue=settings.task_queue,
         definitions=Definitions(db),
+        profiles=profiles,
         eager=True,
-    )
-    friendship = FriendshipHandler(db=db, temporal=client, enroller=enroller, profiles=profiles)
-    friendship.messages.hooks.append(SurveyAnswers(db, client))  # before journeys react
-    processor = WebhookProcessor(db, friendship, poll=True)
-    await processor.start()
+    ).dispatcher
+    await dispatcher.start()
     try:
-        yield processor
+        yield dispatcher
     finally:
-        await processor.stop()
+        await dispatcher.stop()
         await profiles.close()
 
 

@@ -11,7 +11,7 @@ from store.db import Database
 from store.definitions import Definitions
 from store.tables import Friend, Scenario
 from store.types import utcnow
-from triggers.changes import date_input
+from triggers.date_triggers import date_input
 from triggers.enrol import Enroller
 from workflows.types import DateChanged, DateFire, DateFireResult, FriendDateRequest
 

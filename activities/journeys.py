@@ -7,31 +7,36 @@ from store import enrollments, friends
 from store.db import Database
 from store.enrollments import record_step
 from store.tables import Friend, Scenario
-from triggers.changes import FriendChanges
+from triggers import record
 from triggers.enrol import Enroller
 from workflows.types import LIVE, FriendUpdate, SwitchRequest, SwitchResult
 
 
 class JourneyActivities:
-    def __init__(self, db: Database, changes: FriendChanges, enroller: Enroller):
-        self.db, self.changes, self.enroller = db, changes, enroller
+    def __init__(self, db: Database, enroller: Enroller):
+        self.db, self.enroller = db, enroller
 
     @activity.defn(name="update_friend")
     async def update_friend(self, update: FriendUpdate) -> None:
-        """Add/remove tags or set attributes (idempotent, so a retry changes nothing more),
-        then let exits, wait_fors and audience triggers see the change."""
+        """Add/remove tags or set attributes (idempotent, so a retry changes nothing more), in
+        one transaction with what exits, wait_fors and audience triggers make of it."""
         async with self.db.session() as session:
             await record_step(session, update)
-            await session.commit()
             if update.add_tags:
-                await friends.add_tags(session, user_id=update.user_id, tags=update.add_tags)
+                await friends.add_tags(
+                    session, user_id=update.user_id, tags=update.add_tags, commit=False
+                )
             for tag in update.remove_tags:
-                await friends.remove_tag(session, user_id=update.user_id, tag=tag)
+                await friends.remove_tag(session, user_id=update.user_id, tag=tag, commit=False)
             if update.set_attributes:
                 await friends.merge_attributes(
-                    session, user_id=update.user_id, attributes=update.set_attributes
+                    session,
+                    user_id=update.user_id,
+                    attributes=update.set_attributes,
+                    commit=False,
                 )
-        await self.changes.changed([update.user_id], reason="step")
+            record.friends_changed(session, [update.user_id], reason="step")
+            await session.commit()
 
     @activity.defn(name="switch_scenario")
     async def switch_scenario(self, request: SwitchRequest) -> SwitchResult:

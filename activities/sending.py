@@ -2,8 +2,10 @@
 
 import random
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -30,7 +32,7 @@ from store.db import Database
 from store.definitions import Definitions
 from store.policy import get_policy
 from store.tables import Delivery
-from triggers.changes import FriendChanges
+from triggers import record
 from workflows.enrollment import QUOTA_RECHECK
 from workflows.types import SendOutcome, SendRequest
 
@@ -95,6 +97,16 @@ class PushBudget:
         return True
 
 
+async def _mark_sent(
+    session: AsyncSession, sent: Sequence[tuple[Delivery, str | None]]
+) -> list[None]:
+    """LINE accepted these pushes: their rows say so, and (in the same transaction) the
+    `delivered` audiences that may now hold these friends are looked at (triggers/record.py)."""
+    marked = await deliveries.mark_sent_many(session, sent)
+    await record.delivered(session, [delivery.user_id for delivery, _ in sent])
+    return marked
+
+
 class SendActivities:
     def __init__(
         self,
@@ -103,16 +115,15 @@ class SendActivities:
         definitions: Definitions,
         *,
         public_url: str,
-        changes: FriendChanges | None = None,
         push_rate: float = 2000.0,
     ):
         self.db, self.line, self.definitions = db, line, definitions
-        self.public_url, self.changes = public_url.rstrip("/"), changes
+        self.public_url = public_url.rstrip("/")
         self.budget = PushBudget(push_rate)
         # pushes decided at the same moment (enrollments waking together) are decided in one
         # transaction, and those LINE accepted at the same moment are marked sent in one
         self.preparing = GroupCommit(db, deliveries.prepare_sends, name="prepare_send")
-        self.sent = GroupCommit(db, deliveries.mark_sent_many, name="mark_sent")
+        self.sent = GroupCommit(db, _mark_sent, name="mark_sent")
         self._policy: tuple[float, ChannelPolicy] | None = None
         self._quota: tuple[datetime, LineQuota, int] | None = None  # read at, quota, sent since
 
@@ -178,8 +189,6 @@ class SendActivities:
             raise retry_later(exc) from None
         await self.sent.submit((prepared, request_id))
         metrics.SENDS.labels(outcome="sent").inc()
-        if self.changes is not None:  # `delivered` audiences may trigger scenarios
-            await self.changes.delivered(request.user_id)
         return SendOutcome(result="sent", request_id=request_id)
 
     async def ask(self, step: SurveyStep, request: SendRequest, messages: list[dict]) -> list:

@@ -10,8 +10,6 @@ from activities.line_client import LinePusher
 from api import dashboard, errors
 from api.bodylimit import BodyLimit
 from api.deps import Services
-from api.friendship import PROFILE_TIMEOUT, FriendshipHandler
-from api.processor import WebhookProcessor
 from api.routes import (
     audiences,
     channel,
@@ -24,17 +22,18 @@ from api.routes import (
     join,
     links,
     metrics,
+    operations,
+    scenario_lifecycle,
     scenarios,
     templates,
     webhooks,
 )
-from api.surveys import SurveyAnswers
 from core import logs
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
-from triggers.changes import FriendChanges
-from triggers.enrol import Enroller
+from triggers.friendship import PROFILE_TIMEOUT
+from triggers.pipeline import build_pipeline
 from triggers.temporal import connect_lazily
 
 DESCRIPTION = """Step delivery (ステップ配信) for LINE Official Accounts.
@@ -52,23 +51,23 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         await db.migrate()
         client = temporal or await connect_lazily(settings)
         definitions = Definitions(db)
-        enroller = Enroller(
-            db=db, temporal=client, task_queue=settings.task_queue, definitions=definitions
-        )
-        changes = FriendChanges(db=db, temporal=client, definitions=definitions, enroller=enroller)
         # the profile API (display name, language) when this process holds a channel token
         line = (
             LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
             if settings.line_channel_access_token
             else None
         )
-        friendship = FriendshipHandler(
-            db=db, temporal=client, enroller=enroller, profiles=line, changes=changes
-        )
-        friendship.messages.hooks.append(SurveyAnswers(db, client))  # before journeys react
-        # STEPLINE_WEBHOOK_PROCESSOR=worker: the workers process what this process records
-        processor = (
-            WebhookProcessor(db, friendship) if settings.webhook_processor == "api" else None
+        # STEPLINE_WEBHOOK_PROCESSOR=worker: the workers act on what this process records
+        dispatcher = (
+            build_pipeline(
+                db=db,
+                temporal=client,
+                task_queue=settings.task_queue,
+                definitions=definitions,
+                profiles=line,
+            ).dispatcher
+            if settings.webhook_processor == "api"
+            else None
         )
         secret = (
             settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
@@ -78,19 +77,18 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             db=db,
             temporal=client,
             definitions=definitions,
-            friendship=friendship,
-            processor=processor,
+            dispatcher=dispatcher,
             webhook_parser=WebhookParser(secret),
-            changes=changes,
+            line=line,
         )
-        if processor is not None:
-            await processor.start()
+        if dispatcher is not None:
+            await dispatcher.start()
         try:
             yield
         finally:
             await app.state.services.webhook_writer.close()
-            if processor is not None:
-                await processor.stop()
+            if dispatcher is not None:
+                await dispatcher.stop()
             if line is not None:
                 await line.close()
             await db.close()
@@ -107,6 +105,8 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         webhooks,
         health,
         scenarios,
+        scenario_lifecycle,
+        operations,
         templates,
         imports,
         friends,

@@ -11,14 +11,13 @@ from linebot.v3.webhook import WebhookParser
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from api.friendship import FriendshipHandler
-from api.processor import WebhookProcessor
+from activities.line_client import LinePusher
 from core.config import Settings
-from store import webhooks
 from store.batches import GroupCommit
 from store.db import Database
 from store.definitions import Definitions
-from triggers.changes import FriendChanges
+from triggers import record
+from triggers.dispatch import Dispatcher
 
 
 @dataclass
@@ -27,15 +26,14 @@ class Services:
     db: Database
     temporal: Client
     definitions: Definitions
-    friendship: FriendshipHandler
-    processor: WebhookProcessor | None  # None: the workers process the webhook events
+    dispatcher: Dispatcher | None  # None: the workers act on the changes (the outbox)
     webhook_parser: WebhookParser
-    changes: FriendChanges
+    line: LinePusher | None = None  # LINE's API, when this process holds a channel token
     # webhooks answered at the same time share one transaction (store/batches.py)
     webhook_writer: GroupCommit[list[dict], list[str]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.webhook_writer = GroupCommit(self.db, webhooks.acknowledge, name="webhooks")
+        self.webhook_writer = GroupCommit(self.db, record.webhooks_acknowledged, name="webhooks")
 
 
 def get_services(request: Request) -> Services:

@@ -15,8 +15,11 @@ from prometheus_client.registry import Collector
 from sqlmodel import col, func, select
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from store import outbox
 from store.db import Database
+from store.outbox import Pending
 from store.tables import Delivery, Enrollment
+from store.types import utcnow
 from workflows.types import HoldReason, Status
 
 T = TypeVar("T")
@@ -62,6 +65,20 @@ HOLDS = Counter(
     "Steps held, by reason (counted when an enrollment goes into a hold)",
     ["reason"],
 )
+OUTBOX_DONE = Counter(
+    "stepline_changes_done",
+    "Outbox rows acted on, by kind: changes evaluated (webhook, friends, event, delivered) "
+    "and commands Temporal took (start, signal, schedule_date)",
+    ["kind"],
+)
+OUTBOX_FAILED = Counter(
+    "stepline_changes_failed",
+    "Attempts at an outbox row that failed and will be tried again, by kind",
+    ["kind"],
+)
+OUTBOX_KINDS = (
+    "webhook", "friends", "event", "delivered", "operation", "start", "signal", "schedule_date",
+)  # fmt: skip
 LINE_SECONDS = Histogram(
     "stepline_line_request_seconds",
     "LINE API call latency by endpoint and HTTP status (timeout, error: no answer)",
@@ -123,8 +140,10 @@ class StoreCounts(Collector):
         enrollments: dict[str, int] | None,
         held: dict[str, int] | None = None,
         deliveries: dict[str, int] | None = None,
+        pending: Pending | None = None,
     ):
         self.enrollments, self.held, self.deliveries = enrollments, held or {}, deliveries or {}
+        self.pending = pending
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         up = GaugeMetricFamily("stepline_store_up", "Whether the database answered this scrape")
@@ -144,10 +163,36 @@ class StoreCounts(Collector):
             for value in sorted(set(known) | set(counts)):
                 family.add_metric([value], counts.get(value, 0))
             yield family
+        if self.pending is not None:
+            yield from _pending(self.pending)
+
+
+def _pending(pending: Pending) -> Iterator[GaugeMetricFamily]:
+    family = GaugeMetricFamily(
+        "stepline_changes_pending",
+        "Changes accepted and not acted on yet (outbox rows), by kind",
+        labels=["kind"],
+    )
+    for kind in sorted(set(OUTBOX_KINDS) | set(pending.by_kind)):
+        family.add_metric([kind], pending.by_kind.get(kind, 0))
+    yield family
+    age = GaugeMetricFamily(
+        "stepline_changes_oldest_age_seconds",
+        "How long the change waiting longest has waited (0: none waits)",
+    )
+    age.add_metric([], pending.age())
+    yield age
+    failing = GaugeMetricFamily(
+        "stepline_changes_failing_seconds",
+        "How long the change failing longest has been failing (Temporal away, …; 0: none)",
+    )
+    since = pending.failing_since
+    failing.add_metric([], max(0.0, (utcnow() - since).total_seconds()) if since else 0.0)
+    yield failing
 
 
 async def store_counts(db: Database) -> StoreCounts:
-    """Three GROUP BYs, read as they are now."""
+    """Four GROUP BYs, read as they are now."""
     async with db.reading() as session:
         enrollments = await session.exec(
             select(Enrollment.status, func.count()).group_by(col(Enrollment.status))
@@ -164,6 +209,7 @@ async def store_counts(db: Database) -> StoreCounts:
             dict(enrollments.all()),
             {reason or "unknown": count for reason, count in held.all()},
             dict(deliveries.all()),
+            await outbox.pending(session),
         )
 
 

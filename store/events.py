@@ -20,10 +20,15 @@ async def record_event(
     name: str,
     properties: dict[str, Any],
     occurred_at: datetime,
+    commit: bool = True,
 ) -> Event:
+    """`commit=False`: flushed (its `seq` known), committed by the caller."""
     event = Event(user_id=user_id, name=name, properties=properties, occurred_at=occurred_at)
     session.add(event)
-    await session.commit()  # `seq` is known from the insert; no read after the commit
+    if commit:
+        await session.commit()  # `seq` is known from the insert; no read after the commit
+    else:
+        await session.flush()
     return event
 
 

@@ -74,22 +74,29 @@ async def ensure_friend(session: AsyncSession, *, user_id: str) -> Friend:
     return friend
 
 
-async def merge_attributes(session: AsyncSession, *, user_id: str, attributes: dict) -> Friend:
+async def merge_attributes(
+    session: AsyncSession, *, user_id: str, attributes: dict, commit: bool = True
+) -> Friend:
+    """`None` removes an attribute. `commit=False`: the caller's transaction commits it."""
     friend = await _locked_friend(session, user_id)
     merged = {**friend.attributes, **attributes}
     friend.attributes = {key: value for key, value in merged.items() if value is not None}
     friend.updated_at = utcnow()
     session.add(friend)
-    await session.commit()
+    if commit:
+        await session.commit()
     return friend
 
 
-async def set_route(session: AsyncSession, *, user_id: str, route: str) -> Friend:
+async def set_route(
+    session: AsyncSession, *, user_id: str, route: str, commit: bool = True
+) -> Friend:
     friend = await _locked_friend(session, user_id)
     friend.route = route
     friend.updated_at = utcnow()
     session.add(friend)
-    await session.commit()
+    if commit:
+        await session.commit()
     return friend
 
 
@@ -146,15 +153,19 @@ async def tags_of(session: AsyncSession, *, user_id: str) -> list[str]:
     return list(await session.exec(statement))
 
 
-async def add_tags(session: AsyncSession, *, user_id: str, tags: list[str]) -> None:
+async def add_tags(
+    session: AsyncSession, *, user_id: str, tags: list[str], commit: bool = True
+) -> None:
     await _locked_friend(session, user_id)
     await insert_ignore(session, FriendTag, [{"user_id": user_id, "tag": tag} for tag in tags])
-    await session.commit()
+    if commit:
+        await session.commit()
 
 
-async def remove_tag(session: AsyncSession, *, user_id: str, tag: str) -> bool:
+async def remove_tag(session: AsyncSession, *, user_id: str, tag: str, commit: bool = True) -> bool:
     result = await session.exec(
         delete(FriendTag).where(col(FriendTag.user_id) == user_id, col(FriendTag.tag) == tag)
     )
-    await session.commit()
+    if commit:
+        await session.commit()
     return result.rowcount > 0

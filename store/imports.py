@@ -376,10 +376,11 @@ async def count_existing(session: AsyncSession, user_ids: list[str]) -> int:
 
 
 async def import_attributes(
-    session: AsyncSession, parsed: ParsedImport, *, dry_run: bool = False
+    session: AsyncSession, parsed: ParsedImport, *, dry_run: bool = False, commit: bool = True
 ) -> ImportResult:
     """Merge every row into its friend's attributes (creating friends, not following, that do
-    not exist yet) and commit once; with `dry_run` only count, and write nothing."""
+    not exist yet) and commit once (`commit=False`: the caller does); with `dry_run` only
+    count, and write nothing."""
     user_ids = sorted(parsed.rows)  # one lock order for every import
     names = sorted(set(parsed.attributes))
     if dry_run:
@@ -417,7 +418,8 @@ async def import_attributes(
             changes.append({"b_user_id": user_id, "b_attributes": merged, "b_updated_at": now})
     for chunk in _chunks(changes, _WRITE_CHUNK):
         await session.exec(_UPDATE, params=chunk)  # executemany
-    await session.commit()
+    if commit:
+        await session.commit()
     return ImportResult(
         imported=len(user_ids),
         created=len(created),

@@ -48,10 +48,16 @@ async def pending(
 
 
 async def complete(
-    session: AsyncSession, *, state: str, user_id: str, at: datetime | None = None
+    session: AsyncSession,
+    *,
+    state: str,
+    user_id: str,
+    at: datetime | None = None,
+    commit: bool = True,
 ) -> Friend | None:
-    """Claim the request for `user_id` and set the friend's route, in one transaction; None
-    when the request was used (or expired) in the meantime, and then nothing changes."""
+    """Claim the request for `user_id` and set the friend's route, in one transaction
+    (`commit=False`: the caller commits it); None when the request was used (or expired) in
+    the meantime, and then nothing changes."""
     now = at or utcnow()
     claimed = await session.exec(
         update(JoinRequest)
@@ -67,4 +73,4 @@ async def complete(
         return None
     request = await session.get(JoinRequest, state)
     assert request is not None
-    return await friends.set_route(session, user_id=user_id, route=request.route)  # commits
+    return await friends.set_route(session, user_id=user_id, route=request.route, commit=commit)

@@ -51,7 +51,7 @@ async def links_for(
 
 
 async def record_click(
-    session: AsyncSession, *, token: str, user_agent: str | None
+    session: AsyncSession, *, token: str, user_agent: str | None, commit: bool = True
 ) -> TrackedLink | None:
     link = await session.get(TrackedLink, token)
     if link is None:
@@ -66,5 +66,6 @@ async def record_click(
             user_agent=(user_agent or "")[:500] or None,
         )
     )
-    await session.commit()
+    if commit:
+        await session.commit()
     return link

@@ -31,9 +31,10 @@ async def create_scenario(session: AsyncSession, *, definition: ScenarioDefiniti
 
 
 async def add_version(
-    session: AsyncSession, *, scenario: Scenario, definition: ScenarioDefinition
+    session: AsyncSession, *, scenario: Scenario, definition: ScenarioDefinition, commit: bool = True
 ) -> Scenario:
-    """A new version; enrollments already running keep the one they started on."""
+    """A new version; enrollments already running keep the one they started on.
+    `commit=False`: the caller's transaction commits it."""
     scenario.version += 1
     scenario.name = definition.name
     scenario.trigger_type = definition.trigger.type
@@ -45,7 +46,8 @@ async def add_version(
             scenario_id=scenario.id, version=scenario.version, definition=definition.dump()
         )
     )
-    await session.commit()
+    if commit:
+        await session.commit()
     return scenario
 
 
@@ -66,8 +68,11 @@ async def get_definition(
     return ScenarioDefinition.model_validate(row.definition)
 
 
-async def change_status(session: AsyncSession, *, scenario: Scenario, action: str) -> Scenario:
-    """Apply activate/pause/resume/end; raises ValueError when the move is not allowed."""
+async def change_status(
+    session: AsyncSession, *, scenario: Scenario, action: str, commit: bool = True
+) -> Scenario:
+    """Apply activate/pause/resume/end; raises ValueError when the move is not allowed.
+    `commit=False`: the caller's transaction commits it."""
     allowed_from, target = TRANSITIONS[action]
     if scenario.status not in allowed_from:
         raise ValueError(f"cannot {action} a scenario that is {scenario.status}")
@@ -75,7 +80,8 @@ async def change_status(session: AsyncSession, *, scenario: Scenario, action: st
     scenario.control_seq += 1
     scenario.updated_at = utcnow()
     session.add(scenario)
-    await session.commit()
+    if commit:
+        await session.commit()
     return scenario
 
 

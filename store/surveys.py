@@ -31,6 +31,9 @@ class Answered:
     step_id: str
     value: Any
     label: str | None
+    user_id: str = ""
+    event_seq: int | None = None  # the `survey_answer` event recorded with it
+    properties: dict[str, Any] | None = None  # that event's
 
 
 def postback_data(token: str, index: int) -> str:
@@ -85,9 +88,11 @@ async def answer_postback(
     index: int,
     at: datetime,
     webhook_event_id: str | None = None,
+    commit: bool = True,
 ) -> Answered | str:
-    """Take a tapped option as the answer and commit; or why nothing changes (a forged or
-    another friend's token, an answer given already, a question no longer waited for)."""
+    """Take a tapped option as the answer and commit (`commit=False`: the caller does); or
+    why nothing changes (a forged or another friend's token, an answer given already, a
+    question no longer waited for)."""
     row = await session.get(SurveyToken, token)
     if row is None:
         return "unknown token"
@@ -96,7 +101,9 @@ async def answer_postback(
     if row.free_text or not 0 <= index < len(row.options):
         return f"no option {index}"
     option = row.options[index]
-    return await _take(session, row, option["value"], option["label"], at, webhook_event_id)
+    return await _take(
+        session, row, option["value"], option["label"], at, webhook_event_id, commit=commit
+    )
 
 
 async def given(session: AsyncSession, *, webhook_event_id: str) -> Answered | None:
@@ -115,9 +122,10 @@ async def answer_text(
     text: str,
     at: datetime,
     webhook_event_id: str | None = None,
+    commit: bool = True,
 ) -> Answered | str | None:
     """The friend's text message as the answer to their newest open free-text question, and
-    commit (None: no such question)."""
+    commit unless `commit=False` (None: no such question)."""
     statement = (
         select(SurveyToken)
         .where(
@@ -132,7 +140,7 @@ async def answer_text(
     row = (await session.exec(statement)).first()
     if row is None:
         return None
-    return await _take(session, row, text, None, at, webhook_event_id)
+    return await _take(session, row, text, None, at, webhook_event_id, commit=commit)
 
 
 async def _take(
@@ -142,6 +150,8 @@ async def _take(
     label: str | None,
     at: datetime,
     webhook_event_id: str | None,
+    *,
+    commit: bool,
 ) -> Answered | str:
     if row.answered_at is not None:
         return "answered already"
@@ -161,18 +171,19 @@ async def _take(
         .values(answered_at=utcnow(), answer=value, label=label, answered_by=webhook_event_id)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        await session.rollback()
-        return "answered already"
+        return "answered already"  # (the UPDATE changed nothing)
     properties = {"step_id": row.step_id, "scenario_id": row.scenario_id, "value": value}
     if label is not None:
         properties["label"] = label
-    session.add(
-        Event(user_id=row.user_id, name=ANSWER_EVENT, properties=properties, occurred_at=at)
-    )
+    event = Event(user_id=row.user_id, name=ANSWER_EVENT, properties=properties, occurred_at=at)
+    session.add(event)
+    await session.flush()  # its seq
     await merge_attributes(
-        session, user_id=row.user_id, attributes={row.attribute: value}
-    )  # commits
-    return Answered(row.enrollment_id, row.step_id, value, label)
+        session, user_id=row.user_id, attributes={row.attribute: value}, commit=commit
+    )
+    return Answered(
+        row.enrollment_id, row.step_id, value, label, row.user_id, event.seq, properties
+    )
 
 
 async def close(session: AsyncSession, *, enrollment_id: str, step_id: str) -> SurveyToken | None:

@@ -4,22 +4,15 @@ and what happened in them (steps entered, deliveries, branch decisions)."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.types import UTCDateTime, utcnow
-
-
-def _when(*, index: bool = False, nullable: bool = True) -> Any:
-    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
-
-
-def _now() -> Any:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-
-
-def _json() -> Any:
-    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+from store.columns import SEQ as _SEQ
+from store.columns import UTCDateTime
+from store.columns import json_column as _json
+from store.columns import moment as _when
+from store.columns import now as _now
+from store.types import utcnow
 
 
 class Scenario(SQLModel, table=True):
@@ -147,9 +140,6 @@ class BranchDecision(SQLModel, table=True):
     inputs: dict = _json()
 
 
-_SEQ = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
-
-
 class Event(SQLModel, table=True):
     """Web-traffic and commerce events (`POST /events`), and the friend's postbacks and
     messages (LINE's webhooks); `seq` orders them as they arrived."""
@@ -251,3 +241,7 @@ class SurveyToken(SQLModel, table=True):
     label: str | None = Field(default=None, max_length=100)  # the option tapped; None: free text
     answered_by: str | None = Field(default=None, max_length=64, index=True)  # webhookEventId
     closed_at: datetime | None = _when()  # timed out: no answer counts any more
+
+
+# the durable change pipeline's tables (triggers/dispatch.py), on the same metadata
+from store.pipeline_tables import Operation, Outbox  # noqa: E402, F401

@@ -1,10 +1,11 @@
-"""LINE webhook events, recorded before the webhook is answered (the durable hand-off) and
-marked once handled; `webhookEventId` is the key that makes redeliveries harmless."""
+"""LINE webhook events, recorded before the webhook is answered (with their outbox rows: the
+durable hand-off, triggers/record.py) and marked once handled; `webhookEventId` is the key
+that makes redeliveries harmless."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam
-from sqlmodel import col, select, update
+from sqlmodel import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import friends
@@ -12,8 +13,6 @@ from store.tables import WebhookEvent
 from store.types import utcnow
 from store.upsert import insert_ignore
 
-# how long a fresh event is left to the in-process queue before a sweep takes it
-SETTLE_TIME = timedelta(seconds=10)
 ROWS_PER_INSERT = 500  # 7 columns a row: well under SQLite's 32,766 bound parameters
 
 
@@ -75,22 +74,6 @@ async def get_event(session: AsyncSession, *, event_id: str) -> WebhookEvent | N
     return await session.get(WebhookEvent, event_id)
 
 
-async def pending_events(
-    session: AsyncSession, *, received_before: datetime, limit: int = 500, untried: bool = False
-) -> list[tuple[str, str | None]]:
-    """(event id, user id) of events not processed yet, oldest first; `untried`: only those
-    no attempt has failed for (a failing one is left to the slower sweeps)."""
-    statement = (
-        select(WebhookEvent.event_id, WebhookEvent.user_id)
-        .where(col(WebhookEvent.processed_at).is_(None), WebhookEvent.received_at < received_before)
-        .order_by(col(WebhookEvent.timestamp_ms), col(WebhookEvent.received_at))
-        .limit(limit)
-    )
-    if untried:
-        statement = statement.where(WebhookEvent.attempts == 0)
-    return [(event_id, user_id) for event_id, user_id in await session.exec(statement)]
-
-
 async def blocked_later(session: AsyncSession, *, user_id: str, timestamp_ms: int) -> bool:
     """Whether an unfollow of this user newer than `timestamp_ms` has been received (processed
     or not): a follow older than that block is over already, whatever order they arrive in."""
@@ -102,13 +85,8 @@ async def blocked_later(session: AsyncSession, *, user_id: str, timestamp_ms: in
     return (await session.exec(statement.limit(1))).first() is not None
 
 
-async def mark_processed(session: AsyncSession, *, event_id: str) -> None:
-    await mark_processed_many(session, [event_id])
-    await session.commit()
-
-
 async def mark_processed_many(session: AsyncSession, event_ids: list[str]) -> list[None]:
-    """These events are handled: one UPDATE for them all, no commit (store/batches.py)."""
+    """These events are handled: one UPDATE for them all, no commit."""
     table = WebhookEvent.__table__
     statement = (
         update(table)
@@ -117,12 +95,3 @@ async def mark_processed_many(session: AsyncSession, event_ids: list[str]) -> li
     )
     await session.exec(statement, params=[{"id": event_id} for event_id in event_ids])
     return [None] * len(event_ids)
-
-
-async def mark_attempt_failed(session: AsyncSession, *, event_id: str, error: str) -> None:
-    event = await session.get(WebhookEvent, event_id)
-    if event is not None:
-        event.attempts += 1
-        event.last_error = error[:1000]
-        session.add(event)
-        await session.commit()

@@ -1,26 +1,45 @@
-"""Start a friend's enrollment in a scenario, by whichever trigger: a follow, an event, an
-audience entered, or a `switch` step of another scenario."""
+"""Admit a friend into a scenario, by whichever trigger: a follow, an event, an audience
+entered, a date, or a `switch` step of another scenario. The enrollment row and the command
+that starts its workflow are written in one transaction; the dispatcher starts it
+(triggers/commands.py)."""
 
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
 
-from core import metrics
 from scenarios.definition import DateTrigger, FollowTrigger, ScenarioDefinition
 from store import enrollments, events
 from store.db import Database
 from store.definitions import Definitions
 from store.tables import Friend, Scenario
 from store.types import utcnow
-from triggers.temporal import start_enrollment, unblock_enrollments
-from workflows.types import LIVE, EnrollmentInput
+from triggers import record
+from triggers.kinds import Cause
+from workflows.types import LIVE, EnrollmentInput, UnblockSignal
 
 log = logging.getLogger("stepline.enrol")
-Cause = Literal["follow", "event", "keyword", "audience", "switch", "date"]
+
+
+def record_admission(session: AsyncSession, admission: "Admission") -> None:
+    """What the dispatcher is to do for an admission, in its transaction: start the new
+    enrollment, or let the parked ones go on (a re-add with `on_unblock: resume`)."""
+    user_id = admission.friend.user_id
+    if not admission.resume:
+        record.start(
+            session, enrollment_id=admission.workflow_id, user_id=user_id, cause=admission.cause
+        )
+        return
+    for workflow_id in admission.resume:
+        record.signal(
+            session,
+            workflow_id=workflow_id,
+            user_id=user_id,
+            name="unblock",
+            args=UnblockSignal(epoch=admission.friend.epoch),
+        )
 
 
 def enrollment_input(
@@ -50,9 +69,9 @@ def enrollment_input(
 
 @dataclass(frozen=True)
 class Admission:
-    """A friend a scenario takes, its rows written: what Temporal is to do once they are
-    committed. Either a new enrollment to start (`workflow_id`), or, on a re-add after a
-    block with `on_unblock: resume`, parked enrollments to signal (`resume`)."""
+    """A friend a scenario takes, its row written: either a new enrollment to start
+    (`workflow_id`), or, on a re-add after a block with `on_unblock: resume`, parked
+    enrollments to signal (`resume`)."""
 
     workflow_id: str
     scenario: Scenario
@@ -63,20 +82,8 @@ class Admission:
 
 
 class Enroller:
-    def __init__(
-        self,
-        *,
-        db: Database,
-        temporal: Client,
-        task_queue: str,
-        definitions: Definitions,
-        eager: bool = False,
-    ):
-        self.db, self.temporal, self.task_queue = db, temporal, task_queue
-        self.definitions = definitions
-        # in a worker's process, on its client: Temporal hands the first workflow task of a
-        # start straight back to that worker (eager workflow start), no poll in between
-        self.eager = eager
+    def __init__(self, *, db: Database, task_queue: str, definitions: Definitions):
+        self.db, self.task_queue, self.definitions = db, task_queue, definitions
 
     async def enrol(
         self,
@@ -87,17 +94,8 @@ class Enroller:
         event_seq: int | None = None,
         since: datetime | None = None,
     ) -> str | None:
-        """The enrollment's id, or None when the scenario does not take this friend now.
-
-        A follow enrols once per follow epoch (an unblock starts over, as on LINE). Events,
-        keywords and audiences enrol once per friend and scenario, or again after the last
-        enrollment ended when the scenario says `reentry: true`. A switch enrols unless one is
-        running. `event_seq`: the event that enrols (its Event.seq); an enrollment that began
-        after it was recorded is its enrollment already (the event handled a second time).
-        A date enrols once, or every year (`yearly: true`, whatever `reentry` says); `since`:
-        the moment the date came (an enrollment begun since then is this one's already).
-
-        `admit` in a transaction of its own, then `start` once it is committed."""
+        """The enrollment's id, or None when the scenario does not take this friend now:
+        `admit` and `record`, committed in a transaction of its own."""
         if not friend.following:
             return None
         async with self.db.session() as session:
@@ -106,8 +104,8 @@ class Enroller:
             )
             if admission is None:
                 return None
+            record_admission(session, admission)
             await session.commit()
-        await self.start(admission)
         return admission.workflow_id
 
     async def admit(
@@ -120,9 +118,16 @@ class Enroller:
         event_seq: int | None = None,
         since: datetime | None = None,
     ) -> Admission | None:
-        """`enrol`'s part in the store, in the caller's transaction (which commits it): the
-        enrollment row if the scenario takes the friend, else None. Nothing is asked of
-        Temporal here; pass what this returns to `start` after the commit."""
+        """The enrollment row if the scenario takes the friend, else None, in the caller's
+        transaction (which commits it, with `record_admission`'s commands).
+
+        A follow enrols once per follow epoch (an unblock starts over, as on LINE). Events,
+        keywords and audiences enrol once per friend and scenario, or again after the last
+        enrollment ended when the scenario says `reentry: true`. A switch enrols unless one is
+        running. `event_seq`: the event that enrols (its Event.seq); an enrollment that began
+        after it was recorded is its enrollment already (the event handled a second time).
+        A date enrols once, or every year (`yearly: true`, whatever `reentry` says); `since`:
+        the moment the date came (an enrollment begun since then is this one's already)."""
         if not friend.following:
             return None
         definition = await self.definitions.get(scenario.id, scenario.version, session=session)
@@ -171,33 +176,6 @@ class Enroller:
             event_seq=await events.last_seq(session, user_id=friend.user_id),
         )
         return Admission(workflow_id, scenario, friend, definition, cause)
-
-    async def start(self, admission: Admission) -> None:
-        """Start the admitted enrollment's workflow (an existing one is left as it is), or
-        signal the parked ones to go on. Only once `admit`'s transaction is committed."""
-        if admission.resume:
-            await unblock_enrollments(self.temporal, admission.resume, epoch=admission.friend.epoch)
-            return
-        scenario, friend, definition = admission.scenario, admission.friend, admission.definition
-        started = await start_enrollment(
-            self.temporal,
-            task_queue=self.task_queue,
-            definition=definition,
-            eager=self.eager,
-            input=enrollment_input(
-                admission.workflow_id, scenario, scenario.version, friend, definition=definition
-            ),
-        )
-        if started:
-            metrics.ENROLMENTS.labels(scenario_id=scenario.id, trigger=admission.cause).inc()
-        log.info(
-            "enrolled %s in %s (%s): %s",
-            friend.user_id,
-            scenario.id,
-            admission.cause,
-            admission.workflow_id,
-            extra={"enrollment_id": admission.workflow_id},
-        )
 
 
 def _utc(moment: datetime) -> datetime:

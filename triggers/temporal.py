@@ -1,11 +1,13 @@
-"""Everything stepline asks of Temporal outside workflows: start enrollments, signal them."""
+"""Everything stepline asks of Temporal outside workflows: start enrollments and date
+schedules, signal them, ask them. Only the dispatcher changes anything (triggers/dispatch.py)."""
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -21,22 +23,11 @@ from scenarios.definition import ScenarioDefinition
 from workflows import search
 from workflows.date_trigger import DateTriggerWorkflow
 from workflows.enrollment import EnrollmentWorkflow
-from workflows.types import (
-    BlockSignal,
-    ConditionMet,
-    ControlSignal,
-    DateChanged,
-    DateTriggerInput,
-    EnrollmentInput,
-    EnrollmentStatus,
-    ExitSignal,
-    MigrateSignal,
-    SurveyAnswered,
-    UnblockSignal,
-)
+from workflows.types import DateTriggerInput, EnrollmentInput, EnrollmentStatus
 
 log = logging.getLogger("stepline.temporal")
 SIGNAL_CONCURRENCY = 50
+RPC_TIMEOUT = timedelta(seconds=10)  # a call Temporal does not answer is tried again later
 
 
 async def connect_lazily(settings: Settings) -> Client:
@@ -88,6 +79,7 @@ async def start_enrollment(
             ),
             static_summary=f"{definition.name} (v{input.version}) for {input.user_id}",
             request_eager_start=eager,
+            rpc_timeout=RPC_TIMEOUT,
         )
     except WorkflowAlreadyStartedError:
         return False
@@ -125,133 +117,72 @@ async def query_enrollments(
     return dict(zip(ids, answers, strict=True))
 
 
-async def _signal_each(
-    client: Client, ids: Iterable[str], send: Callable[[WorkflowHandle], Awaitable[None]]
+async def signal_each(
+    client: Client, signals: dict[str, tuple[str, Any]], *, concurrency: int = SIGNAL_CONCURRENCY
 ) -> list[str]:
-    """Signal every workflow, a bounded number at a time; returns the ids that had already
-    finished. Other errors propagate, so the caller can retry."""
-    limit = asyncio.Semaphore(SIGNAL_CONCURRENCY)
+    """Signal every workflow (id → (signal name, argument)), a bounded number at a time;
+    returns the ids that had already finished or never started. Other errors propagate (the
+    dispatcher tries again later)."""
+    limit = asyncio.Semaphore(concurrency)
     gone: list[str] = []
 
     async def one(workflow_id: str) -> None:
+        name, argument = signals[workflow_id]
         async with limit:
             try:
-                await send(client.get_workflow_handle(workflow_id))
+                await client.get_workflow_handle(workflow_id).signal(
+                    name, argument, rpc_timeout=RPC_TIMEOUT
+                )
             except RPCError as err:
                 if not _gone(err):
                     raise
                 gone.append(workflow_id)
 
-    await asyncio.gather(*(one(workflow_id) for workflow_id in ids))
+    await asyncio.gather(*(one(workflow_id) for workflow_id in signals))
     return gone
-
-
-async def block_enrollments(client: Client, ids: Iterable[str]) -> list[str]:
-    return await _signal_each(
-        client, ids, lambda h: h.signal(EnrollmentWorkflow.block, BlockSignal())
-    )
-
-
-async def control_enrollments(
-    client: Client, ids: Iterable[str], signal: ControlSignal, *, spread: timedelta | None = None
-) -> list[str]:
-    """Pause, resume or end enrollments; a resume with `spread` releases them in turn (in the
-    order given) over that period, not all in the same second."""
-    ids = list(ids)
-    signals = {
-        workflow_id: signal.model_copy(update={"delay": spread * index / len(ids)})
-        if spread and signal.action == "resume"
-        else signal
-        for index, workflow_id in enumerate(ids)
-    }
-    return await _signal_each(
-        client, ids, lambda h: h.signal(EnrollmentWorkflow.control, signals[h.id])
-    )
-
-
-async def exit_enrollments(client: Client, reasons: dict[str, str]) -> list[str]:
-    """Signal `exit` (workflow id → the condition that held)."""
-    return await _signal_each(
-        client,
-        reasons,
-        lambda h: h.signal(EnrollmentWorkflow.exit, ExitSignal(reason=reasons[h.id])),
-    )
-
-
-async def conditions_met(client: Client, steps: dict[str, str]) -> list[str]:
-    """Signal `condition_met` (workflow id → the wait_for step whose `until` holds)."""
-    return await _signal_each(
-        client,
-        steps,
-        lambda h: h.signal(EnrollmentWorkflow.condition_met, ConditionMet(step_id=steps[h.id])),
-    )
-
-
-async def survey_answered(client: Client, workflow_id: str, signal: SurveyAnswered) -> bool:
-    """Signal `survey_answered`; False when the enrollment has finished already."""
-    gone = await _signal_each(
-        client, [workflow_id], lambda h: h.signal(EnrollmentWorkflow.survey_answered, signal)
-    )
-    return not gone
-
-
-async def migrate_enrollments(
-    client: Client, ids: Iterable[str], signal: MigrateSignal
-) -> list[str]:
-    return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.migrate, signal))
-
-
-async def unblock_enrollments(client: Client, ids: Iterable[str], *, epoch: int) -> list[str]:
-    """A friend is back: parked enrollments (`on_unblock: resume`) go on."""
-    signal = UnblockSignal(epoch=epoch)
-    return await _signal_each(client, ids, lambda h: h.signal(EnrollmentWorkflow.unblock, signal))
 
 
 def date_trigger_id(scenario_id: str, user_id: str) -> str:
     return f"date:{scenario_id}:{user_id}"
 
 
-async def schedule_dates(
-    client: Client, *, task_queue: str, inputs: Iterable[DateTriggerInput]
-) -> None:
-    """Start each friend's date schedule (DateTriggerWorkflow), or tell the running one the
+async def schedule_date(client: Client, *, task_queue: str, input: DateTriggerInput) -> None:
+    """Start a friend's date schedule (DateTriggerWorkflow), or tell the running one the
     trigger and the date as they are now (signal-with-start: one call either way; a schedule
     that has ended is started again)."""
-    limit = asyncio.Semaphore(SIGNAL_CONCURRENCY)
-
-    async def one(input: DateTriggerInput) -> None:
-        async with limit:
-            await client.start_workflow(
-                DateTriggerWorkflow.run,
-                input,
-                id=date_trigger_id(input.scenario_id, input.user_id),
-                task_queue=task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-                start_signal="reschedule",
-                start_signal_args=[input],
-                static_summary=f"{input.scenario_id}: {input.attribute} of {input.user_id}",
-            )
-
-    await asyncio.gather(*(one(input) for input in inputs))
+    await client.start_workflow(
+        DateTriggerWorkflow.run,
+        input,
+        id=date_trigger_id(input.scenario_id, input.user_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        start_signal="reschedule",
+        start_signal_args=[input],
+        static_summary=f"{input.scenario_id}: {input.attribute} of {input.user_id}",
+        rpc_timeout=RPC_TIMEOUT,
+    )
 
 
-async def end_date_schedules(client: Client, ids: list[str]) -> int:
-    """Cancel these date schedules (a scenario ended); how many were running."""
-    limit = asyncio.Semaphore(SIGNAL_CONCURRENCY)
-
-    async def one(workflow_id: str) -> bool:
-        async with limit:
-            try:
-                await client.get_workflow_handle(workflow_id).terminate("the scenario ended")
-                return True
-            except RPCError:  # never started (no date), or ended already
-                return False
-
-    return sum(await asyncio.gather(*(one(i) for i in ids)))
+async def terminate(client: Client, workflow_id: str, reason: str) -> bool:
+    """End a workflow now; False when it was not running (never started, or over)."""
+    try:
+        await client.get_workflow_handle(workflow_id).terminate(reason, rpc_timeout=RPC_TIMEOUT)
+        return True
+    except RPCError as err:
+        if not _gone(err) and err.status != RPCStatusCode.FAILED_PRECONDITION:
+            raise
+        return False
 
 
-async def dates_changed(client: Client, signals: dict[str, DateChanged]) -> list[str]:
-    """Signal `date_changed` (workflow id → the date as it is now): to enrollments waiting
-    until a date, and to date schedules (DateTriggerWorkflow); the ids that have ended."""
-    return await _signal_each(client, signals, lambda h: h.signal("date_changed", signals[h.id]))
+def unavailable(exc: BaseException) -> bool:
+    """Temporal itself is away (down, restarting, unreachable), not the request."""
+    if isinstance(exc, RPCError):
+        return exc.status in (
+            RPCStatusCode.UNAVAILABLE,
+            RPCStatusCode.DEADLINE_EXCEEDED,
+            RPCStatusCode.CANCELLED,
+            RPCStatusCode.UNKNOWN,
+            RPCStatusCode.RESOURCE_EXHAUSTED,
+        )
+    return isinstance(exc, TimeoutError | ConnectionError | RuntimeError)

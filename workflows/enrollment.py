@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         RichMenuResult,
         SendOutcome,
         SendRequest,
+        Signal,
         Status,
         SurveyAnswered,
         SurveyClose,
@@ -76,6 +77,7 @@ LOCAL = timedelta(seconds=30)
 # its long retry policy; the Delivery row's retry key keeps it one push at LINE.
 LOCAL_SEND = timedelta(seconds=45)
 LOCAL_SEND_RETRY = RetryPolicy(maximum_attempts=1)
+REMEMBERED_CHANGES = 100  # a repeat comes within moments of the first: the last few suffice
 
 
 class Migrating(Exception):
@@ -104,6 +106,7 @@ class EnrollmentWorkflow:
         self.paused = input.paused
         self.control_seq = input.control_seq
         self.stopped: Status | None = None  # blocked | ended | exited, set by signals
+        self.changes: list[int] = []  # the pipeline's changes signalled lately (no repeats)
         self.met: set[str] = set()  # wait_for steps whose condition was signalled as holding
         self.answered: set[str] = set()  # survey steps whose question was answered
         self.dates: dict[str, DateChanged] = {}  # date attributes read or signalled
@@ -606,6 +609,8 @@ class EnrollmentWorkflow:
 
     @workflow.signal
     def block(self, signal: BlockSignal) -> None:
+        if self.repeated(signal):
+            return
         if self.scenario.on_unblock == "resume":
             self.parked = True
         else:
@@ -613,11 +618,15 @@ class EnrollmentWorkflow:
 
     @workflow.signal
     def unblock(self, signal: UnblockSignal) -> None:
+        if self.repeated(signal):
+            return
         if self.parked and signal.epoch > self.epoch:
             self.parked, self.epoch = False, signal.epoch
 
     @workflow.signal
     def migrate(self, signal: MigrateSignal) -> None:
+        if self.repeated(signal):
+            return
         if signal.version > self.version:
             self.migration = signal
 
@@ -627,15 +636,21 @@ class EnrollmentWorkflow:
 
     @workflow.signal
     def exit(self, signal: ExitSignal) -> None:
+        if self.repeated(signal):
+            return
         self.stopped = self.stopped or "exited"
 
     @workflow.signal
     def condition_met(self, signal: ConditionMet) -> None:
+        if self.repeated(signal):
+            return
         self.met.add(signal.step_id)
 
     @workflow.signal
     def date_changed(self, signal: DateChanged) -> None:
         """A friend's date attribute as it is now: a wait until it moves (older news not)."""
+        if self.repeated(signal):
+            return
         known = self.dates.get(signal.attribute)
         if known is None or signal.at >= known.at:
             self.dates[signal.attribute] = signal
@@ -643,15 +658,28 @@ class EnrollmentWorkflow:
 
     @workflow.signal
     def survey_answered(self, signal: SurveyAnswered) -> None:
+        if self.repeated(signal):
+            return
         self.answered.add(signal.step_id)
 
     @workflow.signal
     def control(self, signal: ControlSignal) -> None:
+        if self.repeated(signal):
+            return
         self.apply_control(signal.action, signal.seq, signal.delay)
 
     @workflow.query
     def status(self) -> EnrollmentStatus:
         return self.state
+
+    def repeated(self, signal: Signal) -> bool:
+        """Whether this change was signalled before (a dispatcher sent it again)."""
+        if signal.change_id is None:
+            return False
+        if signal.change_id in self.changes:
+            return True
+        self.changes = [*self.changes[-(REMEMBERED_CHANGES - 1) :], signal.change_id]
+        return False
 
     def apply_control(self, action: str, seq: int, delay: timedelta | None = None) -> None:
         if seq <= self.control_seq:

@@ -41,15 +41,22 @@ class EnrollmentInput(BaseModel):
     indexed: bool = False
 
 
-class BlockSignal(BaseModel):
+class Signal(BaseModel):
+    """A signal from the change pipeline (triggers/dispatch.py): `change_id` is the outbox row
+    it was sent for, so that the same change signalled twice changes nothing the second time."""
+
+    change_id: int | None = None
+
+
+class BlockSignal(Signal):
     reason: str = "unfollow"
 
 
-class UnblockSignal(BaseModel):
+class UnblockSignal(Signal):
     epoch: int  # the friend's follow epoch since the re-add (pushes carry it)
 
 
-class MigrateSignal(BaseModel):
+class MigrateSignal(Signal):
     """Move to a newer version of the scenario once the current step is done (when that step
     exists in it; otherwise the enrollment finishes on its own version)."""
 
@@ -57,15 +64,15 @@ class MigrateSignal(BaseModel):
     definition: ScenarioDefinition
 
 
-class ExitSignal(BaseModel):
+class ExitSignal(Signal):
     reason: str  # which exit condition held, for the record
 
 
-class ConditionMet(BaseModel):
+class ConditionMet(Signal):
     step_id: str  # the wait_for step whose `until` now holds
 
 
-class ControlSignal(BaseModel):
+class ControlSignal(Signal):
     action: Literal["pause", "resume", "end"]
     seq: int
     # resume: wait this long before the next send, so that a resumed scenario's held friends
@@ -211,7 +218,7 @@ class RichMenuResult(BaseModel):
     reason: str | None = None
 
 
-class SurveyAnswered(BaseModel):
+class SurveyAnswered(Signal):
     """A survey step's question was answered (the answer is stored already)."""
 
     step_id: str
@@ -247,7 +254,7 @@ class DateTriggerInput(BaseModel):
     after: datetime | None = None  # the last moment it fired: the next one comes after it
 
 
-class DateChanged(BaseModel):
+class DateChanged(Signal):
     """A friend's date attribute as it is now (None: removed), read at `at`."""
 
     attribute: str

@@ -21,13 +21,15 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import Admin, ServicesDep, SessionDep
+from api.deps import Admin, SessionDep
 from api.errors import StrictJSONRoute, unprocessable
+from api.routes.operations import OperationPublic, operation_ref
 from core.ids import UserId
 from scenarios.conditions import period_of
 from store import audiences, scenarios
 from store.tables import Audience
 from store.types import utcnow
+from triggers import record
 
 router = APIRouter(
     prefix="/audiences", tags=["audiences"], dependencies=Admin, route_class=StrictJSONRoute
@@ -189,14 +191,20 @@ class MembersIn(BaseModel):
 
 class AudienceRef(BaseModel):
     id: str
+    operation: OperationPublic | None = None  # members given: what they mean for journeys
 
 
-class AudiencePublic(AudienceRef):
+class AudiencePublic(BaseModel):
+    id: str
     name: str
     kind: str
     params: dict[str, Any]
     size: int  # members at the moment asked
     created_at: datetime
+
+
+class AudienceUpdated(AudiencePublic):
+    operation: OperationPublic
 
 
 async def _check_references(session: AsyncSession, body: _AudienceIn) -> None:
@@ -220,20 +228,25 @@ async def _audience(session: AsyncSession, audience_id: str) -> Audience:
     return audience
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=AudienceRef)
-async def create_audience(
-    body: AudienceIn, session: SessionDep, services: ServicesDep
-) -> AudienceRef:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AudienceRef,
+    response_model_exclude_none=True,
+)
+async def create_audience(body: AudienceIn, session: SessionDep) -> AudienceRef:
     """Create an audience of one of the six kinds (SPEC §5); `upload` takes its members as
     `user_ids`, the others are computed from our data whenever they are asked about."""
     await _check_references(session, body)
     user_ids = list(dict.fromkeys(getattr(body, "user_ids", [])))
+    # its members' journeys may change (exits, audience triggers): in the same transaction
+    operation = record.bulk_change(session, user_ids, reason="audience") if user_ids else None
     audience = await audiences.create_audience(
         session, name=body.name, kind=body.kind, params=body.params(), user_ids=user_ids
+    )  # commits
+    return AudienceRef(
+        id=audience.id, operation=operation_ref(operation) if operation is not None else None
     )
-    if user_ids:
-        await services.changes.changed(user_ids, reason="audience")
-    return AudienceRef(id=audience.id)
 
 
 @router.get("", response_model=list[AudiencePublic])
@@ -249,15 +262,20 @@ async def read_audience(audience_id: str, session: SessionDep) -> dict:
     return await audiences.with_size(session, audience=audience, at=utcnow())
 
 
-@router.put("/{audience_id}/members", response_model=AudiencePublic)
-async def add_members(
-    audience_id: str, body: MembersIn, session: SessionDep, services: ServicesDep
-) -> dict:
-    """Add user IDs to an upload audience (already present ones are kept once)."""
+@router.put(
+    "/{audience_id}/members",
+    response_model=AudienceUpdated,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+async def add_members(audience_id: str, body: MembersIn, session: SessionDep) -> dict:
+    """Add user IDs to an upload audience (already present ones are kept once). Answered at
+    once (202): what it means for journeys (audience triggers, exits, branches waiting on
+    it) is worked out in the background, followed as the answer's `operation`."""
     audience = await _audience(session, audience_id)
     if audience.kind != "upload":
         raise HTTPException(status.HTTP_409_CONFLICT, detail="only upload audiences take members")
     user_ids = list(dict.fromkeys(body.user_ids))
-    await audiences.add_members(session, audience_id=audience_id, user_ids=user_ids)
-    await services.changes.changed(user_ids, reason="audience")
-    return await audiences.with_size(session, audience=audience, at=utcnow())
+    operation = record.bulk_change(session, user_ids, reason="audience")
+    await audiences.add_members(session, audience_id=audience_id, user_ids=user_ids)  # commits
+    answer = await audiences.with_size(session, audience=audience, at=utcnow())
+    return {**answer, "operation": operation_ref(operation)}

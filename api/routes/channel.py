@@ -49,7 +49,7 @@ async def replace_policy(body: ChannelPolicy, session: SessionDep) -> ChannelPol
 async def read_quota(session: SessionDep, services: ServicesDep) -> QuotaPublic:
     """This month's quota, read from LINE, and the share of it left to step delivery once the
     policy's reserve for manual broadcasts is kept back."""
-    line = services.friendship.profiles
+    line = services.line
     if not services.settings.line_channel_access_token or not isinstance(line, LinePusher):
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -36,7 +36,7 @@ class CouponCreated(BaseModel):
 
 
 def _line(services) -> LinePusher:
-    line = services.friendship.profiles
+    line = services.line
     if not services.settings.line_channel_access_token or not isinstance(line, LinePusher):
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

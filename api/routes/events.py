@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from api.deps import Admin, ServicesDep, SessionDep
+from api.deps import Admin, SessionDep
 from api.errors import StrictJSONRoute
 from core.ids import UserId
 from store import events
 from store.types import utcnow
+from triggers import record
 
 router = APIRouter(
     prefix="/events", tags=["events"], dependencies=Admin, route_class=StrictJSONRoute
@@ -56,15 +57,20 @@ class EventPublic(BaseModel):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EventPublic)
-async def record_event(body: EventIn, session: SessionDep, services: ServicesDep) -> Any:
+async def record_event(body: EventIn, session: SessionDep) -> Any:
     """Record an event for a friend; scenarios it triggers enrol them, and exits and
-    `wait_for` steps waiting on it react at once."""
+    `wait_for` steps waiting on it react at once (the event and what it calls for are one
+    transaction: acted on even when Temporal is away at the moment)."""
     event = await events.record_event(
         session,
         user_id=body.user_id,
         name=body.name,
         properties=body.properties,
         occurred_at=body.occurred_at or utcnow(),
+        commit=False,
     )
-    await services.changes.event_recorded(event.user_id, event.name, event.properties)
+    record.event_recorded(
+        session, user_id=event.user_id, name=event.name, properties=event.properties, seq=event.seq
+    )
+    await session.commit()
     return event

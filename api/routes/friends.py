@@ -14,6 +14,7 @@ from api.explain import QUERY_TIMEOUT, explained
 from api.schemas import EnrollmentExplained, EnrollmentPublic, FriendTimeline
 from core.ids import USER_ID_PATTERN
 from store import enrollments, friends, timeline
+from triggers import record
 from triggers.temporal import query_enrollments
 
 router = APIRouter(
@@ -126,7 +127,6 @@ async def read_timeline(
 async def merge_attributes(
     user_id: UserIdPath,
     session: SessionDep,
-    services: ServicesDep,
     attributes: Annotated[
         dict[Name, AttributeValue],
         Body(
@@ -135,37 +135,35 @@ async def merge_attributes(
     ],
 ) -> dict[str, Any]:
     """Merge attributes into the friend's profile; `null` removes one."""
-    await friends.merge_attributes(session, user_id=user_id, attributes=attributes)
-    await services.changes.changed([user_id], reason="attributes")
+    await friends.merge_attributes(session, user_id=user_id, attributes=attributes, commit=False)
+    record.friends_changed(session, [user_id], reason="attributes")
+    await session.commit()
     return await _view(session, user_id)
 
 
 @router.post("/{user_id}/tags", response_model=FriendPublic)
-async def add_tags(
-    user_id: UserIdPath, body: TagsIn, session: SessionDep, services: ServicesDep
-) -> dict[str, Any]:
+async def add_tags(user_id: UserIdPath, body: TagsIn, session: SessionDep) -> dict[str, Any]:
     """Add chat tags (exits, wait_fors and audience triggers see them at once)."""
-    await friends.add_tags(session, user_id=user_id, tags=body.tags)
-    await services.changes.changed([user_id], reason="tags")
+    await friends.add_tags(session, user_id=user_id, tags=body.tags, commit=False)
+    record.friends_changed(session, [user_id], reason="tags")
+    await session.commit()
     return await _view(session, user_id)
 
 
 @router.delete("/{user_id}/tags/{tag}", response_model=FriendPublic)
-async def remove_tag(
-    user_id: UserIdPath, tag: str, session: SessionDep, services: ServicesDep
-) -> dict[str, Any]:
+async def remove_tag(user_id: UserIdPath, tag: str, session: SessionDep) -> dict[str, Any]:
     """Remove a chat tag."""
-    if not await friends.remove_tag(session, user_id=user_id, tag=tag):
+    if not await friends.remove_tag(session, user_id=user_id, tag=tag, commit=False):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{user_id} has no tag {tag!r}")
-    await services.changes.changed([user_id], reason="tags")
+    record.friends_changed(session, [user_id], reason="tags")
+    await session.commit()
     return await _view(session, user_id)
 
 
 @router.put("/{user_id}/route", response_model=FriendPublic)
-async def set_route(
-    user_id: UserIdPath, body: RouteIn, session: SessionDep, services: ServicesDep
-) -> dict[str, Any]:
+async def set_route(user_id: UserIdPath, body: RouteIn, session: SessionDep) -> dict[str, Any]:
     """Record the add route (追加経路) of a friend, before or after the follow."""
-    await friends.set_route(session, user_id=user_id, route=body.route)
-    await services.changes.changed([user_id], reason="route")
+    await friends.set_route(session, user_id=user_id, route=body.route, commit=False)
+    record.friends_changed(session, [user_id], reason="route")
+    await session.commit()
     return await _view(session, user_id)

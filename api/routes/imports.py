@@ -9,9 +9,11 @@ from pydantic import BaseModel, Field
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from api.deps import Admin, ServicesDep, SessionDep
+from api.deps import Admin, SessionDep
 from api.errors import StrictJSONRoute
+from api.routes.operations import OperationPublic, operation_ref
 from store import imports
+from triggers import record
 
 router = APIRouter(
     prefix="/friends", tags=["friends"], dependencies=Admin, route_class=StrictJSONRoute
@@ -40,6 +42,9 @@ class ImportOut(BaseModel):
     created: int = Field(description="friends that did not exist yet (created, not following)")
     updated: int = Field(description="friends that existed already")
     attributes: list[str] = Field(description="the attribute columns of the file, sorted")
+    operation: OperationPublic | None = Field(
+        None, description="what the change means for journeys, worked out in the background"
+    )
 
 
 class _Parts:
@@ -113,6 +118,7 @@ _CSV_SCHEMA = {"type": "string", "format": "binary"}
 @router.post(
     "/import",
     response_model=ImportOut,
+    response_model_exclude_none=True,
     responses={
         413: {"description": "the body is over 20 MiB"},
         415: {"description": "neither CSV nor multipart/form-data"},
@@ -137,7 +143,6 @@ _CSV_SCHEMA = {"type": "string", "format": "binary"}
 async def import_friends(
     request: Request,
     session: SessionDep,
-    services: ServicesDep,
     dry_run: Annotated[bool, Query(description="check the file and count, write nothing")] = False,
 ) -> Any:
     """Merge attributes of many friends from a CSV file (an Excel export), all or nothing.
@@ -161,12 +166,18 @@ async def import_friends(
         parsed = await asyncio.to_thread(_parse_upload, body, content_type)
     except imports.ImportInvalid as invalid:
         return JSONResponse({"detail": invalid.problems}, status_code=422)
-    result = await imports.import_attributes(session, parsed, dry_run=dry_run)
-    if result.changed:
-        await services.changes.changed(result.changed, reason="import")
-    return {
+    result = await imports.import_attributes(session, parsed, dry_run=dry_run, commit=False)
+    operation = None
+    if result.changed and not dry_run:  # what it means for journeys: in the same transaction
+        operation = record.bulk_change(session, result.changed, reason="import")
+    if not dry_run:
+        await session.commit()
+    answer = {
         "imported": result.imported,
         "created": result.created,
         "updated": result.updated,
         "attributes": result.attributes,
     }
+    if operation is not None:
+        answer["operation"] = operation_ref(operation)
+    return answer

@@ -22,6 +22,7 @@ from api.deps import ServicesDep
 from api.line_login import LineLoginClient, LoginRejected, LoginUnavailable
 from core.config import Settings
 from store import joins
+from triggers import record
 
 log = logging.getLogger("stepline.join")
 
@@ -128,7 +129,10 @@ async def join_callback(
         )
 
     async with services.db.session() as session:
-        friend = await joins.complete(session, state=state, user_id=identity.user_id)
+        friend = await joins.complete(session, state=state, user_id=identity.user_id, commit=False)
+        if friend is not None:  # route-limited follow scenarios may take the friend now
+            record.friends_changed(session, [identity.user_id], reason="route")
+            await session.commit()
     if friend is None:  # used by a concurrent callback with the same state
         return _expired()
     log.info(
@@ -137,10 +141,6 @@ async def join_callback(
         identity.user_id,
         friendship_status_changed,
     )
-    try:
-        await services.changes.changed([identity.user_id], reason="route")
-    except Exception:  # the route is recorded; the friend still gets their page
-        log.exception("reacting to the route change of %s failed", identity.user_id)
     if settings.friend_url is not None:
         return RedirectResponse(str(settings.friend_url), status_code=302, headers=NO_STORE)
     return _page(200, "Thank you", "Thank you — you are connected.")

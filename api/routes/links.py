@@ -2,11 +2,12 @@
 
 import re
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import RedirectResponse
 
-from api.deps import ServicesDep, SessionDep
+from api.deps import SessionDep
 from store import links
+from triggers import record
 
 router = APIRouter(tags=["links"])
 _TOKEN = re.compile(links.TOKEN_PATTERN)
@@ -17,17 +18,16 @@ async def follow_link(
     token: str,
     request: Request,
     session: SessionDep,
-    services: ServicesDep,
-    background: BackgroundTasks,
 ) -> RedirectResponse:
     """Record the click (friend, scenario, step) and send the browser on (302)."""
     link = None
     if _TOKEN.match(token):
         link = await links.record_click(
-            session, token=token, user_agent=request.headers.get("user-agent")
+            session, token=token, user_agent=request.headers.get("user-agent"), commit=False
         )
     if link is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="unknown link")
-    # exits, wait_fors and audience triggers after the answer: the redirect never waits
-    background.add_task(services.changes.changed, [link.user_id], reason="click")
+    # exits, wait_fors and audience triggers: the dispatcher's, the redirect never waits
+    record.friends_changed(session, [link.user_id], reason="click")
+    await session.commit()
     return RedirectResponse(link.url, status.HTTP_302_FOUND, headers={"Cache-Control": "no-store"})

@@ -1,4 +1,5 @@
-"""POST /webhooks/line: verify, record durably, answer 200; the processor does the rest."""
+"""POST /webhooks/line: verify, record durably (the events, and each in the outbox), answer 200;
+the dispatcher does the rest (triggers/dispatch.py)."""
 
 import hashlib
 import logging
@@ -67,12 +68,10 @@ async def line_webhook(
         metrics.WEBHOOK_REQUESTS.labels(outcome="malformed").inc()
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="malformed webhook body") from None
     by_id = {row["event_id"]: row for row in rows if row["event_id"]}
-    # recorded with the webhooks answered meanwhile, in one transaction (store/batches.py);
-    # an unfollow is applied to its friend in that transaction too: a block holds from the
-    # moment LINE is answered, even while the processor has yet to signal the enrollments
+    # recorded with the webhooks answered meanwhile, in one transaction (store/batches.py),
+    # each fresh event with its outbox row; an unfollow is applied to its friend in that
+    # transaction too: a block holds from the moment LINE is answered, even while the
+    # dispatcher has yet to signal the enrollments
     fresh = await services.webhook_writer.submit(list(by_id.values())) if by_id else []
     metrics.webhook_received(rows, fresh)
-    if services.processor is not None:  # else the workers read them from the table
-        for event_id in fresh:
-            services.processor.submit(event_id, by_id[event_id]["user_id"])
     return {}

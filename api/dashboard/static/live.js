@@ -14,7 +14,7 @@
       fetch(region.dataset.live, { credentials: "same-origin", cache: "no-store" })
         .then(function (answer) {
           if (answer.redirected) {  // the session ended: the page itself goes to the login form
-            window.location.reload();
+            if (!("quiet" in region.dataset)) window.location.reload();
             return null;
           }
           return answer.ok ? answer.text() : null;
@@ -30,6 +30,7 @@
         .finally(function () { busy = false; });
     }
 
+    if ("now" in region.dataset) refresh();  // filled in at once (the queue banner)
     window.setInterval(refresh, Number(region.dataset.interval) || INTERVAL);
   }
 

@@ -1,0 +1,250 @@
+"""The outbox: changes written in the transaction of the change itself, taken by dispatchers
+(triggers/dispatch.py) in order per lane, and deleted once acted on.
+
+- `add` puts a row into the caller's transaction; its commit wakes this process's dispatchers
+  at once (others poll).
+- `claim` leases the rows a dispatcher may take now: due, not leased by another dispatcher,
+  and the oldest of their lane (a friend's changes one after the other). Several processes
+  may claim at the same time, on SQLite and on PostgreSQL: a row is leased to one of them.
+- `done` deletes rows; `retry` leaves a row for later (its lane waits behind it);
+  `progress` hands back a bulk operation's row that has more to do."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, event, func, insert, or_, update
+from sqlalchemy.orm import Session, aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from store.pipeline_tables import Outbox
+from store.types import utcnow
+
+_WAKE = "stepline_outbox"
+CHUNK = 500  # ids a statement: within any database's bound-parameter limit
+_listeners: set[Callable[[], None]] = set()
+
+
+def add(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    lane: str | None = None,
+    operation_id: str | None = None,
+) -> None:
+    """A row in the caller's transaction (written at its next flush or commit)."""
+    session.add(Outbox(kind=kind, payload=payload, lane=lane, operation_id=operation_id))
+    session.sync_session.info[_WAKE] = True
+
+
+async def add_many(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> int:
+    """Many rows ({kind, payload, lane?, operation_id?}) in one statement, in their order."""
+    now = utcnow()
+    values = [
+        {
+            "kind": row["kind"],
+            "payload": row["payload"],
+            "lane": row.get("lane"),
+            "operation_id": row.get("operation_id"),
+            "created_at": now,
+            "since": now,
+            "available_at": now,
+            "attempts": 0,
+        }
+        for row in rows
+    ]
+    for start in range(0, len(values), CHUNK):
+        await session.exec(insert(Outbox.__table__), params=values[start : start + CHUNK])
+    if values:
+        session.sync_session.info[_WAKE] = True
+    return len(values)
+
+
+def on_commit(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call `listener` after every commit (in this process) that wrote outbox rows; returns
+    what removes it again."""
+    _listeners.add(listener)
+    return lambda: _listeners.discard(listener)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(_WAKE, False):
+        for listener in list(_listeners):
+            listener()
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_WAKE, None)
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    owner: str,
+    limit: int,
+    lease: timedelta,
+    kinds: Iterable[str] | None = None,
+    now: datetime | None = None,
+) -> list[Outbox]:
+    """Lease up to `limit` rows (of these kinds) that may be acted on now, oldest first: due,
+    not leased, and the oldest of their lane (no commit)."""
+    now = now or utcnow()
+    earlier = aliased(Outbox)
+    behind = (
+        select(earlier.seq)
+        .where(earlier.lane == Outbox.lane, col(earlier.seq) < col(Outbox.seq))
+        .exists()
+    )
+    free = or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now)
+    candidates = (
+        select(Outbox.seq)
+        .where(col(Outbox.available_at) <= now, free, or_(col(Outbox.lane).is_(None), ~behind))
+        .order_by(col(Outbox.seq))
+        .limit(limit)
+    )
+    if kinds is not None:
+        candidates = candidates.where(col(Outbox.kind).in_(list(kinds)))
+    if session.bind.dialect.name == "postgresql":  # others' claims are skipped, not waited for
+        candidates = candidates.with_for_update(skip_locked=True, of=Outbox)
+    seqs = list(await session.exec(candidates))
+    if not seqs:
+        return []
+    leased = await session.exec(  # type: ignore[call-overload]
+        update(Outbox)
+        .where(col(Outbox.seq).in_(seqs), free)
+        .values(lease_until=now + lease, owner=owner)
+        .returning(Outbox)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(leased.scalars().all(), key=lambda row: row.seq or 0)
+
+
+async def done(session: AsyncSession, seqs: Iterable[int]) -> int:
+    """Delete these rows (no commit); how many were still there."""
+    seqs = list(seqs)
+    gone = 0
+    for start in range(0, len(seqs), CHUNK):
+        result = await session.exec(
+            delete(Outbox).where(col(Outbox.seq).in_(seqs[start : start + CHUNK]))
+        )
+        gone += result.rowcount
+    return gone
+
+
+async def take(session: AsyncSession, seqs: Iterable[int]) -> list[int]:
+    """Delete these rows (no commit) and say which were still there: in the transaction
+    that acts on them, the rows a dispatcher whose lease ran out must not act on again."""
+    seqs = list(seqs)
+    taken: list[int] = []
+    for start in range(0, len(seqs), CHUNK):
+        result = await session.exec(  # type: ignore[call-overload]
+            delete(Outbox)
+            .where(col(Outbox.seq).in_(seqs[start : start + CHUNK]))
+            .returning(Outbox.seq)
+        )
+        taken.extend(result.scalars().all())
+    return taken
+
+
+async def release(session: AsyncSession, seqs: Iterable[int]) -> None:
+    """Give these rows back untried (no commit)."""
+    seqs = list(seqs)
+    for start in range(0, len(seqs), CHUNK):
+        await session.exec(
+            update(Outbox)
+            .where(col(Outbox.seq).in_(seqs[start : start + CHUNK]))
+            .values(lease_until=None, owner=None)
+        )
+
+
+async def retry(
+    session: AsyncSession, seq: int, *, error: str, delay: timedelta, now: datetime | None = None
+) -> None:
+    """The row failed: try again after `delay` (no commit)."""
+    now = now or utcnow()
+    await session.exec(
+        update(Outbox)
+        .where(col(Outbox.seq) == seq)
+        .values(
+            attempts=Outbox.attempts + 1,
+            last_error=error[:1000],
+            failing_since=func.coalesce(Outbox.failing_since, now),
+            available_at=now + delay,
+            lease_until=None,
+            owner=None,
+        )
+    )
+
+
+async def progress(session: AsyncSession, seq: int, *, now: datetime | None = None) -> None:
+    """A bulk operation's row did a step and has more: due again at once (no commit)."""
+    now = now or utcnow()
+    await session.exec(
+        update(Outbox)
+        .where(col(Outbox.seq) == seq)
+        .values(
+            since=now,
+            available_at=now,
+            attempts=0,
+            failing_since=None,
+            last_error=None,
+            lease_until=None,
+            owner=None,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What the outbox holds now."""
+
+    count: int
+    oldest: datetime | None  # the `since` of the row waiting longest
+    by_kind: dict[str, int]
+    failing_since: datetime | None  # the first failure of the row failing longest
+    last_error: str | None  # that row's last error
+
+    def age(self, now: datetime | None = None) -> float:
+        """Seconds the oldest row has waited (0 when none waits)."""
+        if self.oldest is None:
+            return 0.0
+        return max(0.0, ((now or utcnow()) - self.oldest).total_seconds())
+
+
+async def pending(session: AsyncSession) -> Pending:
+    by_kind = {
+        kind: count
+        for kind, count in await session.exec(
+            select(Outbox.kind, func.count()).group_by(col(Outbox.kind))
+        )
+    }
+    oldest = (await session.exec(select(func.min(Outbox.since)))).one()
+    failing = (
+        await session.exec(
+            select(Outbox.failing_since, Outbox.last_error)
+            .where(col(Outbox.failing_since).is_not(None))
+            .order_by(col(Outbox.failing_since), col(Outbox.seq))
+            .limit(1)
+        )
+    ).first()
+    return Pending(
+        count=sum(by_kind.values()),
+        oldest=_aware(oldest),
+        by_kind=by_kind,
+        failing_since=failing[0] if failing else None,
+        last_error=failing[1] if failing else None,
+    )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """An aggregate comes back as the driver gives it (SQLite: text or naive)."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)

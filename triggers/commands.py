@@ -1,0 +1,109 @@
+"""Commands: the outbox rows that are one call to Temporal each (triggers/kinds.py). Each is
+idempotent — a start names its workflow id and leaves a running one alone, a signal carries
+its row's seq as `change_id` — so a command run twice (a dispatcher died after the call,
+before deleting the row) changes nothing the second time."""
+
+import logging
+
+from temporalio.client import Client
+
+from core import metrics
+from store import enrollments
+from store.db import Database
+from store.definitions import Definitions
+from store.tables import Enrollment, Friend, Scenario
+from store.types import utcnow
+from triggers.enrol import enrollment_input
+from triggers.kinds import Kind, ScheduleDate, SignalEnrollment, StartEnrollment
+from triggers.temporal import schedule_date, signal_each, start_enrollment
+from workflows.types import LIVE, EnrollmentStatus, Status
+
+log = logging.getLogger("stepline.commands")
+
+
+class Commands:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        temporal: Client,
+        task_queue: str,
+        definitions: Definitions,
+        eager: bool = False,
+    ):
+        self.db, self.temporal, self.task_queue = db, temporal, task_queue
+        self.definitions = definitions
+        # in a worker's process, on its client: Temporal hands the first workflow task of a
+        # start straight back to that worker (eager workflow start), no poll in between
+        self.eager = eager
+
+    async def run(self, seq: int, item: Kind) -> None:
+        """Do what the command says; raises when Temporal did not take it (tried again)."""
+        if isinstance(item, StartEnrollment):
+            await self.start(item)
+        elif isinstance(item, SignalEnrollment):
+            await self.signal(seq, item)
+        elif isinstance(item, ScheduleDate):
+            await schedule_date(self.temporal, task_queue=self.task_queue, input=item.input)
+        else:
+            raise TypeError(f"not a command: {item.kind}")
+
+    async def start(self, item: StartEnrollment) -> None:
+        """Start the enrollment's workflow as the scenario and the friend are now: paused with
+        a paused scenario; not at all when the scenario ended or the friend blocked since it
+        was admitted (the row then says so)."""
+        async with self.db.reading() as session:
+            row = await session.get(Enrollment, item.enrollment_id)
+            scenario = await session.get(Scenario, row.scenario_id) if row else None
+            friend = await session.get(Friend, row.user_id) if row else None
+        if row is None or scenario is None or friend is None or row.status not in LIVE:
+            return  # settled meanwhile (blocked before it began)
+        if scenario.status == "ended":
+            await self._settle(row, "ended")
+            return
+        if not friend.following or friend.epoch != row.epoch:
+            await self._settle(row, "blocked")
+            return
+        definition = await self.definitions.get(row.scenario_id, row.version)
+        started = await start_enrollment(
+            self.temporal,
+            task_queue=self.task_queue,
+            definition=definition,
+            eager=self.eager,
+            input=enrollment_input(row.id, scenario, row.version, friend, definition=definition),
+        )
+        if started:
+            metrics.ENROLMENTS.labels(scenario_id=scenario.id, trigger=item.cause).inc()
+            log.info(
+                "enrolled %s in %s (%s): %s",
+                friend.user_id,
+                scenario.id,
+                item.cause,
+                row.id,
+                extra={"enrollment_id": row.id},
+            )
+
+    async def signal(self, seq: int, item: SignalEnrollment) -> None:
+        arguments = {**item.args, "change_id": seq}
+        gone = await signal_each(self.temporal, {item.workflow_id: (item.signal, arguments)})
+        if gone and item.gone is not None:  # never started, or over: the row says it here
+            async with self.db.reading() as session:
+                row = await session.get(Enrollment, item.workflow_id)
+            if row is not None and row.status in LIVE:
+                await self._settle(row, item.gone, at=item.at)
+
+    async def _settle(self, row: Enrollment, status: Status, *, at=None) -> None:
+        async with self.db.session() as session:
+            await enrollments.record_status(
+                session,
+                status=EnrollmentStatus(
+                    enrollment_id=row.id,
+                    scenario_id=row.scenario_id,
+                    version=row.version,
+                    user_id=row.user_id,
+                    status=status,
+                    step=row.current_step,
+                ),
+                at=at or utcnow(),
+            )
+            await session.commit()

@@ -1,0 +1,240 @@
+"""The dispatcher: the one path from every change the store has accepted to Temporal.
+
+It takes rows from the outbox (store/outbox.py) in order per lane (a friend's changes one
+after the other), and
+- evaluates changes (a webhook event, an event, a friend's data, a delivery) in one
+  transaction that deletes them and writes the commands they call for (triggers/evaluate.py);
+- runs commands (start, signal, date schedule: triggers/commands.py), then deletes them;
+- moves bulk operations on a step at a time (triggers/bulk.py), in a loop of their own.
+
+Anything that fails is tried again: a row whose command Temporal did not take stays (its lane
+waits behind it); while Temporal is away, one command a second probes it, and the rest follow
+the moment it answers. Several dispatchers (API and worker processes) may run at once: rows
+are leased to one at a time, and acting on one twice changes nothing (workflow ids; signals
+carry their row's seq as `change_id`)."""
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+from datetime import datetime, timedelta
+
+from core import metrics
+from store import operations, outbox
+from store.db import Database
+from store.pipeline_tables import Outbox
+from store.types import utcnow
+from triggers.bulk import Bulk
+from triggers.commands import Commands
+from triggers.evaluate import Evaluator
+from triggers.kinds import Kind, OperationStep, parse
+from triggers.temporal import unavailable
+
+log = logging.getLogger("stepline.dispatch")
+BATCH = 200  # rows a round
+POLL_EVERY = 0.1  # seconds between looks at the outbox when nothing woke the dispatcher
+LEASE = timedelta(seconds=60)  # a row is another dispatcher's again after this
+PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
+COMMANDS_AT_ONCE = 50
+MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        evaluator: Evaluator,
+        commands: Commands,
+        bulk: Bulk,
+        batch: int = BATCH,
+        poll_every: float = POLL_EVERY,
+    ):
+        self.db, self.evaluator, self.commands, self.bulk = db, evaluator, commands, bulk
+        self.batch, self.poll_every = batch, poll_every
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.down_since: datetime | None = None  # Temporal did not answer since then
+        self._next_probe = 0.0
+        self._wakes: list[asyncio.Event] = []
+        self._tasks: list[asyncio.Task] = []
+        self._unlisten = None
+
+    # --- running ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._wakes = [asyncio.Event(), asyncio.Event()]
+
+        def wake() -> None:  # any thread: a commit that wrote outbox rows
+            for event in self._wakes:
+                loop.call_soon_threadsafe(event.set)
+
+        self._unlisten = outbox.on_commit(wake)
+        self._tasks = [
+            asyncio.create_task(self._loop(self.run_once, self._wakes[0]), name="dispatch"),
+            asyncio.create_task(self._loop(self.run_bulk, self._wakes[1]), name="dispatch bulk"),
+        ]
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking rows; a round under way is cancelled (its leased rows are taken again
+        by whichever dispatcher looks once the lease has run out, this one after a restart)."""
+        if self._unlisten is not None:
+            self._unlisten()
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            _done, stuck = await asyncio.wait(self._tasks, timeout=timeout)
+            for task in stuck:
+                log.warning("dispatcher task did not stop within %.0fs: %r", timeout, task)
+        self._tasks = []
+
+    async def _loop(self, round_, wake: asyncio.Event) -> None:
+        while True:
+            wake.clear()
+            try:
+                busy = await round_()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the store may be down: try again on the next round
+                log.exception("dispatch round failed")
+                busy = 0
+            if busy:
+                await asyncio.sleep(0)  # others' turn, then straight on
+                continue
+            try:
+                await asyncio.wait_for(wake.wait(), self.poll_every)
+            except TimeoutError:
+                pass
+
+    # --- one round -------------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Take what may be done now (changes, and commands unless Temporal is away and it
+        is not yet time to probe it) and do it; how many rows were taken."""
+        kinds = ["webhook", "friends", "event", "delivered"]
+        probing = self.down_since is not None
+        if not probing or asyncio.get_running_loop().time() >= self._next_probe:
+            kinds += ["start", "signal", "schedule_date"]
+        async with self.db.session() as session:
+            rows = await outbox.claim(
+                session, owner=self.owner, limit=self.batch, lease=LEASE, kinds=kinds
+            )
+            await session.commit()
+        if not rows:
+            return 0
+        items = [(row, parse(row.kind, row.payload)) for row in rows]
+        changes = [(row, item) for row, item in items if not item.command]
+        commands = [(row, item) for row, item in items if item.command]
+        if changes:
+            await self._evaluate(changes)
+        if commands:
+            if probing:  # one at a time until Temporal answers again
+                self._next_probe = asyncio.get_running_loop().time() + PROBE_EVERY
+                held, commands = commands[1:], commands[:1]
+                await self._release([row for row, _ in held])
+            await self._run(commands)
+        return len(rows)
+
+    async def run_bulk(self) -> int:
+        """One step of each bulk operation that may go on now."""
+        if self.down_since is not None and asyncio.get_running_loop().time() < self._next_probe:
+            return 0
+        async with self.db.session() as session:
+            rows = await outbox.claim(
+                session, owner=self.owner, limit=4, lease=LEASE, kinds=["operation"]
+            )
+            await session.commit()
+        for row in rows:
+            item = parse(row.kind, row.payload)
+            assert isinstance(item, OperationStep) and row.seq is not None
+            try:
+                await self.bulk.step(row.seq, item.operation_id)
+                self._answered()
+            except Exception as exc:
+                await self._failed(row, exc, operation_id=item.operation_id)
+        return len(rows)
+
+    async def _evaluate(self, changes: list[tuple[Outbox, Kind]]) -> None:
+        """All in one transaction; should that fail, each in its own (only the bad one waits)."""
+        prepared = await self.evaluator.prepare([item for _, item in changes])
+        try:
+            await self._transaction(changes, prepared)
+            return
+        except Exception as exc:
+            if len(changes) == 1:
+                await self._failed(changes[0][0], exc)
+                return
+            log.warning("a batch of %d changes failed (%s); one by one", len(changes), exc)
+        for change in changes:
+            try:
+                await self._transaction([change], prepared)
+            except Exception as exc:
+                await self._failed(change[0], exc)
+
+    async def _transaction(self, changes: list[tuple[Outbox, Kind]], prepared) -> None:
+        async with self.db.session() as session:
+            mine = set(await outbox.take(session, [row.seq for row, _ in changes if row.seq]))
+            for row, item in changes:
+                if row.seq in mine:  # else done by another dispatcher meanwhile
+                    await self.evaluator.evaluate(session, item, prepared)
+            await session.commit()
+        for row, _ in changes:
+            metrics.OUTBOX_DONE.labels(kind=row.kind).inc()
+
+    async def _run(self, commands: list[tuple[Outbox, Kind]]) -> None:
+        limit = asyncio.Semaphore(COMMANDS_AT_ONCE)
+        succeeded: list[int] = []
+
+        async def one(row: Outbox, item: Kind) -> None:
+            assert row.seq is not None
+            async with limit:
+                try:
+                    await self.commands.run(row.seq, item)
+                except Exception as exc:
+                    await self._failed(row, exc)
+                    return
+            succeeded.append(row.seq)
+
+        await asyncio.gather(*(one(row, item) for row, item in commands))
+        if succeeded:
+            self._answered()
+            async with self.db.session() as session:
+                await outbox.done(session, succeeded)
+                await session.commit()
+            for row, _ in commands:
+                if row.seq in succeeded:
+                    metrics.OUTBOX_DONE.labels(kind=row.kind).inc()
+
+    # --- failures --------------------------------------------------------------------------
+
+    def _answered(self) -> None:
+        if self.down_since is not None:
+            log.info("Temporal answers again (away since %s)", self.down_since.isoformat())
+            self.down_since = None
+
+    async def _failed(self, row: Outbox, exc: Exception, *, operation_id: str | None = None):
+        assert row.seq is not None
+        away = unavailable(exc)
+        now = utcnow()
+        if away:
+            if self.down_since is None:
+                self.down_since = now
+                log.warning("Temporal unreachable, changes wait for it: %s", exc)
+            self._next_probe = asyncio.get_running_loop().time() + PROBE_EVERY
+            error, delay = f"Temporal unreachable: {type(exc).__name__}: {exc}", timedelta(0)
+        else:
+            log.warning("outbox row %s (%s) failed, tried again later: %r", row.seq, row.kind, exc)
+            error = f"{type(exc).__name__}: {exc}"
+            delay = min(timedelta(seconds=0.5) * 2 ** min(row.attempts, 20), MAX_BACKOFF)
+        metrics.OUTBOX_FAILED.labels(kind=row.kind).inc()
+        async with self.db.session() as session:
+            await outbox.retry(session, row.seq, error=error, delay=delay, now=now)
+            if operation_id is not None:
+                await operations.failed(session, operation_id, error=error)
+            await session.commit()
+
+    async def _release(self, rows: list[Outbox]) -> None:
+        async with self.db.session() as session:
+            await outbox.release(session, [row.seq for row in rows if row.seq is not None])
+            await session.commit()

@@ -1,0 +1,76 @@
+"""Changes evaluated against the store: what each kind of change means for journeys, written
+as commands in the transaction that takes the change from the outbox (triggers/dispatch.py)."""
+
+from dataclasses import dataclass, field
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from activities.profiles import Fetched
+from store import operations
+from store.db import Database
+from store.pipeline_tables import Operation, Outbox
+from store.tables import WebhookEvent
+from store.types import utcnow
+from triggers.changes import FriendChanges
+from triggers.friendship import Friendship
+from triggers.kinds import Delivered, EventRecorded, FriendsChanged, Kind, WebhookReceived
+
+
+@dataclass
+class Prepared:
+    """What a batch of changes needs from outside the store, fetched before its transaction
+    (with none open): LINE's profiles of the friends who follow."""
+
+    profiles: dict[str, Fetched] = field(default_factory=dict)
+
+
+class Evaluator:
+    def __init__(self, *, db: Database, friendship: Friendship, changes: FriendChanges):
+        self.db, self.friendship, self.changes = db, friendship, changes
+
+    async def prepare(self, items: list[Kind]) -> Prepared:
+        ids = [item.event_id for item in items if isinstance(item, WebhookReceived)]
+        if not ids:
+            return Prepared()
+        async with self.db.reading() as session:
+            events = list(
+                await session.exec(select(WebhookEvent).where(col(WebhookEvent.event_id).in_(ids)))
+            )
+        return Prepared(profiles=await self.friendship.profiles_for(events))
+
+    async def evaluate(self, session: AsyncSession, item: Kind, prepared: Prepared) -> None:
+        """The commands this change calls for, in the caller's transaction."""
+        if isinstance(item, WebhookReceived):
+            event = await session.get(WebhookEvent, item.event_id)
+            if event is not None:
+                fetched = prepared.profiles.get(item.event_id)
+                await self.friendship.handle(session, event, fetched)
+        elif isinstance(item, FriendsChanged):
+            await self.changes.changed(session, item.user_ids, reason=item.reason)
+            if item.operation_id:
+                await _counted(session, item.operation_id, len(item.user_ids))
+        elif isinstance(item, EventRecorded):
+            await self.changes.event(
+                session, item.user_id, item.name, item.properties, seq=item.seq
+            )
+        elif isinstance(item, Delivered):
+            await self.changes.delivered(session, item.user_id)
+        else:
+            raise TypeError(f"not a change: {item.kind}")
+
+
+async def _counted(session: AsyncSession, operation_id: str, reached: int) -> None:
+    """A part of a bulk change is done: count it; the last part finishes the operation. (The
+    row lock makes the last of two parts done at once see the other's row gone.)"""
+    operation = await session.get(Operation, operation_id, with_for_update=True)
+    if operation is None or operation.status not in operations.OPEN:
+        return
+    left = (
+        await session.exec(
+            select(func.count()).select_from(Outbox).where(Outbox.operation_id == operation_id)
+        )
+    ).one()
+    await operations.advance(
+        session, operation, done=reached, cursor={}, finished=left == 0, at=utcnow()
+    )
