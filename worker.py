@@ -29,7 +29,6 @@ from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
 from triggers.dispatch import Dispatcher
-from triggers.enrol import Enroller
 from triggers.friendship import PROFILE_TIMEOUT
 from triggers.pipeline import build_pipeline
 from workflows.date_trigger import DateTriggerWorkflow
@@ -63,9 +62,19 @@ def create_worker(
 ) -> Worker:
     compile_workflows()
     definitions = Definitions(db)
-    enroller = Enroller(db=db, task_queue=task_queue, definitions=definitions)
+    # what the activities record (a switch, a date's enrollment, a tag) is acted on at once
+    # on this worker's client; a dispatcher's rounds run where STEPLINE_WEBHOOK_PROCESSOR says
+    pipeline = build_pipeline(
+        db=db, temporal=client, task_queue=task_queue, definitions=definitions, eager=True
+    )
+    enroller = pipeline.enroller
     sending = SendActivities(
-        db, line, definitions, public_url=public_url, push_rate=local_push_rate or push_rate
+        db,
+        line,
+        definitions,
+        public_url=public_url,
+        push_rate=local_push_rate or push_rate,
+        expedite=pipeline.dispatcher.expedite,
     )
     store = StoreActivities(db)
     journeys = JourneyActivities(db, enroller)

@@ -3,7 +3,7 @@ and `switch`."""
 
 from temporalio import activity
 
-from store import enrollments, friends
+from store import enrollments, friends, outbox
 from store.db import Database
 from store.enrollments import record_step
 from store.tables import Friend, Scenario
@@ -37,6 +37,9 @@ class JourneyActivities:
                 )
             record.friends_changed(session, [update.user_id], reason="step")
             await session.commit()
+            written = outbox.added(session)
+        if self.enroller.expedite is not None:  # exits, wait_fors…: before the step is done
+            await self.enroller.expedite(written)
 
     @activity.defn(name="switch_scenario")
     async def switch_scenario(self, request: SwitchRequest) -> SwitchResult:

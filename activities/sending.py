@@ -33,6 +33,7 @@ from store.definitions import Definitions
 from store.policy import get_policy
 from store.tables import Delivery
 from triggers import record
+from triggers.kinds import Expedite
 from workflows.enrollment import QUOTA_RECHECK
 from workflows.types import SendOutcome, SendRequest
 
@@ -99,12 +100,16 @@ class PushBudget:
 
 async def _mark_sent(
     session: AsyncSession, sent: Sequence[tuple[Delivery, str | None]]
-) -> list[None]:
+) -> list[list[int]]:
     """LINE accepted these pushes: their rows say so, and (in the same transaction) the
-    `delivered` audiences that may now hold these friends are looked at (triggers/record.py)."""
-    marked = await deliveries.mark_sent_many(session, sent)
-    await record.delivered(session, [delivery.user_id for delivery, _ in sent])
-    return marked
+    `delivered` audiences that may now hold these friends are to be looked at
+    (triggers/record.py); for each push, the outbox rows that asks for."""
+    await deliveries.mark_sent_many(session, sent)
+    rows = await record.delivered(session, [delivery.user_id for delivery, _ in sent])
+    if not rows:
+        return [[] for _ in sent]
+    await session.flush()  # their seqs
+    return [[rows[delivery.user_id].seq or 0] for delivery, _ in sent]
 
 
 class SendActivities:
@@ -116,9 +121,11 @@ class SendActivities:
         *,
         public_url: str,
         push_rate: float = 2000.0,
+        expedite: Expedite | None = None,
     ):
         self.db, self.line, self.definitions = db, line, definitions
         self.public_url = public_url.rstrip("/")
+        self.expedite = expedite  # the dispatcher's: act on the changes a send made, now
         self.budget = PushBudget(push_rate)
         # pushes decided at the same moment (enrollments waking together) are decided in one
         # transaction, and those LINE accepted at the same moment are marked sent in one
@@ -187,8 +194,10 @@ class SendActivities:
         except LineUnavailable as exc:
             metrics.SENDS.labels(outcome="unavailable").inc()
             raise retry_later(exc) from None
-        await self.sent.submit((prepared, request_id))
+        changes = await self.sent.submit((prepared, request_id))
         metrics.SENDS.labels(outcome="sent").inc()
+        if changes and self.expedite is not None:  # a `delivered` audience's trigger: now
+            await self.expedite(changes)
         return SendOutcome(result="sent", request_id=request_id)
 
     async def ask(self, step: SurveyStep, request: SendRequest, messages: list[dict]) -> list:

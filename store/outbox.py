@@ -23,6 +23,7 @@ from store.pipeline_tables import Outbox
 from store.types import utcnow
 
 _WAKE = "stepline_outbox"
+_ADDED = "stepline_outbox_rows"
 CHUNK = 500  # ids a statement: within any database's bound-parameter limit
 _listeners: set[Callable[[], None]] = set()
 
@@ -34,10 +35,20 @@ def add(
     *,
     lane: str | None = None,
     operation_id: str | None = None,
-) -> None:
+) -> Outbox:
     """A row in the caller's transaction (written at its next flush or commit)."""
-    session.add(Outbox(kind=kind, payload=payload, lane=lane, operation_id=operation_id))
+    row = Outbox(kind=kind, payload=payload, lane=lane, operation_id=operation_id)
+    session.add(row)
     session.sync_session.info[_WAKE] = True
+    session.sync_session.info.setdefault(_ADDED, []).append(row)
+    return row
+
+
+def added(session: AsyncSession) -> list[int]:
+    """The seqs of the rows `add` put into this session's transaction, once it is committed
+    (forgotten by this call)."""
+    rows = session.sync_session.info.pop(_ADDED, [])
+    return [row.seq for row in rows if row.seq is not None]
 
 
 async def add_many(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> int:
@@ -80,6 +91,7 @@ def _committed(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_WAKE, None)
+    session.info.pop(_ADDED, None)
 
 
 async def claim(
@@ -89,6 +101,7 @@ async def claim(
     limit: int,
     lease: timedelta,
     kinds: Iterable[str] | None = None,
+    seqs: Iterable[int] | None = None,
     now: datetime | None = None,
 ) -> list[Outbox]:
     """Lease up to `limit` rows (of these kinds) that may be acted on now, oldest first: due,
@@ -109,14 +122,16 @@ async def claim(
     )
     if kinds is not None:
         candidates = candidates.where(col(Outbox.kind).in_(list(kinds)))
+    if seqs is not None:  # just these (if they may be taken now)
+        candidates = candidates.where(col(Outbox.seq).in_(list(seqs)))
     if session.bind.dialect.name == "postgresql":  # others' claims are skipped, not waited for
         candidates = candidates.with_for_update(skip_locked=True, of=Outbox)
-    seqs = list(await session.exec(candidates))
-    if not seqs:
+    found = list(await session.exec(candidates))
+    if not found:
         return []
     leased = await session.exec(  # type: ignore[call-overload]
         update(Outbox)
-        .where(col(Outbox.seq).in_(seqs), free)
+        .where(col(Outbox.seq).in_(found), free)
         .values(lease_until=now + lease, owner=owner)
         .returning(Outbox)
         .execution_options(synchronize_session=False)

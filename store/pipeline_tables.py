@@ -17,7 +17,8 @@ class Outbox(SQLModel, table=True):
     or a command for Temporal (start, signal…). Deleted once done. Rows of one `lane` (a
     friend, a scenario) are taken strictly in `seq` order."""
 
-    __table_args__ = (Index("ix_outbox_lane_seq", "lane", "seq"),)
+    # AUTOINCREMENT on SQLite: a seq is never used twice (signals carry it as their change id)
+    __table_args__ = (Index("ix_outbox_lane_seq", "lane", "seq"), {"sqlite_autoincrement": True})
     seq: int | None = Field(default=None, primary_key=True, sa_type=SEQ)
     kind: str = Field(max_length=32)
     lane: str | None = Field(default=None, max_length=200)

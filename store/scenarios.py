@@ -31,7 +31,11 @@ async def create_scenario(session: AsyncSession, *, definition: ScenarioDefiniti
 
 
 async def add_version(
-    session: AsyncSession, *, scenario: Scenario, definition: ScenarioDefinition, commit: bool = True
+    session: AsyncSession,
+    *,
+    scenario: Scenario,
+    definition: ScenarioDefinition,
+    commit: bool = True,
 ) -> Scenario:
     """A new version; enrollments already running keep the one they started on.
     `commit=False`: the caller's transaction commits it."""

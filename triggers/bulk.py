@@ -41,7 +41,7 @@ async def plan(
     if action in operations.CONTROL:
         await operations.supersede(session, scenario_id=scenario.id, actions=operations.CONTROL)
     if action in ENROLLMENTS:
-        total = await _count(session, _live(scenario.id, (params or {}).get("below")))
+        total = await _count(session, _live(scenario.id, params or {}))
     else:
         total = (await session.exec(select(func.count()).select_from(Friend))).one()
     operation = operations.new(
@@ -62,10 +62,19 @@ async def _count(session: AsyncSession, condition: Any) -> int:
     return (await session.exec(select(func.count()).select_from(Enrollment).where(condition))).one()
 
 
-def _live(scenario_id: str, below: int | None = None) -> Any:
+def _live(scenario_id: str, params: dict[str, Any]) -> Any:
+    """The scenario's running enrollments; a migration's: those on an older version whose
+    current step is in the new one (`steps`), the only ones that can move."""
     condition = and_(Enrollment.scenario_id == scenario_id, col(Enrollment.status).in_(LIVE))
-    if below is not None:  # a migration: those on an older version
-        condition = and_(condition, col(Enrollment.version) < below)
+    if params.get("below") is not None:
+        condition = and_(
+            condition,
+            col(Enrollment.version) < params["below"],
+            or_(
+                col(Enrollment.current_step).is_(None),
+                col(Enrollment.current_step).in_(params.get("steps", [])),
+            ),
+        )
     return condition
 
 
@@ -110,7 +119,7 @@ class Bulk:
         return finished
 
     async def _enrollments(self, session: AsyncSession, operation: Operation) -> list[Enrollment]:
-        condition = _live(operation.scenario_id or "", operation.params.get("below"))
+        condition = _live(operation.scenario_id or "", operation.params)
         if operation.cursor:  # in the order they began, after the last one reached
             began = datetime.fromisoformat(operation.cursor["started_at"])
             condition = and_(
@@ -143,12 +152,7 @@ class Bulk:
             version = int(params["version"])
             definition = await self.definitions.get(operation.scenario_id or "", version)
             signal = MigrateSignal(version=version, definition=definition)
-            movable = [
-                row
-                for row in rows
-                if row.current_step is None or definition.step(row.current_step) is not None
-            ]
-            signals = {row.id: ("migrate", signal) for row in movable}
+            signals = {row.id: ("migrate", signal) for row in rows}
         else:
             spread = timedelta(seconds=float(params.get("spread_seconds") or 0))
             total = max(operation.total, 1)

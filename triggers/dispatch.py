@@ -28,7 +28,7 @@ from store.types import utcnow
 from triggers.bulk import Bulk
 from triggers.commands import Commands
 from triggers.evaluate import Evaluator
-from triggers.kinds import Kind, OperationStep, parse
+from triggers.kinds import KINDS, Kind, OperationStep, parse
 from triggers.temporal import unavailable
 
 log = logging.getLogger("stepline.dispatch")
@@ -38,6 +38,8 @@ LEASE = timedelta(seconds=60)  # a row is another dispatcher's again after this
 PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
 COMMANDS_AT_ONCE = 50
 MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
+CHANGES = [kind for kind, model in KINDS.items() if not model.command and kind != "operation"]
+COMMANDS = [kind for kind, model in KINDS.items() if model.command]
 
 
 class Dispatcher:
@@ -76,6 +78,10 @@ class Dispatcher:
             asyncio.create_task(self._loop(self.run_bulk, self._wakes[1]), name="dispatch bulk"),
         ]
 
+    @property
+    def running(self) -> bool:
+        return any(not task.done() for task in self._tasks)
+
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop taking rows; a round under way is cancelled (its leased rows are taken again
         by whichever dispatcher looks once the lease has run out, this one after a restart)."""
@@ -112,29 +118,47 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Take what may be done now (changes, and commands unless Temporal is away and it
         is not yet time to probe it) and do it; how many rows were taken."""
-        kinds = ["webhook", "friends", "event", "delivered"]
-        probing = self.down_since is not None
-        if not probing or asyncio.get_running_loop().time() >= self._next_probe:
-            kinds += ["start", "signal", "schedule_date"]
+        kinds = list(CHANGES)
+        if self.down_since is None or asyncio.get_running_loop().time() >= self._next_probe:
+            kinds += COMMANDS
         async with self.db.session() as session:
             rows = await outbox.claim(
                 session, owner=self.owner, limit=self.batch, lease=LEASE, kinds=kinds
             )
             await session.commit()
+        await self._process(rows)
+        return len(rows)
+
+    async def expedite(self, seqs: list[int], *, depth: int = 3) -> None:
+        """Act on these rows now, and on what they lead to (a change's commands), rather than
+        at the next round: a worker's activity that enrolled or changed a friend has it done
+        before the activity completes. Rows that may not be taken now (another's lease, an
+        older row of their lane waiting) are left to the rounds."""
+        if not seqs or depth == 0:
+            return
+        kinds = [*CHANGES, *COMMANDS]
+        async with self.db.session() as session:
+            rows = await outbox.claim(
+                session, owner=self.owner, limit=len(seqs), lease=LEASE, kinds=kinds, seqs=seqs
+            )
+            await session.commit()
+        await self.expedite(await self._process(rows), depth=depth - 1)
+
+    async def _process(self, rows: list[Outbox]) -> list[int]:
+        """Evaluate the changes, run the commands; the seqs of the commands evaluating wrote."""
         if not rows:
-            return 0
+            return []
         items = [(row, parse(row.kind, row.payload)) for row in rows]
         changes = [(row, item) for row, item in items if not item.command]
         commands = [(row, item) for row, item in items if item.command]
-        if changes:
-            await self._evaluate(changes)
+        written = await self._evaluate(changes) if changes else []
         if commands:
-            if probing:  # one at a time until Temporal answers again
+            if self.down_since is not None:  # one at a time until Temporal answers again
                 self._next_probe = asyncio.get_running_loop().time() + PROBE_EVERY
                 held, commands = commands[1:], commands[:1]
                 await self._release([row for row, _ in held])
             await self._run(commands)
-        return len(rows)
+        return written
 
     async def run_bulk(self) -> int:
         """One step of each bulk operation that may go on now."""
@@ -155,32 +179,36 @@ class Dispatcher:
                 await self._failed(row, exc, operation_id=item.operation_id)
         return len(rows)
 
-    async def _evaluate(self, changes: list[tuple[Outbox, Kind]]) -> None:
-        """All in one transaction; should that fail, each in its own (only the bad one waits)."""
+    async def _evaluate(self, changes: list[tuple[Outbox, Kind]]) -> list[int]:
+        """All in one transaction; should that fail, each in its own (only the bad one waits).
+        The seqs of the commands written."""
         prepared = await self.evaluator.prepare([item for _, item in changes])
         try:
-            await self._transaction(changes, prepared)
-            return
+            return await self._transaction(changes, prepared)
         except Exception as exc:
             if len(changes) == 1:
                 await self._failed(changes[0][0], exc)
-                return
+                return []
             log.warning("a batch of %d changes failed (%s); one by one", len(changes), exc)
+        written: list[int] = []
         for change in changes:
             try:
-                await self._transaction([change], prepared)
+                written += await self._transaction([change], prepared)
             except Exception as exc:
                 await self._failed(change[0], exc)
+        return written
 
-    async def _transaction(self, changes: list[tuple[Outbox, Kind]], prepared) -> None:
+    async def _transaction(self, changes: list[tuple[Outbox, Kind]], prepared) -> list[int]:
         async with self.db.session() as session:
             mine = set(await outbox.take(session, [row.seq for row, _ in changes if row.seq]))
             for row, item in changes:
                 if row.seq in mine:  # else done by another dispatcher meanwhile
                     await self.evaluator.evaluate(session, item, prepared)
             await session.commit()
+            written = outbox.added(session)
         for row, _ in changes:
             metrics.OUTBOX_DONE.labels(kind=row.kind).inc()
+        return written
 
     async def _run(self, commands: list[tuple[Outbox, Kind]]) -> None:
         limit = asyncio.Semaphore(COMMANDS_AT_ONCE)

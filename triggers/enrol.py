@@ -11,13 +11,13 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scenarios.definition import DateTrigger, FollowTrigger, ScenarioDefinition
-from store import enrollments, events
+from store import enrollments, events, outbox
 from store.db import Database
 from store.definitions import Definitions
 from store.tables import Friend, Scenario
 from store.types import utcnow
 from triggers import record
-from triggers.kinds import Cause
+from triggers.kinds import Cause, Expedite
 from workflows.types import LIVE, EnrollmentInput, UnblockSignal
 
 log = logging.getLogger("stepline.enrol")
@@ -84,6 +84,8 @@ class Admission:
 class Enroller:
     def __init__(self, *, db: Database, task_queue: str, definitions: Definitions):
         self.db, self.task_queue, self.definitions = db, task_queue, definitions
+        # the dispatcher's, where one runs in this process: a start is made at once
+        self.expedite: Expedite | None = None
 
     async def enrol(
         self,
@@ -106,6 +108,9 @@ class Enroller:
                 return None
             record_admission(session, admission)
             await session.commit()
+            written = outbox.added(session)
+        if self.expedite is not None:  # an activity's switch or date: started before it ends
+            await self.expedite(written)
         return admission.workflow_id
 
     async def admit(

@@ -3,13 +3,13 @@ as commands in the transaction that takes the change from the outbox (triggers/d
 
 from dataclasses import dataclass, field
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.profiles import Fetched
 from store import operations
 from store.db import Database
-from store.pipeline_tables import Operation, Outbox
+from store.pipeline_tables import Operation
 from store.tables import WebhookEvent
 from store.types import utcnow
 from triggers.changes import FriendChanges
@@ -61,16 +61,12 @@ class Evaluator:
 
 
 async def _counted(session: AsyncSession, operation_id: str, reached: int) -> None:
-    """A part of a bulk change is done: count it; the last part finishes the operation. (The
-    row lock makes the last of two parts done at once see the other's row gone.)"""
+    """A part of a bulk change is done: count it; the last part finishes the operation (the
+    parts name each friend once, and its total is their number)."""
     operation = await session.get(Operation, operation_id, with_for_update=True)
     if operation is None or operation.status not in operations.OPEN:
         return
-    left = (
-        await session.exec(
-            select(func.count()).select_from(Outbox).where(Outbox.operation_id == operation_id)
-        )
-    ).one()
+    finished = operation.done + reached >= operation.total
     await operations.advance(
-        session, operation, done=reached, cursor={}, finished=left == 0, at=utcnow()
+        session, operation, done=reached, cursor={}, finished=finished, at=utcnow()
     )

@@ -4,6 +4,7 @@ Changes are evaluated against the store, in one transaction that deletes the row
 the commands it leads to: nothing is half done. Commands are one call to Temporal each,
 idempotent (a workflow id; a signal carrying the row's seq as `change_id`)."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -15,6 +16,8 @@ Reason = Literal[
     "attributes", "tags", "route", "import", "audience", "click", "step", "event", "data"
 ]
 Cause = Literal["follow", "event", "keyword", "audience", "switch", "date"]
+# the dispatcher's `expedite`: act on these outbox rows now (a worker's activity that wrote them)
+Expedite = Callable[[list[int]], Awaitable[None]]
 
 
 class Kind(BaseModel):

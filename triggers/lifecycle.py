@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.definition import AudienceTrigger, DateTrigger, ScenarioDefinition
+from scenarios.definition import AudienceTrigger, DateTrigger, ScenarioDefinition, walk_steps
 from store import scenarios
 from store.definitions import Definitions
 from store.pipeline_tables import Operation
@@ -74,9 +74,8 @@ async def new_version(
     if scenario.status in ("active", "paused") and isinstance(definition.trigger, DateTrigger):
         planned.append(await bulk.plan(session, action="dates", scenario=scenario))
     if migrate:
-        params = {"version": scenario.version, "below": scenario.version}
-        planned.append(
-            await bulk.plan(session, action="migrate", scenario=scenario, params=params)
-        )
+        steps = [step.id for _, step in walk_steps(definition.steps)]
+        params = {"version": scenario.version, "below": scenario.version, "steps": steps}
+        planned.append(await bulk.plan(session, action="migrate", scenario=scenario, params=params))
     await session.commit()
     return Changed(scenario, planned)

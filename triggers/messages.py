@@ -57,7 +57,7 @@ class MessageHandler:
             log.info("%s of %s, who does not follow the account: not recorded", name, event.user_id)
             return
         at = datetime.fromtimestamp(event.timestamp_ms / 1000, UTC)
-        seq, _fresh = await events.record_once(
+        seq, fresh = await events.record_once(
             session,
             webhook_event_id=event.event_id,
             user_id=event.user_id,
@@ -66,7 +66,7 @@ class MessageHandler:
             occurred_at=at,
         )
         # a survey's answer is stored before journeys react, so that they see it
-        taken = await surveys.answer(session, event, name, properties, at)
+        taken = await surveys.answer(session, event, name, properties, at, fresh=fresh)
         await self.changes.event(session, event.user_id, name, properties, seq=seq)
         if taken is not None:  # the answer is an event (and an attribute) of its own
             await self.changes.event(

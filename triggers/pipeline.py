@@ -48,4 +48,5 @@ def build_pipeline(
         ),
         bulk=Bulk(db=db, temporal=temporal, task_queue=task_queue, definitions=definitions),
     )
+    enroller.expedite = dispatcher.expedite
     return Pipeline(enroller=enroller, changes=changes, dispatcher=dispatcher)

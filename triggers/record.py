@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import operations, outbox, webhooks
-from store.pipeline_tables import Operation
+from store.pipeline_tables import Operation, Outbox
 from store.tables import Scenario
 from triggers.kinds import (
     Cause,
@@ -24,13 +24,16 @@ from triggers.kinds import (
     SignalEnrollment,
     StartEnrollment,
 )
+from triggers.temporal import date_trigger_id
 from workflows.types import DateTriggerInput
 
 PER_ROW = 1000  # friends a `friends` row names: a large upload is many rows, each done alone
 
 
-def add(session: AsyncSession, item: Kind, *, lane: str | None, operation_id: str | None = None):
-    outbox.add(
+def add(
+    session: AsyncSession, item: Kind, *, lane: str | None, operation_id: str | None = None
+) -> Outbox:
+    return outbox.add(
         session, item.kind, item.model_dump(mode="json"), lane=lane, operation_id=operation_id
     )
 
@@ -93,26 +96,32 @@ def event_recorded(
     add(session, item, lane=user_id)
 
 
-async def delivered(session: AsyncSession, user_ids: Iterable[str]) -> None:
+async def delivered(session: AsyncSession, user_ids: Iterable[str]) -> dict[str, Outbox]:
     """Pushes went out to these friends: worth a look only while a scenario is triggered by
     an audience (which may be of deliveries). The scenario's activation takes everyone inside
-    at that moment as inside already, so a push it does not see here changes nothing."""
+    at that moment as inside already, so a push it does not see here changes nothing. The
+    rows written, by friend."""
     ids = list(dict.fromkeys(user_ids))
     if not ids:
-        return
+        return {}
     audience_triggered = await session.exec(
         select(Scenario.id)
         .where(Scenario.trigger_type == "audience", col(Scenario.status).in_(("active", "paused")))
         .limit(1)
     )
     if audience_triggered.first() is None:
-        return
-    for user_id in ids:
-        add(session, Delivered(user_id=user_id), lane=user_id)
+        return {}
+    return {user_id: add(session, Delivered(user_id=user_id), lane=user_id) for user_id in ids}
 
 
-def start(session: AsyncSession, *, enrollment_id: str, user_id: str, cause: Cause) -> None:
-    add(session, StartEnrollment(enrollment_id=enrollment_id, cause=cause), lane=user_id)
+# Commands go in the lane of their workflow: its start before its signals, in the order they
+# were recorded; one friend's enrollments go on side by side.
+
+
+def start(session: AsyncSession, *, enrollment_id: str, user_id: str, cause: Cause) -> Outbox:
+    return add(
+        session, StartEnrollment(enrollment_id=enrollment_id, cause=cause), lane=enrollment_id
+    )
 
 
 def signal(
@@ -124,7 +133,7 @@ def signal(
     args: BaseModel,
     gone: str | None = None,
     at: datetime | None = None,
-) -> None:
+) -> Outbox:
     item = SignalEnrollment(
         workflow_id=workflow_id,
         signal=name,
@@ -132,8 +141,9 @@ def signal(
         gone=gone,  # type: ignore[arg-type]
         at=at,
     )
-    add(session, item, lane=user_id)
+    return add(session, item, lane=workflow_id)
 
 
-def schedule_date(session: AsyncSession, input: DateTriggerInput) -> None:
-    add(session, ScheduleDate(input=input), lane=input.user_id)
+def schedule_date(session: AsyncSession, input: DateTriggerInput) -> Outbox:
+    lane = date_trigger_id(input.scenario_id, input.user_id)
+    return add(session, ScheduleDate(input=input), lane=lane)

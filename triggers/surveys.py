@@ -24,9 +24,16 @@ async def answer(
     name: str,
     properties: dict[str, Any],
     at: datetime,
+    *,
+    fresh: bool = True,
 ) -> surveys.Answered | None:
-    """The answer this postback or message gives, stored with its signal (None: none)."""
+    """The answer this postback or message gives, stored with its signal (None: none, or
+    given before). `fresh`: False when this webhook event was recorded before (evaluated
+    again): an answer it gave then is signalled again, never given twice."""
     assert event.user_id is not None
+    if not fresh and (given := await surveys.given(session, webhook_event_id=event.event_id)):
+        _signal(session, event.user_id, given)
+        return None
     if name == "postback":
         parsed = surveys.parse_postback(str(properties.get("data", "")))
         if parsed is None:
@@ -62,11 +69,15 @@ async def answer(
             taken,
         )
         return None
+    _signal(session, event.user_id, taken)
+    return taken
+
+
+def _signal(session: AsyncSession, user_id: str, taken: surveys.Answered) -> None:
     record.signal(
         session,
         workflow_id=taken.enrollment_id,
-        user_id=event.user_id,
+        user_id=user_id,
         name="survey_answered",
         args=SurveyAnswered(step_id=taken.step_id, value=taken.value),
     )
-    return taken

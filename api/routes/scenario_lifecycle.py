@@ -26,7 +26,7 @@ DEFAULT_SPREAD = "PT5M"
 class ScenarioChanged(ScenarioRef):
     # what carries the change to every enrollment (or friend), done in the background
     operation: OperationPublic | None = None
-    operations: list[OperationPublic] = []
+    operations: list[OperationPublic] | None = None
 
 
 class VersionRef(ScenarioChanged):
@@ -41,7 +41,7 @@ def _answer(changed: Changed, response: Response) -> dict[str, Any]:
     return {
         **changed.scenario.model_dump(),
         "operation": refs[-1] if refs else None,
-        "operations": refs,
+        "operations": refs if len(refs) > 1 else None,  # an end of a date scenario: two
     }
 
 

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("owner", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("operation_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.PrimaryKeyConstraint("seq"),
+        sqlite_autoincrement=True,  # a seq is never used twice: signals carry it
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_lane_seq", ["lane", "seq"])

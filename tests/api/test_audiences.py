@@ -4,7 +4,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlmodel import select
 
+from store.pipeline_tables import Operation
 from store.tables import Audience, AudienceMember, Click, Delivery, Event, Friend, FriendTag
 from store.types import utcnow
 from tests.api.helpers import count, scenario, text, wait
@@ -12,20 +14,23 @@ from tests.support.stack import user
 
 
 class Recorder:
-    """Stands in for FriendChanges: what the API reported as changed."""
+    """What the API reported as changed: the operations that carry a change of friends'
+    data to their journeys, made since the test began (action, friends, status)."""
 
-    def __init__(self):
-        self.calls: list[tuple[list[str], str]] = []
+    def __init__(self, stack, before: set[str]):
+        self.stack, self.before = stack, before
 
-    async def changed(self, user_ids, *, reason: str = "data") -> None:
-        self.calls.append((list(user_ids), reason))
+    async def calls(self) -> list[tuple[str, int, str]]:
+        async with self.stack.db.session() as session:
+            found = (await session.exec(select(Operation).order_by(Operation.created_at))).all()
+        return [(op.action, op.total, op.status) for op in found if op.id not in self.before]
 
 
 @pytest.fixture
-def changes(shared, monkeypatch) -> Recorder:
-    recorder = Recorder()
-    monkeypatch.setattr(shared.app.state.services, "changes", recorder)
-    return recorder
+async def changes(shared) -> Recorder:
+    async with shared.db.session() as session:
+        before = set((await session.exec(select(Operation.id))).all())
+    return Recorder(shared, before)
 
 
 async def add_rows(stack, *rows) -> None:
@@ -61,13 +66,15 @@ async def test_upload_audience_is_created_with_its_members(shared, changes):
     )
     assert answer.status_code == 201
     audience_id = answer.json()["id"]
-    assert answer.json() == {"id": audience_id} and audience_id.startswith("aud_")
+    assert set(answer.json()) == {"id", "operation"} and audience_id.startswith("aud_")
+    operation = answer.json()["operation"]
+    assert (operation["action"], operation["total"]) == ("audience", 2)
     assert await members(shared, audience_id) == [user(1), user(2)]
     listed = {a["id"]: a for a in (await shared.api.get("/audiences")).json()}
     assert (listed[audience_id]["name"], listed[audience_id]["kind"]) == ("VIP", "upload")
     assert listed[audience_id]["size"] == 2
     assert listed[audience_id]["params"] == {}
-    assert changes.calls == [([user(1), user(2)], "audience")]
+    assert await changes.calls() == [("audience", 2, "done")]  # what it means for journeys
     read = await shared.api.get(f"/audiences/{audience_id}")
     assert read.status_code == 200
     assert read.json() == listed[audience_id]
@@ -120,7 +127,7 @@ async def test_put_members_adds_and_keeps_duplicates_once(shared, changes):
     answer = await shared.api.put(
         f"/audiences/{audience_id}/members", json={"user_ids": [user(3), user(4), user(4)]}
     )
-    assert answer.status_code == 200
+    assert answer.status_code == 202  # members stored; what they mean for journeys follows
     body = answer.json()
     assert (body["id"], body["name"], body["kind"], body["size"]) == (
         audience_id,
@@ -132,7 +139,8 @@ async def test_put_members_adds_and_keeps_duplicates_once(shared, changes):
     listed = {a["id"]: a["size"] for a in (await shared.api.get("/audiences")).json()}
     assert listed[audience_id] == 2
     # membership changed for these friends: audience triggers are told, once each
-    assert changes.calls == [([user(3)], "audience"), ([user(3), user(4)], "audience")]
+    assert body["operation"]["url"] == f"/operations/{body['operation']['id']}"
+    assert await changes.calls() == [("audience", 1, "done"), ("audience", 2, "done")]
 
 
 async def test_put_members_rejects_bad_ids_and_unknown_audiences(shared):
@@ -204,7 +212,7 @@ async def test_every_kind_is_created_and_sized_from_our_data(shared, changes):
         "event-day": ({"kind": "event", "event": "kinds_buy", "within": "P1D"}, 1),
     }
     ids = {name: await create(shared, {"name": name, **body}) for name, (body, _) in bodies.items()}
-    assert changes.calls == []  # nobody's data changed
+    assert await changes.calls() == []  # nobody's data changed
     listed = {a["id"]: a for a in (await shared.api.get("/audiences")).json()}
     for name, (body, size) in bodies.items():
         read = (await shared.api.get(f"/audiences/{ids[name]}")).json()
@@ -256,7 +264,7 @@ async def test_only_upload_audiences_take_members_and_unknown_ones_are_404(share
     unknown = await shared.api.get("/audiences/aud_nope")
     assert unknown.status_code == 404
     assert unknown.json() == {"detail": "no audience 'aud_nope'"}
-    assert changes.calls == []
+    assert await changes.calls() == []
 
 
 async def test_audiences_need_the_admin_token(shared):

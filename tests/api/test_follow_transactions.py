@@ -1,20 +1,28 @@
 """What a follow costs the store: on SQLite each write transaction waits for a process-wide turn
-(store/turns.py), so the processor handles a follow in two — the follow, profile and enrollment
-rows, then the event marked processed — with LINE and Temporal asked while none is open. And
-what happens when it stops between the two."""
+(store/turns.py), so the dispatcher evaluates a follow in one — the follow, profile and
+enrollment rows, the start commands, the event marked processed, its outbox row taken — with
+LINE asked before it and Temporal after it, while none is open. And what happens when a
+dispatcher stops between the rows and the start."""
 
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
+from sqlmodel import select, update
 from temporalio.service import RPCError
 
-import triggers.enrol
+import triggers.commands
 from activities.line_client import LineUnavailable
+from store import outbox
+from store.pipeline_tables import Outbox
 from store.tables import Enrollment, Friend, WebhookEvent
+from store.types import utcnow
 from tests.api.helpers import count, scenario, text
+from tests.support.pipeline import dispatcher_stopped
 from tests.support.stack import user
 
 
@@ -62,8 +70,8 @@ def transactions_of_this_task(db) -> Iterator[Transactions]:
 
 
 def watch_outside_calls(monkeypatch, stack, seen: Transactions) -> None:
-    """Note every LINE profile request and Temporal start or unblock the follow makes."""
-    friendship = stack.app.state.services.friendship
+    """Note every LINE profile request and Temporal start or signal the follow makes."""
+    friendship = stack.dispatcher.evaluator.friendship
     line = friendship.profiles
 
     class WatchedLine:
@@ -72,25 +80,19 @@ def watch_outside_calls(monkeypatch, stack, seen: Transactions) -> None:
             return await line.get_profile(user_id)
 
     monkeypatch.setattr(friendship, "profiles", WatchedLine())
-    for name in ("start_enrollment", "unblock_enrollments"):
-        original = getattr(triggers.enrol, name)
+    for name in ("start_enrollment", "signal_each"):
+        original = getattr(triggers.commands, name)
 
         async def watched(*args, _original=original, _name=name, **kwargs):
             seen.ask(f"Temporal {_name}")
             return await _original(*args, **kwargs)
 
-        monkeypatch.setattr(triggers.enrol, name, watched)
+        monkeypatch.setattr(triggers.commands, name, watched)
 
 
-def held_back(monkeypatch, stack) -> list[str]:
-    """Events the webhook records are left for the test to process (the processor lags)."""
-    lagging: list[str] = []
-    processor = stack.app.state.services.processor
-    monkeypatch.setattr(processor, "submit", lambda event_id, _user: lagging.append(event_id))
-    return lagging
-
-
-async def test_a_follow_is_processed_in_two_write_transactions(stack, monkeypatch):
+async def test_a_follow_is_evaluated_in_one_write_transaction_and_started_outside(
+    stack, monkeypatch
+):
     first = await stack.scenario(
         scenario(text("welcome", "Welcome"), {"id": "w", "type": "wait", "duration": "P7D"})
     )
@@ -98,21 +100,23 @@ async def test_a_follow_is_processed_in_two_write_transactions(stack, monkeypatc
         scenario(text("hello", "Hello"), {"id": "w", "type": "wait", "duration": "P7D"})
     )
     friend = user(300)
-    lagging = held_back(monkeypatch, stack)
-    await stack.follow(friend, settle=False, display_name="Mio", language="ja")
-    assert len(lagging) == 1
-
-    processor = stack.app.state.services.processor
-    with transactions_of_this_task(stack.db) as seen:
-        watch_outside_calls(monkeypatch, stack, seen)
-        await processor.process(lagging[0])
-    assert seen.writes <= 2, seen  # follow + profile + enrollment rows; marked processed
-    assert not seen.open and seen.asked_while_open == [], seen
-    assert seen.reads >= 2  # the event, and the cached profile before asking LINE
+    async with dispatcher_stopped(stack):
+        await stack.follow(friend, settle=False, display_name="Mio", language="ja")
+        with transactions_of_this_task(stack.db) as seen:
+            watch_outside_calls(monkeypatch, stack, seen)
+            # the change: taken, evaluated (follow, profile, enrollment rows, the start
+            # commands, the event marked processed) in one transaction; then the commands
+            assert await stack.dispatcher.run_once() == 1
+            assert seen.writes == 2, seen  # the lease, then the evaluation
+            assert await stack.dispatcher.run_once() == 2  # both starts
+            assert seen.writes == 4, seen  # their lease, then their rows deleted
+            assert await stack.dispatcher.run_once() == 0
+        assert not seen.open and seen.asked_while_open == [], seen
+        assert seen.reads >= 1  # the event (and, in tasks of their own, the cached profiles)
 
     async with stack.db.session() as session:
         row = await session.get(Friend, friend)
-        event_row = await session.get(WebhookEvent, lagging[0])
+        event_row = (await session.exec(WebhookEvent.__table__.select())).one()
     assert (row.following, row.epoch, row.display_name, row.language) == (True, 1, "Mio", "ja")
     assert row.profile_at is not None
     assert event_row.processed_at is not None
@@ -122,22 +126,21 @@ async def test_a_follow_is_processed_in_two_write_transactions(stack, monkeypatc
     assert sorted(await stack.texts(friend)) == ["Hello", "Welcome"]
 
 
-async def test_an_unfollow_is_processed_in_two_write_transactions(stack, monkeypatch):
+async def test_an_unfollow_is_evaluated_in_one_write_transaction(stack):
     await stack.scenario(
         scenario(text("welcome", "Welcome"), {"id": "w", "type": "wait", "duration": "P7D"})
     )
     friend = user(301)
     await stack.follow(friend)
     await stack.until_texts(friend, ["Welcome"])
-    lagging = held_back(monkeypatch, stack)
-    answer = (await stack.emu.post(f"/emulator/users/{friend}/unfollow")).json()
-    assert answer["webhook_status"] == 200 and len(lagging) == 1
-
-    processor = stack.app.state.services.processor
-    with transactions_of_this_task(stack.db) as seen:
-        await processor.process(lagging[0])
-    assert seen.writes <= 2, seen  # the unfollow and the live enrollments; marked processed
-    assert not seen.open, seen
+    async with dispatcher_stopped(stack):
+        answer = (await stack.emu.post(f"/emulator/users/{friend}/unfollow")).json()
+        assert answer["webhook_status"] == 200
+        with transactions_of_this_task(stack.db) as seen:
+            assert await stack.dispatcher.run_once() == 1  # the unfollow: the block signals
+            assert seen.writes == 2, seen
+            assert await stack.dispatcher.run_once() == 1  # the signal
+        assert not seen.open, seen
 
 
 async def test_a_follow_whose_profile_line_fails_to_give_still_enrols(stack, monkeypatch):
@@ -150,7 +153,7 @@ async def test_a_follow_whose_profile_line_fails_to_give_still_enrols(stack, mon
             asked.append(user_id)
             raise LineUnavailable("LINE answered 500", status=500)
 
-    monkeypatch.setattr(stack.app.state.services.friendship, "profiles", BrokenLine())
+    monkeypatch.setattr(stack.dispatcher.evaluator.friendship, "profiles", BrokenLine())
     await stack.follow(friend)
     assert asked == [friend]
     assert (await stack.outcome(scenario_id, friend)).status == "completed"
@@ -162,53 +165,51 @@ async def test_a_follow_whose_profile_line_fails_to_give_still_enrols(stack, mon
     assert [(e.processed_at is not None, e.last_error) for e in events] == [(True, None)]
 
 
-async def test_a_stop_between_the_rows_and_the_start_is_made_good_by_the_sweep(stack, monkeypatch):
-    """The rows are committed and the process stops before Temporal starts the workflow: the
-    event is still unprocessed, so the sweep handles it again and the workflow starts, once."""
+async def test_a_stop_between_the_rows_and_the_start_is_made_good_once(stack, monkeypatch):
+    """The rows and the start command are committed and the process stops before Temporal
+    starts the workflow: once its lease has run out, the command is run (by this or another
+    dispatcher), and the workflow starts, once."""
     scenario_id = await stack.scenario(
         scenario(text("welcome", "Welcome"), {"id": "w", "type": "wait", "duration": "P7D"})
     )
     friend = user(303)
-    processor = stack.app.state.services.processor
-    enroller = stack.app.state.services.friendship.enroller
-    lagging = held_back(monkeypatch, stack)
-    await stack.follow(friend, settle=False)
+    async with dispatcher_stopped(stack):
+        await stack.follow(friend, settle=False)
+        assert await stack.dispatcher.run_once() == 1  # evaluated: the start is in the outbox
 
-    async def stopped(admission):
-        raise asyncio.CancelledError  # as the process going away: nothing after it runs
+        async def stopped(seq, item):
+            raise asyncio.CancelledError  # as the process going away: nothing after it runs
 
-    monkeypatch.setattr(enroller, "start", stopped)
-    try:
-        await processor.process(lagging[0])
-    except asyncio.CancelledError:
-        pass
-    else:
-        raise AssertionError("the start was never reached")
-    async with stack.db.session() as session:
-        pending = await session.get(WebhookEvent, lagging[0])
-        rows = (await session.exec(Enrollment.__table__.select())).all()
-    assert pending.processed_at is None
-    assert [(r.user_id, r.status) for r in rows] == [(friend, "waiting")]
-    try:
-        await stack.enrollment(scenario_id, friend).describe()
-    except RPCError:
-        pass  # not started
-    else:
-        raise AssertionError("the workflow was started")
+        monkeypatch.setattr(stack.dispatcher.commands, "run", stopped)
+        with pytest.raises(asyncio.CancelledError):
+            await stack.dispatcher.run_once()
+        async with stack.db.session() as session:
+            rows = (await session.exec(Enrollment.__table__.select())).all()
+            [command] = (await session.exec(select(Outbox))).all()
+        assert [(r.user_id, r.status) for r in rows] == [(friend, "waiting")]
+        assert command.kind == "start" and command.lease_until is not None
+        with pytest.raises(RPCError):
+            await stack.enrollment(scenario_id, friend).describe()  # not started
+        monkeypatch.undo()
+        assert await stack.dispatcher.run_once() == 0  # leased: not taken again yet
+        await expire_leases(stack)
 
-    monkeypatch.undo()  # the process is back: its sweep finds the event
-    assert await processor.sweep(everything=True) == 1
-    await stack.settle()
+    await stack.settle()  # another dispatcher (this one, back) takes it
     await stack.until_status(scenario_id, friend, "waiting", step="w")
     run = (await stack.enrollment(scenario_id, friend).describe()).run_id
-    async with stack.db.session() as session:
-        done = await session.get(WebhookEvent, lagging[0])
-    assert done.processed_at is not None
-    assert await processor.sweep(everything=True) == 0
 
-    # handled again all the same (a redelivery racing the sweep): still that one run
-    await stack.app.state.services.friendship.handle(done)
+    # the same start again (a dispatcher that ran it, then died before deleting its row)
+    async with stack.db.session() as session:
+        outbox.add(session, "start", command.payload, lane=friend)
+        await session.commit()
+    await stack.settle()
     assert (await stack.enrollment(scenario_id, friend).describe()).run_id == run
     assert await count(stack, Enrollment) == 1
     await asyncio.sleep(0.2)
     assert await stack.texts(friend) == ["Welcome"]
+
+
+async def expire_leases(stack) -> None:
+    async with stack.db.session() as session:
+        await session.exec(update(Outbox).values(lease_until=utcnow() - timedelta(seconds=1)))
+        await session.commit()

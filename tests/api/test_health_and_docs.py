@@ -18,7 +18,12 @@ async def test_healthz_is_200_when_everything_answers(shared):
     async with httpx.AsyncClient(base_url=str(shared.api.base_url)) as anonymous:
         answer = await anonymous.get("/healthz")
     assert answer.status_code == 200
-    assert answer.json() == {"database": "ok", "temporal": "ok"}
+    assert answer.json() == {
+        "status": "ok",
+        "database": "ok",
+        "temporal": "ok",
+        "changes": {"pending": 0, "oldest_seconds": 0.0, "failing_since": None, "last_error": None},
+    }
 
 
 async def healthz_with_temporal_at(port: int, tmp_path) -> tuple[httpx.Response, float]:
@@ -51,7 +56,10 @@ async def test_healthz_does_not_wait_for_a_temporal_that_never_answers(tmp_path)
         silent.listen(8)
         answer, elapsed = await healthz_with_temporal_at(silent.getsockname()[1], tmp_path)
     assert answer.status_code == 503
-    assert answer.json() == {
+    body = answer.json()
+    assert body.pop("changes")["pending"] == 0
+    assert body == {
+        "status": "unavailable",
         "detail": "temporal unreachable",
         "database": "ok",
         "temporal": "unreachable: no answer within 2 s",

@@ -8,6 +8,7 @@ from store.db import Database
 from store.tables import Friend
 from store.upsert import insert_ignore
 from tests.api.helpers import count
+from tests.support.pipeline import Recorded, record_changes
 from tests.support.stack import user
 
 CSV = {"Content-Type": "text/csv"}
@@ -32,20 +33,10 @@ async def friends_among(stack, user_ids: list[str]) -> int:
     return await count(stack, Friend, col(Friend.user_id).in_(user_ids))
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[list[str], str]] = []
-
-    async def changed(self, user_ids, *, reason: str = "data") -> None:
-        if reason == "import":  # what the import reports (set-up goes through other routes)
-            self.calls.append((sorted(user_ids), reason))
-
-
 @pytest.fixture
-def changes(shared, monkeypatch) -> Recorder:
-    recorder = Recorder()
-    monkeypatch.setattr(shared.app.state.services, "changes", recorder)
-    return recorder
+def changes(monkeypatch) -> Recorded:
+    # what the import reports (set-up goes through other routes)
+    return record_changes(monkeypatch, reasons=("import",))
 
 
 async def test_five_thousand_rows_in_one_request_merge_with_types(shared, changes):
@@ -56,12 +47,17 @@ async def test_five_thousand_rows_in_one_request_merge_with_types(shared, change
         lines.append(f"{uid(n)},gold,{n % 90},0{n % 1000:03d},1.5,TRUE,null,{10**20}")
     answer = await post_csv(shared, "\n".join(lines) + "\n")
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {
+    body = answer.json()
+    operation = body.pop("operation")  # what it means for journeys, in the background
+    assert body == {
         "imported": 5000,
         "created": 4999,
         "updated": 1,
         "attributes": ["age", "big", "note", "plan", "score", "vip", "zip"],
     }
+    assert (operation["action"], operation["total"]) == ("import", 5000)
+    done = (await shared.api.get(operation["url"])).json()
+    assert (done["status"], done["done"]) == ("done", 5000)
     typed = {"zip": "0000", "score": 1.5, "vip": True, "note": "null", "big": str(10**20)}
     read = (await shared.api.get(f"/friends/{known}")).json()
     assert read["attributes"] == {"plan": "gold", "keep": "me", "age": 0, **typed}
@@ -74,6 +70,7 @@ async def test_five_thousand_rows_in_one_request_merge_with_types(shared, change
     # the same file again changes nothing: every friend is counted as updated, none reported
     again = await post_csv(shared, "\n".join(lines))
     assert again.json()["created"] == 0 and again.json()["updated"] == 5000
+    assert "operation" not in again.json()
     assert changes.calls[1:] == []
 
 
@@ -149,7 +146,9 @@ async def test_multipart_upload(shared):
         "/friends/import", files={"file": ("顧客.csv", data, "text/csv")}, data={"note": "x"}
     )
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"imported": 1, "created": 1, "updated": 0, "attributes": ["plan"]}
+    body = answer.json()
+    assert body.pop("operation")["total"] == 1  # the friend's journeys: in the background
+    assert body == {"imported": 1, "created": 1, "updated": 0, "attributes": ["plan"]}
     assert await attributes_of(shared, friend) == {"plan": "ゴールド"}
 
 

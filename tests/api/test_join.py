@@ -22,28 +22,12 @@ from emulator.state import EmulatorState
 from store.db import Database
 from store.tables import Friend, JoinRequest
 from store.types import utcnow
-from tests.support.stack import ACCESS_TOKEN, ADMIN_TOKEN, CHANNEL_SECRET, user
-from triggers.changes import FriendChanges
+from tests.support.pipeline import Recorded, record_changes
+from tests.support.stack import ACCESS_TOKEN, ADMIN_TOKEN, CHANNEL_SECRET, settled, user
 
 LOGIN_ID = "2000000042"
 LOGIN_SECRET = "test-login-channel-secret"
 FRIEND_URL = "https://line.me/R/ti/p/@stepline-test"
-
-
-class RecordingChanges:
-    """The app's FriendChanges, with a record of what it was told."""
-
-    def __init__(self, real: FriendChanges) -> None:
-        self.real = real
-        self.calls: list[tuple[list[str], str]] = []
-
-    async def changed(self, user_ids, *, reason: str = "data") -> None:
-        ids = list(user_ids)
-        self.calls.append((ids, reason))
-        await self.real.changed(ids, reason=reason)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
 
 
 @dataclass
@@ -53,7 +37,7 @@ class JoinStack:
     app: FastAPI
     emulator: EmulatorState
     http: httpx.AsyncClient  # no base URL, no redirects followed, no auth
-    changes: RecordingChanges
+    changes: Recorded
 
     @property
     def db(self) -> Database:
@@ -70,7 +54,7 @@ class JoinStack:
         body = params | {"user_id": user_id, "add_friend": True} | extra
         answer = await self.http.post(f"{self.emulator_url}/emulator/login", json=body)
         assert answer.status_code == 200, answer.text
-        await self.app.state.services.processor.drain()  # the follow webhook, if one was sent
+        await settled(self.db)  # the follow webhook, if one was sent
         return answer.json()["location"]
 
     async def friend(self, user_id: str) -> Friend | None:
@@ -101,7 +85,7 @@ def join_settings(*, database_url: str, line_api: str, public_url: str, **overri
 
 
 @pytest.fixture
-def join_stack(ts_env, tmp_path) -> Callable[..., Any]:
+def join_stack(ts_env, tmp_path, monkeypatch) -> Callable[..., Any]:
     """`async with join_stack(**settings overrides) as s`: API + emulator, LINE Login wired."""
 
     @asynccontextmanager
@@ -127,8 +111,7 @@ def join_stack(ts_env, tmp_path) -> Callable[..., Any]:
             api_url = await stack.enter_async_context(serving(app, port=port))
             emulator_app.state.emulator.config.webhook_url = f"{api_url}/webhooks/line"
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
-            changes = RecordingChanges(app.state.services.changes)
-            app.state.services.changes = changes
+            changes = record_changes(monkeypatch)
             running = JoinStack(
                 api_url, emulator_url, app, emulator_app.state.emulator, http, changes
             )

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from store.tables import Enrollment, Event, WebhookEvent
 from tests.api.helpers import count, enrollment_at, scenario, signed, text
+from tests.support.pipeline import process_again
 from tests.support.stack import running_stack, user
 
 _ids = itertools.count(1)
@@ -85,14 +86,6 @@ async def processed_cleanly(stack, webhook_event_id: str) -> bool:
     async with stack.db.session() as session:
         row = await session.get(WebhookEvent, webhook_event_id)
     return row is not None and row.processed_at is not None and row.last_error is None
-
-
-async def process_again(stack, webhook_event_id: str) -> None:
-    """What the processor does with an event it finds unprocessed after a crash (the event
-    was handled, but the crash came before it was marked processed)."""
-    async with stack.db.session() as session:
-        row = await session.get(WebhookEvent, webhook_event_id)
-    await stack.app.state.services.friendship.handle(row)
 
 
 # --- recorded -------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ async def test_a_rejected_put_changes_nothing(shared):
 
 async def test_put_on_an_ended_scenario_is_409(shared):
     scenario_id = await create(shared)
-    assert (await shared.api.post(f"/scenarios/{scenario_id}/end")).status_code == 200
+    assert (await shared.api.post(f"/scenarios/{scenario_id}/end")).status_code == 202
     answer = await shared.api.put(f"/scenarios/{scenario_id}", json=V2)
     assert answer.status_code == 409
     assert "ended" in answer.json()["detail"]
@@ -155,7 +155,7 @@ REACH = {"draft": [], "active": ["activate"], "paused": ["activate", "pause"], "
 async def test_status_transitions(shared, start, action):
     scenario_id = await create(shared)
     for step in REACH[start]:
-        assert (await shared.api.post(f"/scenarios/{scenario_id}/{step}")).status_code == 200
+        assert (await shared.api.post(f"/scenarios/{scenario_id}/{step}")).is_success
     answer = await shared.api.post(f"/scenarios/{scenario_id}/{action}")
     expected = TRANSITIONS[(start, action)]
     if expected is None:
@@ -163,8 +163,23 @@ async def test_status_transitions(shared, start, action):
         assert answer.json() == {"detail": f"cannot {action} a scenario that is {start}"}
         after = start
     else:
-        assert answer.status_code == 200, answer.text
-        assert answer.json() == {"id": scenario_id, "version": 1, "status": expected}
+        body = answer.json()
+        # pause, resume and end are carried to the enrollments by an operation (202), as
+        # is the resume that activating a paused scenario is; activating a draft is not
+        bulk = action != "activate" or start == "paused"
+        assert answer.status_code == (202 if bulk else 200), answer.text
+        assert {k: body[k] for k in ("id", "version", "status")} == {
+            "id": scenario_id,
+            "version": 1,
+            "status": expected,
+        }
+        if bulk:
+            operation = body["operation"]
+            assert operation["action"] == ("resume" if action == "activate" else action)
+            assert (operation["status"], operation["total"]) == ("done", 0)  # none enrolled
+            assert operation["url"] == f"/operations/{operation['id']}"
+        else:
+            assert "operation" not in body
         after = expected
     assert (await shared.api.get(f"/scenarios/{scenario_id}")).json()["status"] == after
 
@@ -193,7 +208,7 @@ async def test_activating_a_paused_scenario_releases_held_enrollments(stack):
     friend = user(50)
     await stack.follow(friend)
     await stack.until_texts(friend, ["Welcome!"])
-    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 200
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 202
     await stack.env.sleep(timedelta(days=2))
     held = await stack.status(scenario_id, friend)
     assert (held.status, held.hold_reason, held.step) == ("held", "pause", "later")

@@ -125,7 +125,7 @@ async def test_activating_a_template_needs_nothing_else(shared):
         assert answer.status_code == 201, answer.text
         assert answer.json()["status"] == "active"
         ended = await shared.api.post(f"/scenarios/{answer.json()['id']}/end")
-        assert ended.status_code == 200
+        assert ended.status_code == 202
 
 
 async def test_unknown_template_is_404_naming_it(shared):

@@ -86,8 +86,15 @@ async def test_migrate_moves_waiting_friends_to_the_new_version_at_their_next_st
         text("extra", "Extra v3"),
     )
     answer = await stack.api.put(f"/scenarios/{scenario_id}?migrate=true", json=v3)
-    assert answer.status_code == 200, answer.text
-    assert answer.json() == {"id": scenario_id, "version": 3, "status": "active", "migrating": 1}
+    assert answer.status_code == 202, answer.text  # the move is an operation
+    body = answer.json()
+    assert {k: body[k] for k in ("id", "version", "status", "migrating")} == {
+        "id": scenario_id,
+        "version": 3,
+        "status": "active",
+        "migrating": 1,
+    }
+    assert (body["operation"]["action"], body["operation"]["total"]) == ("migrate", 1)
 
     ended = await stack.outcome(scenario_id, moved)
     assert (ended.status, ended.version) == ("completed", 3)

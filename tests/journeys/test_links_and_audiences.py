@@ -303,7 +303,7 @@ async def make_member(stack, kind: str, friend: str, source: str) -> None:
     """The change that puts `friend` into an audience of this kind (see `trigger_audience`)."""
     if kind == "upload":
         answer = await stack.api.put(f"/audiences/{source}/members", json={"user_ids": [friend]})
-        assert answer.status_code == 200, answer.text
+        assert answer.status_code == 202, answer.text
     elif kind == "route":
         await stack.api.put(f"/friends/{friend}/route", json={"route": "flyer"})
     elif kind == "event":

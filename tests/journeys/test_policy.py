@@ -114,13 +114,15 @@ async def test_a_resumed_scenario_releases_its_friends_spread_out_in_order(stack
     friends = [user(710 + n) for n in range(4)]
     for friend in friends:
         await stack.follow(friend)
-    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 200
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 202
     await stack.env.sleep(timedelta(hours=2))
     for friend in friends:
         held = await stack.until_status(scenario_id, friend, "held", step="news")
         assert held.hold_reason == "pause"
     resumed = await stack.api.post(f"/scenarios/{scenario_id}/resume", params={"spread": "PT20M"})
-    assert resumed.status_code == 200, resumed.text
+    assert resumed.status_code == 202, resumed.text
+    operation = resumed.json()["operation"]
+    assert (operation["action"], operation["total"]) == ("resume", len(friends))
     for friend in friends:
         assert (await stack.outcome(scenario_id, friend)).status == "completed"
     sent = [(await planned(stack, friend))["news"] for friend in friends]
@@ -130,7 +132,7 @@ async def test_a_resumed_scenario_releases_its_friends_spread_out_in_order(stack
 
 async def test_a_bad_spread_is_refused_and_changes_nothing(stack):
     scenario_id = await stack.scenario(scenario(text("hi", "Hi")))
-    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 200
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 202
     answer = await stack.api.post(f"/scenarios/{scenario_id}/resume", params={"spread": "P2D"})
     assert answer.status_code == 422 and answer.json()["detail"][0]["path"] == "spread"
     assert (await stack.api.get(f"/scenarios/{scenario_id}")).json()["status"] == "paused"
@@ -177,7 +179,7 @@ async def test_the_delivery_cap_is_hit_exactly_under_concurrent_sends(any_stack)
     stack = any_stack
     scenario_id = await stack.scenario(scenario(text("offer", "Offer"), delivery_cap=10))
     friends = [user(800 + n) for n in range(30)]
-    await stack.follow_many(friends, at_once=30)
+    await stack.follow_many(friends)
     # once the cap is reached the scenario stops taking friends (LINE's 配信数の上限)
     rows = (await stack.api.get(f"/scenarios/{scenario_id}/enrollments?limit=100")).json()
     outcomes = [await stack.outcome(scenario_id, row["user_id"]) for row in rows]

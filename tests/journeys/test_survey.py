@@ -9,8 +9,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from store.tables import Event, SurveyToken
-from tests.api.test_message_events import deliver, events_of, postback, process_again, said
+from tests.api.test_message_events import deliver, events_of, postback, said
 from tests.journeys.test_events_and_exits import event
+from tests.support.pipeline import process_again
 from tests.support.stack import user
 from tests.workflows.test_failures import scenario, text
 from tests.workflows.test_journey import planned

@@ -2,12 +2,16 @@
 (when configured) PostgreSQL."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+
+from sqlmodel import select
 
 from scenarios.definition import ScenarioDefinition
-from store import deliveries, enrollments, friends, scenarios, webhooks
+from store import deliveries, enrollments, friends, scenarios
+from store.pipeline_tables import Outbox
 from store.tables import Delivery, Enrollment, Scenario
 from tests.support.stack import user
+from triggers import record
 from workflows.types import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -59,25 +63,32 @@ async def test_attributes_merge_and_remove(db):
         assert not await friends.remove_tag(s, user_id=friend, tag="trial")
 
 
-async def test_webhook_events_are_recorded_once(db):
+async def test_webhook_events_are_recorded_once_and_queued_once(db):
     rows = [
         {
             "event_id": f"ev{n}",
             "type": "follow",
             "user_id": user(n),
-            "timestamp_ms": n,
+            "timestamp_ms": 10 - n,  # LINE made them in the other order
             "body": {"n": n},
         }
         for n in range(3)
     ]
     async with db.session() as s:
-        assert await webhooks.record_events(s, rows=rows[:2]) == ["ev0", "ev1"]
+        assert await record.webhooks_acknowledged(s, [rows[:2]]) == [["ev0", "ev1"]]
+        await s.commit()
     async with db.session() as s:
-        assert await webhooks.record_events(s, rows=rows) == ["ev2"]
-    async with db.session() as s:
-        await webhooks.mark_processed(s, event_id="ev1")
-        pending = await webhooks.pending_events(s, received_before=datetime.now(UTC))
-    assert [event_id for event_id, _user in pending] == ["ev0", "ev2"]
+        # the first two again (a redelivery) in one request, the third in another
+        assert await record.webhooks_acknowledged(s, [rows[:2], rows]) == [[], ["ev2"]]
+        await s.commit()
+    async with db.reading() as s:
+        queued = (await s.exec(select(Outbox).order_by(Outbox.seq))).all()
+    # once each, in the order LINE made them within a request, each in its friend's lane
+    assert [(r.kind, r.payload, r.lane) for r in queued] == [
+        ("webhook", {"event_id": "ev1"}, user(1)),
+        ("webhook", {"event_id": "ev0"}, user(0)),
+        ("webhook", {"event_id": "ev2"}, user(2)),
+    ]
 
 
 async def test_delivery_cap_is_never_exceeded_by_concurrent_senders(db):
@@ -215,31 +226,6 @@ async def test_status_transitions(db):
             assert "cannot resume a scenario that is ended" in str(exc)
         else:
             raise AssertionError("an ended scenario resumed")
-
-
-async def test_the_frequent_reads_leave_failed_events_to_the_slower_sweep(db):
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "event_id": f"ev{n}",
-            "type": "follow",
-            "user_id": user(310 + n),
-            "timestamp_ms": 1_700_000_000_000 + n,
-            "redelivery": False,
-            "body": {},
-        }
-        for n in range(2)
-    ]
-    async with db.session() as session:
-        await webhooks.record_events(session, rows=rows)
-    async with db.session() as session:
-        await webhooks.mark_attempt_failed(session, event_id="ev0", error="Temporal down")
-    later = now + timedelta(seconds=1)
-    async with db.reading() as session:
-        untried = await webhooks.pending_events(session, received_before=later, untried=True)
-        every = await webhooks.pending_events(session, received_before=later)
-    assert untried == [("ev1", user(311))]
-    assert every == [("ev0", user(310)), ("ev1", user(311))]
 
 
 async def test_a_push_reserved_when_its_enrollment_stops_ends_unconfirmed(db):

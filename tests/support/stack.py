@@ -145,6 +145,7 @@ class Stack:
         while True:
             rows = (await self.api.get(f"/scenarios/{scenario_id}/enrollments")).json()
             if any(row["user_id"] == user_id for row in rows):
+                await self.settle()  # its workflow started
                 return
             assert asyncio.get_running_loop().time() < deadline, f"{user_id} never enrolled"
             await asyncio.sleep(0.05)
@@ -300,7 +301,7 @@ async def running_stack(
         async def settle_after(response: httpx.Response) -> None:
             """What an admin call changed is acted on before the test goes on (a test of
             the pipeline itself uses a client of its own)."""
-            if response.request.method != "GET" and (worker or webhook_processor == "api"):
+            if dispatcher is not None and dispatcher.running:  # a GET too: a click, a route link
                 await settled(db)
 
         api = await stack.enter_async_context(

@@ -224,13 +224,13 @@ async def test_pause_holds_before_the_next_send_and_resume_releases(stack):
     friend = user(30)
     await stack.follow(friend)
     await stack.until_texts(friend, ["Welcome"])
-    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 200
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 202
     await stack.env.sleep(timedelta(days=3))
     status = await stack.status(scenario_id, friend)
     assert (status.status, status.hold_reason, status.step) == ("held", "pause", "next")
     assert await stack.texts(friend) == ["Welcome"]
 
-    assert (await stack.api.post(f"/scenarios/{scenario_id}/resume")).status_code == 200
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/resume")).status_code == 202
     assert (await stack.outcome(scenario_id, friend)).status == "completed"
     assert await stack.texts(friend) == ["Welcome", "Next"]
 
@@ -240,7 +240,7 @@ async def test_end_stops_running_enrollments(stack):
     friend = user(31)
     await stack.follow(friend)
     await stack.until_texts(friend, ["Welcome"])
-    assert (await stack.api.post(f"/scenarios/{scenario_id}/end")).status_code == 200
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/end")).status_code == 202
     assert (await stack.outcome(scenario_id, friend)).status == "ended"
     assert await stack.texts(friend) == ["Welcome"]
 
