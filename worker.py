@@ -179,7 +179,9 @@ async def main() -> None:
 
 
 @asynccontextmanager
-async def dispatching(settings: Settings, client: Client, db: Database) -> AsyncIterator[Dispatcher]:
+async def dispatching(
+    settings: Settings, client: Client, db: Database
+) -> AsyncIterator[Dispatcher]:
     """STEPLINE_WEBHOOK_PROCESSOR=worker: the changes the API (and the activities) recorded
     are acted on here, with this worker's client, so each enrollment's first workflow task
     comes back with the answer to its start (eager workflow start)."""

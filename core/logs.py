@@ -40,6 +40,11 @@ def bound(**ids: str | None) -> Iterator[None]:
         _bound.reset(token)
 
 
+def current() -> dict[str, str]:
+    """The ids bound here now (to carry them to where the work goes on)."""
+    return dict(_bound.get())
+
+
 def enrollment_ids(enrollment_id: str) -> dict[str, str]:
     """The scenario and friend an enrollment id names (`enrollment:{scenario}:{user}:{epoch}`)."""
     parts = enrollment_id.split(":")

@@ -5,7 +5,7 @@ to can answer it, once, while the enrollment waits for it."""
 import json
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,9 +31,10 @@ class Answered:
     step_id: str
     value: Any
     label: str | None
-    user_id: str = ""
-    event_seq: int | None = None  # the `survey_answer` event recorded with it
-    properties: dict[str, Any] | None = None  # that event's
+    # the friend, and the `survey_answer` event recorded with it (its seq, its properties)
+    user_id: str = field(default="", compare=False)
+    event_seq: int | None = field(default=None, compare=False)
+    properties: dict[str, Any] | None = field(default=None, compare=False)
 
 
 def postback_data(token: str, index: int) -> str:

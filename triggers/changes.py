@@ -119,7 +119,7 @@ class FriendChanges:
 
     @staticmethod
     def _signal(session: AsyncSession, row: Enrollment, name: str, args: Any) -> None:
-        record.signal(session, workflow_id=row.id, user_id=row.user_id, name=name, args=args)
+        record.signal(session, workflow_id=row.id, name=name, args=args)
 
     async def _until_holds(self, session: AsyncSession, row: Enrollment, step: WaitForStep) -> bool:
         entry = await session.get(StepEntry, (row.id, step.id))

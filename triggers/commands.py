@@ -7,7 +7,7 @@ import logging
 
 from temporalio.client import Client
 
-from core import metrics
+from core import logs, metrics
 from store import enrollments
 from store.db import Database
 from store.definitions import Definitions
@@ -19,6 +19,7 @@ from triggers.temporal import schedule_date, signal_each, start_enrollment
 from workflows.types import LIVE, EnrollmentStatus, Status
 
 log = logging.getLogger("stepline.commands")
+enrol_log = logging.getLogger("stepline.enrol")
 
 
 class Commands:
@@ -74,14 +75,15 @@ class Commands:
         )
         if started:
             metrics.ENROLMENTS.labels(scenario_id=scenario.id, trigger=item.cause).inc()
-            log.info(
-                "enrolled %s in %s (%s): %s",
-                friend.user_id,
-                scenario.id,
-                item.cause,
-                row.id,
-                extra={"enrollment_id": row.id},
-            )
+            with logs.bound(**item.origin):  # the webhook event (…) it came from
+                enrol_log.info(
+                    "enrolled %s in %s (%s): %s",
+                    friend.user_id,
+                    scenario.id,
+                    item.cause,
+                    row.id,
+                    extra={"enrollment_id": row.id},
+                )
 
     async def signal(self, seq: int, item: SignalEnrollment) -> None:
         arguments = {**item.args, "change_id": seq}

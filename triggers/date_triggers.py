@@ -59,7 +59,6 @@ async def follow_dates(session: AsyncSession, definitions: Definitions, ids: lis
             record.signal(  # a running schedule ends; none is started
                 session,
                 workflow_id=date_trigger_id(scenario.id, friend.user_id),
-                user_id=friend.user_id,
                 name="date_changed",
                 args=DateChanged(
                     attribute=input.attribute, value=input.value, at=input.value_at or utcnow()

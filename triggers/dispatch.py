@@ -27,7 +27,7 @@ from store.pipeline_tables import Outbox
 from store.types import utcnow
 from triggers.bulk import Bulk
 from triggers.commands import Commands
-from triggers.evaluate import Evaluator
+from triggers.evaluate import Evaluator, Prepared
 from triggers.kinds import KINDS, Kind, OperationStep, parse
 from triggers.temporal import unavailable
 
@@ -57,6 +57,7 @@ class Dispatcher:
         self.batch, self.poll_every = batch, poll_every
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.down_since: datetime | None = None  # Temporal did not answer since then
+        self.transactions = self.evaluated = 0  # what it has done (tests, bench/)
         self._next_probe = 0.0
         self._wakes: list[asyncio.Event] = []
         self._tasks: list[asyncio.Task] = []
@@ -187,6 +188,7 @@ class Dispatcher:
             return await self._transaction(changes, prepared)
         except Exception as exc:
             if len(changes) == 1:
+                prepared.count(changes[0][1], "failed")
                 await self._failed(changes[0][0], exc)
                 return []
             log.warning("a batch of %d changes failed (%s); one by one", len(changes), exc)
@@ -195,10 +197,13 @@ class Dispatcher:
             try:
                 written += await self._transaction([change], prepared)
             except Exception as exc:
+                prepared.count(change[1], "failed")
                 await self._failed(change[0], exc)
         return written
 
-    async def _transaction(self, changes: list[tuple[Outbox, Kind]], prepared) -> list[int]:
+    async def _transaction(
+        self, changes: list[tuple[Outbox, Kind]], prepared: Prepared
+    ) -> list[int]:
         async with self.db.session() as session:
             mine = set(await outbox.take(session, [row.seq for row, _ in changes if row.seq]))
             for row, item in changes:
@@ -206,8 +211,12 @@ class Dispatcher:
                     await self.evaluator.evaluate(session, item, prepared)
             await session.commit()
             written = outbox.added(session)
-        for row, _ in changes:
-            metrics.OUTBOX_DONE.labels(kind=row.kind).inc()
+        self.transactions += 1
+        self.evaluated += len(mine)
+        for row, item in changes:
+            if row.seq in mine:
+                metrics.OUTBOX_DONE.labels(kind=row.kind).inc()
+                prepared.count(item, "processed")
         return written
 
     async def _run(self, commands: list[tuple[Outbox, Kind]]) -> None:

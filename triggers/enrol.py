@@ -26,17 +26,13 @@ log = logging.getLogger("stepline.enrol")
 def record_admission(session: AsyncSession, admission: "Admission") -> None:
     """What the dispatcher is to do for an admission, in its transaction: start the new
     enrollment, or let the parked ones go on (a re-add with `on_unblock: resume`)."""
-    user_id = admission.friend.user_id
     if not admission.resume:
-        record.start(
-            session, enrollment_id=admission.workflow_id, user_id=user_id, cause=admission.cause
-        )
+        record.start(session, enrollment_id=admission.workflow_id, cause=admission.cause)
         return
     for workflow_id in admission.resume:
         record.signal(
             session,
             workflow_id=workflow_id,
-            user_id=user_id,
             name="unblock",
             args=UnblockSignal(epoch=admission.friend.epoch),
         )

@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.profiles import Fetched
+from core import metrics
 from store import operations
 from store.db import Database
 from store.pipeline_tables import Operation
@@ -23,6 +24,12 @@ class Prepared:
     (with none open): LINE's profiles of the friends who follow."""
 
     profiles: dict[str, Fetched] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)  # webhook event id → its type
+
+    def count(self, item: Kind, outcome: str) -> None:
+        """A webhook event processed, or failed (tried again): /metrics."""
+        if isinstance(item, WebhookReceived):
+            metrics.webhook_event(self.types.get(item.event_id), outcome)
 
 
 class Evaluator:
@@ -37,7 +44,10 @@ class Evaluator:
             events = list(
                 await session.exec(select(WebhookEvent).where(col(WebhookEvent.event_id).in_(ids)))
             )
-        return Prepared(profiles=await self.friendship.profiles_for(events))
+        return Prepared(
+            profiles=await self.friendship.profiles_for(events),
+            types={event.event_id: event.type for event in events},
+        )
 
     async def evaluate(self, session: AsyncSession, item: Kind, prepared: Prepared) -> None:
         """The commands this change calls for, in the caller's transaction."""

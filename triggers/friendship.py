@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.profiles import Fetched, ProfileSource, fetch_profile, is_fresh
+from core import logs
 from store import enrollments, friends, scenarios, webhooks
 from store.db import Database
 from store.tables import WebhookEvent
@@ -70,14 +71,15 @@ class Friendship:
         if event.processed_at is not None:
             return  # a repeat: its commands were written when it was handled
         at = datetime.fromtimestamp(event.timestamp_ms / 1000, UTC)
-        if event.type in MessageHandler.TYPES:
-            await self.messages.handle(session, event)
-        elif event.user_id is None or event.type not in ("follow", "unfollow"):
-            log.info("webhook event %s of type %s: nothing to do", event.event_id, event.type)
-        elif event.type == "follow":
-            await self.follow(session, event.user_id, event.timestamp_ms, at, fetched)
-        else:
-            await self.unfollow(session, event.user_id, event.timestamp_ms, at)
+        with logs.bound(webhook_event_id=event.event_id, user_id=event.user_id):
+            if event.type in MessageHandler.TYPES:
+                await self.messages.handle(session, event)
+            elif event.user_id is None or event.type not in ("follow", "unfollow"):
+                log.info("webhook event %s of type %s: nothing to do", event.event_id, event.type)
+            elif event.type == "follow":
+                await self.follow(session, event.user_id, event.timestamp_ms, at, fetched)
+            else:
+                await self.unfollow(session, event.user_id, event.timestamp_ms, at)
         await webhooks.mark_processed_many(session, [event.event_id])
 
     async def follow(
@@ -123,7 +125,6 @@ class Friendship:
             record.signal(
                 session,
                 workflow_id=row.id,
-                user_id=user_id,
                 name="block",
                 args=BlockSignal(),
                 gone="blocked",

@@ -78,6 +78,7 @@ class StartEnrollment(Kind):
     command: ClassVar[bool] = True
     enrollment_id: str
     cause: Cause
+    origin: dict[str, str] = Field(default_factory=dict)  # the log ids of the change it is for
 
 
 class SignalEnrollment(Kind):

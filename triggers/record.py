@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import logs
 from store import operations, outbox, webhooks
 from store.pipeline_tables import Operation, Outbox
 from store.tables import Scenario
@@ -118,17 +119,15 @@ async def delivered(session: AsyncSession, user_ids: Iterable[str]) -> dict[str,
 # were recorded; one friend's enrollments go on side by side.
 
 
-def start(session: AsyncSession, *, enrollment_id: str, user_id: str, cause: Cause) -> Outbox:
-    return add(
-        session, StartEnrollment(enrollment_id=enrollment_id, cause=cause), lane=enrollment_id
-    )
+def start(session: AsyncSession, *, enrollment_id: str, cause: Cause) -> Outbox:
+    item = StartEnrollment(enrollment_id=enrollment_id, cause=cause, origin=logs.current())
+    return add(session, item, lane=enrollment_id)
 
 
 def signal(
     session: AsyncSession,
     *,
     workflow_id: str,
-    user_id: str,
     name: str,
     args: BaseModel,
     gone: str | None = None,

@@ -32,7 +32,7 @@ async def answer(
     again): an answer it gave then is signalled again, never given twice."""
     assert event.user_id is not None
     if not fresh and (given := await surveys.given(session, webhook_event_id=event.event_id)):
-        _signal(session, event.user_id, given)
+        _signal(session, given)
         return None
     if name == "postback":
         parsed = surveys.parse_postback(str(properties.get("data", "")))
@@ -69,15 +69,14 @@ async def answer(
             taken,
         )
         return None
-    _signal(session, event.user_id, taken)
+    _signal(session, taken)
     return taken
 
 
-def _signal(session: AsyncSession, user_id: str, taken: surveys.Answered) -> None:
+def _signal(session: AsyncSession, taken: surveys.Answered) -> None:
     record.signal(
         session,
         workflow_id=taken.enrollment_id,
-        user_id=user_id,
         name="survey_answered",
         args=SurveyAnswered(step_id=taken.step_id, value=taken.value),
     )

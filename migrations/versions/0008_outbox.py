@@ -1,6 +1,7 @@
-"""outbox and operation: the durable change pipeline (every change Temporal acts on is written
-in the transaction of the change), bulk operations; webhook events not processed yet go into
-the outbox
+"""outbox and operation: the durable change pipeline, and bulk operations
+
+Every change Temporal acts on is written in the transaction of the change; webhook events not
+processed yet go into the outbox.
 
 Revision ID: 0008
 Revises: 0007

@@ -23,6 +23,7 @@ PATH_VALUES = {
     "name": "follow-up",
     "enrollment_id": f"enrollment:scn_000000000000:{user(1)}:1",
     "coupon_id": "01JYNW8JMQVFBNWF1APF8Z3FS7",
+    "operation_id": "op_000000000000",
 }
 DEFINITION = scenario(text("welcome", "Welcome"))
 
@@ -64,6 +65,9 @@ async def test_the_admin_routes_are_the_ones_we_expect(shared):
             ("GET", "/scenarios/{scenario_id}/enrollments"),
             ("GET", "/scenarios/{scenario_id}/stats"),
             ("GET", "/scenarios/{scenario_id}/impact"),
+            ("GET", "/scenarios/{scenario_id}/operations"),
+            ("GET", "/operations"),
+            ("GET", "/operations/{operation_id}"),
             ("POST", "/enrollments/{enrollment_id}/retry"),
             ("GET", "/friends/{user_id}"),
             ("GET", "/friends/{user_id}/timeline"),

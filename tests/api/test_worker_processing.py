@@ -1,5 +1,5 @@
-"""STEPLINE_WEBHOOK_PROCESSOR=worker: the API only verifies, records and answers; the worker
-reads the new events from the table, enrols (eager workflow start) and blocks."""
+"""STEPLINE_WEBHOOK_PROCESSOR=worker: the API only verifies, records and answers; the worker's
+dispatcher takes the changes from the outbox, enrols (eager workflow start) and blocks."""
 
 import asyncio
 
@@ -8,8 +8,9 @@ from sqlmodel import select
 
 from store.tables import Enrollment, WebhookEvent
 from tests.api.helpers import count, enrollment_at, scenario, text
+from tests.support.pipeline import waiting
 from tests.support.stack import running_stack, user
-from worker import webhook_processing
+from worker import dispatching
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ async def _events(stack, user_id: str) -> list[WebhookEvent]:
 
 async def test_the_worker_enrols_and_blocks_what_the_api_recorded(worker_stack):
     stack = worker_stack
-    assert stack.app.state.services.processor is None  # the API processes nothing
+    assert stack.app.state.services.dispatcher is None  # the API acts on nothing
     scenario_id = await stack.scenario(
         scenario(text("welcome", "Welcome"), {"id": "w", "type": "wait", "duration": "P7D"})
     )
@@ -45,7 +46,7 @@ async def test_the_worker_enrols_and_blocks_what_the_api_recorded(worker_stack):
     assert await count(stack, Enrollment) == 1
 
 
-async def test_without_a_worker_the_events_wait_in_the_table_for_one(ts_env, sqlite_url):
+async def test_without_a_worker_the_changes_wait_in_the_outbox_for_one(ts_env, sqlite_url):
     async with running_stack(
         ts_env, database_url=sqlite_url, worker=False, webhook_processor="worker"
     ) as stack:
@@ -57,11 +58,12 @@ async def test_without_a_worker_the_events_wait_in_the_table_for_one(ts_env, sql
         [event] = await _events(stack, friend)
         assert event.processed_at is None
         assert await count(stack, Enrollment) == 0
+        assert await waiting(stack) == {"webhook": 1}
 
-        # a worker's processing, once there is one (no Temporal worker: the workflow starts
+        # a worker's dispatcher, once there is one (no Temporal worker: the workflow starts
         # and waits for one)
-        async with webhook_processing(stack.settings, ts_env.client, stack.db) as processor:
-            stack.processor = processor
+        async with dispatching(stack.settings, ts_env.client, stack.db) as dispatcher:
+            stack.dispatcher = dispatcher
             await stack.settle()
         [event] = await _events(stack, friend)
         assert event.processed_at is not None

@@ -185,6 +185,7 @@ async def test_simulate_event_enrols_through_an_event_trigger(stack, env):
     )
     assert recorded.exit_code == 0, recorded.output
     assert "event cart_add" in recorded.output
+    await stack.settle()  # the enrollment it called for, started
     assert (await stack.outcome(scenario_id, friend)).status == "completed"
     assert await stack.texts(friend) == ["Cart"]
     async with stack.db.session() as session:

@@ -1,6 +1,6 @@
 """Webhook bodies, LINE's own events mutated and arbitrary bytes, signed with the channel secret
 or not: `POST /webhooks/line` answers 200 or 400, never a 5xx; a 400 records nothing, and every
-event that was recorded is handled (no event the processor chokes on and retries forever)."""
+event that was recorded is handled (no event the dispatcher chokes on and retries forever)."""
 
 import json
 import secrets
@@ -95,7 +95,7 @@ async def test_any_body_signed_or_not_is_answered_200_or_400(fuzzed, body, signa
 
 
 async def test_every_recorded_event_was_handled(fuzzed):
-    """Run after the fuzzing above (same stack): whatever it recorded, the processor handled
+    """Run after the fuzzing above (same stack): whatever it recorded, the dispatcher handled
     once and for all, never failing on it."""
     follow = next(event for event in LINE_EVENTS if event["type"] == "follow")
     follow = {**follow, "webhookEventId": secrets.token_hex(13)}

@@ -1,4 +1,4 @@
-"""A follow's rows in the caller's transaction (api/friendship.py writes the follow, the profile
+"""A follow's rows in the caller's transaction (triggers/friendship.py writes the follow, the profile
 and the enrollments in one): `commit=False` leaves the commit, or the rollback, to the caller."""
 
 from datetime import UTC, datetime

@@ -69,25 +69,16 @@ class Stack:
         return answer
 
     async def follow_many(self, user_ids: list[str]) -> None:
-        """Many friends follow, recorded as the webhook would record them but without LINE's
-        round trips (for tests about what happens after the follow, with hundreds of
-        friends), then acted on."""
-        rows = []
-        for user_id in user_ids:
-            self.emulator.follow(user_id)  # LINE's side: now a friend, no webhook sent
-            now = int(datetime.now(UTC).timestamp() * 1000)
-            body = {"type": "follow", "source": {"type": "user", "userId": user_id}}
-            rows.append(
-                {
-                    "event_id": f"follow-{user_id}-{uuid.uuid4().hex[:8]}",
-                    "type": "follow",
-                    "user_id": user_id,
-                    "timestamp_ms": now,
-                    "redelivery": False,
-                    "body": {**body, "timestamp": now},
-                }
-            )
-        await self.app.state.services.webhook_writer.submit(rows)
+        """Many friends follow, handled as the dispatcher handles a follow webhook but with
+        no webhook on record and without LINE's round trips (for tests about what happens
+        after the follow, with hundreds of friends), then acted on."""
+        friendship = (self.dispatcher or self.app.state.services.dispatcher).evaluator.friendship
+        async with self.db.session() as session:
+            for user_id in user_ids:
+                self.emulator.follow(user_id)  # LINE's side: now a friend, no webhook sent
+                now = datetime.now(UTC)
+                await friendship.follow(session, user_id, int(now.timestamp() * 1000), now)
+            await session.commit()
         await self.settle()
 
     async def unfollow(self, user_id: str) -> dict:

@@ -101,7 +101,7 @@ async def test_a_plain_line_server_gets_each_message_once(stack):
         await running.enter_async_context(
             create_worker(stack.env.client, task_queue=settings.task_queue, db=stack.db, line=line)
         )
-        stack.app.state.services.friendship.enroller.task_queue = settings.task_queue
+        stack.dispatcher.commands.task_queue = settings.task_queue
 
         scenario_id = await stack.scenario(SCENARIO)
         friend = user(90)

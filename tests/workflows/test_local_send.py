@@ -37,7 +37,7 @@ async def _journey(stack, number: int, **worker_options) -> list:
                 stack.env.client, task_queue=queue, db=stack.db, line=line, **worker_options
             )
         )
-        stack.app.state.services.friendship.enroller.task_queue = queue
+        stack.dispatcher.commands.task_queue = queue
         scenario_id = await stack.scenario(SCENARIO)
         friend = user(number)
         await stack.follow(friend)
