@@ -16,7 +16,7 @@ router = APIRouter(prefix="/operations", tags=["operations"], dependencies=Admin
 
 class OperationPublic(BaseModel):
     id: str
-    scenario_id: str | None
+    scenario_id: str | None = None
     action: str = Field(
         description="pause, resume, end, migrate (a scenario's running enrollments), dates, "
         "end_dates (its friends' date schedules), audience, import (friends' data)"
@@ -26,8 +26,8 @@ class OperationPublic(BaseModel):
     done: int
     created_at: datetime
     updated_at: datetime
-    finished_at: datetime | None
-    last_error: str | None = Field(description="why its last step failed (tried again)")
+    finished_at: datetime | None = None
+    last_error: str | None = Field(None, description="why its last step failed (tried again)")
     url: str
 
 

@@ -79,7 +79,7 @@ class Stack:
                 now = datetime.now(UTC)
                 await friendship.follow(session, user_id, int(now.timestamp() * 1000), now)
             await session.commit()
-        await self.settle()
+        await self.settle(timeout=30.0 + len(user_ids) / 5)
 
     async def unfollow(self, user_id: str) -> dict:
         answer = (await self.emu.post(f"/emulator/users/{user_id}/unfollow")).json()
