@@ -172,5 +172,5 @@ async def scenario_operations(
     await scenario_or_404(session, scenario_id)
     return [
         operation_ref(operation)
-        for operation in await operations.ofscenario_or_404(session, scenario_id, limit=limit)
+        for operation in await operations.of_scenario(session, scenario_id, limit=limit)
     ]

@@ -236,3 +236,38 @@ async def test_simulate_postback_and_message_refuse_a_blocked_or_unknown_user(st
     assert bad.exit_code == 2 and "NAME=VALUE" in bad.output
     malformed = await stepline(env, "simulate", "message", "nobody", "hi")
     assert malformed.exit_code == 2 and "U followed by 32 lowercase hex" in malformed.output
+
+
+async def test_pause_resume_and_end_answer_at_once_and_wait_follows_them(stack, env):
+    scenario_id = await stack.scenario(
+        {
+            "name": "cli bulk",
+            "trigger": {"type": "follow"},
+            "steps": [
+                {"id": "hi", "type": "message", "messages": [{"type": "text", "text": "Hi"}]},
+                {"id": "w", "type": "wait", "duration": "P1D"},
+                {"id": "x", "type": "message", "messages": [{"type": "text", "text": "X"}]},
+            ],
+        }
+    )
+    for n in range(3):
+        await stack.follow(user(510 + n))
+    paused = await stepline(env, "scenario", "pause", scenario_id, "--wait")
+    assert paused.exit_code == 0, paused.output
+    lines = paused.output.splitlines()
+    assert lines[0].split() == [scenario_id, "v1", "paused"]
+    operation_id, action, _of, scenario, status, progress = lines[-1].split()[:6]
+    assert (action, scenario, status, progress) == ("pause", scenario_id, "done", "3/3")
+
+    shown = await stepline(env, "operation", "show", operation_id)
+    assert shown.exit_code == 0 and shown.output.split()[4:6] == ["done", "3/3"]
+    listed = await stepline(env, "operation", "list", "--scenario", scenario_id)
+    assert operation_id in listed.output and "pause" in listed.output
+
+    resumed = await stepline(env, "scenario", "resume", scenario_id, "--spread", "PT1S")
+    assert resumed.exit_code == 0, resumed.output
+    assert resumed.output.splitlines()[0].split() == [scenario_id, "v1", "active"]
+    ended = await stepline(env, "scenario", "end", scenario_id, "--wait")
+    assert ended.exit_code == 0 and "end of" in ended.output and "3/3" in ended.output
+    unknown = await stepline(env, "operation", "show", "op_nope")
+    assert unknown.exit_code == 1 and "no operation 'op_nope'" in unknown.output

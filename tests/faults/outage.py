@@ -169,7 +169,7 @@ class Outage:
     async def status(self, workflow_id: str) -> str:
         """The enrollment's status as its workflow tells it."""
         handle = self.temporal_client.get_workflow_handle(workflow_id)
-        return (await handle.query("status")).status
+        return (await handle.query("status"))["status"]
 
     async def signals(self, workflow_id: str, name: str) -> list[dict]:
         """The signals of this name its history holds, with their arguments."""

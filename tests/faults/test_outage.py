@@ -67,7 +67,7 @@ SCENARIOS = {
             "on_timeout": [text("late", "too late")],
         },
     ),
-    "pause": on_event("pauseme", text("hi", "pause:hi"), wait("w", "PT25S"), text("later", "pause:later")),  # noqa: E501
+    "pause": on_event("pauseme", text("hi", "pause:hi"), wait("w", "PT5S"), text("later", "pause:later")),  # noqa: E501
     "kill": on_event("killme", text("hi", "kill:hi")),
 }  # fmt: skip
 
@@ -185,7 +185,7 @@ async def _second_outage(run: Run) -> None:
 async def _is_held(o: Outage, workflow_id: str) -> bool:
     handle = o.temporal_client.get_workflow_handle(workflow_id)
     state = await handle.query("status")
-    return state.status == "held" and state.hold_reason == "pause"
+    return state["status"] == "held" and state["hold_reason"] == "pause"
 
 
 async def run_outage(folder, database_url: str) -> Run:
