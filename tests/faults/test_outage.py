@@ -4,10 +4,13 @@ acted on exactly once. One run per database (tests/faults/outage.py), then what 
 prove, each its own test."""
 
 import asyncio
+import json
 import os
 import re
+import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +20,7 @@ from tests.support.database import POSTGRES_URL, postgres_database
 from tests.support.stack import user
 
 OUTAGE = float(os.environ.get("STEPLINE_OUTAGE_SECONDS", "8"))  # `make reliability`: 60
+REPORT = os.environ.get("STEPLINE_OUTAGE_REPORT")  # where to write the figures (JSON)
 LONG = "P1D"  # waits no timer ends during the run: only the change can move them on
 WELCOME = "follow:welcome"
 WHO = {
@@ -84,6 +88,22 @@ class Run:
     statuses: dict[str, str] = field(default_factory=dict)  # enrollments' at the end
     date_signals: list[dict] = field(default_factory=list)  # the date schedule's reschedules
     controls: list[str] = field(default_factory=list)  # the paused enrollment's control signals
+    drained: list[float] = field(default_factory=list)  # seconds from Temporal back to none waiting
+
+    def figures(self, database: str) -> dict:
+        o = self.outage
+        return {
+            "database": database,
+            "outage_seconds": round(o.down_seconds, 1),
+            "pending_while_away": self.health_down.get("changes", {}).get("pending"),
+            "health_while_away": self.health_down.get("status"),
+            "drained_seconds": self.drained,
+            "texts": self.texts,
+            "statuses": self.statuses,
+            "date_moves": [s.get("value") for s in self.date_signals],
+            "controls": self.controls,
+            "timeline": o.timeline,
+        }
 
     def enrollment(self, name: str, friend: str | None = None, *, epoch: int = 1) -> str:
         return f"enrollment:{self.ids[name]}:{friend or WHO[name]}:{epoch}"
@@ -153,7 +173,9 @@ async def _first_outage(run: Run) -> None:
     run.health_down = {"status_code": health.status_code, **health.json()}
     run.metrics_down = (await o.api.get("/metrics")).text
     await o.start_temporal()
+    back = time.monotonic()
     await o.settled()
+    run.drained.append(round(time.monotonic() - back, 1))
 
 
 async def _second_outage(run: Run) -> None:
@@ -173,7 +195,9 @@ async def _second_outage(run: Run) -> None:
     await o.start_temporal()
     await asyncio.sleep(1.0)
     await o.start_api()
+    back = time.monotonic()
     await o.settled()
+    run.drained.append(round(time.monotonic() - back, 1))
     await o.until(
         lambda: "pause:later" in o.texts(WHO["pause"]), "the resumed friend's next message"
     )  # noqa: E501
@@ -213,11 +237,16 @@ async def run_outage(folder, database_url: str) -> Run:
 async def run(request, tmp_path_factory) -> Run:
     folder = tmp_path_factory.mktemp(f"outage-{request.param}")
     if request.param == "sqlite":
-        return await run_outage(folder, f"sqlite:///{folder}/stepline.db")
-    if not POSTGRES_URL:
+        done = await run_outage(folder, f"sqlite:///{folder}/stepline.db")
+    elif not POSTGRES_URL:
         pytest.skip("STEPLINE_TEST_DATABASE_URL is not set")
-    with postgres_database() as url:
-        return await run_outage(folder, url)
+    else:
+        with postgres_database() as url:
+            done = await run_outage(folder, url)
+    if REPORT:
+        figures = done.figures(request.param)
+        Path(f"{REPORT}.{request.param}.json").write_text(json.dumps(figures, indent=2) + "\n")
+    return done
 
 
 async def test_while_temporal_is_away_health_says_so_and_the_changes_wait(run):
