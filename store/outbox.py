@@ -177,6 +177,13 @@ async def release(session: AsyncSession, seqs: Iterable[int]) -> None:
         )
 
 
+async def release_owned(session: AsyncSession, owner: str) -> None:
+    """Give back every row this dispatcher holds (it is stopping; no commit)."""
+    await session.exec(
+        update(Outbox).where(col(Outbox.owner) == owner).values(lease_until=None, owner=None)
+    )
+
+
 async def retry(
     session: AsyncSession, seq: int, *, error: str, delay: timedelta, now: datetime | None = None
 ) -> None:

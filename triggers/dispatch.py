@@ -84,8 +84,9 @@ class Dispatcher:
         return any(not task.done() for task in self._tasks)
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop taking rows; a round under way is cancelled (its leased rows are taken again
-        by whichever dispatcher looks once the lease has run out, this one after a restart)."""
+        """Stop taking rows; a round under way is cancelled, and the rows it held are given
+        back for any dispatcher to take at once (after a crash instead, once their lease has
+        run out)."""
         if self._unlisten is not None:
             self._unlisten()
         for task in self._tasks:
@@ -95,6 +96,12 @@ class Dispatcher:
             for task in stuck:
                 log.warning("dispatcher task did not stop within %.0fs: %r", timeout, task)
         self._tasks = []
+        try:
+            async with self.db.session() as session:
+                await outbox.release_owned(session, self.owner)
+                await session.commit()
+        except Exception as exc:  # the store away: the leases run out by themselves
+            log.warning("outbox rows not given back at stop: %s", exc)
 
     async def _loop(self, round_, wake: asyncio.Event) -> None:
         while True:

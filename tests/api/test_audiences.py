@@ -4,33 +4,17 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlmodel import select
 
-from store.pipeline_tables import Operation
 from store.tables import Audience, AudienceMember, Click, Delivery, Event, Friend, FriendTag
 from store.types import utcnow
 from tests.api.helpers import count, scenario, text, wait
+from tests.support.pipeline import OperationsSince
 from tests.support.stack import user
 
 
-class Recorder:
-    """What the API reported as changed: the operations that carry a change of friends'
-    data to their journeys, made since the test began (action, friends, status)."""
-
-    def __init__(self, stack, before: set[str]):
-        self.stack, self.before = stack, before
-
-    async def calls(self) -> list[tuple[str, int, str]]:
-        async with self.stack.db.session() as session:
-            found = (await session.exec(select(Operation).order_by(Operation.created_at))).all()
-        return [(op.action, op.total, op.status) for op in found if op.id not in self.before]
-
-
 @pytest.fixture
-async def changes(shared) -> Recorder:
-    async with shared.db.session() as session:
-        before = set((await session.exec(select(Operation.id))).all())
-    return Recorder(shared, before)
+async def changes(shared) -> OperationsSince:
+    return await OperationsSince.now(shared)
 
 
 async def add_rows(stack, *rows) -> None:

@@ -22,8 +22,8 @@ from emulator.state import EmulatorState
 from store.db import Database
 from store.tables import Friend, JoinRequest
 from store.types import utcnow
-from tests.support.pipeline import Recorded, record_changes
-from tests.support.stack import ACCESS_TOKEN, ADMIN_TOKEN, CHANNEL_SECRET, settled, user
+from tests.support.pipeline import Recorded, record_changes, settled
+from tests.support.stack import ACCESS_TOKEN, ADMIN_TOKEN, CHANNEL_SECRET, user
 
 LOGIN_ID = "2000000042"
 LOGIN_SECRET = "test-login-channel-secret"

@@ -22,14 +22,13 @@ from sqlmodel import func, select
 
 from bench import processes
 from bench.processes import temporal_server, wait_for_port
-from core.serve import free_port, serving
-from emulator.app import EmulatorConfig
-from emulator.app import create_app as create_emulator
-from emulator.state import EmulatorState, Fault
+from core.serve import free_port
+from emulator.state import Fault
 from emulator.webhooks import follow_event, post_events, unfollow_event
 from store.db import Database
 from store.tables import Delivery, Enrollment
-from tests.support.stack import ACCESS_TOKEN, ADMIN_TOKEN, CHANNEL_SECRET, user
+from tests.faults.processes import environment, line_emulator
+from tests.support.stack import ADMIN_TOKEN, user
 
 WAIT = "PT5S"
 SCENARIO = {
@@ -164,27 +163,15 @@ class Chaos:
         self.exits.callback(self.temporal.stop)
         wait_for_port(address, self.temporal)
         api_port = free_port()
-        emulator = create_emulator(
-            EmulatorConfig(
-                access_token=ACCESS_TOKEN,
-                channel_secret=CHANNEL_SECRET,
-                webhook_url=f"http://127.0.0.1:{api_port}/webhooks/line",
-            )
-        )
-        self.line: EmulatorState = emulator.state.emulator
-        line_url = await self.exits.enter_async_context(serving(emulator))
+        self.line, line_url = await line_emulator(self.exits, api_port)
         database_url = f"sqlite:///{self.folder}/stepline.db"
-        env = {
-            "STEPLINE_DATABASE_URL": database_url,
-            "STEPLINE_TEMPORAL_ADDRESS": address,
-            "STEPLINE_TASK_QUEUE": "chaos",
-            "STEPLINE_ADMIN_TOKEN": ADMIN_TOKEN,
-            "LINE_API_BASE_URL": line_url,
-            "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-            "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
-            "STEPLINE_LINE_TIMEOUT": str(LINE_TIMEOUT),
-            "PYTHONUNBUFFERED": "1",
-        }
+        env = environment(
+            database_url=database_url,
+            temporal=address,
+            line_url=line_url,
+            task_queue="chaos",
+            STEPLINE_LINE_TIMEOUT=str(LINE_TIMEOUT),
+        )
         self.api_process = processes.api(self.folder, env, api_port)
         self.api_process.start()
         self.exits.callback(self.api_process.stop)

@@ -17,13 +17,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench import processes
 from bench.processes import temporal_server, wait_for_port
-from core.serve import free_port, serving
-from emulator.app import EmulatorConfig
-from emulator.app import create_app as create_emulator
+from core.serve import free_port
 from emulator.control import postback_user
-from emulator.state import EmulatorState
 from emulator.webhooks import follow_event, post_events, unfollow_event
-from tests.support.stack import ACCESS_TOKEN, ADMIN_TOKEN, CHANNEL_SECRET
+from tests.faults.processes import environment, line_emulator
+from tests.support.stack import ADMIN_TOKEN
 
 
 class Outage:
@@ -44,27 +42,15 @@ class Outage:
         self.exits.callback(self.temporal.stop)
         await asyncio.to_thread(wait_for_port, self.address, self.temporal)
         self.api_port = free_port()
-        emulator = create_emulator(
-            EmulatorConfig(
-                access_token=ACCESS_TOKEN,
-                channel_secret=CHANNEL_SECRET,
-                webhook_url=f"http://127.0.0.1:{self.api_port}/webhooks/line",
-            )
+        self.line, line_url = await line_emulator(self.exits, self.api_port)
+        env = environment(
+            database_url=self.database_url,
+            temporal=self.address,
+            line_url=line_url,
+            task_queue="outage",
+            STEPLINE_PUBLIC_URL=f"http://127.0.0.1:{self.api_port}",
+            STEPLINE_LINE_TIMEOUT="5",
         )
-        self.line: EmulatorState = emulator.state.emulator
-        line_url = await self.exits.enter_async_context(serving(emulator))
-        env = {
-            "STEPLINE_DATABASE_URL": self.database_url,
-            "STEPLINE_TEMPORAL_ADDRESS": self.address,
-            "STEPLINE_TASK_QUEUE": "outage",
-            "STEPLINE_ADMIN_TOKEN": ADMIN_TOKEN,
-            "STEPLINE_PUBLIC_URL": f"http://127.0.0.1:{self.api_port}",
-            "LINE_API_BASE_URL": line_url,
-            "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-            "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
-            "STEPLINE_LINE_TIMEOUT": "5",
-            "PYTHONUNBUFFERED": "1",
-        }
         self.api_process = processes.api(self.folder, env, self.api_port)
         self.api_process.start()
         self.exits.callback(self.api_process.stop)

@@ -10,6 +10,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.faults.outage_matrix import OUTAGE_MATRIX
+
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "RELIABILITY.md"
 
@@ -66,78 +68,6 @@ MATRIX = [
         "nothing is pushed to them once the unfollow webhook has been answered",
     ),
 ]
-# (kind, what is done while Temporal is away, what must hold once it is back, the outcome seen)
-OUTAGE_MATRIX = [
-    (
-        "follow",
-        "a friend adds the account (signed follow webhook)",
-        "enrolled once: the welcome once",
-        lambda r: _said(r, "follow"),
-    ),
-    (
-        "unfollow of a friend who waits",
-        "a friend waiting in a 1-day wait blocks",
-        "the enrollment `blocked`, nothing more sent",
-        lambda r: _said(r, "unfollow", "follow"),
-    ),
-    ("event trigger", "`POST /events` cart_add", "enrolled once", lambda r: _said(r, "event")),
-    (
-        "`exit` event during a wait",
-        "`POST /events` purchase, the scenario's `exit`",
-        "`exited`, nothing more sent",
-        lambda r: _said(r, "exit"),
-    ),
-    (
-        "`wait_for` event",
-        "`POST /events` answer, what a `wait_for` waits for",
-        "goes on along `then` once",
-        lambda r: _said(r, "wait_for"),
-    ),
-    (
-        "audience upload trigger",
-        "`PUT /audiences/{id}/members` (202)",
-        "enrolled once",
-        lambda r: _said(r, "audience"),
-    ),
-    (
-        "attribute that moves a date trigger",
-        "`PUT /friends/{id}/attributes` birthday",
-        "the friend's date schedule told the new date once",
-        lambda r: f"moved to {', '.join(map(str, r['date_moves'][1:]))}",
-    ),
-    (
-        "tag a `wait_for` reads",
-        "`POST /friends/{id}/tags` vip",
-        "goes on along `then` once",
-        lambda r: _said(r, "tag"),
-    ),
-    (
-        "click a `wait_for` reads",
-        "`GET /r/{token}` (302)",
-        "goes on along `then` once",
-        lambda r: _said(r, "click"),
-    ),
-    (
-        "survey answer",
-        "a tapped option (signed postback webhook)",
-        "taken once, `then` once",
-        lambda r: _said(r, "survey"),
-    ),
-    (
-        "pause, then resume",
-        "`POST /scenarios/{id}/pause` (202); Temporal back; held at the "
-        "next send; away again: `/resume` (202)",
-        "one pause and one resume signal; then the next message once",
-        lambda r: f"signals {r['controls']}; " + _said(r, "pause"),
-    ),
-    (
-        "API SIGKILLed between commit and dispatch",
-        "`POST /events` killme answered 201, then "
-        "the API killed (no dispatcher left), Temporal back, the API started again",
-        "acted on once after the restart",
-        lambda r: _said(r, "kill"),
-    ),
-]
 TESTS = [
     ("tests/faults/", "the chaos run above; asserts every friend's messages, the store and the "
      "injected faults (`test_faults.py`); every kind of change made while Temporal is away, "
@@ -161,13 +91,6 @@ TESTS = [
      "wake-up, hold reason, deliveries); `POST /enrollments/{id}/retry` sends a failed step "
      "again exactly once"),
 ]  # fmt: skip
-
-
-def _said(run: dict, name: str, of: str | None = None) -> str:
-    texts = run["texts"][name]
-    status = run["statuses"].get(of or name) if of else run["statuses"].get(name)
-    seen = " → ".join(texts) if texts else "nothing"
-    return f"{seen}" + (f" ({status})" if status else "")
 
 
 def outage_section(runs: list[dict]) -> list[str]:

@@ -1,12 +1,15 @@
 """Test helpers for the change pipeline: act on a webhook event again (as a dispatcher whose
 lease ran out would), and hold the dispatcher back (a burst, a crash) for a while."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlmodel import update
+from sqlmodel import select, update
 
 from store import outbox
+from store.db import Database
+from store.pipeline_tables import Operation
 from store.tables import WebhookEvent
 
 
@@ -76,3 +79,36 @@ async def waiting(stack) -> dict[str, int]:
     """The outbox's rows now, by kind."""
     async with stack.db.reading() as session:
         return (await outbox.pending(session)).by_kind
+
+
+async def settled(db: Database, timeout: float = 30.0) -> None:
+    """Until the outbox is empty: every change recorded so far acted on (by whichever
+    dispatcher runs: the API's, or a worker's)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with db.reading() as session:
+            pending = await outbox.pending(session)
+        if pending.count == 0:
+            return
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"{pending.count} change(s) still waiting: {pending.by_kind}, {pending.last_error}"
+        )
+        await asyncio.sleep(0.02)
+
+
+class OperationsSince:
+    """The operations made since `now()`: (action, friends or enrollments, status) each —
+    what carried a change of friends' data (an upload…) to their journeys."""
+
+    def __init__(self, stack, before: set[str]):
+        self.stack, self.before = stack, before
+
+    @classmethod
+    async def now(cls, stack) -> "OperationsSince":
+        async with stack.db.reading() as session:
+            return cls(stack, set((await session.exec(select(Operation.id))).all()))
+
+    async def calls(self) -> list[tuple[str, int, str]]:
+        async with self.stack.db.reading() as session:
+            found = (await session.exec(select(Operation).order_by(Operation.created_at))).all()
+        return [(op.action, op.total, op.status) for op in found if op.id not in self.before]

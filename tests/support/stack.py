@@ -25,10 +25,10 @@ from emulator.app import EmulatorConfig
 from emulator.app import create_app as create_emulator
 from emulator.config import DEFAULT_LOGIN_CHANNEL_ID, DEFAULT_LOGIN_CHANNEL_SECRET
 from emulator.state import EmulatorState
-from store import outbox
 from store.db import Database
 from store.enrollments import enrollment_id
 from store.tables import Enrollment, Friend, ScenarioVersion, TrackedLink
+from tests.support.pipeline import settled
 from triggers.dispatch import Dispatcher
 from triggers.temporal import date_trigger_id
 from worker import create_worker, dispatching
@@ -174,21 +174,6 @@ class Stack:
                 base = str(self.settings.public_url).rstrip("/")
                 text = text.replace(f"{base}/r/{token}", link.url if link else "?")
         return text
-
-
-async def settled(db: Database, timeout: float = 30.0) -> None:
-    """Until the outbox is empty: every change recorded so far acted on (by whichever
-    dispatcher runs: the API's, or a worker's)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        async with db.reading() as session:
-            pending = await outbox.pending(session)
-        if pending.count == 0:
-            return
-        assert asyncio.get_running_loop().time() < deadline, (
-            f"{pending.count} change(s) still waiting: {pending.by_kind}, {pending.last_error}"
-        )
-        await asyncio.sleep(0.02)
 
 
 async def _date_schedules(session) -> set[str]:
