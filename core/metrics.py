@@ -77,7 +77,8 @@ OUTBOX_FAILED = Counter(
     ["kind"],
 )
 OUTBOX_KINDS = (
-    "webhook", "friends", "event", "delivered", "operation", "start", "signal", "schedule_date",
+    "webhook", "friends", "friends_part", "event", "delivered", "operation", "start", "signal",
+    "schedule_date",
 )  # fmt: skip
 LINE_SECONDS = Histogram(
     "stepline_line_request_seconds",

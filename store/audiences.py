@@ -37,6 +37,7 @@ from store.upsert import insert_ignore
 
 KINDS = ("upload", "clicked", "delivered", "tag", "route", "event")
 _BATCH = 5000
+_AMONG = 500  # friends asked about in one query
 
 
 async def create_audience(
@@ -160,13 +161,31 @@ async def is_member(
     return found.first() is not None
 
 
-async def member_ids(session: AsyncSession, *, audience: Audience, at: datetime) -> set[str]:
-    """Every member at `at`."""
+async def member_ids(
+    session: AsyncSession, *, audience: Audience, at: datetime, among: Iterable[str] | None = None
+) -> set[str]:
+    """Every member at `at`; with `among`, those of these friends who are (a few indexed
+    queries, however large the audience)."""
+    if among is not None:
+        ids, found = list(dict.fromkeys(among)), set()
+        for start in range(0, len(ids), _AMONG):
+            found |= await _members(session, audience, at, ids[start : start + _AMONG])
+        return found
+    return await _members(session, audience, at, None)
+
+
+async def _members(
+    session: AsyncSession, audience: Audience, at: datetime, among: list[str] | None
+) -> set[str]:
     column, where = _rule(audience, at)
     properties = _wanted_properties(audience)
     if properties:
+        if among is not None:
+            where = [*where, col(Event.user_id).in_(among)]
         rows = await session.exec(select(Event.user_id, Event.properties).where(*where))
         return {user for user, found in rows if properties_match(properties, found or {})}
+    if among is not None:
+        where = [*where, column.in_(among)]
     return set(await session.exec(select(column).where(*where).distinct()))
 
 

@@ -14,7 +14,6 @@ from store.types import utcnow
 from store.upsert import upsert
 from triggers.enrol import Enroller, record_admission
 
-BULK = 100  # above this many friends, read an audience's members once instead of one by one
 _KEYS = ["scenario_id", "user_id"]
 
 
@@ -74,14 +73,8 @@ async def _entered(
 ) -> list[str]:
     """Who of `ids` is inside now but was not when last looked at (and remember it)."""
     now = utcnow()
-    if len(ids) > BULK:
-        members = await audiences.member_ids(session, audience=audience, at=now)
-        inside = {user_id: user_id in members for user_id in ids}
-    else:
-        inside = {
-            user_id: await audiences.is_member(session, audience=audience, user_id=user_id, at=now)
-            for user_id in ids
-        }
+    members = await audiences.member_ids(session, audience=audience, at=now, among=ids)
+    inside = {user_id: user_id in members for user_id in ids}
     before = {
         row.user_id: row.inside
         for row in await session.exec(

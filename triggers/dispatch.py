@@ -38,7 +38,8 @@ LEASE = timedelta(seconds=60)  # a row is another dispatcher's again after this
 PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
 COMMANDS_AT_ONCE = 50
 MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
-CHANGES = [kind for kind, model in KINDS.items() if not model.command and kind != "operation"]
+BULK = ["operation", "friends_part"]  # a step, a part of a bulk change: one a transaction
+CHANGES = [kind for kind, model in KINDS.items() if not model.command and kind not in BULK]
 COMMANDS = [kind for kind, model in KINDS.items() if model.command]
 
 
@@ -173,13 +174,14 @@ class Dispatcher:
         if self.down_since is not None and asyncio.get_running_loop().time() < self._next_probe:
             return 0
         async with self.db.session() as session:
-            rows = await outbox.claim(
-                session, owner=self.owner, limit=4, lease=LEASE, kinds=["operation"]
-            )
+            rows = await outbox.claim(session, owner=self.owner, limit=4, lease=LEASE, kinds=BULK)
             await session.commit()
         for row in rows:
             item = parse(row.kind, row.payload)
-            assert isinstance(item, OperationStep) and row.seq is not None
+            assert row.seq is not None
+            if not isinstance(item, OperationStep):  # a part of a bulk change
+                await self.expedite(await self._evaluate([(row, item)]))
+                continue
             try:
                 await self.bulk.step(row.seq, item.operation_id)
                 self._answered()

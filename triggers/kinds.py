@@ -44,6 +44,13 @@ class FriendsChanged(Kind):
     operation_id: str | None = None  # one part of a bulk operation (a large upload)
 
 
+class FriendsChangedPart(FriendsChanged):
+    """One part (up to 1,000 friends) of a bulk change, an operation's: evaluated one part a
+    transaction, beside the bulk operations' steps, never holding up single changes."""
+
+    kind: ClassVar[str] = "friends_part"
+
+
 class EventRecorded(Kind):
     """An event of a friend is on record (`POST /events`, a postback, a message, an answer)."""
 
@@ -108,6 +115,7 @@ KINDS: dict[str, type[Kind]] = {
     for model in (
         WebhookReceived,
         FriendsChanged,
+        FriendsChangedPart,
         EventRecorded,
         Delivered,
         OperationStep,

@@ -19,6 +19,7 @@ from triggers.kinds import (
     Delivered,
     EventRecorded,
     FriendsChanged,
+    FriendsChangedPart,
     Kind,
     Reason,
     ScheduleDate,
@@ -74,7 +75,8 @@ def friends_changed(
     rows = 0
     for start in range(0, len(ids), PER_ROW):
         part = ids[start : start + PER_ROW]
-        item = FriendsChanged(user_ids=part, reason=reason, operation_id=operation_id)
+        model = FriendsChangedPart if operation_id else FriendsChanged
+        item = model(user_ids=part, reason=reason, operation_id=operation_id)
         # one friend: in their lane, after what came before for them
         add(session, item, lane=part[0] if len(ids) == 1 else None, operation_id=operation_id)
         rows += 1
