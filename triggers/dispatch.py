@@ -111,9 +111,10 @@ class Dispatcher:
                 busy = await round_()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the store may be down: try again on the next round
+            except Exception:  # the store may be down: try again a little later
                 log.exception("dispatch round failed")
-                busy = 0
+                await asyncio.sleep(PROBE_EVERY)
+                continue
             if busy:
                 await asyncio.sleep(0)  # others' turn, then straight on
                 continue
@@ -198,7 +199,7 @@ class Dispatcher:
         except Exception as exc:
             if len(changes) == 1:
                 prepared.count(changes[0][1], "failed")
-                await self._failed(changes[0][0], exc)
+                await self._failed(changes[0][0], exc, temporal=False)
                 return []
             log.warning("a batch of %d changes failed (%s); one by one", len(changes), exc)
         written: list[int] = []
@@ -207,7 +208,7 @@ class Dispatcher:
                 written += await self._transaction([change], prepared)
             except Exception as exc:
                 prepared.count(change[1], "failed")
-                await self._failed(change[0], exc)
+                await self._failed(change[0], exc, temporal=False)
         return written
 
     async def _transaction(
@@ -259,9 +260,18 @@ class Dispatcher:
             log.info("Temporal answers again (away since %s)", self.down_since.isoformat())
             self.down_since = None
 
-    async def _failed(self, row: Outbox, exc: Exception, *, operation_id: str | None = None):
+    async def _failed(
+        self,
+        row: Outbox,
+        exc: Exception,
+        *,
+        operation_id: str | None = None,
+        temporal: bool = True,
+    ) -> None:
+        """Try the row again later. `temporal`: a call to Temporal failed (else the store or
+        the evaluation did: Temporal is not taken for away)."""
         assert row.seq is not None
-        away = unavailable(exc)
+        away = temporal and unavailable(exc)
         now = utcnow()
         if away:
             if self.down_since is None:
