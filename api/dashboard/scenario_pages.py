@@ -16,7 +16,7 @@ from api.dashboard.web import PageError, PageRoute, live_url, render, temporal_l
 from api.deps import ServicesDep
 from api.routes.scenarios import stats_download
 from scenarios.definition import ScenarioDefinition
-from store import enrollments, scenarios, stats
+from store import enrollments, operations, scenarios, stats
 from store.tables import Scenario
 from workflows.types import Status
 
@@ -103,6 +103,7 @@ async def scenario_page(
             limit=PAGE_SIZE + 1,
             offset=(page - 1) * PAGE_SIZE,
         )
+        recent = await operations.of_scenario(session, scenario.id, limit=5)
     context = {
         "scenario": scenario,
         "definition": definition,
@@ -119,6 +120,7 @@ async def scenario_page(
         ],
         "page": page,
         "more": len(rows) > PAGE_SIZE,
+        "operations": recent,  # pause, resume… and how far they got
         "live_url": live_url(request),
         "csv_url": _url(f"/dashboard/scenarios/{scenario.id}/stats.csv", period.query()),
         "api_stats_url": _url(f"/scenarios/{scenario.id}/stats", period.query()),

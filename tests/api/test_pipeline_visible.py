@@ -101,6 +101,8 @@ async def test_a_pause_is_an_operation_followed_to_its_end(stack):
     assert done["finished_at"] is not None
     mine = (await stack.api.get(f"/scenarios/{scenario_id}/operations")).json()
     assert [op["id"] for op in mine] == [operation["id"]]
+    page = (await stack.api.get(f"/dashboard/scenarios/{scenario_id}")).text
+    assert f'data-operation="{operation["id"]}"' in page and "status-done" in page
     assert (await stack.api.get("/operations/op_nope")).status_code == 404
 
 
