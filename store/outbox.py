@@ -238,6 +238,11 @@ class Pending:
         return max(0.0, ((now or utcnow()) - self.oldest).total_seconds())
 
 
+async def empty(session: AsyncSession) -> bool:
+    """Whether nothing waits (one indexed look)."""
+    return (await session.exec(select(Outbox.seq).limit(1))).first() is None
+
+
 async def pending(session: AsyncSession) -> Pending:
     by_kind = {
         kind: count

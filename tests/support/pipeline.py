@@ -85,15 +85,19 @@ async def settled(db: Database, timeout: float = 30.0) -> None:
     """Until the outbox is empty: every change recorded so far acted on (by whichever
     dispatcher runs: the API's, or a worker's)."""
     deadline = asyncio.get_running_loop().time() + timeout
+    pause = 0.002  # most changes are acted on within milliseconds: look again soon, then less
     while True:
         async with db.reading() as session:
-            pending = await outbox.pending(session)
-        if pending.count == 0:
-            return
-        assert asyncio.get_running_loop().time() < deadline, (
-            f"{pending.count} change(s) still waiting: {pending.by_kind}, {pending.last_error}"
-        )
-        await asyncio.sleep(0.02)
+            if await outbox.empty(session):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                pending = await outbox.pending(session)
+                raise AssertionError(
+                    f"{pending.count} change(s) still waiting: {pending.by_kind}, "
+                    f"{pending.last_error}"
+                )
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.02)
 
 
 class OperationsSince:
