@@ -12,11 +12,13 @@ The figures go to bench/results/bulk-latest.json and (`--write`) docs/PERFORMANC
 
 import asyncio
 import json
+import os
 import random
 import sys
 import tempfile
 import time
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +36,7 @@ from store.db import Database
 from store.tables import Friend
 
 RESULT = Path("bench/results/bulk-latest.json")
+DOC = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 SCENARIO = {
     "name": "bench: bulk",
     "trigger": {"type": "audience", "audience": "?"},
@@ -182,19 +185,54 @@ async def run(count: int, folder: Path) -> dict:
         return figures
 
 
+def table(figures: dict) -> str:
+    """The figures as docs/PERFORMANCE.md shows them."""
+    n = f"{figures['enrollments']:,}"
+    upload, pause, resume = figures["upload"], figures["pause"], figures["resume"]
+    return "\n".join(
+        [
+            f"`python -m bench.bulk --enrollments {figures['enrollments']}`, "
+            f"{figures['run_at']}, {figures['machine']}, SQLite:",
+            "",
+            "| operation | answer | operation done | workflows took it in |",
+            "|---|---|---|---|",
+            f"| upload of {n} friends that triggers a scenario | {upload['answer_ms']:,.0f} ms "
+            f"| {upload['enrolled_s']:,.0f} s (all enrolled) | {upload['workflows_s']:,.0f} s |",
+            f"| pause of {n} waiting enrollments | {pause['answer_ms']:,.0f} ms "
+            f"| {pause['done_s']:,.0f} s | {pause['workflows_s']:,.0f} s |",
+            f"| resume of {n} held enrollments | {resume['answer_ms']:,.0f} ms "
+            f"| {resume['done_s']:,.0f} s | {resume['workflows_s']:,.0f} s |",
+        ]
+    )
+
+
+def write_doc(figures: dict, doc: Path = DOC) -> None:
+    text = doc.read_text(encoding="utf-8")
+    start, end = "<!-- bulk figures -->\n", "<!-- /bulk figures -->"
+    before, _, rest = text.partition(start)
+    _, _, after = rest.partition(end)
+    doc.write_text(f"{before}{start}{table(figures)}\n{end}{after}", encoding="utf-8")
+
+
 @app.command()
 def main(
     enrollments: Annotated[
         int, typer.Option(help="friends uploaded, then paused and resumed")
     ] = 100_000,
+    write: Annotated[bool, typer.Option(help="put the figures into docs/PERFORMANCE.md")] = False,
+    result: Annotated[Path, typer.Option(help="where the JSON goes")] = RESULT,
 ) -> None:
     """Run it, print the figures, keep them in bench/results/bulk-latest.json."""
     with tempfile.TemporaryDirectory(prefix="stepline-bulk-") as folder:
         started = time.monotonic()
         figures = asyncio.run(run(enrollments, Path(folder)))
         figures["seconds"] = round(time.monotonic() - started, 1)
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(figures, indent=2) + "\n")
+    figures["run_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    figures["machine"] = f"{os.cpu_count()} cores"
+    result.parent.mkdir(parents=True, exist_ok=True)
+    result.write_text(json.dumps(figures, indent=2) + "\n")
+    if write:
+        write_doc(figures)
     typer.echo(json.dumps(figures, indent=2))
 
 
