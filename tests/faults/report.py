@@ -132,10 +132,12 @@ def render(figures: dict, passed: bool) -> str:
         "# Reliability",
         "",
         "stepline promises that every friend gets every message of their path **exactly once, "
-        "in order**, nothing after a block, nothing lost — whatever breaks. This page is the "
-        "proof: a fault-injection run on the real Temporal dev server, and what the rest of "
-        "the suite checks. Regenerate it with `make reliability` (it runs `tests/faults` and "
-        "rewrites this file; CI runs the same tests on every change).",
+        "in order**, nothing after a block, nothing lost — whatever breaks — and that every "
+        "change it accepts is acted on, even when Temporal or a process is down at that "
+        "moment. This page is the proof: two fault-injection runs on the real Temporal dev "
+        "server, and what the rest of the suite checks. Regenerate it with `make "
+        "reliability` (it runs `tests/faults` with Temporal away for a minute and rewrites "
+        "this file; CI runs the same tests on every change, with shorter outages).",
         "",
         "## The last run",
         "",

@@ -81,10 +81,11 @@ class Stack:
             await session.commit()
         await self.settle(timeout=30.0 + len(user_ids) / 5)
 
-    async def unfollow(self, user_id: str) -> dict:
+    async def unfollow(self, user_id: str, *, settle: bool = True) -> dict:
         answer = (await self.emu.post(f"/emulator/users/{user_id}/unfollow")).json()
         assert answer["webhook_status"] == 200, answer
-        await self.settle()
+        if settle:
+            await self.settle()
         return answer
 
     async def scenario(self, definition: dict, *, activate: bool = True) -> str:
