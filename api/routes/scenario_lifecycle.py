@@ -55,7 +55,6 @@ async def update_scenario(
     scenario_id: str,
     definition: ScenarioDefinition,
     session: SessionDep,
-    services: ServicesDep,
     response: Response,
     migrate: Annotated[
         bool, Query(description="move running enrollments to it at their next step")

@@ -292,6 +292,9 @@ class Chaos:
         held = Fault(times=8, delay_seconds=1.0)  # within the client timeout: just slow
         self.line.faults.insert(0, held)
         await asyncio.sleep(0.3)
+        deadline = time.monotonic() + 5.0  # a busy machine: the next pushes may come later
+        while held.times == 8 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         await asyncio.to_thread(self.worker.kill)
         self.note(f"worker SIGKILLed at {self.count(texts)} pushes of {sorted(texts)}")
         self.faults["worker SIGKILLs mid-send"] += 1

@@ -1,10 +1,12 @@
 """The outage run's rows in docs/RELIABILITY.md: each kind of change, how it is made while
 Temporal is away, what must hold once it is back, and what a run saw."""
 
+import re
+
 
 def said(run: dict, name: str, of: str | None = None) -> str:
     """What the friend got, in order, and their enrollment's status at the end."""
-    texts = run["texts"][name]
+    texts = [re.sub(r"https?://\S+/r/\S+", "(tracked link)", text) for text in run["texts"][name]]
     status = run["statuses"].get(of or name)
     seen = " → ".join(texts) if texts else "nothing"
     return seen + (f" ({status})" if status else "")
