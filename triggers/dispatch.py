@@ -34,7 +34,10 @@ from triggers.temporal import unavailable
 log = logging.getLogger("stepline.dispatch")
 BATCH = 200  # rows a round
 POLL_EVERY = 0.1  # seconds between looks at the outbox when nothing woke the dispatcher
-LEASE = timedelta(seconds=60)  # a row is another dispatcher's again after this
+# a row is another dispatcher's again after this (its holder died): above any one call's time
+# (Temporal's RPC timeout is 10 s); a bulk step, up to 500 calls, is given longer
+LEASE = timedelta(seconds=20)
+BULK_LEASE = timedelta(seconds=90)
 PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
 COMMANDS_AT_ONCE = 50
 MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
@@ -175,7 +178,9 @@ class Dispatcher:
         if self.down_since is not None and asyncio.get_running_loop().time() < self._next_probe:
             return 0
         async with self.db.session() as session:
-            rows = await outbox.claim(session, owner=self.owner, limit=4, lease=LEASE, kinds=BULK)
+            rows = await outbox.claim(
+                session, owner=self.owner, limit=4, lease=BULK_LEASE, kinds=BULK
+            )
             await session.commit()
         for row in rows:
             item = parse(row.kind, row.payload)
