@@ -52,15 +52,15 @@ OUTAGE_MATRIX = [
         lambda r: f"moved to {', '.join(map(str, r['date_moves'][1:]))}",
     ),
     (
-        "tag a `wait_for` reads",
+        "tag a `wait_for` and a branch read",
         "`POST /friends/{id}/tags` vip",
-        "goes on along `then` once",
+        "goes on along `then` once; the branch takes the tag's arm",
         lambda r: said(r, "tag"),
     ),
     (
-        "click a `wait_for` reads",
+        "click a `wait_for` and a `clicked` branch read",
         "`GET /r/{token}` (302)",
-        "goes on along `then` once",
+        "goes on along `then` once; the branch takes the clicked arm",
         lambda r: said(r, "click"),
     ),
     (

@@ -3,16 +3,19 @@ changes will find them, Temporal stopped while one change of every kind is made,
 again; then the pause's resume and an event the API is killed before dispatching."""
 
 import asyncio
+import json
 import os
 import re
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tests.api.helpers import scenario, text, wait
 from tests.faults.outage import Outage, survey_data
 from tests.support.stack import user
 
+REPORT = os.environ.get("STEPLINE_OUTAGE_REPORT")  # where to write the figures (JSON)
 OUTAGE = float(os.environ.get("STEPLINE_OUTAGE_SECONDS", "8"))  # `make reliability`: 60
 LONG = "P1D"  # waits no timer ends during the run: only the change can move them on
 WELCOME = "follow:welcome"
@@ -28,14 +31,24 @@ def on_event(name: str, *steps: dict, **extra) -> dict:
     return {**scenario(*steps, **extra), "name": name, "trigger": {"type": "event", "event": name}}
 
 
-def wait_for(until: dict, then: str) -> dict:
+def wait_for(until: dict, then: str | dict) -> dict:
     return {
         "id": "until",
         "type": "wait_for",
         "until": until,
         "timeout": LONG,
-        "then": [text("then", then)],
+        "then": [text("then", then) if isinstance(then, str) else then],
         "on_timeout": [text("late", "too late")],
+    }
+
+
+def branch(when: dict, yes: str, no: str) -> dict:
+    """A branch that reads what the change made true."""
+    return {
+        "id": "read",
+        "type": "branch",
+        "branches": [{"label": "yes", "when": when, "steps": [text("yes", yes)]}],
+        "otherwise": [text("no", no)],
     }
 
 
@@ -53,8 +66,8 @@ SCENARIOS = {
         "trigger": {"type": "date", "attribute": "birthday", "offset": "P0D", "at": "10:00", "yearly": True},  # noqa: E501
         "steps": [text("hi", "date:hi")],
     },
-    "tag": on_event("tagme", wait_for({"tag": "vip"}, "tag:then")),
-    "click": on_event("clickme", text("link", "sale: https://example.com/sale"), wait_for({"clicked": "link"}, "click:then")),  # noqa: E501
+    "tag": on_event("tagme", wait_for({"tag": "vip"}, branch({"tag": "vip"}, "tag:vip", "tag:other"))),  # noqa: E501
+    "click": on_event("clickme", text("link", "sale: https://example.com/sale"), wait_for({"clicked": "link"}, branch({"clicked": "link"}, "click:clicked", "click:not"))),  # noqa: E501
     "survey": on_event(
         "survey",
         {
@@ -162,8 +175,13 @@ async def _first_outage(run: Run) -> None:
     await o.tap(WHO["survey"], survey_data(question, 1))  # Blue
     assert (await o.api.post(f"/scenarios/{run.ids['pause']}/pause")).status_code == 202
     await asyncio.sleep(OUTAGE)
-    health = await o.health()
-    run.health_down = {"status_code": health.status_code, **health.json()}
+
+    async def failing() -> dict | None:  # a call to Temporal gives up after its 10 s timeout
+        health = await o.health()
+        body = {"status_code": health.status_code, **health.json()}
+        return body if body["changes"]["last_error"] else None
+
+    run.health_down = await o.until(failing, "a change failing for Temporal being away", 30)
     run.metrics_down = (await o.api.get("/metrics")).text
     await o.start_temporal()
     back = time.monotonic()
@@ -224,3 +242,11 @@ async def run_outage(folder, database_url: str) -> Run:
         pause_controls = await run.outage.signals(run.enrollment("pause"), "control")
         run.controls = [signal["action"] for signal in pause_controls]
         return run
+
+
+def report(run: Run, database: str) -> Run:
+    """With STEPLINE_OUTAGE_REPORT (`make reliability`): the run's figures, for the doc."""
+    if REPORT:
+        figures = run.figures(database)
+        Path(f"{REPORT}.{database}.json").write_text(json.dumps(figures, indent=2) + "\n")
+    return run

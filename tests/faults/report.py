@@ -71,7 +71,7 @@ MATRIX = [
 TESTS = [
     ("tests/faults/", "the chaos run above; asserts every friend's messages, the store and the "
      "injected faults (`test_faults.py`); every kind of change made while Temporal is away, "
-     "on SQLite and PostgreSQL (`test_outage.py`); both run in CI"),
+     "on SQLite and PostgreSQL (`test_outage.py`, `test_outage_postgres.py`); all run in CI"),
     ("tests/store/test_outbox.py, tests/journeys/test_bulk_operations.py", "the outbox: rows "
      "taken in order per lane, leased to one dispatcher at a time (two claiming at once "
      "never share one), a failed row waits and its lane behind it, a seq never used twice; "
@@ -186,7 +186,8 @@ def render(figures: dict, passed: bool) -> str:
         "",
         "## Nothing accepted is dropped: Temporal away while changes arrive",
         "",
-        "`tests/faults/test_outage.py`: the dev server, the API and the worker as processes; "
+        "`tests/faults/test_outage.py` (and `test_outage_postgres.py`): the dev server, the API "
+        "and the worker as processes; "
         "Temporal stopped while one change of every kind is made through the API or LINE's "
         "webhooks, then started again; each must be acted on exactly once (and nobody gets "
         "anything twice). The run repeats on PostgreSQL when `STEPLINE_TEST_DATABASE_URL` "

@@ -116,3 +116,16 @@ async def test_a_commit_that_wrote_rows_wakes_the_dispatchers_and_a_rollback_doe
         remove()
     await put(db, ("start", "B"))
     assert woken == ["woken"]
+
+
+async def test_a_lane_longer_than_the_column_is_kept_by_its_digest(db):
+    """A signed webhook may name any user id (no LINE id is that long): never a 500."""
+    long = "U" + "x" * 500
+    async with db.session() as session:
+        await outbox.add_many(session, [{"kind": "webhook", "payload": {}, "lane": long}])
+        outbox.add(session, "webhook", {}, lane=long)
+        await session.commit()
+    async with db.reading() as session:
+        lanes = (await session.exec(select(Outbox.lane))).all()
+    assert lanes == [outbox.lane_key(long)] * 2 and len(lanes[0]) <= 200
+    assert await claim(db) != []  # the same lane: one at a time
