@@ -24,6 +24,16 @@ def _event_key(webhook_event_id: str) -> str:
     return "sha256:" + hashlib.sha256(webhook_event_id.encode()).hexdigest()[:57]
 
 
+def friend_of(source: dict) -> str | None:
+    """The friend an event is theirs: only one from a 1:1 chat (`source.type: user`). A group's
+    or a room's event names its sender, yet it is said to the group: it is recorded (with no
+    friend) and never enrols, answers a survey or blocks anyone (docs/SECURITY.md)."""
+    if source.get("type") != "user":
+        return None
+    user_id = source.get("userId")
+    return user_id if isinstance(user_id, str) else None
+
+
 def _row(model, raw: dict) -> dict:
     if not 0 <= model.timestamp <= MAX_TIMESTAMP_MS:
         raise ValueError(f"timestamp {model.timestamp} is not a time in milliseconds")
@@ -32,7 +42,7 @@ def _row(model, raw: dict) -> dict:
     return {
         "event_id": _event_key(model.webhook_event_id) if model.webhook_event_id else None,
         "type": raw.get("type", "unknown"),
-        "user_id": source.get("userId"),
+        "user_id": friend_of(source),
         "timestamp_ms": model.timestamp,
         "redelivery": bool(context.get("isRedelivery")),
         "body": raw,

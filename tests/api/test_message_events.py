@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from store.tables import Enrollment, Event, WebhookEvent
+from store.tables import Enrollment, Event, Friend, WebhookEvent
 from tests.api.helpers import count, enrollment_at, scenario, signed, text
 from tests.support.pipeline import process_again
 from tests.support.stack import running_stack, user
@@ -186,6 +186,50 @@ async def test_a_group_message_without_a_user_id_is_ignored(stack):
     assert await count(stack, Event) == 0
     assert await processed_cleanly(stack, first["webhookEventId"])
     assert await processed_cleanly(stack, second["webhookEventId"])
+
+
+GROUP = {"type": "group", "groupId": "Ca56f94637cc4347f90a25382909b24b9"}
+ROOM = {"type": "room", "roomId": "Ra8dbf4673c4c812cd491258042226c99"}
+
+
+async def test_a_friend_s_words_in_a_group_or_a_room_are_not_their_own(stack):
+    """LINE names the sender of a group's or a room's message; what they say there is said to
+    the group: no keyword enrols them, no survey takes it, nothing joins their timeline."""
+    scenario_id = await stack.scenario(KEYWORD_SCENARIO)
+    friend = user(8008)
+    await stack.follow(friend)
+    in_group = said(None, "クーポン", source={**GROUP, "userId": friend})
+    in_room = said(None, "coupon", source={**ROOM, "userId": friend})
+    tapped = postback(friend, "coupon")
+    tapped["source"] = {**ROOM, "userId": friend}
+    await deliver(stack, in_group, in_room, tapped)
+    assert await events_of(stack, friend) == []
+    assert await count(stack, Enrollment) == 0
+    assert await stack.texts(friend) == []
+    for sent in (in_group, in_room, tapped):  # recorded, with no friend, and done with
+        async with stack.db.session() as session:
+            row = await session.get(WebhookEvent, sent["webhookEventId"])
+        assert row is not None and row.user_id is None and row.processed_at is not None
+    timeline = (await stack.api.get(f"/friends/{friend}/timeline")).json()
+    assert [entry["kind"] for entry in timeline["entries"]] == ["follow"]
+    # the same words in the 1:1 chat are the friend's: enrolled, coupon sent
+    await deliver(stack, said(friend, "クーポン"))
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+
+
+async def test_an_unfollow_from_a_group_blocks_nobody(stack):
+    friend = user(8009)
+    await stack.follow(friend)
+    left = envelope(
+        "unfollow",
+        {**GROUP, "userId": friend},
+        webhook_event_id=event_id(),
+        ts=now_ms(),
+    )
+    await deliver(stack, left)
+    async with stack.db.session() as session:
+        row = await session.get(Friend, friend)
+    assert row is not None and row.following
 
 
 # --- journeys react at once -----------------------------------------------------------------
