@@ -23,7 +23,7 @@ from activities.profiles import refresh_profile
 from activities.survey import as_message_step, with_options
 from core import metrics
 from core.links import rewrite_links, tracked_urls
-from core.personalize import fill, placeholders
+from core.personalize import fill, fill_url, placeholders
 from core.policy import ChannelPolicy
 from scenarios.definition import MessageStep, SurveyStep
 from store import deliveries, links, surveys
@@ -266,20 +266,22 @@ class SendActivities:
         return now + QUOTA_RECHECK
 
     async def compose(self, step: MessageStep, request: SendRequest) -> list[dict]:
-        """The step's messages for this friend: placeholders filled, https links tracked.
+        """The step's messages for this friend: https links written in the scenario tracked,
+        then placeholders filled (a friend's value is never a link: core/personalize.py).
         The same on a retry (profile cached, link tokens stored), so a retried push is the
         push LINE may already have accepted."""
         messages = step.messages
+        values: dict[str, object] = {}
         if placeholders(messages):
             friend = await refresh_profile(self.db, self.line, request.user_id)
-            values: dict[str, object] = {
+            values = {
                 f"attribute:{name}": value
                 for name, value in (friend.attributes if friend else {}).items()
             }
             values["displayName"] = friend.display_name if friend else None
-            messages = fill(messages, values, step.defaults)
         urls = tracked_urls(messages) if step.track_links else []
         if urls:
+            targets = {url: fill_url(url, values, step.defaults) for url in urls}
             async with self.db.session() as session:
                 tokens = await links.links_for(
                     session,
@@ -287,9 +289,10 @@ class SendActivities:
                     scenario_id=request.scenario_id,
                     step_id=request.step_id,
                     user_id=request.user_id,
-                    urls=urls,
+                    urls=list(dict.fromkeys(targets.values())),
                 )
             messages = rewrite_links(
-                messages, {url: f"{self.public_url}/r/{token}" for url, token in tokens.items()}
+                messages,
+                {url: f"{self.public_url}/r/{tokens[target]}" for url, target in targets.items()},
             )
-        return messages
+        return fill(messages, values, step.defaults) if values else messages

@@ -76,6 +76,22 @@ def urls_in_text(text: str) -> list[str]:
     return [url for url, _start, _end in _scan(text)]
 
 
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each https URL in a piece of text."""
+    return [(start, end) for _url, start, end in _scan(text)]
+
+
+def message_urls(message: object) -> list[str]:
+    """The https URLs of one message (text and uri actions), in order (duplicates kept)."""
+    return list(_message_urls(message)) if isinstance(message, dict) else []
+
+
+def host_of(url: str) -> str:
+    """The part of an https URL that names where it leads (`user@host:port`)."""
+    rest = url[len(SCHEME) :] if url.startswith(SCHEME) else url
+    return re.split(r"[/?#\\]", rest, maxsplit=1)[0]
+
+
 # --- internals ---------------------------------------------------------------------------
 
 

@@ -12,6 +12,13 @@ Syntax, in the `text` of `text` / `textV2` messages and the `altText` of `templa
 * `{attribute:NAME}` — NAME is 1 to 100 characters without `{` or `}`; spaces around it are
   ignored, so `{attribute: plan }` is the key `attribute:plan`.
 
+What a friend can set (a display name, a free-text answer) is never a link: a value goes into
+text with an invisible U+200B after each `:` before a `/` and each `.` before a letter (no
+client linkifies `https:\u200b//evil.\u200bexample/x`; `1.5` stays as it is), and into a URL written in the scenario
+percent-encoded as one component (`https://shop.example/?u={attribute:id}` keeps its host; a
+placeholder in a URL's host is refused when the definition is saved). Links are tracked from
+the scenario's own text, before any value is filled in (activities/sending.py).
+
 Any other text in braces (`{foo}`, JSON, `{ }`) is ordinary text and left alone. In a `textV2`
 message, a brace key that is also a key of its `substitution` (LINE's own mentions and emoji)
 belongs to LINE and is left alone too.
@@ -23,6 +30,9 @@ import copy
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from core.links import host_of, message_urls, url_spans
 
 if TYPE_CHECKING:
     from core.linemsg import Problem
@@ -40,6 +50,8 @@ _BRACED = re.compile(r"\{([^{}]*)\}")
 # An opening brace that starts something meant as one of ours (checked for a missing `}`).
 _LOOKS_OURS = re.compile(r"\{(?=\s*(?:display[\s_-]*name|attribute\s*:))", re.IGNORECASE)
 _MISSPELT_ATTRIBUTE = re.compile(r"\s*attribute\s*:(.*)", re.IGNORECASE | re.DOTALL)
+_LINK_JOINT = re.compile(r"(:(?=/)|\.(?=[A-Za-z]))")
+INVISIBLE_BREAK = "\u200b"
 
 
 def placeholders(messages: list[dict]) -> list[str]:
@@ -61,30 +73,32 @@ def fill(messages: list[dict], values: dict[str, object], defaults: dict[str, st
     `defaults[key]`, and without a default it is "" — a raw placeholder never reaches a user.
     (Malformed ones such as `{attribute:}` are not placeholders and stay as written:
     `placeholder_problems` rejects them when a definition is saved.)
-    Values go in literally (braces inside them are not expanded again). Afterwards `text` is
-    clipped to 5000 and `altText` to 1500 UTF-16 code units (never splitting a surrogate pair),
-    and a field that ends up empty (or blank where filling changed it) becomes "…", since LINE
-    rejects empty ones.
+    Values go in literally (braces inside them are not expanded again), never as a link: see
+    the module's docstring. Afterwards `text` is clipped to 5000 and `altText` to 1500 UTF-16
+    code units (never splitting a surrogate pair), and a field that ends up empty (or blank
+    where filling changed it) becomes "…", since LINE rejects empty ones.
     """
     result = copy.deepcopy(messages)
-
-    def replacement(match: re.Match[str], reserved: frozenset[str]) -> str:
-        key = _key(match)
-        if key is None or _inner(match) in reserved:
-            return match.group()  # malformed (`{attribute:}`) or LINE's own: not ours to fill
-        value = values.get(key) if isinstance(values, dict) else None
-        if value is None or value == "":
-            value = defaults.get(key) if isinstance(defaults, dict) else None
-        return "" if value is None else str(value)
-
     for message in result:
         for field, text, reserved in _fillable(message):
-            filled = _PLACEHOLDER.sub(lambda m, r=reserved: replacement(m, r), text)
+            spans = url_spans(text) if "https://" in text else []
+            filled = _fill_text(text, values, defaults, reserved, spans)
             filled = clip_utf16(filled, MAX_TEXT if field == "text" else MAX_ALT_TEXT)
             if not filled or (filled != text and not filled.strip()):
                 filled = EMPTY_TEXT
             message[field] = filled
     return result
+
+
+def fill_url(url: str, values: dict[str, object], defaults: dict[str, str]) -> str:
+    """A URL written in a scenario with its placeholders filled, each value percent-encoded as
+    one component (it cannot add a path, a query or a host)."""
+    return _fill_text(url, values, defaults, frozenset(), [(0, len(url))])
+
+
+def inert(value: str) -> str:
+    """A value as text no client turns into a link (an invisible break in `://` and `.com`)."""
+    return _LINK_JOINT.sub(lambda match: match.group(1) + INVISIBLE_BREAK, value)
 
 
 def placeholder_problems(messages: object, defaults: object, path: str) -> list[Problem]:
@@ -103,6 +117,16 @@ def placeholder_problems(messages: object, defaults: object, path: str) -> list[
             for field, text, reserved in _fillable(message):
                 where = f"{path}.messages[{index}].{field}"
                 problems.extend(Problem(where, m) for m in _text_problems(text, reserved))
+            for url in message_urls(message):
+                if _PLACEHOLDER.search(host_of(url)):
+                    problems.append(
+                        Problem(
+                            f"{path}.messages[{index}]",
+                            f"{_show(url)} has a placeholder where it says which site it leads"
+                            " to: a friend could choose it; put placeholders in the path or"
+                            " the query",
+                        )
+                    )
     if isinstance(defaults, dict):
         for key, value in defaults.items():
             where = f"{path}.defaults.{key}"
@@ -153,6 +177,29 @@ def _fillable(message: object) -> Iterator[tuple[str, str, frozenset[str]]]:
         else frozenset()
     )
     yield field, text, reserved
+
+
+def _fill_text(
+    text: str,
+    values: dict[str, object],
+    defaults: dict[str, str],
+    reserved: frozenset[str],
+    spans: list[tuple[int, int]],
+) -> str:
+    def replacement(match: re.Match[str]) -> str:
+        key = _key(match)
+        if key is None or _inner(match) in reserved:
+            return match.group()  # malformed (`{attribute:}`) or LINE's own: not ours to fill
+        value = values.get(key) if isinstance(values, dict) else None
+        if value is None or value == "":
+            value = defaults.get(key) if isinstance(defaults, dict) else None
+        if value is None:
+            return ""
+        if any(start <= match.start() < end for start, end in spans):
+            return quote(str(value), safe="")
+        return inert(str(value))
+
+    return _PLACEHOLDER.sub(replacement, text)
 
 
 def _inner(match: re.Match[str]) -> str:
