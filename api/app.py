@@ -43,7 +43,7 @@ Admin routes need `Authorization: Bearer $STEPLINE_ADMIN_TOKEN`. Errors are `{"d
 
 
 def create_app(settings: Settings | None = None, *, temporal: Client | None = None) -> FastAPI:
-    settings = settings or load_settings().require("LINE_CHANNEL_SECRET")
+    settings = (settings or load_settings().require("LINE_CHANNEL_SECRET")).require_safe_admin()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -17,13 +17,12 @@ import yaml
 
 from cli import devstate
 from cli.devstate import ROOT, DevState
-from core.config import load_settings
+from core.config import DEV_ADMIN_TOKEN, load_settings
 from emulator.config import DEFAULT_LOGIN_CHANNEL_ID, DEFAULT_LOGIN_CHANNEL_SECRET
 from workflows import search
 
 DEV_SECRET = "stepline-dev-channel-secret"
 DEV_TOKEN = "stepline-dev-channel-access-token"
-DEV_ADMIN_TOKEN = "stepline-dev"
 COLOURS = {"temporal": "\033[35m", "worker": "\033[36m", "api": "\033[32m", "emulator": "\033[33m"}
 
 
@@ -81,8 +80,13 @@ class DevRunner:
     def environment(self) -> tuple[dict[str, str], bool]:
         settings = load_settings()  # a malformed variable stops here, named
         env = dict(os.environ)
-        real_line = settings.line_channel_access_token and settings.line_channel_secret
-        if not real_line:
+        real_line = settings.real_channel_given()
+        if real_line:  # never the public dev token, never completed with dev values
+            settings.require_safe_admin(real=True)
+            assert settings.admin_token is not None
+            env["STEPLINE_ADMIN_TOKEN"] = settings.admin_token.get_secret_value()  # or .env's
+        else:
+            env.setdefault("STEPLINE_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
             env.update(
                 LINE_CHANNEL_SECRET=DEV_SECRET,
                 LINE_CHANNEL_ACCESS_TOKEN=DEV_TOKEN,
@@ -92,7 +96,6 @@ class DevRunner:
                 LINE_LOGIN_CHANNEL_SECRET=DEFAULT_LOGIN_CHANNEL_SECRET,
                 LINE_LOGIN_BASE_URL=f"http://127.0.0.1:{self.ports['emulator']}",
             )
-        env.setdefault("STEPLINE_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
         env.setdefault("STEPLINE_DATABASE_URL", f"sqlite:///{self.state_dir / 'stepline.db'}")
         env.setdefault("STEPLINE_PUBLIC_URL", f"http://localhost:{self.ports['api']}")
         env["STEPLINE_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.ports['temporal']}"
@@ -216,7 +219,8 @@ class DevRunner:
                 loaded = self.load_examples(api) if self.examples else []
             state = DevState(
                 api_url=api_url,
-                admin_token=env["STEPLINE_ADMIN_TOKEN"],
+                # a real channel's token is the operator's secret: not written down, not shown
+                admin_token=env["STEPLINE_ADMIN_TOKEN"] if emulated else "",
                 emulator_url=f"http://127.0.0.1:{self.ports['emulator']}" if emulated else None,
                 temporal_ui_url=f"http://localhost:{self.ports['ui']}",
             )
@@ -240,11 +244,12 @@ class DevRunner:
             self.stop()
 
     def banner(self, state: DevState, loaded: list[str]) -> None:
+        token = state.admin_token or "your STEPLINE_ADMIN_TOKEN"
         lines = [
             "",
             "stepline is running",
-            f"  Dashboard     {state.api_url}/   (admin token: {state.admin_token})",
-            f"  API docs      {state.api_url}/docs   (admin token: {state.admin_token})",
+            f"  Dashboard     {state.api_url}/   (admin token: {token})",
+            f"  API docs      {state.api_url}/docs   (admin token: {token})",
             f'  Temporal UI   {state.temporal_ui_url}   (filter: StepScenarioId="…" AND StepStatus="waiting")',
             f"  Metrics       {state.api_url}/metrics · worker http://127.0.0.1:{self.ports['metrics']}/metrics"
             f" · Temporal SDK http://127.0.0.1:{self.ports['sdk_metrics']}/metrics",

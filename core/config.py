@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+DEV_ADMIN_TOKEN = "stepline-dev"  # `stepline dev` with the emulator: public, never with real LINE
+MIN_ADMIN_TOKEN = 32
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
@@ -105,6 +108,55 @@ class Settings(BaseSettings):
     @property
     def public_base(self) -> str:
         return str(self.public_url).rstrip("/")
+
+    @property
+    def real_line(self) -> bool:
+        """Whether LINE_API_BASE_URL is LINE's own (not the emulator)."""
+        host = (self.line_api_base_url.host or "").lower()
+        return host == "line.me" or host.endswith(".line.me")
+
+    def admin_token_problem(self) -> str | None:
+        """Why STEPLINE_ADMIN_TOKEN cannot guard a real channel's admin API (None: it can)."""
+        token = self.admin_token.get_secret_value() if self.admin_token else ""
+        if not token:
+            return (
+                "STEPLINE_ADMIN_TOKEN is not set: with a real LINE channel the admin API needs"
+                f" a token of at least {MIN_ADMIN_TOKEN} characters"
+            )
+        if token == DEV_ADMIN_TOKEN:
+            return (
+                f"STEPLINE_ADMIN_TOKEN is the public dev token {DEV_ADMIN_TOKEN!r}: with a real"
+                f" LINE channel set a secret one of at least {MIN_ADMIN_TOKEN} characters"
+            )
+        if len(token) < MIN_ADMIN_TOKEN:
+            return (
+                f"STEPLINE_ADMIN_TOKEN has {len(token)} characters: with a real LINE channel it"
+                f" needs at least {MIN_ADMIN_TOKEN} (e.g. `openssl rand -hex 32`)"
+            )
+        return None
+
+    def require_safe_admin(self, *, real: bool | None = None) -> "Settings":
+        """Stop a process serving the admin API if a real channel's token is unsafe."""
+        problem = self.admin_token_problem() if (self.real_line if real is None else real) else None
+        if problem:
+            _die(problem)
+        return self
+
+    def real_channel_given(self) -> bool:
+        """Whether a real LINE channel is configured (its secret and its token); one of the
+        two alone stops the process: it is never completed with the emulator's."""
+        given = {
+            "LINE_CHANNEL_SECRET": self.line_channel_secret,
+            "LINE_CHANNEL_ACCESS_TOKEN": self.line_channel_access_token,
+        }
+        present = [name for name, value in given.items() if value and value.get_secret_value()]
+        if len(present) == 1:
+            (missing,) = set(given) - set(present)
+            _die(
+                f"{present[0]} is set but {missing} is not: set both for a real LINE channel,"
+                " or neither to use the emulator"
+            )
+        return len(present) == 2
 
     def missing_line_login(self) -> list[str]:
         """The LINE Login variables route links need that are unset (or empty)."""
