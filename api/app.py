@@ -29,6 +29,7 @@ from api.routes import (
     webhooks,
 )
 from core import logs
+from core.browser_guard import BrowserGuard
 from core.config import Settings, load_settings
 from store.db import Database
 from store.definitions import Definitions
@@ -101,6 +102,8 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         limits={"/webhooks/line": webhooks.MAX_BODY, "/friends/import": imports.IMPORT_LIMIT},
         hints={"/friends/import": imports.IMPORT_HINT},
     )
+    # outermost: headers on every answer, cross-site form posts refused before anything runs
+    app.add_middleware(BrowserGuard, cacheable=("/static/",), framing_only=("/docs", "/redoc"))
     routers = (
         webhooks,
         health,

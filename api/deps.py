@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from activities.line_client import LinePusher
+from api.throttle import Throttle, client_of
 from core.config import Settings
 from store.batches import GroupCommit
 from store.db import Database
@@ -32,8 +33,12 @@ class Services:
     # webhooks answered at the same time share one transaction (store/batches.py)
     webhook_writer: GroupCommit[list[dict], list[str]] = field(init=False)
 
+    # wrong admin tokens per client (api/throttle.py)
+    throttle: Throttle = field(init=False)
+
     def __post_init__(self) -> None:
         self.webhook_writer = GroupCommit(self.db, record.webhooks_acknowledged, name="webhooks")
+        self.throttle = Throttle(self.settings.auth_failures_per_minute)
 
 
 def get_services(request: Request) -> Services:
@@ -62,12 +67,26 @@ def is_admin_token(settings: Settings, given: str) -> bool:
     return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
+def bearer_is_admin(services: Services, request: Request, given: str) -> bool:
+    """Whether a bearer token given is the admin token; wrong ones count against the client
+    (429 once it has tried too many: api/throttle.py)."""
+    services.throttle.check(request)
+    client = client_of(request)
+    if is_admin_token(services.settings, given):
+        services.throttle.succeeded(client)
+        return True
+    if given and admin_token(services.settings):
+        services.throttle.failed(client)
+    return False
+
+
 def require_admin(
+    request: Request,
     services: Annotated[Services, Depends(get_services)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     given = credentials.credentials if credentials else ""
-    if not is_admin_token(services.settings, given):
+    if not bearer_is_admin(services, request, given):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="missing or wrong bearer token"

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # valid body, an upload audience of 100,000 user IDs, is about 3.7 MB of JSON
     # (the webhook and the CSV import have limits of their own)
     max_body_bytes: int = Field(8 * 1024 * 1024, alias="STEPLINE_MAX_BODY_BYTES", gt=0)
+    # wrong admin tokens (login form or bearer header) a client may try in a minute before it
+    # is answered 429 (api/throttle.py); 0 turns the throttle off
+    auth_failures_per_minute: int = Field(
+        10, alias="STEPLINE_AUTH_FAILURES_PER_MINUTE", ge=0, le=100_000
+    )
     # operations (core/metrics.py, core/logs.py): GET /metrics asks for this bearer when set
     metrics_token: SecretStr | None = Field(None, alias="STEPLINE_METRICS_TOKEN")
     # the worker's own Prometheus endpoint (its counters: sends, LINE latency, holds); off

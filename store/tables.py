@@ -243,5 +243,7 @@ class SurveyToken(SQLModel, table=True):
     closed_at: datetime | None = _when()  # timed out: no answer counts any more
 
 
-# the durable change pipeline's tables (triggers/dispatch.py), on the same metadata
+# the durable change pipeline's tables (triggers/dispatch.py) and dashboard sessions, on the
+# same metadata
 from store.pipeline_tables import Operation, Outbox  # noqa: E402, F401
+from store.sessions import DashboardSession  # noqa: E402, F401

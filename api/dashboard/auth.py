@@ -1,11 +1,11 @@
 """Signing in to the dashboard: a browser cannot send the admin API's bearer header, so the login
-form takes the admin token once and sets a session cookie holding an HMAC keyed by the token
-(never the token itself) with its expiry. Changing STEPLINE_ADMIN_TOKEN ends every session.
-A request with the bearer header is let in too, as the admin API would."""
+form takes the admin token once and opens a server-side session (store/sessions.py) whose
+random id the cookie holds. Logging out deletes it; changing STEPLINE_ADMIN_TOKEN ends every
+session. Wrong tokens are throttled per client (api/throttle.py). A request with the bearer
+header is let in too, as the admin API would."""
 
-import hashlib
-import hmac
-import time
+import math
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -13,51 +13,39 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from api.dashboard.web import LoginRequired, PageRoute, render
-from api.deps import ServicesDep, admin_token, is_admin_token
+from api.deps import ServicesDep, admin_token, bearer_is_admin, is_admin_token
+from api.throttle import client_of
 from core.config import Settings
+from store import sessions
 
 COOKIE = "stepline_dashboard"
 SESSION_SECONDS = 12 * 3600
 MAX_NEXT = 2000  # a longer `next` is not one of the dashboard's own URLs
 DISABLED = "The dashboard is disabled: STEPLINE_ADMIN_TOKEN is not set."
 WRONG = "That is not the admin token (STEPLINE_ADMIN_TOKEN)."
+THROTTLED = "Too many wrong tokens from this address: try again in {seconds} s."
 
 router = APIRouter(route_class=PageRoute)
 
 
-def _signature(token: str, expires: int) -> str:
-    message = f"stepline-dashboard:{expires}".encode()
-    return hmac.new(token.encode(), message, hashlib.sha256).hexdigest()
-
-
-def session_value(token: str, now: float | None = None) -> str:
-    expires = int(now if now is not None else time.time()) + SESSION_SECONDS
-    return f"{expires}.{_signature(token, expires)}"
-
-
-def _valid_session(token: str, value: str) -> bool:
-    expires, _, signature = value.partition(".")
-    if not expires.isdigit() or len(expires) > 12:
-        return False
-    left = int(expires) - time.time()
-    if not 0 < left <= SESSION_SECONDS:
-        return False
-    return hmac.compare_digest(signature.encode(), _signature(token, int(expires)).encode())
-
-
-def signed_in(request: Request) -> bool:
-    token = admin_token(request.app.state.services.settings)
+async def signed_in(request: Request) -> bool:
+    services = request.app.state.services
+    token = admin_token(services.settings)
     if not token:
         return False
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and given:
-        return is_admin_token(request.app.state.services.settings, given)
-    return _valid_session(token, request.cookies.get(COOKIE, ""))
+        return bearer_is_admin(services, request, given)
+    cookie = request.cookies.get(COOKIE, "")
+    if not cookie:
+        return False
+    async with services.db.reading() as session:
+        return await sessions.is_open(session, cookie=cookie, token=token)
 
 
-def require_viewer(request: Request) -> None:
+async def require_viewer(request: Request) -> None:
     """The dependency of every page: signed in, or redirected to the login form."""
-    if not signed_in(request):
+    if not await signed_in(request):
         raise LoginRequired
 
 
@@ -106,14 +94,29 @@ async def login(
     token: Annotated[str, Form(max_length=10_000)] = "",
     next_: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
-    """Check the admin token (constant time) and set the session cookie."""
+    """Check the admin token (constant time), open a session and set its cookie."""
+    client = client_of(request)
+    wait = services.throttle.wait(client)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        answer = _form(request, next_, message=THROTTLED.format(seconds=seconds), status=429)
+        answer.headers["Retry-After"] = str(seconds)
+        return answer
     if not is_admin_token(services.settings, token):
+        if admin_token(services.settings):
+            services.throttle.failed(client)
         return _form(request, next_, message=WRONG, status=401)
-    expected = admin_token(services.settings)
+    services.throttle.succeeded(client)
+    async with services.db.session() as session:
+        cookie = await sessions.open_session(
+            session,
+            token=admin_token(services.settings),
+            lifetime=timedelta(seconds=SESSION_SECONDS),
+        )
     answer = RedirectResponse(safe_next(next_), status_code=303)
     answer.set_cookie(
         COOKIE,
-        session_value(expected),
+        cookie,
         max_age=SESSION_SECONDS,
         path="/",
         httponly=True,
@@ -124,8 +127,10 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(services: ServicesDep) -> Response:
-    """Forget the session cookie."""
+async def logout(request: Request, services: ServicesDep) -> Response:
+    """End the session (the old cookie opens nothing any more) and forget its cookie."""
+    async with services.db.session() as session:
+        await sessions.close_session(session, cookie=request.cookies.get(COOKIE, ""))
     answer = RedirectResponse("/login", status_code=303)
     answer.delete_cookie(
         COOKIE,

@@ -233,6 +233,9 @@ def settings_for(*, database_url: str, line_api: str, task_queue: str | None = N
         line_login_channel_id=DEFAULT_LOGIN_CHANNEL_ID,
         line_login_channel_secret=DEFAULT_LOGIN_CHANNEL_SECRET,
         line_login_base_url=line_api,
+        # tests try wrong tokens on purpose, many from one address; the default limit is
+        # tested by tests/security/test_sessions.py
+        auth_failures_per_minute=100_000,
         _env_file=None,
     )
 
