@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -42,6 +43,22 @@ def finite_json(text: str | bytes) -> Any:
     """json.loads for standard JSON: NaN, Infinity, and numbers beyond a 64-bit float (1e400,
     which Python reads as infinity) raise ValueError."""
     return json.loads(text, parse_constant=_no_constants, parse_float=_finite)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """A parsed JSON document with each NUL and lone surrogate (`"\\ud800"`, half of a UTF-16
+    pair: no UTF-8 text holds one) replaced by U+FFFD, in keys and values: what LINE sends is
+    stored as text any page can show, never refused (LINE would redeliver it for nothing)."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    return value
 
 
 def _lone_surrogate(body: bytes, value: Any) -> bool:

@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from core.moments import Moment
 from scenarios.conditions import (
     MAX_KEYWORDS,
     MODEL_CONFIG,
@@ -371,8 +372,8 @@ class FollowTrigger(BaseModel):
     model_config = MODEL_CONFIG
     type: Literal["follow"]
     routes: list[str] | None = Field(None, min_length=1)
-    added_from: AwareDatetime | None = None
-    added_until: AwareDatetime | None = None
+    added_from: Moment | None = None
+    added_until: Moment | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> "FollowTrigger":

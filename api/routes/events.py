@@ -5,11 +5,12 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from api.deps import Admin, SessionDep
 from api.errors import StrictJSONRoute
 from core.ids import UserId
+from core.moments import Moment
 from store import events
 from store.types import utcnow
 from triggers import record
@@ -30,7 +31,7 @@ class EventIn(BaseModel):
     properties: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], Any] = Field(
         default_factory=dict, max_length=100, examples=[{"sku": "A-100", "amount": 4800}]
     )
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Moment | None = None
 
     @field_validator("properties")
     @classmethod

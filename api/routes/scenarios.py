@@ -4,12 +4,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Admin, SessionDep
 from api.errors import StrictJSONRoute, unprocessable
 from api.schemas import EnrollmentPublic
+from core.moments import Moment
 from scenarios.definition import ScenarioDefinition
 from scenarios.validate import (
     DefinitionError,
@@ -158,8 +159,8 @@ async def scenario_stats(
     scenario_id: str,
     session: SessionDep,
     response: Response,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: Annotated[AwareDatetime | None, Query()] = None,
+    from_: Annotated[Moment | None, Query(alias="from")] = None,
+    to: Annotated[Moment | None, Query()] = None,
     format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:

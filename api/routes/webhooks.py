@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, HTTPException, Request, status
 from linebot.v3.exceptions import InvalidSignatureError
 
 from api.deps import ServicesDep
-from api.errors import finite_json
+from api.errors import finite_json, storable
 from core import metrics
 
 router = APIRouter(tags=["webhook"])
@@ -40,7 +40,9 @@ def _row(model, raw: dict) -> dict:
     source = raw.get("source") or {}
     context = raw.get("deliveryContext") or {}
     return {
-        "event_id": _event_key(model.webhook_event_id) if model.webhook_event_id else None,
+        "event_id": _event_key(storable(model.webhook_event_id))
+        if model.webhook_event_id
+        else None,
         "type": raw.get("type", "unknown"),
         "user_id": friend_of(source),
         "timestamp_ms": model.timestamp,
@@ -67,6 +69,8 @@ async def line_webhook(
         text = body.decode("utf-8")
         events = services.webhook_parser.parse(text, x_line_signature)
         raw_events = finite_json(text)["events"]  # no 1e400: a JSON column cannot hold it
+        if "\\u" in text:  # `\u0000` or a lone `\ud800`: stored as U+FFFD
+            raw_events = storable(raw_events)
         rows = [_row(model, raw) for model, raw in zip(events, raw_events, strict=True)]
     except InvalidSignatureError:
         metrics.WEBHOOK_REQUESTS.labels(outcome="bad_signature").inc()
