@@ -146,7 +146,7 @@ async def main() -> None:
     settings = load_settings().require("LINE_CHANNEL_ACCESS_TOKEN")
     logs.configure(settings.log_format)
     if settings.worker_metrics_port:  # sends, LINE latency, holds: /metrics on this port
-        metrics.serve(settings.worker_metrics_port)
+        metrics.serve(settings.worker_metrics_port, settings.worker_metrics_host)
     db = Database(settings.database_url)
     await db.migrate()
     client = await connect(settings)

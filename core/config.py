@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(
         None, alias="STEPLINE_WORKER_METRICS_PORT", ge=1, le=65535
     )
+    # the address it listens on: this machine only unless told (they are unauthenticated);
+    # 0.0.0.0 in a container whose port a scraper on a private network reaches
+    worker_metrics_host: str = Field(
+        "127.0.0.1", alias="STEPLINE_WORKER_METRICS_HOST", min_length=1, max_length=255
+    )
     # Temporal SDK metrics (temporal_…) of the worker's client and worker, host:port; off when
     # unset
     temporal_metrics_address: str | None = Field(None, alias="STEPLINE_TEMPORAL_METRICS_ADDRESS")

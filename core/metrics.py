@@ -217,13 +217,15 @@ async def store_counts(db: Database) -> StoreCounts:
 # --- the worker's endpoints --------------------------------------------------------------
 
 
-def serve(port: int, address: str = "0.0.0.0"):
+def serve(port: int, address: str = "127.0.0.1"):
     """This process's counters at http://address:port/metrics, from a thread of its own;
     returns the server (its `shutdown()` stops it)."""
     try:
         server, _thread = start_http_server(port, addr=address)
     except OSError as exc:
-        raise RuntimeError(f"STEPLINE_WORKER_METRICS_PORT {port}: {exc.strerror or exc}") from None
+        raise RuntimeError(
+            f"STEPLINE_WORKER_METRICS_PORT {address}:{port}: {exc.strerror or exc}"
+        ) from None
     return server
 
 

@@ -83,6 +83,24 @@ def test_the_worker_logs_json_and_serves_its_counters(tmp_path):
     }
 
 
+def test_the_worker_s_metrics_listen_on_this_machine_only_unless_told(tmp_path):
+    """They are unauthenticated: 127.0.0.1 by default, STEPLINE_WORKER_METRICS_HOST to widen."""
+    from core import metrics
+
+    server = metrics.serve(free_port())
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.shutdown()
+        server.server_close()
+    wide = metrics.serve(free_port(), "0.0.0.0")
+    try:
+        assert wide.server_address[0] == "0.0.0.0"
+    finally:
+        wide.shutdown()
+        wide.server_close()
+
+
 def test_the_worker_names_a_metrics_port_it_cannot_have(tmp_path):
     with socket.socket() as taken:  # a port in use: this test's own listener
         taken.bind(("0.0.0.0", 0))
@@ -106,6 +124,7 @@ def test_the_api_logs_json_without_query_strings_and_serves_metrics(tmp_path):
         [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
          "--port", str(port)],
         LINE_CHANNEL_SECRET="s",
+        STEPLINE_ADMIN_TOKEN="a" * 32,  # LINE's own API: a token fit for production
         STEPLINE_DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite",
         STEPLINE_TEMPORAL_ADDRESS="127.0.0.1:1",
     )  # fmt: skip
