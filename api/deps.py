@@ -35,10 +35,12 @@ class Services:
 
     # wrong admin tokens per client (api/throttle.py)
     throttle: Throttle = field(init=False)
+    joins_opened: Throttle = field(init=False)  # route links opened per client (join.py)
 
     def __post_init__(self) -> None:
         self.webhook_writer = GroupCommit(self.db, record.webhooks_acknowledged, name="webhooks")
         self.throttle = Throttle(self.settings.auth_failures_per_minute)
+        self.joins_opened = Throttle(JOINS_PER_MINUTE)
 
 
 def get_services(request: Request) -> Services:
@@ -52,6 +54,7 @@ async def get_session(
         yield session
 
 
+JOINS_PER_MINUTE = 20  # route links one address may open in a minute (api/routes/join.py)
 _bearer = HTTPBearer(auto_error=False, description="STEPLINE_ADMIN_TOKEN")
 
 
@@ -73,10 +76,10 @@ def bearer_is_admin(services: Services, request: Request, given: str) -> bool:
     services.throttle.check(request)
     client = client_of(request)
     if is_admin_token(services.settings, given):
-        services.throttle.succeeded(client)
+        services.throttle.clear(client)
         return True
     if given and admin_token(services.settings):
-        services.throttle.failed(client)
+        services.throttle.record(client)
     return False
 
 

@@ -1,6 +1,6 @@
-"""Failed sign-ins, throttled per client: after `limit` wrong admin tokens (a login form or a
-bearer header) within a minute, the client gets 429 with Retry-After until the oldest of them
-is a minute old, right token or not. Per process (memory), bounded in size; behind a reverse
+"""Attempts throttled per client: after `limit` wrong admin tokens (a login form or a bearer
+header) within a minute, the client gets 429 with Retry-After until the oldest of them is a
+minute old, right token or not; the same for route links opened (api/routes/join.py). Per process (memory), bounded in size; behind a reverse
 proxy run uvicorn with --proxy-headers so that the client is the browser, not the proxy
 (docs/SECURITY.md)."""
 
@@ -11,7 +11,8 @@ from collections import OrderedDict, deque
 from fastapi import HTTPException, Request, status
 
 WINDOW = 60.0
-MAX_CLIENTS = 10_000  # clients remembered; the least recent are forgotten first
+MAX_CLIENTS = 10_000
+TOO_MANY_TOKENS = "too many wrong admin tokens from this address: try again later"  # clients remembered; the least recent are forgotten first
 
 
 class Throttle:
@@ -31,23 +32,24 @@ class Throttle:
             return 0.0
         return failures[0] + self.window - now
 
-    def failed(self, client: str) -> None:
+    def record(self, client: str) -> None:
+        """One more attempt (a wrong token, a route link opened) by this client."""
         failures = self._failures.setdefault(client, deque(maxlen=max(self.limit, 1)))
         failures.append(self.clock())
         self._failures.move_to_end(client)
         while len(self._failures) > MAX_CLIENTS:
             self._failures.popitem(last=False)
 
-    def succeeded(self, client: str) -> None:
+    def clear(self, client: str) -> None:
         self._failures.pop(client, None)
 
-    def check(self, request: Request) -> None:
+    def check(self, request: Request, detail: str = TOO_MANY_TOKENS) -> None:
         """429 while the request's client is throttled."""
         wait = self.wait(client_of(request))
         if wait > 0:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
-                detail="too many wrong admin tokens from this address: try again later",
+                detail=detail,
                 headers={"Retry-After": str(math.ceil(wait))},
             )
 

@@ -4,15 +4,36 @@
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import col, delete, update
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import friends
-from store.tables import Friend, JoinRequest
+from store.tables import Audience, Friend, JoinRequest, Scenario, ScenarioVersion
 from store.types import utcnow
 
 JOIN_LIFETIME = timedelta(minutes=10)  # as long as LINE's authorization code lives
 ABANDONED_AFTER = timedelta(days=1)  # unfinished requests older than this are deleted
+
+
+async def route_known(session: AsyncSession, *, route: str) -> bool:
+    """Whether a route link is one the operator handed out: a route named by the follow
+    trigger of a scenario not ended (its current version), or by a route audience. Anything
+    else is a 404 that writes nothing."""
+    audiences = await session.exec(select(Audience.params).where(Audience.kind == "route"))
+    if any((params or {}).get("route") == route for params in audiences):
+        return True
+    current = await session.exec(
+        select(ScenarioVersion.definition)
+        .join(
+            Scenario,
+            (col(Scenario.id) == col(ScenarioVersion.scenario_id))
+            & (col(Scenario.version) == col(ScenarioVersion.version)),
+        )
+        .where(Scenario.trigger_type == "follow", Scenario.status != "ended")
+    )
+    return any(
+        route in ((definition.get("trigger") or {}).get("routes") or []) for definition in current
+    )
 
 
 async def start(session: AsyncSession, *, route: str, at: datetime | None = None) -> JoinRequest:

@@ -104,9 +104,9 @@ async def login(
         return answer
     if not is_admin_token(services.settings, token):
         if admin_token(services.settings):
-            services.throttle.failed(client)
+            services.throttle.record(client)
         return _form(request, next_, message=WRONG, status=401)
-    services.throttle.succeeded(client)
+    services.throttle.clear(client)
     async with services.db.session() as session:
         cookie = await sessions.open_session(
             session,

@@ -7,8 +7,16 @@ Setup: a LINE Login channel linked to the Official Account (LINE_LOGIN_CHANNEL_I
 LINE_LOGIN_CHANNEL_SECRET), with `{STEPLINE_PUBLIC_URL}/join/callback` registered as its
 callback URL. `callback` therefore cannot be a route name. These are browser pages, left out of
 the admin API's OpenAPI description.
+
+Anyone may open a link, so: only a route the operator handed out is taken (one that a follow
+scenario or a route audience names: store/joins.py), each address may open a few a minute,
+and the login's `state` is bound to the browser that opened the link (a short-lived cookie
+holding an HMAC of it), so a state seen elsewhere cannot be completed by another browser.
 """
 
+import base64
+import hashlib
+import hmac
 import html
 import logging
 import re
@@ -20,6 +28,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import ServicesDep
 from api.line_login import LineLoginClient, LoginRejected, LoginUnavailable
+from api.throttle import client_of
 from core.config import Settings
 from store import joins
 from triggers import record
@@ -29,6 +38,7 @@ log = logging.getLogger("stepline.join")
 ROUTE = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
 STATE = re.compile(r"[A-Za-z0-9_\-]{1,64}")  # what secrets.token_urlsafe gives
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+BINDING = "stepline_join"  # the cookie binding a login's state to the browser that began it
 
 
 @asynccontextmanager
@@ -63,11 +73,22 @@ def _page(status_code: int, title: str, message: str) -> HTMLResponse:
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:30em;margin:3em auto;padding:0 1em;
-line-height:1.5;color:#222}}h1{{font-size:1.4em}}</style></head>
+<link rel="stylesheet" href="/static/dashboard/join.css"></head>
 <body><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></body></html>
 """
     return HTMLResponse(body, status_code=status_code, headers=NO_STORE)
+
+
+def _binding(settings: Settings, state: str) -> str:
+    key = settings.line_login_channel_secret
+    secret = key.get_secret_value().encode() if key else b""
+    digest = hmac.new(secret, b"stepline-join:" + state.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _bound(request: Request, settings: Settings, state: str) -> bool:
+    given = request.cookies.get(BINDING, "")
+    return hmac.compare_digest(given.encode(), _binding(settings, state).encode())
 
 
 def _expired() -> HTMLResponse:
@@ -95,7 +116,7 @@ async def join_callback(
         return _expired()
     async with services.db.session() as session:
         join = await joins.pending(session, state=state)
-    if join is None:
+    if join is None or not _bound(request, settings, state):
         return _expired()
     if error:
         log.info(
@@ -149,15 +170,26 @@ async def join_callback(
 @router.get("/join/{route}", include_in_schema=False)
 async def join_route(route: str, request: Request, services: ServicesDep) -> Response:
     """A route link: remember the route, then off to LINE Login (and adding the account)."""
-    if not ROUTE.fullmatch(route):
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            detail="no such route link: a route is 1-100 letters, digits, '_', '.' or '-'",
-        )
     client = _login_client(request, services.settings)
+    opened = services.joins_opened
+    opened.check(request, "too many route links opened from this address: try again shortly")
+    opened.record(client_of(request))
     async with services.db.session() as session:
+        known = ROUTE.fullmatch(route) is not None and await joins.route_known(session, route=route)
+        if not known:
+            return _page(404, "No such link", "This link is not in use — check the address.")
         join = await joins.start(session, route=route)
     location = client.authorize_url(
         redirect_uri=_callback_url(services.settings), state=join.state, nonce=join.nonce
     )
-    return RedirectResponse(location, status_code=302, headers=NO_STORE)
+    answer = RedirectResponse(location, status_code=302, headers=NO_STORE)
+    answer.set_cookie(  # Lax: sent when LINE Login sends the browser back (a top-level GET)
+        BINDING,
+        _binding(services.settings, join.state),
+        max_age=int(joins.JOIN_LIFETIME.total_seconds()),
+        path="/join",
+        httponly=True,
+        samesite="lax",
+        secure=services.settings.public_base.startswith("https:"),
+    )
+    return answer

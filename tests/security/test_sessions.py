@@ -42,15 +42,15 @@ def test_the_throttle_counts_per_client_and_forgets_after_a_minute():
     now = [1000.0]
     throttle = Throttle(3, clock=lambda: now[0])
     for _ in range(3):
-        throttle.failed("10.0.0.1")
+        throttle.record("10.0.0.1")
     assert throttle.wait("10.0.0.1") == pytest.approx(60.0)
     assert throttle.wait("10.0.0.2") == 0  # another client is not held
     now[0] += 59.0
     assert throttle.wait("10.0.0.1") == pytest.approx(1.0)
     now[0] += 1.0
     assert throttle.wait("10.0.0.1") == 0
-    throttle.failed("10.0.0.1")
-    throttle.succeeded("10.0.0.1")  # the right token: the slate is clean
+    throttle.record("10.0.0.1")
+    throttle.clear("10.0.0.1")  # the right token: the slate is clean
     assert throttle.wait("10.0.0.1") == 0
     assert Throttle(0).wait("x") == 0  # 0 turns it off
 

@@ -13,7 +13,6 @@ import linebot.v3.webhook
 from store import joins
 from store.tables import Friend, JoinRequest, WebhookEvent
 from tests.api.helpers import count, sign
-from tests.api.test_join import join_stack  # noqa: F401 (the fixture)
 from tests.api.test_webhook import follow
 from tests.support.stack import CHANNEL_SECRET, user
 
@@ -61,7 +60,7 @@ async def test_route_link_states_are_long_random_and_distinct(stack):
     assert all(len(state) >= 43 for state in states)  # 256 random bits, URL-safe
 
 
-async def test_a_near_miss_route_state_is_refused_and_changes_nothing(join_stack):  # noqa: F811
+async def test_a_near_miss_route_state_is_refused_and_changes_nothing(join_stack):
     async with join_stack() as s:
         params = await s.open_link()
         callback = await s.log_in(params, user(701))
