@@ -1,7 +1,9 @@
 """POST /webhooks/line: verify, record durably (the events, and each in the outbox), answer 200;
 the dispatcher does the rest (triggers/dispatch.py)."""
 
+import base64
 import hashlib
+import hmac
 import logging
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
@@ -10,6 +12,7 @@ from linebot.v3.exceptions import InvalidSignatureError
 from api.deps import ServicesDep
 from api.errors import finite_json, storable
 from core import metrics
+from core.config import Settings
 
 router = APIRouter(tags=["webhook"])
 log = logging.getLogger("stepline.webhooks")
@@ -22,6 +25,14 @@ def _event_key(webhook_event_id: str) -> str:
     if len(webhook_event_id) <= 64:
         return webhook_event_id
     return "sha256:" + hashlib.sha256(webhook_event_id.encode()).hexdigest()[:57]
+
+
+def signed_by(settings: Settings, body: bytes, signature: str) -> bool:
+    """Whether X-Line-Signature is the channel secret's HMAC-SHA256 of these very bytes."""
+    secret = settings.line_channel_secret
+    key = secret.get_secret_value().encode() if secret else b""
+    expected = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest())
+    return bool(key) and hmac.compare_digest(signature.encode("utf-8", "replace"), expected)
 
 
 def friend_of(source: dict) -> str | None:
@@ -66,6 +77,10 @@ async def line_webhook(
         metrics.WEBHOOK_REQUESTS.labels(outcome="bad_signature").inc()
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="missing X-Line-Signature")
     try:
+        # over the raw bytes first: bytes that are not UTF-8 are refused as unsigned, not
+        # taken for a signed body LINE sent badly
+        if not signed_by(services.settings, body, x_line_signature):
+            raise InvalidSignatureError("the signature is not the body's")
         text = body.decode("utf-8")
         events = services.webhook_parser.parse(text, x_line_signature)
         raw_events = finite_json(text)["events"]  # no 1e400: a JSON column cannot hold it

@@ -91,6 +91,20 @@ async def test_signed_body_that_is_not_a_webhook_is_400(shared, body):
     assert await count(shared, WebhookEvent) == 0
 
 
+async def test_bytes_that_are_not_utf8_with_a_bad_signature_are_a_bad_signature(shared, caplog):
+    """The signature is checked over the raw bytes before they are decoded: such a body is
+    not LINE's, and is counted and logged as unsigned, not as a signed body gone wrong."""
+    body = b'{"events": [], "destination": "\xff\xfe"}'
+    answer = await post(
+        shared, body, {"Content-Type": "application/json", "X-Line-Signature": "AAAA"}
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": "invalid X-Line-Signature"}
+    assert not [r for r in caplog.records if "signed webhook body" in r.getMessage()]
+    signed_badly = await post(shared, *signed(body))  # the right signature: LINE's, malformed
+    assert signed_badly.json() == {"detail": "malformed webhook body"}
+
+
 async def test_empty_events_is_lines_verify_call_and_answers_200(shared):
     answer = await post(shared, *signed(webhook()))
     assert answer.status_code == 200
