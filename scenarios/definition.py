@@ -37,6 +37,7 @@ from scenarios.conditions import (
     parse_duration,  # noqa: F401  (re-exported: definitions speak of durations)
     period_of,
 )
+from scenarios.limits import size_problem
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _STEP_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
@@ -474,6 +475,16 @@ class ScenarioDefinition(BaseModel):
     @property
     def grace(self) -> timedelta:
         return parse_duration(self.resume_grace)
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        """Counted before a single step is read: an oversized scenario costs nothing to
+        refuse (scenarios/limits.py)."""
+        problem = size_problem(value)
+        if problem:
+            raise PydanticCustomError("too_big", problem)
+        return value
 
     @field_validator("timezone")
     @classmethod
