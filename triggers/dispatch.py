@@ -41,7 +41,8 @@ BULK_LEASE = timedelta(seconds=90)
 PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
 COMMANDS_AT_ONCE = 50
 MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
-BULK = ["operation", "friends_part"]  # a step, a part of a bulk change: one a transaction
+BULK = ["operation", "friends_part", "webhook_batch"]  # a step, a part of a bulk change, the
+# rest of a large webhook body: one a transaction, beside single changes
 CHANGES = [kind for kind, model in KINDS.items() if not model.command and kind not in BULK]
 COMMANDS = [kind for kind, model in KINDS.items() if model.command]
 

@@ -13,9 +13,17 @@ from store.db import Database
 from store.pipeline_tables import Operation
 from store.tables import WebhookEvent
 from store.types import utcnow
+from triggers import record
 from triggers.changes import FriendChanges
 from triggers.friendship import Friendship
-from triggers.kinds import Delivered, EventRecorded, FriendsChanged, Kind, WebhookReceived
+from triggers.kinds import (
+    Delivered,
+    EventRecorded,
+    FriendsChanged,
+    Kind,
+    WebhookBatch,
+    WebhookReceived,
+)
 
 
 @dataclass
@@ -56,6 +64,8 @@ class Evaluator:
             if event is not None:
                 fetched = prepared.profiles.get(item.event_id)
                 await self.friendship.handle(session, event, fetched)
+        elif isinstance(item, WebhookBatch):
+            await record.webhooks_acknowledged(session, [item.rows], inline=None)
         elif isinstance(item, FriendsChanged):
             await self.changes.changed(session, item.user_ids, reason=item.reason)
             if item.operation_id:

@@ -35,6 +35,14 @@ class WebhookReceived(Kind):
     event_id: str
 
 
+class WebhookBatch(Kind):
+    """Events of a large webhook body beyond the ones recorded before it was answered
+    (triggers/record.py): recorded now, each then a `webhook` change of its own."""
+
+    kind: ClassVar[str] = "webhook_batch"
+    rows: list[dict[str, Any]]
+
+
 class FriendsChanged(Kind):
     """Data of these friends changed: attributes, tags, route, audience members, a click."""
 
@@ -114,6 +122,7 @@ KINDS: dict[str, type[Kind]] = {
     model.kind: model
     for model in (
         WebhookReceived,
+        WebhookBatch,
         FriendsChanged,
         FriendsChangedPart,
         EventRecorded,

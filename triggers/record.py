@@ -30,6 +30,8 @@ from triggers.temporal import date_trigger_id
 from workflows.types import DateTriggerInput
 
 PER_ROW = 1000  # friends a `friends` row names: a large upload is many rows, each done alone
+INLINE_EVENTS = 200  # events of one webhook body recorded before LINE is answered
+BATCH_EVENTS = 500  # the rest: this many to an outbox row, recorded by the dispatcher
 
 
 def add(
@@ -41,10 +43,23 @@ def add(
 
 
 async def webhooks_acknowledged(
-    session: AsyncSession, requests: list[list[dict]]
+    session: AsyncSession, requests: list[list[dict]], *, inline: int | None = INLINE_EVENTS
 ) -> list[list[str]]:
     """store.webhooks.acknowledge, and each fresh event into the outbox, in its friend's lane
-    (in the order LINE made them within a request)."""
+    (in the order LINE made them within a request). Of a request's events only the first
+    `inline` are recorded so (None: all): the rest go into the outbox as they came, a
+    `webhook_batch` row for each BATCH_EVENTS, for the dispatcher to record the same way —
+    a body of thousands of events is durable, and answered, in the time of a few hundred."""
+    if inline is not None:
+        rest = [row for request in requests for row in request[inline:]]
+        requests = [request[:inline] for request in requests]
+        await outbox.add_many(
+            session,
+            [
+                {"kind": "webhook_batch", "payload": {"rows": rest[start : start + BATCH_EVENTS]}}
+                for start in range(0, len(rest), BATCH_EVENTS)
+            ],
+        )
     answers = await webhooks.acknowledge(session, requests)
     fresh = {event_id for answer in answers for event_id in answer}
     rows: dict[str, dict] = {}

@@ -1,6 +1,7 @@
 """POST /webhooks/line: verify, record durably (the events, and each in the outbox), answer 200;
 the dispatcher does the rest (triggers/dispatch.py)."""
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -9,14 +10,16 @@ import logging
 from fastapi import APIRouter, Header, HTTPException, Request, status
 from linebot.v3.exceptions import InvalidSignatureError
 
-from api.deps import ServicesDep
+from api.deps import Services, ServicesDep
 from api.errors import finite_json, storable
 from core import metrics
 from core.config import Settings
+from triggers import record
 
 router = APIRouter(tags=["webhook"])
 log = logging.getLogger("stepline.webhooks")
 MAX_BODY = 2 * 1024 * 1024
+IN_THREAD = 64 * 1024  # bodies larger than this (a few hundred events) are parsed in a thread
 MAX_TIMESTAMP_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last a datetime can be
 
 
@@ -62,6 +65,21 @@ def _row(model, raw: dict) -> dict:
     }
 
 
+def _rows(services: Services, body: bytes, signature: str) -> list[dict]:
+    """The rows a signed body's events are recorded as; InvalidSignatureError, or any other
+    error for a body LINE would not send."""
+    # over the raw bytes first: bytes that are not UTF-8 are refused as unsigned, not taken
+    # for a signed body LINE sent badly
+    if not signed_by(services.settings, body, signature):
+        raise InvalidSignatureError("the signature is not the body's")
+    text = body.decode("utf-8")
+    events = services.webhook_parser.parse(text, signature)
+    raw_events = finite_json(text)["events"]  # no 1e400: a JSON column cannot hold it
+    if "\\u" in text:  # `\u0000` or a lone `\ud800`: stored as U+FFFD
+        raw_events = storable(raw_events)
+    return [_row(model, raw) for model, raw in zip(events, raw_events, strict=True)]
+
+
 @router.post(
     "/webhooks/line",
     responses={400: {"description": "bad or missing signature, or malformed body"}},
@@ -77,16 +95,10 @@ async def line_webhook(
         metrics.WEBHOOK_REQUESTS.labels(outcome="bad_signature").inc()
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="missing X-Line-Signature")
     try:
-        # over the raw bytes first: bytes that are not UTF-8 are refused as unsigned, not
-        # taken for a signed body LINE sent badly
-        if not signed_by(services.settings, body, x_line_signature):
-            raise InvalidSignatureError("the signature is not the body's")
-        text = body.decode("utf-8")
-        events = services.webhook_parser.parse(text, x_line_signature)
-        raw_events = finite_json(text)["events"]  # no 1e400: a JSON column cannot hold it
-        if "\\u" in text:  # `\u0000` or a lone `\ud800`: stored as U+FFFD
-            raw_events = storable(raw_events)
-        rows = [_row(model, raw) for model, raw in zip(events, raw_events, strict=True)]
+        if len(body) > IN_THREAD:  # thousands of events: parsed off the event loop
+            rows = await asyncio.to_thread(_rows, services, body, x_line_signature)
+        else:
+            rows = _rows(services, body, x_line_signature)
     except InvalidSignatureError:
         metrics.WEBHOOK_REQUESTS.labels(outcome="bad_signature").inc()
         raise HTTPException(
@@ -100,7 +112,12 @@ async def line_webhook(
     # recorded with the webhooks answered meanwhile, in one transaction (store/batches.py),
     # each fresh event with its outbox row; an unfollow is applied to its friend in that
     # transaction too: a block holds from the moment LINE is answered, even while the
-    # dispatcher has yet to signal the enrollments
-    fresh = await services.webhook_writer.submit(list(by_id.values())) if by_id else []
-    metrics.webhook_received(rows, fresh)
+    # dispatcher has yet to signal the enrollments. Of a large body, the first INLINE_EVENTS
+    # so; the rest in the outbox as it came, for the dispatcher to record (triggers/record.py)
+    unique = list(by_id.values())
+    fresh = await services.webhook_writer.submit(unique) if by_id else []
+    deferred = {row["event_id"] for row in unique[record.INLINE_EVENTS :]}
+    metrics.webhook_received([row for row in rows if row["event_id"] not in deferred], fresh)
+    for row in unique[record.INLINE_EVENTS :]:
+        metrics.webhook_event(row["type"], "deferred")
     return {}
