@@ -16,6 +16,7 @@ from api.dashboard.web import (
     emulator_url,
     live_url,
     render,
+    render_off_loop,
     temporal_link,
     wants_fragment,
 )
@@ -99,7 +100,7 @@ async def friend_page(
         "chat_url": f"{emulator}/emulator/chat/{user_id}" if emulator else None,
         "live_url": live_url(request),
     }
-    return render(request, "_friend_live.html" if live else "friend.html", context)
+    return await render_off_loop(request, "_friend_live.html" if live else "friend.html", context)
 
 
 async def _timeline(services, records) -> dict[str, Any]:

@@ -12,7 +12,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.dashboard import graph
 from api.dashboard.auth import require_viewer
 from api.dashboard.period import Period, parse_period
-from api.dashboard.web import PageError, PageRoute, live_url, render, temporal_link, wants_fragment
+from api.dashboard.web import (
+    PageError,
+    PageRoute,
+    live_url,
+    render,
+    render_off_loop,
+    temporal_link,
+    wants_fragment,
+)
 from api.deps import ServicesDep
 from api.routes.scenarios import stats_download
 from scenarios.definition import ScenarioDefinition
@@ -126,7 +134,9 @@ async def scenario_page(
         "api_stats_url": _url(f"/scenarios/{scenario.id}/stats", period.query()),
         "page_url": lambda n: _url(request.url.path, _filters(from_, to, wanted) | {"page": n}),
     }
-    return render(request, "_scenario_live.html" if live else "scenario.html", context)
+    return await render_off_loop(
+        request, "_scenario_live.html" if live else "scenario.html", context
+    )
 
 
 def _filters(start: str | None, end: str | None, status: str | None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 class that answers a page's errors as pages (a 404 or 422 page naming the field, a redirect to
 the login form) rather than as the admin API's JSON."""
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +94,12 @@ templates = Jinja2Templates(env=environment, context_processors=[_nav])
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+async def render_off_loop(request: Request, name: str, context: dict[str, Any]) -> Response:
+    """`render` in a worker thread: a scenario's or a friend's page (hundreds of steps or
+    entries) never holds up the requests of others (webhooks, /healthz) while it renders."""
+    return await asyncio.to_thread(render, request, name, context)
 
 
 def live_url(request: Request) -> str:
