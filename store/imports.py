@@ -1,5 +1,6 @@
 """Bulk import of friend attributes from a CSV file (an Excel export, say): parse and check
-every row first, then merge them all in one transaction, or write nothing at all.
+every row first (any problem: nothing is written), then merge them, a chunk of friends a
+transaction (api/routes/imports.py), so that other writers never wait long.
 
 The file: a header row whose first column is `user_id` and whose other columns name the
 attributes; UTF-8 (with or without BOM) or else Shift_JIS (cp932, Japanese Excel); CRLF or LF;
@@ -376,12 +377,18 @@ async def count_existing(session: AsyncSession, user_ids: list[str]) -> int:
 
 
 async def import_attributes(
-    session: AsyncSession, parsed: ParsedImport, *, dry_run: bool = False, commit: bool = True
+    session: AsyncSession,
+    parsed: ParsedImport,
+    *,
+    dry_run: bool = False,
+    commit: bool = True,
+    only: list[str] | None = None,
 ) -> ImportResult:
-    """Merge every row into its friend's attributes (creating friends, not following, that do
-    not exist yet) and commit once (`commit=False`: the caller does); with `dry_run` only
-    count, and write nothing."""
-    user_ids = sorted(parsed.rows)  # one lock order for every import
+    """Merge every row (or the rows of the friends `only` names: one chunk of an import) into
+    its friend's attributes (creating friends, not following, that do not exist yet) and
+    commit once (`commit=False`: the caller does); with `dry_run` only count, and write
+    nothing."""
+    user_ids = sorted(parsed.rows if only is None else only)  # one lock order for every import
     names = sorted(set(parsed.attributes))
     if dry_run:
         existing_count = await count_existing(session, user_ids)

@@ -80,6 +80,16 @@ async def advance(
     session.add(operation)
 
 
+async def count_reached(session: AsyncSession, operation_id: str, reached: int) -> None:
+    """`reached` more friends of a bulk change are done; the last of them finishes the
+    operation (its total is their number, each counted once). No commit."""
+    operation = await session.get(Operation, operation_id, with_for_update=True)
+    if operation is None or operation.status not in OPEN:
+        return
+    finished = operation.done + reached >= operation.total
+    await advance(session, operation, done=reached, cursor={}, finished=finished, at=utcnow())
+
+
 async def failed(session: AsyncSession, operation_id: str, *, error: str) -> None:
     """A step failed and will be tried again: say why (no commit)."""
     await session.exec(

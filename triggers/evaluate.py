@@ -10,9 +10,7 @@ from activities.profiles import Fetched
 from core import metrics
 from store import operations
 from store.db import Database
-from store.pipeline_tables import Operation
 from store.tables import WebhookEvent
-from store.types import utcnow
 from triggers import record
 from triggers.changes import FriendChanges
 from triggers.friendship import Friendship
@@ -69,7 +67,7 @@ class Evaluator:
         elif isinstance(item, FriendsChanged):
             await self.changes.changed(session, item.user_ids, reason=item.reason)
             if item.operation_id:
-                await _counted(session, item.operation_id, len(item.user_ids))
+                await operations.count_reached(session, item.operation_id, len(item.user_ids))
         elif isinstance(item, EventRecorded):
             await self.changes.event(
                 session, item.user_id, item.name, item.properties, seq=item.seq
@@ -78,15 +76,3 @@ class Evaluator:
             await self.changes.delivered(session, item.user_id)
         else:
             raise TypeError(f"not a change: {item.kind}")
-
-
-async def _counted(session: AsyncSession, operation_id: str, reached: int) -> None:
-    """A part of a bulk change is done: count it; the last part finishes the operation (the
-    parts name each friend once, and its total is their number)."""
-    operation = await session.get(Operation, operation_id, with_for_update=True)
-    if operation is None or operation.status not in operations.OPEN:
-        return
-    finished = operation.done + reached >= operation.total
-    await operations.advance(
-        session, operation, done=reached, cursor={}, finished=finished, at=utcnow()
-    )

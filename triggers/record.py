@@ -98,11 +98,19 @@ def friends_changed(
     return rows
 
 
-def bulk_change(session: AsyncSession, user_ids: Iterable[str], *, reason: Reason) -> Operation:
+def bulk_change(
+    session: AsyncSession,
+    user_ids: Iterable[str],
+    *,
+    reason: Reason,
+    operation: Operation | None = None,
+) -> Operation:
     """Many friends' data changed at once (an upload, an import): what it means for their
-    journeys is worked out in the background, part by part, followed as an operation."""
+    journeys is worked out in the background, part by part, followed as an operation (a new
+    one, or the given one of which they are a further part: a chunked import)."""
     ids = list(dict.fromkeys(user_ids))
-    operation = operations.new(session, action=reason, scenario_id=None, total=len(ids))
+    if operation is None:
+        operation = operations.new(session, action=reason, scenario_id=None, total=len(ids))
     friends_changed(session, ids, reason=reason, operation_id=operation.id)
     return operation
 

@@ -42,7 +42,8 @@ async def dispatcher_stopped(stack) -> AsyncIterator[None]:
 
 class Recorded:
     """What the routes recorded as friends' data changed (triggers.record), in order: (the
-    friends, sorted; the reason). A bulk change counts once, however many rows it takes."""
+        friends, sorted; the reason). A bulk change counts once, however many rows it takes (an
+    import merged in chunks: once a chunk)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[list[str], str]] = []
@@ -65,10 +66,10 @@ def record_changes(monkeypatch, *, reasons: tuple[str, ...] | None = None) -> Re
             keep(ids, reason)
         return single(session, ids, reason=reason, operation_id=operation_id)
 
-    def bulk_change(session, user_ids, *, reason):
+    def bulk_change(session, user_ids, *, reason, operation=None):
         ids = list(user_ids)
         keep(ids, reason)
-        return bulk(session, ids, reason=reason)
+        return bulk(session, ids, reason=reason, operation=operation)
 
     monkeypatch.setattr(record, "friends_changed", friends_changed)
     monkeypatch.setattr(record, "bulk_change", bulk_change)
