@@ -207,11 +207,16 @@ def table(figures: dict) -> str:
 
 
 def write_doc(figures: dict, doc: Path = DOC) -> None:
+    between_markers(doc, "bulk", table(figures))
+
+
+def between_markers(doc: Path, name: str, content: str) -> None:
+    """`content` in place of what stands between `<!-- name figures -->` and its end."""
     text = doc.read_text(encoding="utf-8")
-    start, end = "<!-- bulk figures -->\n", "<!-- /bulk figures -->"
+    start, end = f"<!-- {name} figures -->\n", f"<!-- /{name} figures -->"
     before, _, rest = text.partition(start)
     _, _, after = rest.partition(end)
-    doc.write_text(f"{before}{start}{table(figures)}\n{end}{after}", encoding="utf-8")
+    doc.write_text(f"{before}{start}{content}\n{end}{after}", encoding="utf-8")
 
 
 @app.command()
