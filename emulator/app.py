@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from core.browser_guard import BrowserGuard
+from core.browser_guard import EMULATOR_CSP, BrowserGuard
 from emulator import chat, control, coupons, line_api, login, richmenus
 from emulator.config import EmulatorConfig
 from emulator.middleware import DropConnectionMiddleware, RequestIdMiddleware
@@ -32,6 +32,6 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     app.include_router(chat.root)
     app.mount("/emulator/static", StaticFiles(directory=chat.STATIC), name="emulator-static")
     app.add_middleware(DropConnectionMiddleware)
-    app.add_middleware(BrowserGuard, cacheable=("/emulator/static/",))
+    app.add_middleware(BrowserGuard, cacheable=("/emulator/static/",), csp=EMULATOR_CSP)
     app.add_middleware(RequestIdMiddleware)  # added last = outermost: every answer gets the id
     return app

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, Playwright, Route, async_playwright, expect
 
+from tests.api.test_join import join_stack  # noqa: F401 (route links in a browser)
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("STEPLINE_SCREENSHOTS") or ROOT / ".artifacts" / "screenshots")
 CHROMIUM_ARGS = [
