@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import random
-import sys
 import tempfile
 import time
 from contextlib import AsyncExitStack
@@ -30,7 +29,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench import processes
 from bench.phases import ADMIN, SECRET, TOKEN, user_ids
-from bench.processes import Process, temporal_server, wait_for_port
+from bench.processes import wait_for_port
 from core.serve import free_port
 from store.db import Database
 from store.tables import Friend
@@ -112,19 +111,8 @@ async def _operation(
 
 async def run(count: int, folder: Path) -> dict:
     async with AsyncExitStack() as exits:
-        server, address = temporal_server(folder)
-        server.start()
-        exits.callback(server.stop)
-        await asyncio.to_thread(wait_for_port, address, server)
-        line_port, api_port = free_port(), free_port()
-        standin = Process(
-            "line",
-            [sys.executable, "-m", "bench.standin", "--port", str(line_port)],
-            {},
-            folder / "line.log",
-        )
-        standin.start()
-        exits.callback(standin.stop)
+        address, line_port = await processes.temporal_and_line(exits, folder)
+        api_port = free_port()
         database_url = f"sqlite:///{folder}/stepline.db"
         users = user_ids(count, "b")
         await _friends(database_url, users)

@@ -30,7 +30,7 @@ import typer
 from bench import processes
 from bench.bulk import between_markers
 from bench.phases import ADMIN, SECRET, TOKEN, user_ids
-from bench.processes import Process, temporal_server, wait_for_port
+from bench.processes import wait_for_port
 from core.serve import free_port
 from scenarios.limits import MAX_STEPS
 
@@ -86,17 +86,8 @@ async def _timed(call) -> float:
 
 async def run(rows: int, folder: Path) -> dict:
     async with AsyncExitStack() as exits:
-        server, address = temporal_server(folder)
-        server.start()
-        exits.callback(server.stop)
-        await asyncio.to_thread(wait_for_port, address, server)
-        line_port, api_port = free_port(), free_port()
-        standin = Process(
-            "line", [sys.executable, "-m", "bench.standin", "--port", str(line_port)], {},
-            folder / "line.log",
-        )  # fmt: skip
-        standin.start()
-        exits.callback(standin.stop)
+        address, line_port = await processes.temporal_and_line(exits, folder)
+        api_port = free_port()
         env = {
             "STEPLINE_DATABASE_URL": f"sqlite:///{folder}/stepline.db",
             "STEPLINE_TEMPORAL_ADDRESS": address,

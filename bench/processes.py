@@ -1,12 +1,14 @@
 """Child processes for the fault tests and the benchmark: the Temporal dev server (stopped and
 started again on the same SQLite file), the worker (killed with SIGKILL, started again), the API."""
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from cli.dev import temporal_command
@@ -63,6 +65,21 @@ def temporal_server(folder: Path) -> tuple[Process, str]:
     return Process("temporal", command, dict(os.environ), folder / "temporal.log"), (
         f"127.0.0.1:{port}"
     )
+
+
+async def temporal_and_line(exits: AsyncExitStack, folder: Path) -> tuple[str, int]:
+    """The dev server and the LINE stand-in, started (and stopped with `exits`): the
+    server's address and the stand-in's port."""
+    server, address = temporal_server(folder)
+    server.start()
+    exits.callback(server.stop)
+    await asyncio.to_thread(wait_for_port, address, server)
+    line_port = free_port()
+    command = [sys.executable, "-m", "bench.standin", "--port", str(line_port)]
+    standin = Process("line", command, {}, folder / "line.log")
+    standin.start()
+    exits.callback(standin.stop)
+    return address, line_port
 
 
 def worker(folder: Path, env: dict[str, str]) -> Process:

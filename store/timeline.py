@@ -54,15 +54,28 @@ class Records:
     to_ask: list[str] = field(default_factory=list)  # enrollments whose workflow to query
 
 
-async def read(session: AsyncSession, *, user_id: str, limit: int) -> Records | None:
-    """Everything the timeline needs (the newest rows of each kind); None: no such friend."""
+async def read(
+    session: AsyncSession, *, user_id: str, limit: int, before: datetime | None = None
+) -> Records | None:
+    """Everything the timeline needs (the newest rows of each kind, or the newest at or
+    before `before`: an older page); None: no such friend."""
     friend = await session.get(Friend, user_id)
     if friend is None:
         return None
     limit += 1  # one more than kept: a kind with more rows than that says `truncated`
+
+    async def _newest(statement, order, limit: int | None = None, cut=None) -> list:
+        if before is not None:
+            column = order if cut is None else cut
+            bound = (
+                int(before.timestamp() * 1000) if column is WebhookEvent.timestamp_ms else before
+            )
+            statement = statement.where(col(column) <= bound)
+        return await _ordered(session, statement, order, limit)
+
     mine = select(Enrollment).where(Enrollment.user_id == user_id)
-    newest = await _newest(session, mine, Enrollment.started_at, limit)
-    live = await _newest(session, mine.where(col(Enrollment.status).in_(LIVE)), Enrollment.id)
+    newest = await _newest(mine, Enrollment.started_at, limit)
+    live = await _ordered(session, mine.where(col(Enrollment.status).in_(LIVE)), Enrollment.id)
     enrollments = list({row.id: row for row in [*newest, *live]}.values())
     ids = select(Enrollment.id).where(Enrollment.user_id == user_id).scalar_subquery()
     definitions: dict[tuple[str, int], ScenarioDefinition] = {}
@@ -79,7 +92,6 @@ async def read(session: AsyncSession, *, user_id: str, limit: int) -> Records | 
         enrollments=enrollments,
         definitions=definitions,
         follows=await _newest(
-            session,
             select(WebhookEvent).where(
                 WebhookEvent.user_id == user_id,
                 col(WebhookEvent.type).in_(("follow", "unfollow")),
@@ -88,31 +100,29 @@ async def read(session: AsyncSession, *, user_id: str, limit: int) -> Records | 
             limit,
         ),
         entries=await _newest(
-            session,
             select(StepEntry).where(col(StepEntry.enrollment_id).in_(ids)),
             StepEntry.entered_at,
             limit,
         ),
         decisions=await _newest(
-            session,
             select(BranchDecision).where(col(BranchDecision.enrollment_id).in_(ids)),
             BranchDecision.decided_at,
             limit,
         ),
         deliveries=await _newest(
-            session, select(Delivery).where(Delivery.user_id == user_id), Delivery.created_at, limit
+            select(Delivery).where(Delivery.user_id == user_id), Delivery.created_at, limit
         ),
         holds=await _newest(
-            session, select(Hold).where(col(Hold.enrollment_id).in_(ids)), Hold.seq, limit
+            select(Hold).where(col(Hold.enrollment_id).in_(ids)), Hold.seq, limit, cut=Hold.since
         ),
         clicks=[
             (click, url)
             for click, url in await _newest(
-                session, clicks.where(Click.user_id == user_id), Click.clicked_at, limit
+                clicks.where(Click.user_id == user_id), Click.clicked_at, limit
             )
         ],
         events=await _newest(
-            session, select(Event).where(Event.user_id == user_id), Event.occurred_at, limit
+            select(Event).where(Event.user_id == user_id), Event.occurred_at, limit
         ),
     )
     finished = [row.id for row in enrollments if _may_have_skipped(row, definitions)]
@@ -120,7 +130,7 @@ async def read(session: AsyncSession, *, user_id: str, limit: int) -> Records | 
     return records
 
 
-async def _newest(session: AsyncSession, statement, order, limit: int | None = None) -> list:
+async def _ordered(session: AsyncSession, statement, order, limit: int | None = None) -> list:
     statement = statement.order_by(col(order).desc())
     return list(await session.exec(statement if limit is None else statement.limit(limit)))
 
@@ -132,9 +142,15 @@ def _may_have_skipped(row: Enrollment, definitions: Mapping) -> bool:
     return row.status not in LIVE and definition is not None and definition.on_unblock == "resume"
 
 
-def build(records: Records, answers: Mapping[str, Answer], *, limit: int) -> dict[str, Any]:
-    """The FriendTimeline (api/schemas.py): the newest `limit` entries, oldest first, and the
-    state of each live enrollment now."""
+def build(
+    records: Records,
+    answers: Mapping[str, Answer],
+    *,
+    limit: int,
+    before: datetime | None = None,
+) -> dict[str, Any]:
+    """The FriendTimeline (api/schemas.py): the newest `limit` entries (at or before
+    `before`: an older page), oldest first, and the state of each live enrollment now."""
     timeline = _Builder(records)
     timeline.follows()
     for row in records.enrollments:
@@ -142,6 +158,8 @@ def build(records: Records, answers: Mapping[str, Answer], *, limit: int) -> dic
     timeline.steps()
     timeline.actions()
     entries = [entry for _, entry in sorted(timeline.found, key=lambda pair: pair[0])]
+    if before is not None:
+        entries = [entry for entry in entries if entry["at"] <= before]
     return {
         "user_id": records.friend.user_id,
         "following": records.friend.following,

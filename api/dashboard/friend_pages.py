@@ -2,7 +2,9 @@
 enrollments and the timeline of what happened to them)."""
 
 import re
+from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import func, or_
@@ -23,6 +25,7 @@ from api.dashboard.web import (
 from api.deps import ServicesDep
 from api.explain import QUERY_TIMEOUT
 from core.ids import USER_ID_PATTERN
+from core.moments import Moment
 from store import enrollments, friends, timeline
 from store.tables import Friend, Scenario
 from triggers.temporal import query_enrollments
@@ -62,9 +65,14 @@ async def friend_search(
 
 @router.get("/dashboard/friends/{user_id}")
 async def friend_page(
-    request: Request, user_id: str, services: ServicesDep, fragment: Fragment = None
+    request: Request,
+    user_id: str,
+    services: ServicesDep,
+    fragment: Fragment = None,
+    before: Annotated[Moment | None, Query()] = None,
 ) -> Response:
-    """One friend: profile, attributes, tags, enrollments and timeline."""
+    """One friend: profile, attributes, tags, enrollments and timeline (its newest TIMELINE
+    entries, or with `before` the ones before: "Older entries")."""
     live = wants_fragment(fragment)
     if not USER_ID.match(user_id):
         raise PageError(404, f"There is no friend {user_id!r} (a LINE user ID is U + 32 hex).")
@@ -74,7 +82,7 @@ async def friend_page(
             raise PageError(404, f"There is no friend {user_id}.")
         tags = await friends.tags_of(session, user_id=user_id)
         rows = await enrollments.list_enrollments(session, user_id=user_id, limit=ENROLLMENTS)
-        records = await timeline.read(session, user_id=user_id, limit=TIMELINE)
+        records = await timeline.read(session, user_id=user_id, limit=TIMELINE, before=before)
         names = dict(
             (
                 await session.exec(
@@ -87,7 +95,7 @@ async def friend_page(
                 )
             ).all()
         )
-    story = await _timeline(services, records)
+    story = await _timeline(services, records, before)
     emulator = emulator_url(services.settings)
     context = {
         "friend": friend,
@@ -103,7 +111,7 @@ async def friend_page(
     return await render_off_loop(request, "_friend_live.html" if live else "friend.html", context)
 
 
-async def _timeline(services, records) -> dict[str, Any]:
+async def _timeline(services, records, before: datetime | None) -> dict[str, Any]:
     """The friend's timeline as `GET /friends/{user_id}/timeline` answers it, each entry with
     its words."""
     if records is None:  # the friend went away between the two reads
@@ -113,6 +121,10 @@ async def _timeline(services, records) -> dict[str, Any]:
         if records.to_ask
         else {}
     )
-    built = timeline.build(records, answers, limit=TIMELINE)
+    built = timeline.build(records, answers, limit=TIMELINE, before=before)
+    if built["truncated"] and built["entries"]:
+        older = built["entries"][0]["at"]
+        built["older_url"] = f"?{urlencode({'before': older.isoformat()})}"
+    built["paged"] = before is not None
     built["entries"] = [entry | {"text": describe(entry)} for entry in built["entries"]]
     return built

@@ -13,6 +13,7 @@ from api.errors import StrictJSONRoute
 from api.explain import QUERY_TIMEOUT, explained
 from api.schemas import EnrollmentExplained, EnrollmentPublic, FriendTimeline
 from core.ids import USER_ID_PATTERN
+from core.moments import Moment
 from store import enrollments, friends, timeline
 from triggers import record
 from triggers.temporal import query_enrollments
@@ -104,15 +105,20 @@ async def read_timeline(
     user_id: UserIdPath,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=5000, description="the newest entries kept")] = 500,
+    before: Annotated[
+        Moment | None,
+        Query(description="only entries at or before this moment: the next older page"),
+    ] = None,
 ) -> dict[str, Any]:
     """What happened to one friend, oldest first: follows and blocks, enrollments begun and
     ended, each step entered, held (with the reason and until when), sent, failed or skipped,
     branch decisions with the facts they read, tracked-link clicks and events. `now`: each
     running enrollment's state from its workflow's `status` query (`source: workflow`), or
     from the store when Temporal does not answer within 2 s (`source_note` says why); a live
-    hold is an entry too. At most `limit` entries, the newest (`truncated` says so)."""
+    hold is an entry too. At most `limit` entries, the newest (`truncated` says so); for the
+    ones before them, ask again with `before` = the oldest entry's `at`."""
     async with services.db.reading() as session:  # no write turn held while Temporal answers
-        records = await timeline.read(session, user_id=user_id, limit=limit)
+        records = await timeline.read(session, user_id=user_id, limit=limit, before=before)
     if records is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no friend {user_id}")
     answers = (
@@ -120,7 +126,7 @@ async def read_timeline(
         if records.to_ask
         else {}
     )
-    return timeline.build(records, answers, limit=limit)
+    return timeline.build(records, answers, limit=limit, before=before)
 
 
 @router.put("/{user_id}/attributes", response_model=FriendPublic)
