@@ -122,8 +122,10 @@ class Dispatcher:
             if busy:
                 await asyncio.sleep(0)  # others' turn, then straight on
                 continue
-            try:
-                await asyncio.wait_for(wake.wait(), self.poll_every)
+            try:  # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancel that lands as its timeout fires, and this loop would never stop
+                async with asyncio.timeout(self.poll_every):
+                    await wake.wait()
             except TimeoutError:
                 pass
 
