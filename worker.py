@@ -1,4 +1,4 @@
-"""The Temporal worker: `python worker.py` (SPEC §2)."""
+"""The Temporal worker: `python worker.py` (docs/CONTRACT.md §2)."""
 
 import asyncio
 import compileall

@@ -1,5 +1,5 @@
 """The LINE Messaging API push, through line-bot-sdk v3's async client, with LINE's answers
-sorted into what the workflow must do about them (SPEC §6)."""
+sorted into what the workflow must do about them (docs/CONTRACT.md §6)."""
 
 import json
 from dataclasses import dataclass

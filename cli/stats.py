@@ -17,7 +17,16 @@ STEP_COLUMNS = ["id", "type", "entered", "sent", "failed", "clicks", "unique_cli
 STEP_COLUMNS += ["conversions", "blocked"]
 BRANCH_COLUMNS = ["step", "type", "label", "taken", "conversions", "conversion_rate"]
 TEST_COLUMNS = ["step", "test", "arms", "statistic", "dof", "p_value", "significant", "reason"]
-ALWAYS = {"id", "step", "label", "entered", "sent", "failed", "clicks", "taken"}  # SPEC §7
+ALWAYS = {
+    "id",
+    "step",
+    "label",
+    "entered",
+    "sent",
+    "failed",
+    "clicks",
+    "taken",
+}  # docs/CONTRACT.md §7
 TEXT = {"id", "type", "step", "label", "test", "arms", "reason", "significant"}
 
 

@@ -1,4 +1,4 @@
-"""One validated place for every setting (SPEC §2): environment variables and `.env`."""
+"""One validated place for every setting (docs/CONTRACT.md §2): environment variables and `.env`."""
 
 import sys
 from functools import lru_cache

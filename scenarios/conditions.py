@@ -1,4 +1,4 @@
-"""Branch conditions (SPEC §3.1): plain pydantic data, evaluated against the store by an activity."""
+"""Branch conditions (docs/CONTRACT.md §3.1): plain pydantic data, evaluated against the store by an activity."""
 
 import re
 import unicodedata

@@ -1,4 +1,4 @@
-"""A scenario definition (SPEC §3.1) as plain pydantic data: stored per version, and carried by
+"""A scenario definition (docs/CONTRACT.md §3.1) as plain pydantic data: stored per version, and carried by
 every enrollment workflow so that an edit never changes a journey under a friend's feet."""
 
 import re
@@ -441,7 +441,7 @@ Trigger = Annotated[
 
 
 class Goal(BaseModel):
-    """What counts as a conversion in the stats (SPEC §7): a friend's event of that name (with
+    """What counts as a conversion in the stats (docs/CONTRACT.md §7): a friend's event of that name (with
     these properties) within `within` after the moment measured from (the enrollment's start,
     a step's send or entry, a branch decision). Only read by the stats: no step waits on it."""
 

@@ -1,4 +1,4 @@
-"""Audiences (SPEC §5) and who is in them. Only `upload` audiences keep members; every other kind
+"""Audiences (docs/CONTRACT.md §5) and who is in them. Only `upload` audiences keep members; every other kind
 is a rule over our own data (clicks, deliveries, tags, add routes, events), evaluated at the
 moment it is asked, so a friend enters or leaves one as that data changes.
 

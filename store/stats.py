@@ -1,4 +1,4 @@
-"""Scenario stats (SPEC §7), counted over the enrollments started in a period: per status, per
+"""Scenario stats (docs/CONTRACT.md §7), counted over the enrollments started in a period: per status, per
 step, per branch and split arm, and — when the scenario has a `goal` — conversions, with a
 significance test between the arms of each branch and split."""
 

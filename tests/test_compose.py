@@ -18,7 +18,7 @@ SERVICES = COMPOSE["services"]
 SECRETS = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "STEPLINE_ADMIN_TOKEN")
 DUMMY = {name: "dummy" for name in SECRETS}
 
-# SPEC §2's variables, and which process needs which: the API checks webhook signatures and
+# docs/CONTRACT.md §2's variables, and which process needs which: the API checks webhook signatures and
 # guards the admin API; the worker pushes through the Messaging API. Both need the database,
 # Temporal, the task queue, the public URL (tracked links) and the LINE API base.
 SPEC_VARIABLES = {
@@ -32,7 +32,7 @@ SPEC_VARIABLES = {
     "LINE_CHANNEL_ACCESS_TOKEN",
     "LINE_API_BASE_URL",
 }
-ROUTE_LINKS = {  # ours: route links through LINE Login (SPEC §5)
+ROUTE_LINKS = {  # ours: route links through LINE Login (docs/CONTRACT.md §5)
     "LINE_LOGIN_CHANNEL_ID",
     "LINE_LOGIN_CHANNEL_SECRET",
     "LINE_LOGIN_BASE_URL",

@@ -1,4 +1,4 @@
-"""Custom search attributes (SPEC §4): `StepScenarioId="…" AND StepStatus="waiting"` in the UI."""
+"""Custom search attributes (docs/CONTRACT.md §4): `StepScenarioId="…" AND StepStatus="waiting"` in the UI."""
 
 from temporalio.common import SearchAttributeKey
 

@@ -1,4 +1,4 @@
-"""Audiences (SPEC §5): the six kinds, their sizes, and members of upload audiences."""
+"""Audiences (docs/CONTRACT.md §5): the six kinds, their sizes, and members of upload audiences."""
 
 import math
 from datetime import datetime, timedelta
@@ -235,7 +235,7 @@ async def _audience(session: AsyncSession, audience_id: str) -> Audience:
     response_model_exclude_none=True,
 )
 async def create_audience(body: AudienceIn, session: SessionDep) -> AudienceRef:
-    """Create an audience of one of the six kinds (SPEC §5); `upload` takes its members as
+    """Create an audience of one of the six kinds (docs/CONTRACT.md §5); `upload` takes its members as
     `user_ids`, the others are computed from our data whenever they are asked about."""
     await _check_references(session, body)
     user_ids = list(dict.fromkeys(getattr(body, "user_ids", [])))

@@ -1,4 +1,4 @@
-"""The channel (SPEC §5): its delivery policy, and how much of LINE's monthly quota is left."""
+"""The channel (docs/CONTRACT.md §5): its delivery policy, and how much of LINE's monthly quota is left."""
 
 from typing import Literal
 

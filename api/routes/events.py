@@ -1,4 +1,4 @@
-"""Web-traffic and commerce events (SPEC §3, §5): `page_view`, `cart_add`, `purchase` …"""
+"""Web-traffic and commerce events (docs/CONTRACT.md §3, §5): `page_view`, `cart_add`, `purchase` …"""
 
 import json
 from datetime import datetime, timedelta

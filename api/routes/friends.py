@@ -1,4 +1,4 @@
-"""Friends: state, attributes, tags, add route and enrollments (SPEC §3, §5)."""
+"""Friends: state, attributes, tags, add route and enrollments (docs/CONTRACT.md §3, §5)."""
 
 import math
 from datetime import datetime

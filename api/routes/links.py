@@ -1,4 +1,4 @@
-"""Tracked links (SPEC §3): `GET /r/{token}` records the click and redirects."""
+"""Tracked links (docs/CONTRACT.md §3): `GET /r/{token}` records the click and redirects."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Scenarios: definitions, versions, status, enrollments, stats (SPEC §3)."""
+"""Scenarios: definitions, versions, status, enrollments, stats (docs/CONTRACT.md §3)."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -165,7 +165,7 @@ async def scenario_stats(
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     """LINE's two numbers and the rest: per status, per step, per branch, conversions to the
-    scenario's goal (SPEC §7). `format=csv` (or `Accept: text/csv`) downloads it as CSV."""
+    scenario's goal (docs/CONTRACT.md §7). `format=csv` (or `Accept: text/csv`) downloads it as CSV."""
     scenario = await scenario_or_404(session, scenario_id)
     if from_ and to and from_ >= to:
         raise unprocessable("to", "must be after `from`")

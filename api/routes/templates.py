@@ -1,4 +1,4 @@
-"""Ready scenarios (SPEC §1): the four LINE templates under `templates/`, each created as a
+"""Ready scenarios (docs/CONTRACT.md §1): the four LINE templates under `templates/`, each created as a
 scenario with one call, through the same checks and store as `POST /scenarios`."""
 
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Audiences of the six kinds over the admin API (SPEC §5), and a branch that asks about one."""
+"""Audiences of the six kinds over the admin API (docs/CONTRACT.md §5), and a branch that asks about one."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""`POST /events` (SPEC §3, §5): web-traffic and commerce events, validated field by field,
+"""`POST /events` (docs/CONTRACT.md §3, §5): web-traffic and commerce events, validated field by field,
 recorded in the `event` table with an increasing `seq`."""
 
 import json

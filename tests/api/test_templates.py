@@ -1,5 +1,5 @@
 """GET /templates and POST /templates/{name}/scenarios: the four LINE templates, each a scenario
-with one call (SPEC §1)."""
+with one call (docs/CONTRACT.md §1)."""
 
 from pathlib import Path
 

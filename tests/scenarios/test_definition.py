@@ -1,4 +1,4 @@
-"""Scenario definitions (SPEC §3.1): parsing, round trips, and validation errors with paths."""
+"""Scenario definitions (docs/CONTRACT.md §3.1): parsing, round trips, and validation errors with paths."""
 
 import copy
 import json
@@ -27,9 +27,9 @@ from scenarios.validate import (
 
 AUDIENCE = "aud_3f9a1c0b7e2d"
 
-# SPEC §3.1's example as written, with a real-looking audience id. (`exit: [{event: purchase}]`
+# docs/CONTRACT.md §3.1's example as written, with a real-looking audience id. (`exit: [{event: purchase}]`
 # is left out: exit conditions and event conditions are not in the definition model yet.)
-SPEC_EXAMPLE: dict[str, Any] = {
+CONTRACT_EXAMPLE: dict[str, Any] = {
     "name": "New friend follow-up",
     "timezone": "Asia/Tokyo",
     "trigger": {
@@ -85,11 +85,11 @@ SPEC_EXAMPLE: dict[str, Any] = {
 
 
 def spec_example() -> dict[str, Any]:
-    return copy.deepcopy(SPEC_EXAMPLE)
+    return copy.deepcopy(CONTRACT_EXAMPLE)
 
 
 def with_every_condition() -> dict[str, Any]:
-    """The SPEC example plus a branch using `in`, `not`, `any`, `tag`, `gte`, `exists`: the
+    """The contract's example plus a branch using `in`, `not`, `any`, `tag`, `gte`, `exists`: the
     fields whose Python names differ from their JSON names must survive every round trip."""
     document = spec_example()
     document["steps"][3]["branches"].append(
@@ -114,7 +114,7 @@ def with_every_condition() -> dict[str, Any]:
     return document
 
 
-# --- the SPEC example ---------------------------------------------------------------------
+# --- the contract's example ------------------------------------------------------------
 
 
 def test_spec_example_parses() -> None:

@@ -1,4 +1,4 @@
-"""The targeting step types, triggers and conditions of a definition (SPEC §3.1 "More step
+"""The targeting step types, triggers and conditions of a definition (docs/CONTRACT.md §3.1 "More step
 types"): wait_for, split, tag, attribute, switch; event and audience triggers; event and clicked
 conditions; `exit` and `reentry`. Valid ones survive a round trip, invalid ones are rejected
 with the path of the offending field."""

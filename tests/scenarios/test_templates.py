@@ -1,4 +1,4 @@
-"""The ready scenarios under templates/ (SPEC §1) and examples/ are valid definitions, and every
+"""The ready scenarios under templates/ (docs/CONTRACT.md §1) and examples/ are valid definitions, and every
 template speaks Japanese or English, by the friend's LINE language."""
 
 import re

@@ -1,4 +1,4 @@
-"""Audience membership of every kind (SPEC §5), computed from the store at the moment asked, on
+"""Audience membership of every kind (docs/CONTRACT.md §5), computed from the store at the moment asked, on
 SQLite and (when configured) PostgreSQL. `member_ids`, `size` and `is_member` must agree."""
 
 from datetime import UTC, datetime, timedelta
