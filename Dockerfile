@@ -1,4 +1,4 @@
-# stepline: one image for both processes (SPEC §2).
+# stepline: one image for both processes (docs/CONTRACT.md §2).
 #   API:    uvicorn api.app:app --host 0.0.0.0 --port 8000   (the default command)
 #   worker: python worker.py
 # docker-compose.yml runs both against Temporal on PostgreSQL.
@@ -17,12 +17,14 @@ COPY pyproject.toml alembic.ini worker.py ./
 COPY core/ core/
 COPY scenarios/ scenarios/
 COPY store/ store/
+COPY line/ line/
 COPY workflows/ workflows/
 COPY activities/ activities/
 COPY api/ api/
 COPY emulator/ emulator/
 COPY cli/ cli/
 COPY triggers/ triggers/
+COPY bench/ bench/
 COPY migrations/ migrations/
 COPY templates/ templates/
 COPY examples/ examples/

@@ -19,13 +19,13 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.dates import DateActivities
 from activities.journeys import JourneyActivities
-from activities.line_client import LinePusher
 from activities.progress import StoreActivities
 from activities.richmenu import RichMenuActivities
 from activities.sending import SendActivities
 from activities.survey import SurveyActivities
 from core import logs, metrics
 from core.config import Settings, load_settings
+from line.client import LinePusher
 from store.db import Database
 from store.definitions import Definitions
 from triggers.dispatch import Dispatcher

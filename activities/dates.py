@@ -7,13 +7,13 @@ from temporalio import activity
 
 from core.dates import next_occurrence
 from scenarios.definition import DateTrigger
+from scenarios.runs import DateChanged, DateFire, DateFireResult, FriendDateRequest
 from store.db import Database
 from store.definitions import Definitions
 from store.tables import Friend, Scenario
 from store.types import utcnow
 from triggers.date_triggers import date_input
 from triggers.enrol import Enroller
-from workflows.types import DateChanged, DateFire, DateFireResult, FriendDateRequest
 
 SKEW = timedelta(minutes=1)  # the worker's clock may lag the timer that fired a little
 

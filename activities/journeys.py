@@ -3,13 +3,13 @@ and `switch`."""
 
 from temporalio import activity
 
+from scenarios.runs import LIVE, FriendUpdate, SwitchRequest, SwitchResult
 from store import enrollments, friends, outbox
 from store.db import Database
 from store.enrollments import record_step
 from store.tables import Friend, Scenario
 from triggers import record
 from triggers.enrol import Enroller
-from workflows.types import LIVE, FriendUpdate, SwitchRequest, SwitchResult
 
 
 class JourneyActivities:

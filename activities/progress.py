@@ -5,6 +5,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
+from scenarios.runs import (
+    BranchChoice,
+    BranchRequest,
+    ConditionRequest,
+    ConditionResult,
+    DecisionRecord,
+    ProgressUpdate,
+)
 from store import events
 from store.batches import GroupCommit
 from store.conditions import FriendFacts
@@ -13,14 +21,6 @@ from store.enrollments import CHUNK, record_status, record_statuses, record_step
 from store.tables import BranchDecision, Friend, StepEntry
 from store.types import utcnow
 from store.upsert import insert_ignore
-from workflows.types import (
-    BranchChoice,
-    BranchRequest,
-    ConditionRequest,
-    ConditionResult,
-    DecisionRecord,
-    ProgressUpdate,
-)
 
 # Conditions compare with the data's own clock (events, clicks and deliveries carry the time
 # they happened), so "within P7D" is asked at the moment the activity runs, not at the

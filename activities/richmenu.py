@@ -6,13 +6,13 @@ menu: 404, one without an image: 400) are recorded, not retried: the enrollment 
 
 from temporalio import activity
 
-from activities.line_client import LineError, LinePusher, LineRejected
 from activities.sending import retry_later
+from line.client import LineError, LinePusher, LineRejected
+from scenarios.runs import RichMenuRequest, RichMenuResult
 from store.db import Database
 from store.enrollments import record_step
 from store.tables import BranchDecision, Friend
 from store.upsert import insert_ignore
-from workflows.types import RichMenuRequest, RichMenuResult
 
 BLOCKED = "the friend has blocked the account (or is not a friend)"
 

@@ -10,7 +10,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import heartbeating
-from activities.line_client import (
+from activities.survey import as_message_step, with_options
+from core import metrics
+from core.links import rewrite_links, tracked_urls
+from core.personalize import fill, fill_url, placeholders
+from line.client import (
     LineError,
     LinePusher,
     LineQuota,
@@ -19,13 +23,10 @@ from activities.line_client import (
     MonthlyLimit,
     RateLimited,
 )
-from activities.profiles import refresh_profile
-from activities.survey import as_message_step, with_options
-from core import metrics
-from core.links import rewrite_links, tracked_urls
-from core.personalize import fill, fill_url, placeholders
-from core.policy import ChannelPolicy
+from line.profiles import refresh_profile
 from scenarios.definition import MessageStep, SurveyStep
+from scenarios.policy import ChannelPolicy
+from scenarios.runs import SendOutcome, SendRequest
 from store import deliveries, links, surveys
 from store.batches import GroupCommit
 from store.db import Database
@@ -35,7 +36,6 @@ from store.tables import Delivery
 from triggers import record
 from triggers.kinds import Expedite
 from workflows.enrollment import QUOTA_RECHECK
-from workflows.types import SendOutcome, SendRequest
 
 POLICY_TTL = 5.0  # seconds a worker keeps the channel's policy before reading it again
 QUOTA_FRESH = timedelta(minutes=1)  # LINE's quota and consumption, re-read this often

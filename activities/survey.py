@@ -6,9 +6,9 @@ from typing import Any
 from temporalio import activity
 
 from scenarios.definition import MessageStep, Step, SurveyStep
+from scenarios.runs import SurveyClose, SurveyResult
 from store import surveys
 from store.db import Database
-from workflows.types import SurveyClose, SurveyResult
 
 
 def as_message_step(step: Step | None) -> MessageStep | None:

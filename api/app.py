@@ -6,7 +6,6 @@ from fastapi import FastAPI
 from linebot.v3.webhook import WebhookParser
 from temporalio.client import Client
 
-from activities.line_client import LinePusher
 from api import dashboard, errors
 from api.bodylimit import BodyLimit
 from api.deps import Services
@@ -31,6 +30,7 @@ from api.routes import (
 from core import logs
 from core.browser_guard import BrowserGuard
 from core.config import Settings, load_settings
+from line.client import LinePusher
 from store.db import Database
 from store.definitions import Definitions
 from triggers.friendship import PROFILE_TIMEOUT

@@ -11,9 +11,9 @@ from linebot.v3.webhook import WebhookParser
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from activities.line_client import LinePusher
 from api.throttle import Throttle, client_of
 from core.config import Settings
+from line.client import LinePusher
 from store.batches import GroupCommit
 from store.db import Database
 from store.definitions import Definitions

@@ -8,10 +8,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.schemas import DecisionPublic, DeliveryPublic, Explanation
+from scenarios.runs import LIVE, EnrollmentStatus
 from store.history import History, histories
 from store.tables import Enrollment
 from triggers.temporal import query_enrollments
-from workflows.types import LIVE, EnrollmentStatus
 
 QUERY_TIMEOUT = 2.0  # seconds a running enrollment's query may take before the store answers
 

@@ -15,8 +15,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 with workflow.unsafe.imports_passed_through():
-    from activities.line_client import LinePusher
     from core.config import load_settings
+    from line.client import LinePusher
 
 
 class FloorInput(BaseModel):

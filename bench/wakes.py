@@ -19,20 +19,20 @@ from typing import Annotated
 import httpx
 import typer
 
-from activities.line_client import LinePusher
 from activities.progress import StoreActivities
 from activities.sending import SendActivities
 from bench.phases import scenario
 from bench.processes import Process, wait_for_port
 from core.config import Settings
 from core.serve import free_port
+from line.client import LinePusher
 from scenarios.definition import BranchStep, ScenarioDefinition
+from scenarios.runs import BranchRequest, EnrollmentStatus, ProgressUpdate, SendRequest
 from store import scenarios
 from store.db import Database
 from store.definitions import Definitions
 from store.enrollments import ensure_enrollment
 from store.tables import Friend
-from workflows.types import BranchRequest, EnrollmentStatus, ProgressUpdate, SendRequest
 
 WAKE_CONCURRENCY = 20
 app = typer.Typer(add_completion=False, help=__doc__)

@@ -1,26 +1,16 @@
-"""Prometheus metrics: what each process counts (prometheus_client's default registry), and
-what the database says at scrape time (the same whichever process is asked).
+"""Prometheus metrics: what each process counts (prometheus_client's default registry); what
+the database says at scrape time is store/metrics.py.
 
 The API serves both at `GET /metrics`; a worker serves its own counters on
 STEPLINE_WORKER_METRICS_PORT, and Temporal's SDK metrics on STEPLINE_TEMPORAL_METRICS_ADDRESS."""
 
 import asyncio
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable
 from typing import TypeVar
 
 from prometheus_client import Counter, Histogram, start_http_server
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
-from sqlmodel import col, func, select
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-
-from store import outbox
-from store.db import Database
-from store.outbox import Pending
-from store.tables import Delivery, Enrollment
-from store.types import utcnow
-from workflows.types import HoldReason, Status
 
 T = TypeVar("T")
 
@@ -32,9 +22,6 @@ EVENT_TYPES = frozenset(
         "botSuspended botResumed membership"
     ).split()
 )
-STATUSES: tuple[str, ...] = Status.__args__
-HOLD_REASONS: tuple[str, ...] = HoldReason.__args__
-DELIVERY_STATUSES = ("reserved", "sent", "failed", "unconfirmed")
 
 WEBHOOK_REQUESTS = Counter(
     "stepline_webhook_requests",
@@ -76,10 +63,8 @@ OUTBOX_FAILED = Counter(
     "Attempts at an outbox row that failed and will be tried again, by kind",
     ["kind"],
 )
-OUTBOX_KINDS = (
-    "webhook", "friends", "friends_part", "event", "delivered", "operation", "start", "signal",
-    "schedule_date",
-)  # fmt: skip
+
+
 LINE_SECONDS = Histogram(
     "stepline_line_request_seconds",
     "LINE API call latency by endpoint and HTTP status (timeout, error: no answer)",
@@ -127,91 +112,6 @@ async def line_call(endpoint: str, call: Awaitable[T]) -> T:
         raise
     finally:
         LINE_SECONDS.labels(endpoint=endpoint, status=status).observe(time.perf_counter() - started)
-
-
-# --- what the database says, read at scrape time -----------------------------------------
-
-
-class StoreCounts(Collector):
-    """Gauges of rows as they are: enrollments by status, held ones by reason, deliveries
-    by status (every known value, zeros included, so that series do not come and go)."""
-
-    def __init__(
-        self,
-        enrollments: dict[str, int] | None,
-        held: dict[str, int] | None = None,
-        deliveries: dict[str, int] | None = None,
-        pending: Pending | None = None,
-    ):
-        self.enrollments, self.held, self.deliveries = enrollments, held or {}, deliveries or {}
-        self.pending = pending
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        up = GaugeMetricFamily("stepline_store_up", "Whether the database answered this scrape")
-        up.add_metric([], 0 if self.enrollments is None else 1)
-        yield up
-        if self.enrollments is None:
-            return
-        for name, text, label, known, counts in (
-            ("stepline_enrollments", "Enrollments by status", "status", STATUSES,
-             self.enrollments),
-            ("stepline_held_enrollments", "Enrollments held now, by reason", "reason",
-             HOLD_REASONS, self.held),
-            ("stepline_deliveries", "Delivery rows by status", "status", DELIVERY_STATUSES,
-             self.deliveries),
-        ):  # fmt: skip
-            family = GaugeMetricFamily(name, text, labels=[label])
-            for value in sorted(set(known) | set(counts)):
-                family.add_metric([value], counts.get(value, 0))
-            yield family
-        if self.pending is not None:
-            yield from _pending(self.pending)
-
-
-def _pending(pending: Pending) -> Iterator[GaugeMetricFamily]:
-    family = GaugeMetricFamily(
-        "stepline_changes_pending",
-        "Changes accepted and not acted on yet (outbox rows), by kind",
-        labels=["kind"],
-    )
-    for kind in sorted(set(OUTBOX_KINDS) | set(pending.by_kind)):
-        family.add_metric([kind], pending.by_kind.get(kind, 0))
-    yield family
-    age = GaugeMetricFamily(
-        "stepline_changes_oldest_age_seconds",
-        "How long the change waiting longest has waited (0: none waits)",
-    )
-    age.add_metric([], pending.age())
-    yield age
-    failing = GaugeMetricFamily(
-        "stepline_changes_failing_seconds",
-        "How long the change failing longest has been failing (Temporal away, …; 0: none)",
-    )
-    since = pending.failing_since
-    failing.add_metric([], max(0.0, (utcnow() - since).total_seconds()) if since else 0.0)
-    yield failing
-
-
-async def store_counts(db: Database) -> StoreCounts:
-    """Four GROUP BYs, read as they are now."""
-    async with db.reading() as session:
-        enrollments = await session.exec(
-            select(Enrollment.status, func.count()).group_by(col(Enrollment.status))
-        )
-        held = await session.exec(
-            select(Enrollment.hold_reason, func.count())
-            .where(Enrollment.status == "held")
-            .group_by(col(Enrollment.hold_reason))
-        )
-        deliveries = await session.exec(
-            select(Delivery.status, func.count()).group_by(col(Delivery.status))
-        )
-        return StoreCounts(
-            dict(enrollments.all()),
-            {reason or "unknown": count for reason, count in held.all()},
-            dict(deliveries.all()),
-            await outbox.pending(session),
-        )
 
 
 # --- the worker's endpoints --------------------------------------------------------------

@@ -10,16 +10,16 @@ from sqlalchemy import bindparam, insert
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.policy import ChannelPolicy
 from scenarios.conditions import Condition
 from scenarios.definition import Window
+from scenarios.policy import ChannelPolicy
+from scenarios.runs import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
 from store import pacing
 from store.conditions import FriendFacts
 from store.enrollments import CHUNK, record_statuses, unconfirmed_error
 from store.scenarios import release_delivery, reserve_deliveries, reserve_delivery
 from store.tables import Delivery, Enrollment, Friend, Scenario
 from store.types import utcnow
-from workflows.types import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
 
 _RETRY_KEYS = uuid.UUID("0c9b7f0e-3f57-4c8e-9d43-5b1f0e8a6d21")
 

@@ -10,9 +10,9 @@ from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import metrics
+from scenarios.runs import FINAL, LIVE, EnrollmentStatus, ProgressUpdate
 from store.tables import Delivery, Enrollment, Hold, StepEntry
 from store.upsert import insert_ignore
-from workflows.types import FINAL, LIVE, EnrollmentStatus, ProgressUpdate
 
 CHUNK = 500  # ids (or rows) a statement: within any database's bound-parameter limit
 STOPPED = ("blocked", "exited", "ended")  # over before its schedule, by the friend or the admin

@@ -7,8 +7,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scenarios.definition import ScenarioDefinition
+from scenarios.runs import LIVE
 from store.tables import Enrollment
-from workflows.types import LIVE
 
 
 class StepImpact(BaseModel):

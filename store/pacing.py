@@ -10,10 +10,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.calendar import next_allowed
-from core.policy import ChannelPolicy
 from scenarios.definition import Window
+from scenarios.policy import ChannelPolicy
+from scenarios.runs import HoldReason
 from store.tables import Delivery
-from workflows.types import HoldReason
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)
 

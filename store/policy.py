@@ -2,7 +2,7 @@
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.policy import ChannelPolicy
+from scenarios.policy import ChannelPolicy
 from store.tables import ChannelSettings
 from store.types import utcnow
 from store.upsert import upsert

@@ -24,11 +24,11 @@ from scenarios.definition import (
     WaitForStep,
     walk_steps,
 )
+from scenarios.runs import LIVE
 from store.conversions import Conversions, goal_reached
 from store.scenarios import get_definition
 from store.surveys import distribution
 from store.tables import BranchDecision, Click, Delivery, Enrollment, Scenario, StepEntry
-from workflows.types import LIVE
 
 SIGNIFICANCE = 0.05  # a p-value below it: the arms' conversion rates differ beyond chance
 OTHERWISE = "otherwise"  # a branch step's label when no branch held (stored as NULL)

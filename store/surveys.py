@@ -13,11 +13,11 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from scenarios.runs import LIVE
 from store.friends import merge_attributes
 from store.tables import Enrollment, Event, SurveyToken
 from store.types import utcnow
 from store.upsert import insert_ignore
-from workflows.types import LIVE
 
 PREFIX = "stepline-survey:"
 ANSWER_EVENT = "survey_answer"

@@ -215,7 +215,7 @@ class JoinRequest(SQLModel, table=True):
 
 
 class ChannelSettings(SQLModel, table=True):
-    """The channel's delivery policy (core.policy.ChannelPolicy), one row."""
+    """The channel's delivery policy (scenarios.policy.ChannelPolicy), one row."""
 
     id: int = Field(default=1, primary_key=True)
     policy: dict = _json()

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.windows import in_window
 from scenarios.definition import MessageStep, ScenarioDefinition, walk_steps
+from scenarios.runs import LIVE, EnrollmentStatus
 from store.scenarios import get_definition
 from store.tables import (
     BranchDecision,
@@ -27,7 +28,6 @@ from store.tables import (
     TrackedLink,
     WebhookEvent,
 )
-from workflows.types import LIVE, EnrollmentStatus
 
 HELD_AFTER = timedelta(seconds=1)  # a push planned this long after its step began was held
 SKIPPED = "fell due while the friend had blocked the account, and the grace had passed"

@@ -14,6 +14,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from scenarios.runs import LIVE, ControlSignal, MigrateSignal
 from store import operations, outbox
 from store.db import Database
 from store.definitions import Definitions
@@ -21,7 +22,6 @@ from store.pipeline_tables import Operation
 from store.tables import Enrollment, Friend, Scenario
 from triggers.date_triggers import date_input, dated
 from triggers.temporal import date_trigger_id, schedule_date, signal_each, terminate
-from workflows.types import LIVE, ControlSignal, MigrateSignal
 
 CHUNK = 500  # enrollments (or friends) a step
 CONCURRENCY = 100  # calls to Temporal in flight during a step

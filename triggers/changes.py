@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scenarios.definition import DateUntil, EventTrigger, KeywordTrigger, WaitForStep, WaitStep
+from scenarios.runs import ConditionMet, DateChanged, ExitSignal
 from scenarios.values import properties_match
 from store import enrollments, scenarios
 from store.conditions import FriendFacts
@@ -30,7 +31,6 @@ from store.types import utcnow
 from triggers import audience_triggers, date_triggers, record
 from triggers.enrol import Enroller, record_admission
 from triggers.kinds import Reason
-from workflows.types import ConditionMet, DateChanged, ExitSignal
 
 log = logging.getLogger("stepline.changes")
 RECENT_FOLLOW = timedelta(hours=1)  # a route link's callback may come after the follow

@@ -8,6 +8,7 @@ import logging
 from temporalio.client import Client
 
 from core import logs, metrics
+from scenarios.runs import LIVE, EnrollmentStatus, Status
 from store import enrollments
 from store.db import Database
 from store.definitions import Definitions
@@ -16,7 +17,6 @@ from store.types import utcnow
 from triggers.enrol import enrollment_input
 from triggers.kinds import Kind, ScheduleDate, SignalEnrollment, StartEnrollment
 from triggers.temporal import schedule_date, signal_each, start_enrollment
-from workflows.types import LIVE, EnrollmentStatus, Status
 
 log = logging.getLogger("stepline.commands")
 enrol_log = logging.getLogger("stepline.enrol")

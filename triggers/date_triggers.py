@@ -8,13 +8,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.dates import parse_date
 from scenarios.definition import DateTrigger
+from scenarios.runs import DateChanged, DateTriggerInput
 from store import scenarios
 from store.definitions import Definitions
 from store.tables import Friend, Scenario
 from store.types import utcnow
 from triggers import record
 from triggers.temporal import date_trigger_id
-from workflows.types import DateChanged, DateTriggerInput
 
 
 def date_input(scenario: Scenario, definition: Any, friend: Friend) -> DateTriggerInput | None:

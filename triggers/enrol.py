@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scenarios.definition import DateTrigger, FollowTrigger, ScenarioDefinition
+from scenarios.runs import LIVE, EnrollmentInput, UnblockSignal
 from store import enrollments, events, outbox
 from store.db import Database
 from store.definitions import Definitions
@@ -18,7 +19,6 @@ from store.tables import Friend, Scenario
 from store.types import utcnow
 from triggers import record
 from triggers.kinds import Cause, Expedite
-from workflows.types import LIVE, EnrollmentInput, UnblockSignal
 
 log = logging.getLogger("stepline.enrol")
 

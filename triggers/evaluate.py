@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.profiles import Fetched
 from core import metrics
+from line.profiles import Fetched
 from store import operations
 from store.db import Database
 from store.tables import WebhookEvent

@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.profiles import Fetched, ProfileSource, fetch_profile, is_fresh
 from core import logs
+from line.profiles import Fetched, ProfileSource, fetch_profile, is_fresh
+from scenarios.runs import BlockSignal
 from store import enrollments, friends, scenarios, webhooks
 from store.db import Database
 from store.tables import WebhookEvent
 from triggers import record
 from triggers.enrol import Enroller, record_admission
 from triggers.messages import MessageHandler
-from workflows.types import BlockSignal
 
 log = logging.getLogger("stepline.friendship")
 FRESH_ON_FOLLOW = timedelta(minutes=1)

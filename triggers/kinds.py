@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from workflows.types import DateTriggerInput
+from scenarios.runs import DateTriggerInput
 
 Reason = Literal[
     "attributes", "tags", "route", "import", "audience", "click", "step", "event", "data"

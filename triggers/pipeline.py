@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from temporalio.client import Client
 
-from activities.profiles import ProfileSource
+from line.profiles import ProfileSource
 from store.db import Database
 from store.definitions import Definitions
 from triggers.bulk import Bulk

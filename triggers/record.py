@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import logs
+from scenarios.runs import DateTriggerInput
 from store import operations, outbox, webhooks
 from store.pipeline_tables import Operation, Outbox
 from store.tables import Scenario
@@ -27,7 +28,6 @@ from triggers.kinds import (
     StartEnrollment,
 )
 from triggers.temporal import date_trigger_id
-from workflows.types import DateTriggerInput
 
 PER_ROW = 1000  # friends a `friends` row names: a large upload is many rows, each done alone
 INLINE_EVENTS = 200  # events of one webhook body recorded before LINE is answered

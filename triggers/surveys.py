@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from scenarios.runs import SurveyAnswered
 from store import surveys
 from store.tables import WebhookEvent
 from triggers import record
-from workflows.types import SurveyAnswered
 
 log = logging.getLogger("stepline.surveys")
 

@@ -20,10 +20,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from core.config import Settings
 from scenarios.definition import ScenarioDefinition
+from scenarios.runs import DateTriggerInput, EnrollmentInput, EnrollmentStatus
 from workflows import search
 from workflows.date_trigger import DateTriggerWorkflow
 from workflows.enrollment import EnrollmentWorkflow
-from workflows.types import DateTriggerInput, EnrollmentInput, EnrollmentStatus
 
 log = logging.getLogger("stepline.temporal")
 SIGNAL_CONCURRENCY = 50

@@ -13,7 +13,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from core.dates import date_words, next_occurrence
     from core.windows import local_text
-    from workflows.types import DateChanged, DateFire, DateFireResult, DateTriggerInput
+    from scenarios.runs import DateChanged, DateFire, DateFireResult, DateTriggerInput
 
 FIRE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)

@@ -23,10 +23,7 @@ with workflow.unsafe.imports_passed_through():
         WaitForStep,
         WaitStep,
     )
-    from scenarios.split import choose_arm
-    from workflows import search
-    from workflows.describe import condition_words, duration_words
-    from workflows.types import (
+    from scenarios.runs import (
         BlockSignal,
         BranchChoice,
         BranchRequest,
@@ -57,6 +54,9 @@ with workflow.unsafe.imports_passed_through():
         SwitchResult,
         UnblockSignal,
     )
+    from scenarios.split import choose_arm
+    from workflows import search
+    from workflows.describe import condition_words, duration_words
 
 # LINE honours a retry key for 24 h: every retry of one push must end well inside that.
 SEND_RETRY_WINDOW = timedelta(hours=6)

@@ -24,9 +24,9 @@ from api.dashboard.web import (
 from api.deps import ServicesDep
 from api.routes.scenarios import stats_download
 from scenarios.definition import ScenarioDefinition
+from scenarios.runs import Status
 from store import enrollments, operations, scenarios, stats
 from store.tables import Scenario
-from workflows.types import Status
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(require_viewer)])
 SCENARIO_ID = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")

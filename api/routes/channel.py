@@ -5,10 +5,10 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 
-from activities.line_client import LineError, LinePusher
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
-from core.policy import ChannelPolicy
+from line.client import LineError, LinePusher
+from scenarios.policy import ChannelPolicy
 from store.policy import get_policy, set_policy
 
 router = APIRouter(

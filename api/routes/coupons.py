@@ -7,10 +7,10 @@ from fastapi import APIRouter, Body, HTTPException, status
 from linebot.v3.messaging import models
 from pydantic import BaseModel
 
-from activities.line_client import LineError, LinePusher, LineRejected
 from api.deps import Admin, ServicesDep
 from api.errors import StrictJSONRoute
 from core.linemsg import Problem, parse_model
+from line.client import LineError, LinePusher, LineRejected
 
 router = APIRouter(
     prefix="/coupons", tags=["coupons"], dependencies=Admin, route_class=StrictJSONRoute

@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from api.deps import ServicesDep
-from core import metrics
+from store import metrics as store_metrics
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger("stepline.metrics")
@@ -45,10 +45,10 @@ async def prometheus_metrics(services: ServicesDep) -> Response:
     process did; the worker's own at STEPLINE_WORKER_METRICS_PORT), and enrollments and
     deliveries by status as the database has them now."""
     try:
-        counts = await metrics.store_counts(services.db)
+        counts = await store_metrics.store_counts(services.db)
     except Exception as exc:  # the scrape still answers: stepline_store_up 0
         log.warning("metrics: database not read: %s", exc)
-        counts = metrics.StoreCounts(None)
+        counts = store_metrics.StoreCounts(None)
     store = CollectorRegistry(auto_describe=False)
     store.register(counts)
     body = generate_latest(REGISTRY) + generate_latest(store)

@@ -12,6 +12,7 @@ from api.errors import StrictJSONRoute, unprocessable
 from api.schemas import EnrollmentPublic
 from core.moments import Moment
 from scenarios.definition import ScenarioDefinition
+from scenarios.runs import Status
 from scenarios.validate import (
     DefinitionError,
     audience_references,
@@ -23,7 +24,6 @@ from scenarios.validate import (
 from store import enrollments, scenarios, stats
 from store.impact import Impact, impact
 from store.tables import Audience, Scenario
-from workflows.types import Status
 
 router = APIRouter(
     prefix="/scenarios", tags=["scenarios"], dependencies=Admin, route_class=StrictJSONRoute

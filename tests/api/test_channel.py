@@ -9,8 +9,8 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from api.app import create_app
-from core.policy import ChannelPolicy
 from core.serve import serving
+from scenarios.policy import ChannelPolicy
 from store.tables import ChannelSettings
 from tests.support.stack import ADMIN_TOKEN, settings_for
 

@@ -16,7 +16,7 @@ from sqlmodel import select, update
 from temporalio.service import RPCError
 
 import triggers.commands
-from activities.line_client import LineUnavailable
+from line.client import LineUnavailable
 from store import outbox
 from store.pipeline_tables import Outbox
 from store.tables import Enrollment, Friend, WebhookEvent

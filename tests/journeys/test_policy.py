@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from core.calendar import next_allowed
-from core.policy import ChannelPolicy
+from scenarios.policy import ChannelPolicy
 from store.policy import set_policy
 from tests.support.stack import user
 from tests.workflows.test_failures import scenario, text, wait

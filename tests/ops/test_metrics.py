@@ -7,7 +7,7 @@ import httpx
 from pydantic import SecretStr
 from sqlmodel import select
 
-from core import metrics
+from store import metrics as store_metrics
 from store.tables import Enrollment
 from tests.api.helpers import scenario, signed, text
 from tests.api.test_webhook import follow, webhook
@@ -218,7 +218,7 @@ async def test_a_database_that_does_not_answer_still_gives_the_counters(stack, m
     async def down(db):
         raise OSError("connection refused")
 
-    monkeypatch.setattr(metrics, "store_counts", down)
+    monkeypatch.setattr(store_metrics, "store_counts", down)
     answer = await stack.api.get("/metrics")
     assert answer.status_code == 200
     samples = Samples.parse(answer.text)

@@ -16,11 +16,11 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from core.temporal_admin import register_search_attributes
 from store.enrollments import enrollment_id
 from tests.replay.journeys import JOURNEYS
 from tests.support.binaries import binary
 from tests.support.stack import running_stack
+from workflows.admin import register_search_attributes
 
 HISTORIES = Path(__file__).parent / "histories"
 

@@ -11,11 +11,11 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from activities.progress import StoreActivities
+from scenarios.runs import EnrollmentStatus, ProgressUpdate
 from store.enrollments import enrollment_id, record_status, record_statuses
 from store.tables import Enrollment, Hold, StepEntry
 from tests.store.test_batches import transactions
 from tests.support.stack import user
-from workflows.types import EnrollmentStatus, ProgressUpdate
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -1,11 +1,11 @@
 """A push decided against for good (its coupon closed or expired): the row says `skipped` with
 the reason, the cap slot comes back, and a retried attempt gets the same answer."""
 
+from scenarios.runs import SendOutcome
 from store import deliveries
 from store.tables import Delivery, Scenario
 from tests.store.test_store import active_scenario_and_follower
 from tests.support.stack import user
-from workflows.types import SendOutcome
 
 REASON = "coupon 01JYNW8JMQVFBNWF1APF8Z3FS7 is closed"
 

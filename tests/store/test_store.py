@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from scenarios.definition import ScenarioDefinition
+from scenarios.runs import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
 from store import deliveries, enrollments, friends, scenarios
 from store.pipeline_tables import Outbox
 from store.tables import Delivery, Enrollment, Scenario
 from tests.support.stack import user
 from triggers import record
-from workflows.types import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 DEFINITION = ScenarioDefinition.model_validate(

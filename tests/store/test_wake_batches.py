@@ -9,16 +9,16 @@ from collections import Counter
 from sqlmodel import col, select
 
 from activities.progress import StoreActivities, decide_branches
-from core.policy import ChannelPolicy
 from scenarios.conditions import AttributeCondition
 from scenarios.definition import ScenarioDefinition
+from scenarios.policy import ChannelPolicy
+from scenarios.runs import BranchRequest, SendOutcome
 from store import deliveries, enrollments, friends, scenarios
 from store.batches import GroupCommit
 from store.tables import BranchDecision, Delivery, Enrollment, Scenario
 from tests.store.test_batches import transactions
 from tests.store.test_store import NOW, send_request
 from tests.support.stack import user
-from workflows.types import BranchRequest, SendOutcome
 
 
 def _definition(cap: int | None = None) -> ScenarioDefinition:

@@ -17,7 +17,6 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.line_client import LinePusher
 from api.app import create_app
 from core.config import Settings
 from core.serve import serving
@@ -25,6 +24,8 @@ from emulator.app import EmulatorConfig
 from emulator.app import create_app as create_emulator
 from emulator.config import DEFAULT_LOGIN_CHANNEL_ID, DEFAULT_LOGIN_CHANNEL_SECRET
 from emulator.state import EmulatorState
+from line.client import LinePusher
+from scenarios.runs import EnrollmentStatus
 from store.db import Database
 from store.enrollments import enrollment_id
 from store.tables import Enrollment, Friend, ScenarioVersion, TrackedLink
@@ -33,7 +34,6 @@ from triggers.dispatch import Dispatcher
 from triggers.temporal import date_trigger_id
 from worker import create_worker, dispatching
 from workflows.enrollment import EnrollmentWorkflow
-from workflows.types import EnrollmentStatus
 
 ACCESS_TOKEN = "test-channel-access-token"
 CHANNEL_SECRET = "test-channel-secret"

@@ -6,8 +6,8 @@ from contextlib import asynccontextmanager
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from core.temporal_admin import register_search_attributes
 from tests.support.binaries import binary
+from workflows.admin import register_search_attributes
 
 
 @asynccontextmanager

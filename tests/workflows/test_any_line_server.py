@@ -9,8 +9,8 @@ from contextlib import AsyncExitStack
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from activities.line_client import LinePusher
 from core.serve import serving
+from line.client import LinePusher
 from tests.support.line_contract import problems
 from tests.support.stack import ACCESS_TOKEN, user
 from worker import create_worker

@@ -10,8 +10,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.worker import UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from activities.line_client import LinePusher
 from core.config import load_settings
+from line.client import LinePusher
 from tests.support.stack import settings_for, user
 from worker import create_worker
 

@@ -5,13 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-from activities.line_client import LineProfile, LinePusher, LineUnavailable
-from activities.profiles import refresh_profile
 from core.config import Settings
 from core.serve import serving
 from emulator.app import EmulatorConfig
 from emulator.app import create_app as create_emulator
 from emulator.state import EmulatorState
+from line.client import LineProfile, LinePusher, LineUnavailable
+from line.profiles import refresh_profile
 from store import friends
 from store.db import Database
 from store.types import utcnow

@@ -2,8 +2,8 @@
 
 import pytest
 
-from activities.line_client import LinePusher
 from core.config import load_settings
+from line.client import LinePusher
 from tests.support.stack import settings_for
 from worker import create_worker
 

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.line_client import LineProfile
+from line.client import LineProfile
 from store import friends
 from store.db import Database
 from store.tables import Friend
