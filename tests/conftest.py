@@ -1,3 +1,4 @@
+import asyncio
 import os
 import sys
 
@@ -55,6 +56,28 @@ async def any_stack(ts_env, database_url):
     """A stack on SQLite, and on PostgreSQL when STEPLINE_TEST_DATABASE_URL is set."""
     async with running_stack(ts_env, database_url=database_url) as running:
         yield running
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _tasks_left_running():
+    """At the end of a session, what tests left running in its event loop is cancelled here,
+    with a deadline. A task that does not stop is reported with its stack (so that it can be
+    fixed) and left out of the loop's own closing, which would otherwise wait for it for ever
+    and hang the run (seen once: an xdist worker waiting in asyncio's _cancel_all_tasks)."""
+    yield
+    me = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not me and not task.done()]
+    for task in left:
+        task.cancel()
+    if not left:
+        return
+    _done, stuck = await asyncio.wait(left, timeout=15)
+    for task in stuck:
+        sys.__stderr__.write(f"\nstill running after its cancel, left behind: {task!r}\n")
+        task.print_stack(file=sys.__stderr__)
+        unregister = getattr(asyncio.tasks, "_unregister_task", None)
+        if unregister is not None:
+            unregister(task)
 
 
 def pytest_sessionfinish(session, exitstatus):
