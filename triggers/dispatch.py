@@ -110,12 +110,16 @@ class Dispatcher:
 
     async def _loop(self, round_, wake: asyncio.Event) -> None:
         while True:
+            if asyncio.current_task().cancelling():  # a cancel swallowed on the way (the
+                raise asyncio.CancelledError  # store's cleanup may turn one into its own error)
             wake.clear()
             try:
                 busy = await round_()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the store may be down: try again a little later
+                if asyncio.current_task().cancelling():
+                    raise asyncio.CancelledError from None
                 log.exception("dispatch round failed")
                 await asyncio.sleep(PROBE_EVERY)
                 continue
