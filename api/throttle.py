@@ -1,8 +1,8 @@
 """Attempts throttled per client: after `limit` wrong admin tokens (a login form or a bearer
 header) within a minute, the client gets 429 with Retry-After until the oldest of them is a
-minute old, right token or not; the same for route links opened (api/routes/join.py). Per process (memory), bounded in size; behind a reverse
-proxy run uvicorn with --proxy-headers so that the client is the browser, not the proxy
-(docs/SECURITY.md)."""
+minute old, right token or not; the same for route links opened (api/routes/join.py). Per
+process (memory), bounded in size; behind a reverse proxy run uvicorn with --proxy-headers so
+that the client is the browser, not the proxy (docs/SECURITY.md)."""
 
 import math
 import time
@@ -11,8 +11,8 @@ from collections import OrderedDict, deque
 from fastapi import HTTPException, Request, status
 
 WINDOW = 60.0
-MAX_CLIENTS = 10_000
-TOO_MANY_TOKENS = "too many wrong admin tokens from this address: try again later"  # clients remembered; the least recent are forgotten first
+MAX_CLIENTS = 10_000  # clients remembered; the least recent are forgotten first
+TOO_MANY_TOKENS = "too many wrong admin tokens from this address: try again later"
 
 
 class Throttle:

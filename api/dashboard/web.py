@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -19,7 +19,6 @@ from jinja2 import Environment, FileSystemLoader
 from core.config import Settings
 
 HERE = Path(__file__).parent
-LINE_API_HOST = "api.line.me"
 LIVE = "live"  # ?fragment=live: only the part of the page that refreshes itself
 
 
@@ -61,7 +60,7 @@ def _p_value(value: Any) -> str:
 
 def emulator_url(settings: Settings) -> str | None:
     """The LINE emulator's base URL when this API talks to it rather than to LINE."""
-    if urlsplit(settings.line_api_base).hostname == LINE_API_HOST:
+    if settings.real_line:
         return None
     return settings.line_api_base
 

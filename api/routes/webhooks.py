@@ -116,8 +116,9 @@ async def line_webhook(
     # so; the rest in the outbox as it came, for the dispatcher to record (triggers/record.py)
     unique = list(by_id.values())
     fresh = await services.webhook_writer.submit(unique) if by_id else []
-    deferred = {row["event_id"] for row in unique[record.INLINE_EVENTS :]}
+    later = unique[record.INLINE_EVENTS :]
+    deferred = {row["event_id"] for row in later}
     metrics.webhook_received([row for row in rows if row["event_id"] not in deferred], fresh)
-    for row in unique[record.INLINE_EVENTS :]:
+    for row in later:
         metrics.webhook_event(row["type"], "deferred")
     return {}
