@@ -14,6 +14,7 @@ are leased to one at a time, and acting on one twice changes nothing (workflow i
 carry their row's seq as `change_id`)."""
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -28,7 +29,7 @@ from store.types import utcnow
 from triggers.bulk import Bulk
 from triggers.commands import Commands
 from triggers.evaluate import Evaluator, Prepared
-from triggers.kinds import KINDS, Kind, OperationStep, parse
+from triggers.kinds import BULK, CHANGES, COMMANDS, Kind, OperationStep, parse
 from triggers.temporal import unavailable
 
 log = logging.getLogger("stepline.dispatch")
@@ -41,10 +42,6 @@ BULK_LEASE = timedelta(seconds=90)
 PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
 COMMANDS_AT_ONCE = 50
 MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
-BULK = ["operation", "friends_part", "webhook_batch"]  # a step, a part of a bulk change, the
-# rest of a large webhook body: one a transaction, beside single changes
-CHANGES = [kind for kind, model in KINDS.items() if not model.command and kind not in BULK]
-COMMANDS = [kind for kind, model in KINDS.items() if model.command]
 
 
 class Dispatcher:
@@ -109,29 +106,24 @@ class Dispatcher:
             log.warning("outbox rows not given back at stop: %s", exc)
 
     async def _loop(self, round_, wake: asyncio.Event) -> None:
-        while True:
-            if asyncio.current_task().cancelling():  # a cancel swallowed on the way (the
-                raise asyncio.CancelledError  # store's cleanup may turn one into its own error)
+        # a cancel may be swallowed on the way (a session's cleanup raises its own): stop anyway
+        while not asyncio.current_task().cancelling():
             wake.clear()
             try:
                 busy = await round_()
-            except asyncio.CancelledError:
-                raise
             except Exception:  # the store may be down: try again a little later
                 if asyncio.current_task().cancelling():
-                    raise asyncio.CancelledError from None
+                    break
                 log.exception("dispatch round failed")
                 await asyncio.sleep(PROBE_EVERY)
                 continue
             if busy:
                 await asyncio.sleep(0)  # others' turn, then straight on
                 continue
-            try:  # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
-                # cancel that lands as its timeout fires, and this loop would never stop
+            with contextlib.suppress(TimeoutError):  # not wait_for: 3.11's may eat a cancel
                 async with asyncio.timeout(self.poll_every):
                     await wake.wait()
-            except TimeoutError:
-                pass
+        raise asyncio.CancelledError
 
     # --- one round -------------------------------------------------------------------------
 

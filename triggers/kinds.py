@@ -134,6 +134,12 @@ KINDS: dict[str, type[Kind]] = {
     )
 }
 
+# how the dispatcher takes them: bulk ones (a step, a part of a bulk change, the rest of a large
+# webhook body) one a transaction, in a loop of their own beside single changes and commands
+BULK = ["operation", "friends_part", "webhook_batch"]
+CHANGES = [kind for kind, model in KINDS.items() if not model.command and kind not in BULK]
+COMMANDS = [kind for kind, model in KINDS.items() if model.command]
+
 
 def parse(kind: str, payload: dict[str, Any]) -> Kind:
     return KINDS[kind].model_validate(payload)
