@@ -8,10 +8,6 @@ quoting per RFC 4180. An empty cell leaves that attribute as it is; other cells 
 (`27`, but `0123` stays text), a float (`1.5`), a bool (`true`/`false`, any case) or else a
 string. Rows whose cells are all empty (blank lines, Excel's trailing `,,,`) are skipped."""
 
-import csv
-import io
-import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,36 +17,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.ids import USER_ID_PATTERN
+from store.import_csv import CsvSyntax, decode, records
+from store.import_problems import ImportInvalid, Problems, TooMany, problem
+from store.import_rows import header, row
 from store.tables import Friend
 from store.types import utcnow
 
-MAX_PROBLEMS = 100
-MAX_NAME = 100
-MAX_VALUE = 1000
 _SELECT_CHUNK = 1000  # user ids per `IN (…)`
 _WRITE_CHUNK = 5000  # rows per executemany INSERT or UPDATE
-
-_USER_ID = re.compile(USER_ID_PATTERN)
-_INT = re.compile(r"-?[0-9]+")
-_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
-_INT64 = range(-(2**63), 2**63)
-
-# an unclosed quote swallows the rest of the file into one field: let it get to the end of
-# the file and be reported as unclosed, rather than as a field over csv's 128 KiB limit
-csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
-
-
-class ImportInvalid(Exception):
-    """The file cannot be imported; `problems` are `{"path", "msg", "type"}` like other 422s."""
-
-    def __init__(self, problems: list[dict[str, str]]):
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
-
-
-def problem(path: str, msg: str, type_: str) -> dict[str, str]:
-    return {"path": path, "msg": msg, "type": type_}
 
 
 @dataclass
@@ -68,170 +42,6 @@ class ImportResult:
     changed: list[str] = field(default_factory=list)  # ids whose row was created or changed
 
 
-class _TooMany(Exception):
-    pass
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[dict[str, str]] = []
-        self.truncated = False
-
-    def add(self, path: str, msg: str, type_: str) -> None:
-        if len(self.items) == MAX_PROBLEMS:
-            self.truncated = True
-            raise _TooMany
-        self.items.append(problem(path, msg, type_))
-
-    def result(self) -> list[dict[str, str]]:
-        if not self.truncated:
-            return self.items
-        note = problem(
-            "file",
-            f"more than {MAX_PROBLEMS} problems: only the first {MAX_PROBLEMS - 1} are listed",
-            "too_many_problems",
-        )
-        return [*self.items[: MAX_PROBLEMS - 1], note]
-
-
-def _short(value: str, limit: int = 40) -> str:
-    return repr(value if len(value) <= limit else value[:limit] + "…")
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped), or else cp932; ImportInvalid when it is neither."""
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportInvalid(
-            [
-                problem(
-                    "file",
-                    "this is an Excel workbook, not a CSV file: save it as "
-                    "“CSV UTF-8 (comma delimited)” and upload that",
-                    "not_csv",
-                )
-            ]
-        )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportInvalid(
-            [
-                problem(
-                    "file",
-                    "UTF-16 text is not supported: save the file as "
-                    "“CSV UTF-8 (comma delimited)” (or Shift_JIS CSV)",
-                    "encoding",
-                )
-            ]
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as utf8_error:
-        try:
-            return data.decode("cp932")
-        except UnicodeDecodeError:
-            line = data.count(b"\n", 0, utf8_error.start) + 1
-            raise ImportInvalid(
-                [
-                    problem(
-                        "file",
-                        f"neither UTF-8 nor Shift_JIS (cp932) text: undecodable bytes on line "
-                        f"{line}",
-                        "encoding",
-                    )
-                ]
-            ) from None
-
-
-def convert(cell: str) -> Any:
-    """A non-empty cell's value: int or float when it reads back the same, bool, or text."""
-    lowered = cell.lower()
-    if lowered == "true":
-        return True
-    if lowered == "false":
-        return False
-    if _INT.fullmatch(cell):
-        number = int(cell)
-        if str(number) == cell and number in _INT64:
-            return number
-        return cell
-    if _DECIMAL.fullmatch(cell):
-        decimal = float(cell)
-        if math.isfinite(decimal) and repr(decimal) == cell:
-            return decimal
-    return cell
-
-
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(line the record starts on, its fields); lines are split at LF only, so a line number
-    is the one an editor shows."""
-    reader = csv.reader(io.StringIO(text, newline="\n"), strict=True)
-    line = 1
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            message = str(error)
-            if "unexpected end of data" in message:
-                message = "unclosed quote: the quoted field that starts here never ends"
-            elif "new-line character" in message:
-                message = (
-                    "a lone carriage return (CR) in an unquoted field: lines must end in CRLF or LF"
-                )
-            elif "expected after" in message:
-                message = (
-                    'text after the closing quote of a quoted field (a " inside a quoted '
-                    'field is written "")'
-                )
-            raise _CsvSyntax(line, message) from None
-        yield line, fields
-        line = reader.line_num + 1
-
-
-class _CsvSyntax(Exception):
-    def __init__(self, line: int, message: str):
-        self.line = line
-        self.message = message
-
-
-def _header(fields: list[str], problems: _Problems) -> list[str]:
-    first = fields[0] if fields else ""
-    if first != "user_id":
-        if _USER_ID.fullmatch(first):
-            msg = "the header row is missing: line 1 must name the columns, user_id first"
-        elif "\t" in first or ";" in first:
-            msg = (
-                f"the first column must be user_id, not {_short(first)}: columns must be "
-                "separated by commas"
-            )
-        elif "user_id" in fields:
-            msg = (
-                f"the first column must be user_id, not {_short(first)} (user_id is column "
-                f"{fields.index('user_id') + 1})"
-            )
-        else:
-            msg = f"the first column must be user_id, not {_short(first)}"
-        problems.add("line 1.column 1", msg, "header")
-    seen: dict[str, int] = {first: 1}
-    for position, name in enumerate(fields[1:], start=2):
-        path = f"line 1.column {position}"
-        if name == "user_id" and first != "user_id":
-            continue  # said above
-        if not name.strip():
-            problems.add(path, "the column name is empty", "header")
-        elif len(name) > MAX_NAME:
-            problems.add(path, f"the column name is longer than {MAX_NAME} characters", "header")
-        elif "\x00" in name:
-            problems.add(path, "NUL characters are not allowed", "header")
-        elif name in seen:
-            problems.add(
-                path, f"duplicate column name {_short(name)} (also column {seen[name]})", "header"
-            )
-        else:
-            seen[name] = position
-    return fields[1:]
-
-
 def parse(data: bytes) -> ParsedImport:
     """Every row checked; ImportInvalid lists what is wrong (at most MAX_PROBLEMS)."""
     text = decode(data)
@@ -245,81 +55,30 @@ def parse(data: bytes) -> ParsedImport:
                 )
             ]
         )
-    problems = _Problems()
+    problems = Problems()
     rows: dict[str, dict[str, Any]] = {}
     first_line: dict[str, int] = {}
     names: list[str] = []
     try:
-        records = _records(text)
-        for line, fields in records:
+        for line, fields in records(text):
             if line == 1:
-                names = _header(fields, problems)
+                names = header(fields, problems)
                 if problems.items:
                     break  # rows checked against a wrong header would only add noise
                 continue
             if not any(fields):
                 continue  # blank line, or a row of empty cells: nothing to import
-            _row(line, fields, names, rows, first_line, problems)
-    except _CsvSyntax as error:
+            row(line, fields, names, rows, first_line, problems)
+    except CsvSyntax as error:
         try:
             problems.add(f"line {error.line}", error.message, "csv_syntax")
-        except _TooMany:
+        except TooMany:
             pass
-    except _TooMany:
+    except TooMany:
         pass
     if problems.items:
         raise ImportInvalid(problems.result())
     return ParsedImport(attributes=names, rows=rows)
-
-
-def _row(
-    line: int,
-    fields: list[str],
-    names: list[str],
-    rows: dict[str, dict[str, Any]],
-    first_line: dict[str, int],
-    problems: _Problems,
-) -> None:
-    before = len(problems.items)
-    user_id = fields[0]
-    if not user_id:
-        problems.add(f"line {line}.user_id", "user_id is empty", "missing")
-    elif not _USER_ID.fullmatch(user_id):
-        problems.add(
-            f"line {line}.user_id",
-            f"not a LINE user ID (U followed by 32 lowercase hex digits): {_short(user_id)}",
-            "string_pattern_mismatch",
-        )
-    elif user_id in first_line:
-        problems.add(
-            f"line {line}.user_id",
-            f"duplicate user_id: already on line {first_line[user_id]}",
-            "duplicate",
-        )
-    else:
-        first_line[user_id] = line
-    if len(fields) != len(names) + 1:
-        problems.add(
-            f"line {line}",
-            f"{len(fields)} fields, but the header has {len(names) + 1} (a value with a comma "
-            "must be quoted)",
-            "field_count",
-        )
-        return
-    attributes: dict[str, Any] = {}
-    for name, cell in zip(names, fields[1:], strict=True):
-        if cell == "":
-            continue  # leaves the attribute as it is
-        if len(cell) > MAX_VALUE:
-            problems.add(
-                f"line {line}.{name}", f"longer than {MAX_VALUE} characters", "string_too_long"
-            )
-        elif "\x00" in cell:
-            problems.add(f"line {line}.{name}", "NUL characters are not allowed", "nul_character")
-        else:
-            attributes[name] = convert(cell)
-    if len(problems.items) == before:
-        rows[user_id] = attributes
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

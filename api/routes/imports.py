@@ -15,6 +15,7 @@ from api.errors import StrictJSONRoute
 from api.routes.operations import OperationPublic, operation_ref
 from store import imports, operations
 from store.db import Database
+from store.import_problems import ImportInvalid, problem
 from store.pipeline_tables import Operation
 from triggers import record
 
@@ -82,8 +83,8 @@ class _Parts:
 def _multipart_file(body: bytes, content_type: str) -> bytes:
     """The bytes of the form field `file` (a file or a plain field) of a multipart body."""
 
-    def invalid(msg: str) -> imports.ImportInvalid:
-        return imports.ImportInvalid([imports.problem("file", msg, "multipart")])
+    def invalid(msg: str) -> ImportInvalid:
+        return ImportInvalid([problem("file", msg, "multipart")])
 
     _, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
@@ -171,7 +172,7 @@ async def import_friends(
     try:
         # parsing 20 MiB takes a moment: off the event loop, which serves webhooks meanwhile
         parsed = await asyncio.to_thread(_parse_upload, body, content_type)
-    except imports.ImportInvalid as invalid:
+    except ImportInvalid as invalid:
         return JSONResponse({"detail": invalid.problems}, status_code=422)
     if dry_run:
         result = await imports.import_attributes(session, parsed, dry_run=True)
