@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from core.browser_guard import EMULATOR_CSP, BrowserGuard
-from emulator import chat, control, coupons, line_api, login, richmenus
+from emulator import chat, control, coupons, line_api, login, login_tokens, richmenus
 from emulator.config import EmulatorConfig
 from emulator.middleware import DropConnectionMiddleware, RequestIdMiddleware
 from emulator.state import EmulatorState
@@ -28,6 +28,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     app.include_router(richmenus.control)
     app.include_router(control.router)
     app.include_router(login.router)
+    app.include_router(login_tokens.router)
     app.include_router(chat.router)
     app.include_router(chat.root)
     app.mount("/emulator/static", StaticFiles(directory=chat.STATIC), name="emulator-static")

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from emulator.config import DEFAULT_LOGIN_CHANNEL_ID, DEFAULT_LOGIN_CHANNEL_SECRET
-from emulator.login import decode_id_token, encode_id_token
+from emulator.id_tokens import decode_id_token, encode_id_token
 
 from .conftest import user
 
