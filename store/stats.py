@@ -2,137 +2,23 @@
 step, per branch and split arm, and — when the scenario has a `goal` — conversions, with a
 significance test between the arms of each branch and split."""
 
-import csv
-import io
-import math
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import distinct, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.definition import (
-    BranchStep,
-    Goal,
-    ScenarioDefinition,
-    SplitStep,
-    Step,
-    SurveyStep,
-    WaitForStep,
-    walk_steps,
-)
-from scenarios.runs import LIVE
+from domain.statuses import LIVE
+from domain.steps import BranchStep, SplitStep, Step, SurveyStep, WaitForStep, walk_steps
 from store.conversions import Conversions, goal_reached
 from store.scenarios import get_definition
+from store.significance import arm_tests
+from store.stats_models import BranchStats, ScenarioStats, StepStats, SurveyStats
 from store.surveys import distribution
 from store.tables import BranchDecision, Click, Delivery, Enrollment, Scenario, StepEntry
 
-SIGNIFICANCE = 0.05  # a p-value below it: the arms' conversion rates differ beyond chance
 OTHERWISE = "otherwise"  # a branch step's label when no branch held (stored as NULL)
-_STATS = ConfigDict(use_attribute_docstrings=True)
-
-
-class StepStats(BaseModel):
-    model_config = _STATS
-    id: str
-    entered: int = 0
-    sent: int = 0
-    failed: int = 0
-    clicks: int = 0
-    type: str | None = None
-    """The step's type in the scenario's current version; null for a step only an older
-    version has."""
-    unique_clicks: int = 0
-    """Enrollments that clicked a tracked link of this step at least once."""
-    conversions: int | None = None
-    """Enrollments that reached this step (a message step: whose message was sent) and had a
-    goal event within the goal's `within` after that moment; null when there is no goal."""
-    blocked: int = 0
-    """Enrollments that ended `blocked` while at this step (the friend blocked the account)."""
-    skipped: int = 0
-    """Messages of this step not pushed for good, the enrollment going on (a coupon closed or
-    past its end: the delivery's reason says which)."""
-
-
-class BranchStats(BaseModel):
-    model_config = _STATS
-    step: str
-    label: str
-    taken: int = 0
-    type: str | None = None
-    """The step's type: `branch`, `split` or `wait_for`."""
-    conversions: int | None = None
-    """Enrollments that took this way and had a goal event within the goal's `within` after
-    the decision; null when there is no goal."""
-    conversion_rate: float | None = None
-    """conversions / taken; null when there is no goal or nobody took this way."""
-
-
-class ArmTest(BaseModel):
-    """Whether the conversion rates of a branch or split step's arms differ beyond chance: a
-    chi-square test of independence on the arms × (converted, not converted) table, without
-    continuity correction (for two arms, the two-proportion z-test)."""
-
-    model_config = _STATS
-    step: str
-    """The branch or split step."""
-    test: Literal["chi-square"] = "chi-square"
-    """The test made."""
-    arms: list[str]
-    """The labels compared: the ways at least one enrollment took."""
-    statistic: float | None = None
-    """The chi-square statistic; null when no test could be made."""
-    dof: int | None = None
-    """Degrees of freedom: compared arms − 1."""
-    p_value: float | None = None
-    """The chance of rates at least this far apart if the arms converted alike; null when no
-    test could be made (see `reason`)."""
-    significant: bool | None = None
-    """p_value < 0.05; null without a p_value."""
-    reason: str | None = None
-    """Why there is no p_value, or a caution about it (small expected counts)."""
-
-
-class SurveyStats(BaseModel):
-    model_config = _STATS
-    step: str
-    """The survey step."""
-    asked: int = 0
-    """Enrollments the question was sent to."""
-    answered: int = 0
-    """Enrollments whose friend answered it in time."""
-    answers: dict[str, int] = {}
-    """How many gave each answer: an option's value (text as it is, others as JSON), or
-    the text a friend wrote to a question without options."""
-
-
-class ScenarioStats(BaseModel):
-    model_config = _STATS
-    enrolled: int  # LINE's "users targeted in the period"
-    completed: int  # LINE's "users who received every message" on their path
-    active: int
-    blocked: int
-    exited: int
-    ended: int  # ended by the scenario: `end`, or its delivery cap (status `capped`)
-    failed: int
-    messages_sent: int
-    steps: list[StepStats]
-    branches: list[BranchStats]
-    goal: Goal | None = None
-    """The goal of the scenario's current version; null: no goal set, and every conversion
-    figure is null."""
-    converted: int | None = None
-    """Enrollments with a goal event within the goal's `within` after the enrollment began."""
-    conversion_rate: float | None = None
-    """converted / enrolled; null when there is no goal or nobody enrolled."""
-    tests: list[ArmTest] = []
-    """A significance test between the arms of each branch and split step (with a goal)."""
-    surveys: list[SurveyStats] = []
-    """Per survey step of the current version: questions asked, answered, and the count of
-    each answer."""
 
 
 async def scenario_stats(
@@ -243,7 +129,7 @@ async def scenario_stats(
         goal=definition.goal,
         converted=reached.started if definition.goal else None,
         conversion_rate=_rate(reached.started, enrolled) if definition.goal else None,
-        tests=_tests(definition, branches) if definition.goal else [],
+        tests=arm_tests(definition, branches) if definition.goal else [],
         surveys=[
             SurveyStats(step=step.id, **answers.get(step.id, {}))
             for _, step in walk_steps(definition.steps)
@@ -286,117 +172,3 @@ def _branch_stats(
 
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
-
-
-# --- significance -------------------------------------------------------------------------
-
-
-def _tests(definition: ScenarioDefinition, branches: list[BranchStats]) -> list[ArmTest]:
-    tested = [
-        step.id
-        for _, step in walk_steps(definition.steps)
-        if isinstance(step, BranchStep | SplitStep)
-    ]
-    return [arm_test(step, [b for b in branches if b.step == step]) for step in tested]
-
-
-def arm_test(step: str, arms: list[BranchStats]) -> ArmTest:
-    """The chi-square test between the arms of `step` that were taken (see ArmTest)."""
-    compared = [arm for arm in arms if arm.taken > 0]
-    labels = [arm.label for arm in compared]
-    if len(compared) < 2:
-        return ArmTest(step=step, arms=labels, reason="fewer than two arms were taken")
-    converted = [arm.conversions or 0 for arm in compared]
-    total = sum(arm.taken for arm in compared)
-    if sum(converted) == 0:
-        return ArmTest(step=step, arms=labels, reason="no enrollment converted in any arm")
-    if sum(converted) == total:
-        return ArmTest(step=step, arms=labels, reason="every enrollment converted")
-    # scipy.stats takes most of a second to import: only a stats request with a goal needs it
-    from scipy.stats import chi2_contingency
-
-    table = [[done, arm.taken - done] for arm, done in zip(compared, converted, strict=True)]
-    try:
-        result = chi2_contingency(table, correction=False)
-    except ValueError as exc:  # a table it cannot test (guarded above; never a 500)
-        return ArmTest(step=step, arms=labels, reason=f"no test: {exc}")
-    statistic, p_value = float(result.statistic), float(result.pvalue)
-    if not (math.isfinite(statistic) and math.isfinite(p_value)):
-        return ArmTest(step=step, arms=labels, reason="no test: the statistic is not finite")
-    small = float(result.expected_freq.min()) < 5
-    return ArmTest(
-        step=step,
-        arms=labels,
-        statistic=statistic,
-        dof=int(result.dof),
-        p_value=p_value,
-        significant=p_value < SIGNIFICANCE,
-        reason="an expected count is below 5: the p-value is approximate" if small else None,
-    )
-
-
-# --- CSV ----------------------------------------------------------------------------------
-
-CSV_COLUMNS = [
-    "kind",
-    "step",
-    "type",
-    "label",
-    "entered",
-    "sent",
-    "failed",
-    "clicks",
-    "unique_clicks",
-    "conversions",
-    "blocked",
-    "taken",
-    "conversion_rate",
-    "p_value",
-]
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell a spreadsheet would run as a formula
-
-
-def stats_csv(stats: ScenarioStats) -> str:
-    """One row per step (`kind` step), then one per branch, split arm and wait_for way (`kind`
-    branch, with the p-value of its step's test); an empty cell is a null."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for step in stats.steps:
-        writer.writerow(
-            _cells(
-                kind="step",
-                step=step.id,
-                type=step.type,
-                entered=step.entered,
-                sent=step.sent,
-                failed=step.failed,
-                clicks=step.clicks,
-                unique_clicks=step.unique_clicks,
-                conversions=step.conversions,
-                blocked=step.blocked,
-            )
-        )
-    p_values = {test.step: test.p_value for test in stats.tests}
-    for branch in stats.branches:
-        writer.writerow(
-            _cells(
-                kind="branch",
-                step=branch.step,
-                type=branch.type,
-                label=branch.label,
-                taken=branch.taken,
-                conversions=branch.conversions,
-                conversion_rate=branch.conversion_rate,
-                p_value=p_values.get(branch.step),
-            )
-        )
-    return out.getvalue()
-
-
-def _cells(**values: Any) -> dict[str, str]:
-    cells = {}
-    for name, value in values.items():
-        text = "" if value is None else str(value)
-        cells[name] = "'" + text if text.startswith(_FORMULA) else text
-    return cells

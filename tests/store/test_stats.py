@@ -13,7 +13,10 @@ from scipy.stats import chi2
 
 from scenarios.definition import ScenarioDefinition
 from store import scenarios
-from store.stats import BranchStats, arm_test, scenario_stats, stats_csv
+from store.significance import arm_test
+from store.stats import scenario_stats
+from store.stats_csv import stats_csv
+from store.stats_models import BranchStats
 from store.tables import BranchDecision, Click, Delivery, Enrollment, Event, Scenario, StepEntry
 from tests.support.stack import user
 
