@@ -2,8 +2,7 @@
 
 import math
 
-from domain.steps import BranchStep, SplitStep, walk_steps
-from scenarios.definition import ScenarioDefinition
+from scenarios.definition import BranchStep, ScenarioDefinition, SplitStep, walk_steps
 from store.stats_models import ArmTest, BranchStats
 
 SIGNIFICANCE = 0.05  # a p-value below it: the arms' conversion rates differ beyond chance

@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from domain.statuses import LIVE
-from scenarios.runs import EnrollmentStatus
+from scenarios.runs import LIVE, EnrollmentStatus
 from store.tables import Enrollment
 from store.timeline_entries import Answer, Builder
 from store.timeline_records import Records
