@@ -14,6 +14,7 @@ WORKDIR /app
 # The processes run from the source tree in /app (it also holds migrations/versions and the
 # templates); `pip install .` brings the dependencies and the `stepline` command.
 COPY pyproject.toml alembic.ini worker.py ./
+COPY domain/ domain/
 COPY core/ core/
 COPY scenarios/ scenarios/
 COPY store/ store/

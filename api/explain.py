@@ -8,7 +8,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.schemas import DecisionPublic, DeliveryPublic, Explanation
-from scenarios.runs import LIVE, EnrollmentStatus
+from domain.statuses import LIVE
+from scenarios.runs import EnrollmentStatus
 from store.history import History, histories
 from store.tables import Enrollment
 from triggers.temporal import query_enrollments

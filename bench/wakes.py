@@ -25,8 +25,9 @@ from bench.phases import scenario
 from bench.processes import Process, wait_for_port
 from core.config import Settings
 from core.serve import free_port
+from domain.steps import BranchStep
 from line.client import LinePusher
-from scenarios.definition import BranchStep, ScenarioDefinition
+from scenarios.definition import ScenarioDefinition
 from scenarios.runs import BranchRequest, EnrollmentStatus, ProgressUpdate, SendRequest
 from store import scenarios
 from store.db import Database

@@ -21,7 +21,7 @@ from rich.progress import (
 
 from cli.output import cell, console, moment, show, table
 from cli.targets import fail, targets
-from core.ids import USER_ID_PATTERN
+from domain.ids import USER_ID_PATTERN
 
 friend_app = typer.Typer(
     help="Look at a friend; import friend attributes from CSV.", no_args_is_help=True

@@ -5,34 +5,19 @@ the workflows import it through `imports_passed_through()`, as they do core.wind
 - A date attribute is an ISO date ("1990-12-08") or an ISO datetime (its own date is taken,
   "2026-12-08T23:30:00+09:00" → 2026-12-08); anything else is no date (None).
 - An offset is a whole number of days or weeks, signed: "-P7D", "P3D", "P0D", "-P1W"
-  (at most 365 days either way).
+  (at most 365 days either way; domain/dates.py reads it).
 - `yearly`: the date's month and day every year (a birthday); a Feb 29 date falls on Feb 28
   in years without one. The offset may cross a year: Jan 3 with -P7D is Dec 27 before it.
 - `at` is read as core.windows reads clocks: a time that a DST change skips is the moment the
   clock jumps past it; one read twice is the first reading.
 """
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.windows import next_clock
-
-MAX_OFFSET_DAYS = 365
-_OFFSET = re.compile(r"^(-)?P(?:(\d{1,3})W)?(?:(\d{1,3})D)?$")
-_OFFSET_HELP = 'must be a signed whole number of days or weeks, e.g. "-P7D", "P3D", "P0D"'
-
-
-def parse_offset(text: str) -> int:
-    """The offset in days (negative: before the date). ValueError for anything else."""
-    found = _OFFSET.match(text) if isinstance(text, str) else None
-    if not found or (found.group(2) is None and found.group(3) is None):
-        raise ValueError(_OFFSET_HELP)
-    days = int(found.group(2) or 0) * 7 + int(found.group(3) or 0)
-    if days > MAX_OFFSET_DAYS:
-        raise ValueError(f"must be at most {MAX_OFFSET_DAYS} days (P{MAX_OFFSET_DAYS}D) either way")
-    return -days if found.group(1) else days
+from domain.dates import date_words, parse_offset  # noqa: F401  (date_words: the workflows')
 
 
 def parse_date(value: Any) -> date | None:
@@ -94,12 +79,3 @@ def next_occurrence(
         if moment > after:
             return moment
     raise AssertionError("unreachable: an offset of at most a year comes within three")
-
-
-def date_words(attribute: str, offset: str, at: str) -> str:
-    """`point_expiry − 3 days at 10:00`, for the Temporal UI."""
-    days = parse_offset(offset)
-    if days == 0:
-        return f"{attribute} at {at}"
-    sign = "−" if days < 0 else "+"
-    return f"{attribute} {sign} {abs(days)} day{'s' if abs(days) != 1 else ''} at {at}"

@@ -7,19 +7,26 @@ costs next to nothing to refuse. The API, the CLI and the dashboard share these 
 from collections.abc import Iterator
 from typing import Any
 
+from domain.steps import KINDS
+
 MAX_STEPS = 500
 MAX_NESTING = 8
 
+# the keys that hold step lists in any kind's document (StepKind.LISTS): lists of options
+# each with its `steps` (branches, arms), then lists of steps (otherwise, then, on_timeout)
+_OPTIONS = tuple(dict.fromkeys(key.split(".")[0] for kind in KINDS for key in kind.LISTS if "." in key))
+_LISTS = tuple(dict.fromkeys(key for kind in KINDS for key in kind.LISTS if "." not in key))
+
 
 def _sub_lists(step: dict[str, Any], path: str) -> Iterator[tuple[list, str]]:
-    """The step lists inside one raw step (branch, split, wait_for and survey)."""
-    for key in ("branches", "arms"):
+    """The step lists inside one raw step, whatever its `type` says."""
+    for key in _OPTIONS:
         options = step.get(key)
         if isinstance(options, list):
             for index, option in enumerate(options):
                 if isinstance(option, dict) and isinstance(option.get("steps"), list):
                     yield option["steps"], f"{path}.{key}[{index}].steps"
-    for key in ("otherwise", "then", "on_timeout"):
+    for key in _LISTS:
         if isinstance(step.get(key), list):
             yield step[key], f"{path}.{key}"
 

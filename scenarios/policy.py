@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scenarios.conditions import period_of
-from scenarios.definition import Window
+from domain.durations import period_of
+from domain.steps import Window
 
 MAX_GAP = timedelta(days=1)
 

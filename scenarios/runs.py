@@ -6,17 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from scenarios.conditions import Condition
+from domain.conditions import Condition
+from domain.statuses import LIVE, HoldReason, Status  # noqa: F401  (LIVE: activities/journeys.py)
 from scenarios.definition import ScenarioDefinition
-
-LIVE = ("waiting", "sending", "held")
-FINAL = ("completed", "blocked", "exited", "ended", "capped", "failed")
-Status = Literal[
-    "waiting", "sending", "held", "completed", "blocked", "exited", "ended", "capped", "failed"
-]
-# window: the step's window; quiet: the channel's quiet hours, weekends, holidays; frequency: a
-# per-friend cap, or spacing after other held messages; pause; quota: LINE's monthly limit
-HoldReason = Literal["window", "quiet", "frequency", "pause", "quota", "blocked"]
 
 
 class EnrollmentInput(BaseModel):

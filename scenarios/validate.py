@@ -9,19 +9,19 @@ from pydantic import ValidationError
 
 from core.linemsg import check_messages
 from core.personalize import placeholder_problems
-from scenarios.conditions import ClickedCondition, audiences_named, condition_kind, leaves
-from scenarios.definition import (
-    MAX_WAIT,
-    AudienceTrigger,
+from domain.conditions import ClickedCondition, audiences_named, condition_kind, leaves
+from domain.steps import (
     BranchStep,
     MessageStep,
-    ScenarioDefinition,
     SurveyStep,
     SwitchStep,
     WaitForStep,
     WaitStep,
     walk_steps,
 )
+from domain.steps.parts import MAX_WAIT
+from scenarios.definition import ScenarioDefinition
+from scenarios.trigger import AudienceTrigger
 
 
 class DefinitionError(ValueError):

@@ -20,8 +20,10 @@ from sqlalchemy import distinct, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.definition import MessageStep, ScenarioDefinition, parse_duration, walk_steps
-from scenarios.values import properties_match
+from domain.durations import parse_duration
+from domain.steps import MessageStep, walk_steps
+from domain.values import properties_match
+from scenarios.definition import ScenarioDefinition
 from store.ids import new_id
 from store.tables import (
     Audience,

@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.conditions import (
+from domain.conditions import (
     AllCondition,
     AnyCondition,
     AttributeCondition,
@@ -16,7 +16,7 @@ from scenarios.conditions import (
     NotCondition,
     TagCondition,
 )
-from scenarios.values import number, same
+from domain.values import number, same
 from store import audiences
 from store.tables import Audience, Click, Event, Friend, FriendTag
 

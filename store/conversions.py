@@ -11,8 +11,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.values import properties_match
 from scenarios.definition import Goal
-from scenarios.values import properties_match
 from store.tables import BranchDecision, Delivery, Enrollment, Event, StepEntry
 
 

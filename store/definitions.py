@@ -2,7 +2,8 @@
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.definition import MessageStep, ScenarioDefinition
+from domain.steps import MessageStep
+from scenarios.definition import ScenarioDefinition
 from store.db import Database
 from store.scenarios import get_definition
 

@@ -10,8 +10,8 @@ from sqlalchemy import bindparam, insert
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.conditions import Condition
-from scenarios.definition import Window
+from domain.conditions import Condition
+from domain.steps import Window
 from scenarios.policy import ChannelPolicy
 from scenarios.runs import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
 from store import pacing

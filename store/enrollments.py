@@ -10,7 +10,8 @@ from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import metrics
-from scenarios.runs import FINAL, LIVE, EnrollmentStatus, ProgressUpdate
+from domain.statuses import FINAL, LIVE
+from scenarios.runs import EnrollmentStatus, ProgressUpdate
 from store.tables import Delivery, Enrollment, Hold, StepEntry
 from store.upsert import insert_ignore
 

@@ -6,8 +6,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.statuses import LIVE
 from scenarios.definition import ScenarioDefinition
-from scenarios.runs import LIVE
 from store.tables import Enrollment
 
 

@@ -8,7 +8,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlmodel import col, func, select
 
-from scenarios.runs import HoldReason, Status
+from domain.statuses import HoldReason, Status
 from store import outbox
 from store.db import Database
 from store.outbox import Pending

@@ -10,9 +10,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.calendar import next_allowed
-from scenarios.definition import Window
+from domain.statuses import HoldReason
+from domain.steps import Window
 from scenarios.policy import ChannelPolicy
-from scenarios.runs import HoldReason
 from store.tables import Delivery
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)

@@ -2,7 +2,8 @@
 
 import math
 
-from scenarios.definition import BranchStep, ScenarioDefinition, SplitStep, walk_steps
+from domain.steps import BranchStep, SplitStep, walk_steps
+from scenarios.definition import ScenarioDefinition
 from store.stats_models import ArmTest, BranchStats
 
 SIGNIFICANCE = 0.05  # a p-value below it: the arms' conversion rates differ beyond chance

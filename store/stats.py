@@ -9,8 +9,8 @@ from sqlalchemy import distinct, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.definition import BranchStep, SplitStep, Step, SurveyStep, WaitForStep, walk_steps
-from scenarios.runs import LIVE
+from domain.statuses import LIVE
+from domain.steps import BranchStep, SplitStep, Step, SurveyStep, WaitForStep, walk_steps
 from store.conversions import Conversions, goal_reached
 from store.scenarios import get_definition
 from store.significance import arm_tests

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.runs import LIVE
+from domain.statuses import LIVE
 from store.friends import merge_attributes
 from store.tables import Enrollment, Event, SurveyToken
 from store.types import utcnow

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from scenarios.runs import LIVE, EnrollmentStatus
+from domain.statuses import LIVE
+from scenarios.runs import EnrollmentStatus
 from store.tables import Enrollment
 from store.timeline_entries import Answer, Builder
 from store.timeline_records import Records

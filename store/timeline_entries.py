@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.windows import in_window
-from scenarios.definition import MessageStep, walk_steps
-from scenarios.runs import LIVE, EnrollmentStatus
+from domain.statuses import LIVE
+from domain.steps import MessageStep, walk_steps
+from scenarios.runs import EnrollmentStatus
 from store.tables import Delivery, Enrollment, Hold
 from store.timeline_records import Records
 

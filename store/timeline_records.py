@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.statuses import LIVE
 from scenarios.definition import ScenarioDefinition
-from scenarios.runs import LIVE
 from store.scenarios import get_definition
 from store.tables import (
     BranchDecision,

@@ -6,7 +6,7 @@ already ("from now on")."""
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.definition import AudienceTrigger
+from scenarios.trigger import AudienceTrigger
 from store import audiences, scenarios
 from store.definitions import Definitions
 from store.tables import Audience, Friend, Scenario, TriggerMembership

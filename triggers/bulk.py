@@ -14,7 +14,8 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from scenarios.runs import LIVE, ControlSignal, MigrateSignal
+from domain.statuses import LIVE
+from scenarios.runs import ControlSignal, MigrateSignal
 from store import operations, outbox
 from store.db import Database
 from store.definitions import Definitions

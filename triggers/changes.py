@@ -20,9 +20,10 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.definition import DateUntil, EventTrigger, KeywordTrigger, WaitForStep, WaitStep
+from domain.steps import DateUntil, WaitForStep, WaitStep
+from domain.values import properties_match
 from scenarios.runs import ConditionMet, DateChanged, ExitSignal
-from scenarios.values import properties_match
+from scenarios.trigger import EventTrigger, KeywordTrigger
 from store import enrollments, scenarios
 from store.conditions import FriendFacts
 from store.definitions import Definitions

@@ -8,7 +8,8 @@ import logging
 from temporalio.client import Client
 
 from core import logs, metrics
-from scenarios.runs import LIVE, EnrollmentStatus, Status
+from domain.statuses import LIVE, Status
+from scenarios.runs import EnrollmentStatus
 from store import enrollments
 from store.db import Database
 from store.definitions import Definitions

@@ -7,8 +7,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.dates import parse_date
-from scenarios.definition import DateTrigger
 from scenarios.runs import DateChanged, DateTriggerInput
+from scenarios.trigger import DateTrigger
 from store import scenarios
 from store.definitions import Definitions
 from store.tables import Friend, Scenario

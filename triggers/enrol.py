@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.definition import DateTrigger, FollowTrigger, ScenarioDefinition
-from scenarios.runs import LIVE, EnrollmentInput, UnblockSignal
+from domain.statuses import LIVE
+from scenarios.definition import ScenarioDefinition
+from scenarios.runs import EnrollmentInput, UnblockSignal
+from scenarios.trigger import DateTrigger, FollowTrigger
 from store import enrollments, events, outbox
 from store.db import Database
 from store.definitions import Definitions

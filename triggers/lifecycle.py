@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.definition import AudienceTrigger, DateTrigger, ScenarioDefinition, walk_steps
+from domain.steps import walk_steps
+from scenarios.definition import ScenarioDefinition
+from scenarios.trigger import AudienceTrigger, DateTrigger
 from store import scenarios
 from store.definitions import Definitions
 from store.pipeline_tables import Operation

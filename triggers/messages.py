@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scenarios.conditions import keywords_of
+from domain.keywords import keywords_of
 from store import events
 from store.surveys import ANSWER_EVENT
 from store.tables import Friend, WebhookEvent

@@ -6,7 +6,8 @@ would answer `sent` anyway)."""
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from scenarios.definition import MessageStep, ScenarioDefinition
+from domain.steps import MessageStep
+from scenarios.definition import ScenarioDefinition
 from store import enrollments
 from store.deliveries import deliveries_of
 from store.scenarios import get_definition

@@ -11,7 +11,6 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from api.dashboard.auth import require_viewer
-from api.dashboard.story import describe
 from api.dashboard.web import (
     PageError,
     PageRoute,
@@ -21,14 +20,17 @@ from api.dashboard.web import (
     render_off_loop,
     temporal_link,
     wants_fragment,
+    when,
 )
 from api.deps import ServicesDep
-from api.explain import QUERY_TIMEOUT
-from core.ids import USER_ID_PATTERN
-from core.moments import Moment
-from store import enrollments, friends, timeline, timeline_records
+from app import friends
+from app.errors import NotFound
+from app.timeline import told
+from app.wording import describe
+from domain.ids import USER_ID_PATTERN
+from domain.moments import Moment
+from store import timeline_records
 from store.tables import Friend, Scenario
-from triggers.temporal import query_enrollments
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(require_viewer)])
 USER_ID = re.compile(USER_ID_PATTERN)
@@ -77,11 +79,11 @@ async def friend_page(
     if not USER_ID.match(user_id):
         raise PageError(404, f"There is no friend {user_id!r} (a LINE user ID is U + 32 hex).")
     async with services.db.reading() as session:  # no write turn held while Temporal answers
-        friend = await friends.get_friend(session, user_id=user_id)
-        if friend is None:
-            raise PageError(404, f"There is no friend {user_id}.")
-        tags = await friends.tags_of(session, user_id=user_id)
-        rows = await enrollments.list_enrollments(session, user_id=user_id, limit=ENROLLMENTS)
+        try:
+            friend = await friends.profile(session, user_id, limit=ENROLLMENTS)
+        except NotFound:
+            raise PageError(404, f"There is no friend {user_id}.") from None
+        rows = friend["enrollments"]
         records = await timeline_records.read(
             session, user_id=user_id, limit=TIMELINE, before=before
         )
@@ -101,7 +103,7 @@ async def friend_page(
     emulator = emulator_url(services.settings)
     context = {
         "friend": friend,
-        "tags": tags,
+        "tags": friend["tags"],
         "enrollments": [
             {"row": row, "temporal": temporal_link(services.settings, row.id)} for row in rows
         ],
@@ -118,15 +120,10 @@ async def _timeline(services, records, before: datetime | None) -> dict[str, Any
     its words."""
     if records is None:  # the friend went away between the two reads
         return {"entries": [], "now": [], "truncated": False}
-    answers = (
-        await query_enrollments(services.temporal, records.to_ask, timeout=QUERY_TIMEOUT)
-        if records.to_ask
-        else {}
-    )
-    built = timeline.build(records, answers, limit=TIMELINE, before=before)
+    built = await told(services.temporal, records, limit=TIMELINE, before=before)
     if built["truncated"] and built["entries"]:
         older = built["entries"][0]["at"]
         built["older_url"] = f"?{urlencode({'before': older.isoformat()})}"
     built["paged"] = before is not None
-    built["entries"] = [entry | {"text": describe(entry)} for entry in built["entries"]]
+    built["entries"] = [entry | {"text": describe(entry, clock=when)} for entry in built["entries"]]
     return built

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.dates import date_words
-from scenarios.definition import (
+from domain.steps import (
     AttributeStep,
     BranchStep,
     DateUntil,
     MessageStep,
-    ScenarioDefinition,
     SplitStep,
     Step,
     SurveyStep,
@@ -22,6 +21,7 @@ from scenarios.definition import (
     WaitStep,
     walk_steps,
 )
+from scenarios.definition import ScenarioDefinition
 
 PREVIEW = 60  # characters of a message or a condition shown in its box
 

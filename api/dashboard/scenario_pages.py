@@ -23,8 +23,8 @@ from api.dashboard.web import (
 )
 from api.deps import ServicesDep
 from api.routes.scenarios import stats_download
+from domain.statuses import Status
 from scenarios.definition import ScenarioDefinition
-from scenarios.runs import Status
 from store import enrollments, operations, scenarios, stats
 from store.tables import Scenario
 

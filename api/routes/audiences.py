@@ -24,8 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.deps import Admin, SessionDep
 from api.errors import StrictJSONRoute, unprocessable
 from api.routes.operations import OperationPublic, operation_ref
-from core.ids import UserId
-from scenarios.conditions import period_of
+from domain.durations import period_of
+from domain.ids import UserId
 from store import audiences, scenarios
 from store.tables import Audience
 from store.types import utcnow

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from api.deps import Admin, SessionDep
 from api.errors import StrictJSONRoute
-from core.ids import UserId
-from core.moments import Moment
+from domain.ids import UserId
+from domain.moments import Moment
 from store import events
 from store.types import utcnow
 from triggers import record

@@ -4,19 +4,18 @@ import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, status
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
-from api.explain import QUERY_TIMEOUT, explained
+from api.explain import explained
 from api.schemas import EnrollmentExplained, EnrollmentPublic, FriendTimeline
-from core.ids import USER_ID_PATTERN
-from core.moments import Moment
-from store import enrollments, friends, timeline, timeline_records
-from triggers import record
-from triggers.temporal import query_enrollments
+from app import friends
+from app.timeline import friend_timeline
+from domain.ids import USER_ID_PATTERN
+from domain.moments import Moment
 
 router = APIRouter(
     prefix="/friends", tags=["friends"], dependencies=Admin, route_class=StrictJSONRoute
@@ -71,17 +70,6 @@ class RouteIn(BaseModel):
     ]
 
 
-async def _view(session, user_id: str) -> dict[str, Any]:
-    friend = await friends.get_friend(session, user_id=user_id)
-    if friend is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no friend {user_id}")
-    return {
-        **friend.model_dump(),
-        "tags": await friends.tags_of(session, user_id=user_id),
-        "enrollments": await enrollments.list_enrollments(session, user_id=user_id, limit=1000),
-    }
-
-
 @router.get("/{user_id}", response_model=FriendDetail)
 async def read_friend(user_id: UserIdPath, session: SessionDep, services: ServicesDep) -> dict:
     """Follow state, attributes, tags and enrollments of one friend. Each enrollment carries
@@ -91,7 +79,7 @@ async def read_friend(user_id: UserIdPath, session: SessionDep, services: Servic
     workflow`); when Temporal does not answer within 2 s it is read from the store (`source:
     store`, `source_note` says why). A `failed` one can be retried with `POST
     /enrollments/{id}/retry`."""
-    view = await _view(session, user_id)
+    view = await friends.profile(session, user_id)
     view["enrollments"] = await explained(session, services.temporal, view["enrollments"])
     return view
 
@@ -117,16 +105,9 @@ async def read_timeline(
     from the store when Temporal does not answer within 2 s (`source_note` says why); a live
     hold is an entry too. At most `limit` entries, the newest (`truncated` says so); for the
     ones before them, ask again with `before` = the oldest entry's `at`."""
-    async with services.db.reading() as session:  # no write turn held while Temporal answers
-        records = await timeline_records.read(session, user_id=user_id, limit=limit, before=before)
-    if records is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no friend {user_id}")
-    answers = (
-        await query_enrollments(services.temporal, records.to_ask, timeout=QUERY_TIMEOUT)
-        if records.to_ask
-        else {}
+    return await friend_timeline(
+        services.db, services.temporal, user_id, limit=limit, before=before
     )
-    return timeline.build(records, answers, limit=limit, before=before)
 
 
 @router.put("/{user_id}/attributes", response_model=FriendPublic)
@@ -141,35 +122,26 @@ async def merge_attributes(
     ],
 ) -> dict[str, Any]:
     """Merge attributes into the friend's profile; `null` removes one."""
-    await friends.merge_attributes(session, user_id=user_id, attributes=attributes, commit=False)
-    record.friends_changed(session, [user_id], reason="attributes")
-    await session.commit()
-    return await _view(session, user_id)
+    await friends.merge_attributes(session, user_id, attributes)
+    return await friends.profile(session, user_id)
 
 
 @router.post("/{user_id}/tags", response_model=FriendPublic)
 async def add_tags(user_id: UserIdPath, body: TagsIn, session: SessionDep) -> dict[str, Any]:
     """Add chat tags (exits, wait_fors and audience triggers see them at once)."""
-    await friends.add_tags(session, user_id=user_id, tags=body.tags, commit=False)
-    record.friends_changed(session, [user_id], reason="tags")
-    await session.commit()
-    return await _view(session, user_id)
+    await friends.add_tags(session, user_id, body.tags)
+    return await friends.profile(session, user_id)
 
 
 @router.delete("/{user_id}/tags/{tag}", response_model=FriendPublic)
 async def remove_tag(user_id: UserIdPath, tag: str, session: SessionDep) -> dict[str, Any]:
     """Remove a chat tag."""
-    if not await friends.remove_tag(session, user_id=user_id, tag=tag, commit=False):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"{user_id} has no tag {tag!r}")
-    record.friends_changed(session, [user_id], reason="tags")
-    await session.commit()
-    return await _view(session, user_id)
+    await friends.remove_tag(session, user_id, tag)
+    return await friends.profile(session, user_id)
 
 
 @router.put("/{user_id}/route", response_model=FriendPublic)
 async def set_route(user_id: UserIdPath, body: RouteIn, session: SessionDep) -> dict[str, Any]:
     """Record the add route (追加経路) of a friend, before or after the follow."""
-    await friends.set_route(session, user_id=user_id, route=body.route, commit=False)
-    record.friends_changed(session, [user_id], reason="route")
-    await session.commit()
-    return await _view(session, user_id)
+    await friends.set_route(session, user_id, body.route)
+    return await friends.profile(session, user_id)

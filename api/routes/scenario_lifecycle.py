@@ -11,7 +11,7 @@ from api.deps import Admin, Services, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute, unprocessable
 from api.routes.operations import OperationPublic, operation_ref
 from api.routes.scenarios import ScenarioRef, checked, scenario_or_404
-from scenarios.conditions import period_of
+from domain.durations import period_of
 from scenarios.definition import ScenarioDefinition
 from store import operations
 from triggers import lifecycle

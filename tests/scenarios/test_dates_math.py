@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from core.dates import date_words, next_occurrence, parse_date, parse_offset
+from core.dates import next_occurrence, parse_date
+from domain.dates import date_words, parse_offset
 
 
 def utc(*parts: int) -> datetime:

@@ -9,15 +9,10 @@ import pytest
 from pydantic import ValidationError
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from scenarios.definition import (
-    BranchStep,
-    FollowTrigger,
-    MessageStep,
-    ScenarioDefinition,
-    WaitStep,
-    parse_duration,
-    walk_steps,
-)
+from domain.durations import parse_duration
+from domain.steps import BranchStep, MessageStep, WaitStep, walk_steps
+from scenarios.definition import ScenarioDefinition
+from scenarios.trigger import FollowTrigger
 from scenarios.validate import (
     DefinitionError,
     audience_references,

@@ -11,18 +11,10 @@ from typing import Any
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from scenarios.conditions import ClickedCondition, EventCondition
-from scenarios.definition import (
-    AttributeStep,
-    AudienceTrigger,
-    EventTrigger,
-    ScenarioDefinition,
-    SplitStep,
-    SwitchStep,
-    TagStep,
-    WaitForStep,
-    walk_steps,
-)
+from domain.conditions import ClickedCondition, EventCondition
+from domain.steps import AttributeStep, SplitStep, SwitchStep, TagStep, WaitForStep, walk_steps
+from scenarios.definition import ScenarioDefinition
+from scenarios.trigger import AudienceTrigger, EventTrigger
 from scenarios.validate import (
     DefinitionError,
     audience_references,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scenarios.definition import RichMenuStep
+from domain.steps import RichMenuStep
 from scenarios.validate import DefinitionError, validate_definition
 
 MENU = "richmenu-88c05ef6921ae53f8b58a25f3a65faf7"

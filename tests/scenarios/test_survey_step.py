@@ -4,7 +4,7 @@ wait_for's, and its box in the dashboard's step graph."""
 import pytest
 
 from api.dashboard.graph import step_graph
-from scenarios.definition import SurveyOption, SurveyStep
+from domain.steps import SurveyOption, SurveyStep
 from scenarios.validate import DefinitionError, validate_definition
 
 

@@ -8,18 +8,17 @@ from typing import Any
 import pytest
 import yaml
 
-from scenarios.conditions import AllCondition, AnyCondition, NotCondition, leaves
-from scenarios.definition import (
+from domain.conditions import AllCondition, AnyCondition, NotCondition, leaves
+from domain.steps import (
     BranchStep,
     MessageStep,
-    ScenarioDefinition,
     SplitStep,
     TagStep,
     WaitForStep,
     WaitStep,
-    sub_lists,
     walk_steps,
 )
+from scenarios.definition import ScenarioDefinition
 from scenarios.validate import conditions_of, validate_definition
 from store.conditions import attribute_holds
 
@@ -132,7 +131,7 @@ def test_japanese_and_english_paths_are_the_same_journey_in_two_languages(path: 
                     step.type,
                     getattr(step, "window", None),
                     getattr(step, "duration", None) or getattr(step, "timeout", None),
-                    [len(children) for _, children in sub_lists(step)],
+                    [len(children) for _, children in step.children()],
                     [arm.weight for arm in step.arms] if isinstance(step, SplitStep) else None,
                     step.add if isinstance(step, TagStep) else None,
                     [m["type"] for m in step.messages] if isinstance(step, MessageStep) else None,

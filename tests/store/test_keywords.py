@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import TypeAdapter
 
-from scenarios.conditions import Condition, keyword_matches, keywords_of, normalise
+from domain.conditions import Condition
+from domain.keywords import keyword_matches, keywords_of, normalise
 from store import events
 from store.conditions import FriendFacts
 from store.tables import Event

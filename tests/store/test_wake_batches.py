@@ -9,7 +9,7 @@ from collections import Counter
 from sqlmodel import col, select
 
 from activities.progress import StoreActivities, decide_branches
-from scenarios.conditions import AttributeCondition
+from domain.conditions import AttributeCondition
 from scenarios.definition import ScenarioDefinition
 from scenarios.policy import ChannelPolicy
 from scenarios.runs import BranchRequest, SendOutcome

@@ -1,66 +1,29 @@
-"""Branch conditions (docs/CONTRACT.md §3.1): plain pydantic data, evaluated against the store by an activity."""
+"""Conditions (docs/CONTRACT.md §3.1): a branch's `when`, a wait_for's `until`, a scenario's
+`exit`. Plain pydantic data, evaluated against the store by an activity (store/conditions.py)."""
 
-import re
-import unicodedata
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Union
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     SerializerFunctionWrapHandler,
     Tag,
-    TypeAdapter,
     ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
 )
 
-from scenarios.values import properties_match
+from domain.base import MODEL_CONFIG, Scalar
+from domain.durations import period_of
+from domain.keywords import Keyword, KeywordMatch, keyword_matches
+from domain.values import properties_match
 
-# shared by every definition model: strict fields, immutable, aliases (`in`, `not`) both ways,
-# finite numbers (infinity, from YAML's .inf, could be neither stored as JSON nor sent back)
-MODEL_CONFIG = ConfigDict(
-    extra="forbid",
-    frozen=True,
-    allow_inf_nan=False,
-    validate_by_name=True,
-    validate_by_alias=True,
-    serialize_by_alias=True,
-)
 _OPERATORS = ("equals", "in_", "not_in", "between", "gte", "lte", "exists")
-
-Scalar = str | int | float | bool
-_TIMEDELTA = TypeAdapter(timedelta)
-MAX_PERIOD = timedelta(days=3650)
-
-
-def parse_duration(text: str) -> timedelta:
-    """ISO-8601 duration in weeks, days, hours, minutes, seconds (months and years are calendar
-    dependent, so a scenario says P30D rather than P1M)."""
-    date_part = text.split("T", 1)[0]
-    if not text.startswith("P") or "Y" in date_part or "M" in date_part:
-        raise ValueError("must be an ISO-8601 duration such as PT30S, PT2H, P1D or P1DT12H")
-    try:
-        return _TIMEDELTA.validate_python(text)
-    except ValueError:
-        raise ValueError(
-            "must be an ISO-8601 duration such as PT30S, PT2H, P1D or P1DT12H"
-        ) from None
-
-
-def period_of(text: str, longest: timedelta = MAX_PERIOD) -> timedelta:
-    delta = parse_duration(text)
-    if not timedelta(seconds=1) <= delta <= longest:
-        raise ValueError(
-            f"must be between 1 second (PT1S) and {longest.days} days (P{longest.days}D)"
-        )
-    return delta
+MAX_POSTBACK_DATA = 300  # LINE's own limit on a postback action's data
 
 
 class AttributeCondition(BaseModel):
@@ -90,55 +53,6 @@ class AttributeCondition(BaseModel):
                 + (f" (got {', '.join(given)})" if given else "")
             )
         return self
-
-
-# --- keywords: what a friend's text message is compared by ---------------------------------
-
-MAX_KEYWORD = 100  # characters of one keyword
-MAX_KEYWORDS = 50  # keywords of one trigger
-MAX_WORDS = 100  # words of one message kept in its event's `keywords`
-MAX_POSTBACK_DATA = 300  # LINE's own limit on a postback action's data
-_SPACES = re.compile(r"\s+")
-KeywordMatch = Literal["contains", "exact"]
-
-
-def normalise(text: str) -> str:
-    """How messages and keywords are compared: NFKC (full-width ＡＢＣ１２３ and half-width
-    ｸｰﾎﾟﾝ become ABC123 and クーポン), case folded, runs of spaces made one, trimmed."""
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return _SPACES.sub(" ", folded).strip()
-
-
-def _separator(char: str) -> bool:
-    # punctuation (ASCII and Japanese: 、。「」・…), symbols (~ ♪ ★ emoji) and spaces;
-    # ー (the long vowel mark) is a letter and stays inside its word
-    return char.isspace() or unicodedata.category(char)[0] in "PSZC"
-
-
-def keywords_of(text: str) -> list[str]:
-    """A text message's `keywords`: the whole text normalised, then each of its words (split
-    on spaces, punctuation and symbols), each once, at most MAX_WORDS of them."""
-    whole = normalise(text)
-    words = "".join(" " if _separator(char) else char for char in whole).split()
-    return list(dict.fromkeys([whole, *words]))[: MAX_WORDS + 1] if whole else []
-
-
-def keyword_matches(keyword: str, text: str, match: KeywordMatch | None = None) -> bool:
-    """Both normalised: the text contains the keyword (`contains`, the default), or is the
-    keyword and nothing more (`exact`)."""
-    wanted, said = normalise(keyword), normalise(text)
-    return said == wanted if match == "exact" else bool(wanted) and wanted in said
-
-
-def _keyword(value: str) -> str:
-    if len(value) > MAX_KEYWORD:
-        raise ValueError(f"a keyword must be at most {MAX_KEYWORD} characters (got {len(value)})")
-    if not normalise(value):
-        raise ValueError("a keyword must not be empty or only spaces")
-    return value
-
-
-Keyword = Annotated[str, AfterValidator(_keyword)]
 
 
 class AudienceCondition(BaseModel):
