@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from core.ids import USER_ID_PATTERN
+from domain.ids import USER_ID_PATTERN
 from store.import_csv import convert
 from store.import_problems import Problems, short
 
