@@ -21,6 +21,7 @@ COPY store/ store/
 COPY line/ line/
 COPY workflows/ workflows/
 COPY activities/ activities/
+COPY app/ app/
 COPY api/ api/
 COPY emulator/ emulator/
 COPY cli/ cli/

@@ -6,14 +6,11 @@ import logging
 import os
 import signal
 import sys
-import time
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
@@ -23,14 +20,14 @@ from activities.progress import StoreActivities
 from activities.richmenu import RichMenuActivities
 from activities.sending import SendActivities
 from activities.survey import SurveyActivities
+from app.roles import dispatching, worker_role
 from core import logs, metrics
-from core.config import Settings, load_settings
+from core.config import load_settings
 from line.client import LinePusher
 from store.db import Database
 from store.definitions import Definitions
-from triggers.dispatch import Dispatcher
-from triggers.friendship import PROFILE_TIMEOUT
 from triggers.pipeline import build_pipeline
+from workflows import contract
 from workflows.date_trigger import DateTriggerWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -84,19 +81,9 @@ def create_worker(
         client,
         task_queue=task_queue,
         workflows=[EnrollmentWorkflow, DateTriggerWorkflow],
-        activities=[
-            sending.send_message_step,
-            store.record_progress,
-            store.evaluate_branch,
-            store.record_decision,
-            store.check_condition,
-            journeys.update_friend,
-            journeys.switch_scenario,
-            rich_menus.change_rich_menu,
-            SurveyActivities(db).close_survey,
-            dates.fire_date_trigger,
-            dates.read_friend_date,
-        ],
+        activities=contract.implemented(
+            sending, store, journeys, rich_menus, SurveyActivities(db), dates
+        ),
         # a deploy lets pushes under way finish rather than cancel them mid-request
         graceful_shutdown_timeout=timedelta(seconds=10),
         # pushes are the task queue's only regular activities: Temporal's server spreads this
@@ -113,93 +100,37 @@ def create_worker(
     )
 
 
-async def connect(settings: Settings) -> Client:
-    """Temporal's client; a server still starting (or restarting) is waited for, up to
-    STEPLINE_TEMPORAL_CONNECT_TIMEOUT seconds. With STEPLINE_TEMPORAL_METRICS_ADDRESS, on a
-    runtime that exports Temporal's SDK metrics there."""
-    deadline = time.monotonic() + settings.temporal_connect_timeout
-    pause = 0.5
-    address = settings.temporal_metrics_address
-    runtime = metrics.temporal_runtime(address) if address else None
-    while True:
-        try:
-            return await Client.connect(
-                settings.temporal_address,
-                namespace=settings.temporal_namespace,
-                data_converter=pydantic_data_converter,
-                runtime=runtime,
-            )
-        except RuntimeError as exc:
-            if time.monotonic() + pause > deadline:
-                raise
-            logging.getLogger("stepline.worker").warning(
-                "Temporal at %s not reachable yet, trying again in %.1fs: %s",
-                settings.temporal_address,
-                pause,
-                exc,
-            )
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 5.0)
-
-
 async def main() -> None:
     settings = load_settings().require("LINE_CHANNEL_ACCESS_TOKEN")
     logs.configure(settings.log_format)
     if settings.worker_metrics_port:  # sends, LINE latency, holds: /metrics on this port
         metrics.serve(settings.worker_metrics_port, settings.worker_metrics_host)
-    db = Database(settings.database_url)
-    await db.migrate()
-    client = await connect(settings)
-    line = LinePusher.from_settings(settings)
-    worker = create_worker(
-        client,
-        task_queue=settings.task_queue,
-        db=db,
-        line=line,
-        public_url=str(settings.public_url),
-        push_rate=settings.push_rate,
-        local_push_rate=settings.worker_push_rate,
-        workflow_cache=settings.workflow_cache,
-        sandboxed=settings.workflow_sandbox,
-    )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with AsyncExitStack() as running:
-        await running.enter_async_context(worker)
-        logging.getLogger("stepline.worker").info(
-            "worker polling task queue %r on %s", settings.task_queue, settings.temporal_address
+    async with worker_role(settings) as runtime:
+        worker = create_worker(
+            runtime.temporal,
+            task_queue=settings.task_queue,
+            db=runtime.db,
+            line=runtime.line,
+            public_url=str(settings.public_url),
+            push_rate=settings.push_rate,
+            local_push_rate=settings.worker_push_rate,
+            workflow_cache=settings.workflow_cache,
+            sandboxed=settings.workflow_sandbox,
         )
-        if settings.webhook_processor == "worker":
-            await running.enter_async_context(dispatching(settings, client, db))
-        await stop.wait()
-    await line.close()
-    await db.close()
-
-
-@asynccontextmanager
-async def dispatching(
-    settings: Settings, client: Client, db: Database
-) -> AsyncIterator[Dispatcher]:
-    """STEPLINE_WEBHOOK_PROCESSOR=worker: the changes the API (and the activities) recorded
-    are acted on here, with this worker's client, so each enrollment's first workflow task
-    comes back with the answer to its start (eager workflow start)."""
-    profiles = LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
-    dispatcher = build_pipeline(
-        db=db,
-        temporal=client,
-        task_queue=settings.task_queue,
-        definitions=Definitions(db),
-        profiles=profiles,
-        eager=True,
-    ).dispatcher
-    await dispatcher.start()
-    try:
-        yield dispatcher
-    finally:
-        await dispatcher.stop()
-        await profiles.close()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with AsyncExitStack() as running:
+            await running.enter_async_context(worker)
+            logging.getLogger("stepline.worker").info(
+                "worker polling task queue %r on %s", settings.task_queue, settings.temporal_address
+            )
+            if settings.webhook_processor == "worker":  # after the worker: it stops first
+                await running.enter_async_context(
+                    dispatching(settings, runtime.temporal, runtime.db)
+                )
+            await stop.wait()
 
 
 def run() -> int:

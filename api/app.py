@@ -3,7 +3,6 @@
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from linebot.v3.webhook import WebhookParser
 from temporalio.client import Client
 
 from api import dashboard, errors
@@ -27,15 +26,10 @@ from api.routes import (
     templates,
     webhooks,
 )
+from app.roles import api_role
 from core import logs
 from core.browser_guard import BrowserGuard
 from core.config import Settings, load_settings
-from line.client import LinePusher
-from store.db import Database
-from store.definitions import Definitions
-from triggers.friendship import PROFILE_TIMEOUT
-from triggers.pipeline import build_pipeline
-from triggers.temporal import connect_lazily
 
 DESCRIPTION = """Step delivery (ステップ配信) for LINE Official Accounts.
 
@@ -48,53 +42,12 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        db = Database(settings.database_url)
-        await db.migrate()
-        client = temporal or await connect_lazily(settings)
-        definitions = Definitions(db)
-        # the profile API (display name, language) when this process holds a channel token
-        line = (
-            LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
-            if settings.line_channel_access_token
-            else None
-        )
-        # STEPLINE_WEBHOOK_PROCESSOR=worker: the workers act on what this process records
-        dispatcher = (
-            build_pipeline(
-                db=db,
-                temporal=client,
-                task_queue=settings.task_queue,
-                definitions=definitions,
-                profiles=line,
-            ).dispatcher
-            if settings.webhook_processor == "api"
-            else None
-        )
-        secret = (
-            settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
-        )
-        app.state.services = Services(
-            settings=settings,
-            db=db,
-            temporal=client,
-            definitions=definitions,
-            dispatcher=dispatcher,
-            # the signature is checked over the raw bytes before this parser sees them
-            # (api/routes/webhooks.py): once, not twice
-            webhook_parser=WebhookParser(secret, skip_signature_verification=lambda: True),
-            line=line,
-        )
-        if dispatcher is not None:
-            await dispatcher.start()
-        try:
-            yield
-        finally:
-            await app.state.services.webhook_writer.close()
-            if dispatcher is not None:
-                await dispatcher.stop()
-            if line is not None:
-                await line.close()
-            await db.close()
+        async with api_role(settings, temporal=temporal) as runtime:
+            app.state.services = Services.around(runtime)
+            try:
+                yield
+            finally:  # webhooks being answered are written before the dispatcher stops
+                await app.state.services.webhook_writer.close()
 
     app = FastAPI(title="stepline", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)

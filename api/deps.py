@@ -2,34 +2,27 @@
 
 import hmac
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from linebot.v3.webhook import WebhookParser
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
 
 from api.throttle import Throttle, client_of
+from app.roles import Runtime
 from core.config import Settings
-from line.client import LinePusher
 from store.batches import GroupCommit
-from store.db import Database
-from store.definitions import Definitions
 from triggers import record
-from triggers.dispatch import Dispatcher
 
 
 @dataclass
-class Services:
-    settings: Settings
-    db: Database
-    temporal: Client
-    definitions: Definitions
-    dispatcher: Dispatcher | None  # None: the workers act on the changes (the outbox)
-    webhook_parser: WebhookParser
-    line: LinePusher | None = None  # LINE's API, when this process holds a channel token
+class Services(Runtime):
+    """The API's runtime (app/roles.py: store, Temporal, definitions, dispatcher, LINE) and
+    what only the API holds."""
+
+    webhook_parser: WebhookParser = field(init=False)
     # webhooks answered at the same time share one transaction (store/batches.py)
     webhook_writer: GroupCommit[list[dict], list[str]] = field(init=False)
 
@@ -37,7 +30,17 @@ class Services:
     throttle: Throttle = field(init=False)
     joins_opened: Throttle = field(init=False)  # route links opened per client (join.py)
 
+    @classmethod
+    def around(cls, runtime: Runtime) -> "Services":
+        return cls(**{f.name: getattr(runtime, f.name) for f in fields(Runtime)})
+
     def __post_init__(self) -> None:
+        secret = self.settings.line_channel_secret
+        # the signature is checked over the raw bytes before this parser sees them
+        # (api/routes/webhooks.py): once, not twice
+        self.webhook_parser = WebhookParser(
+            secret.get_secret_value() if secret else "", skip_signature_verification=lambda: True
+        )
         self.webhook_writer = GroupCommit(self.db, record.webhooks_acknowledged, name="webhooks")
         self.throttle = Throttle(self.settings.auth_failures_per_minute)
         self.joins_opened = Throttle(JOINS_PER_MINUTE)

@@ -1,21 +1,17 @@
 """Which API and emulator a command talks to: the environment first (STEPLINE_PUBLIC_URL,
-STEPLINE_ADMIN_TOKEN, LINE_API_BASE_URL), else what `stepline dev` is running."""
+STEPLINE_ADMIN_TOKEN, LINE_API_BASE_URL), else what `stepline dev` is running (the CLI's role
+in the composition root, app/roles.py)."""
 
 import os
-from dataclasses import dataclass
 
 import httpx
 import typer
 
+from app.roles import Endpoints, cli_endpoints
 from cli import devstate
 
 
-@dataclass
-class Targets:
-    api_url: str
-    admin_token: str | None
-    emulator_url: str | None
-
+class Targets(Endpoints):
     def api(self) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.admin_token}"} if self.admin_token else {}
         return httpx.Client(base_url=self.api_url, headers=headers, timeout=30)
@@ -31,16 +27,11 @@ class Targets:
 
 def targets() -> Targets:
     dev = devstate.load()
-    line_api = os.environ.get("LINE_API_BASE_URL")
-    emulator = line_api if line_api and "api.line.me" not in line_api else None
-    return Targets(
-        api_url=(
-            os.environ.get("STEPLINE_PUBLIC_URL")
-            or (dev.api_url if dev else "http://localhost:8000")
-        ).rstrip("/"),
-        admin_token=os.environ.get("STEPLINE_ADMIN_TOKEN") or (dev.admin_token if dev else None),
-        emulator_url=(emulator or (dev.emulator_url if dev else None)),
+    found = cli_endpoints(
+        os.environ,
+        Endpoints(dev.api_url, dev.admin_token, dev.emulator_url) if dev else None,
     )
+    return Targets(found.api_url, found.admin_token, found.emulator_url)
 
 
 def fail(response: httpx.Response) -> None:

@@ -16,11 +16,11 @@ import httpx
 import pytest
 from temporalio.worker import Worker
 
+from app.roles import connect
 from core import metrics
 from core.config import Settings
 from core.serve import free_port
 from tests.ops.helpers import Samples
-from worker import connect
 from workflows.enrollment import EnrollmentWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent.parent

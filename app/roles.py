@@ -1,0 +1,180 @@
+"""The composition root: every process's object graph is built here, once, with its lifetime.
+
+- `api_role`: what `uvicorn api.app:app` runs on (api/app.py wraps it in its Services);
+- `worker_role` and `dispatching`: what `python worker.py` runs on (worker.py);
+- `cli_endpoints`: where the `stepline` commands find the API and the emulator (cli/targets.py).
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from core import metrics
+from core.config import Settings
+from line.client import LinePusher
+from store.db import Database
+from store.definitions import Definitions
+from triggers.dispatch import Dispatcher
+from triggers.friendship import PROFILE_TIMEOUT
+from triggers.pipeline import Pipeline, build_pipeline
+from triggers.temporal import connect_lazily
+
+log = logging.getLogger("stepline.worker")
+
+
+@dataclass
+class Runtime:
+    """What a process runs on. Read its attributes when they are needed, not once: a test
+    may put another Temporal client (or settings) in their place while the process runs."""
+
+    settings: Settings
+    db: Database
+    temporal: Client
+    definitions: Definitions
+    dispatcher: Dispatcher | None = None  # None: another process acts on the changes
+    line: LinePusher | None = None  # LINE's API, when this process holds a channel token
+
+
+async def open_database(settings: Settings) -> Database:
+    """The store, its schema migrated to head."""
+    db = Database(settings.database_url)
+    await db.migrate()
+    return db
+
+
+def pipeline(
+    runtime: Runtime, *, profiles: LinePusher | None = None, eager: bool = False
+) -> Pipeline:
+    """The change pipeline on this process's store and Temporal client."""
+    return build_pipeline(
+        db=runtime.db,
+        temporal=runtime.temporal,
+        task_queue=runtime.settings.task_queue,
+        definitions=runtime.definitions,
+        profiles=profiles,
+        eager=eager,
+    )
+
+
+@asynccontextmanager
+async def api_role(settings: Settings, *, temporal: Client | None = None) -> AsyncIterator[Runtime]:
+    """The API's store, Temporal client (connected on first use: the API starts while
+    Temporal is down), LINE's profile API (with a channel token) and, with
+    STEPLINE_WEBHOOK_PROCESSOR=api, the dispatcher, started; all stopped and closed at the end."""
+    db = await open_database(settings)
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        temporal=temporal or await connect_lazily(settings),
+        definitions=Definitions(db),
+        line=(
+            LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
+            if settings.line_channel_access_token
+            else None
+        ),
+    )
+    if settings.webhook_processor == "api":  # else the workers act on what this one records
+        runtime.dispatcher = pipeline(runtime, profiles=runtime.line).dispatcher
+        await runtime.dispatcher.start()
+    try:
+        yield runtime
+    finally:
+        if runtime.dispatcher is not None:
+            await runtime.dispatcher.stop()
+        if runtime.line is not None:
+            await runtime.line.close()
+        await db.close()
+
+
+@asynccontextmanager
+async def worker_role(settings: Settings) -> AsyncIterator[Runtime]:
+    """The worker's store, Temporal client (a server still starting is waited for) and LINE
+    client for its pushes; closed at the end. The Temporal worker itself is worker.py's."""
+    db = await open_database(settings)
+    try:
+        client = await connect(settings)
+        line = LinePusher.from_settings(settings)
+        try:
+            yield Runtime(
+                settings=settings, db=db, temporal=client, definitions=Definitions(db), line=line
+            )
+        finally:
+            await line.close()
+    finally:
+        await db.close()
+
+
+@asynccontextmanager
+async def dispatching(
+    settings: Settings, client: Client, db: Database
+) -> AsyncIterator[Dispatcher]:
+    """STEPLINE_WEBHOOK_PROCESSOR=worker: the changes the API (and the activities) recorded
+    are acted on here, with this worker's client, so each enrollment's first workflow task
+    comes back with the answer to its start (eager workflow start)."""
+    profiles = LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
+    runtime = Runtime(settings=settings, db=db, temporal=client, definitions=Definitions(db))
+    dispatcher = pipeline(runtime, profiles=profiles, eager=True).dispatcher
+    await dispatcher.start()
+    try:
+        yield dispatcher
+    finally:
+        await dispatcher.stop()
+        await profiles.close()
+
+
+async def connect(settings: Settings) -> Client:
+    """Temporal's client; a server still starting (or restarting) is waited for, up to
+    STEPLINE_TEMPORAL_CONNECT_TIMEOUT seconds. With STEPLINE_TEMPORAL_METRICS_ADDRESS, on a
+    runtime that exports Temporal's SDK metrics there."""
+    deadline = time.monotonic() + settings.temporal_connect_timeout
+    pause = 0.5
+    address = settings.temporal_metrics_address
+    runtime = metrics.temporal_runtime(address) if address else None
+    while True:
+        try:
+            return await Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                data_converter=pydantic_data_converter,
+                runtime=runtime,
+            )
+        except RuntimeError as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning(
+                "Temporal at %s not reachable yet, trying again in %.1fs: %s",
+                settings.temporal_address,
+                pause,
+                exc,
+            )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a `stepline` command finds the API (and its admin token) and the LINE emulator."""
+
+    api_url: str
+    admin_token: str | None
+    emulator_url: str | None
+
+
+def cli_endpoints(environ: Mapping[str, str], dev: Endpoints | None) -> Endpoints:
+    """The environment first (STEPLINE_PUBLIC_URL, STEPLINE_ADMIN_TOKEN, LINE_API_BASE_URL
+    unless it is LINE's own), else what `stepline dev` is running (`dev`)."""
+    line_api = environ.get("LINE_API_BASE_URL")
+    emulator = line_api if line_api and "api.line.me" not in line_api else None
+    return Endpoints(
+        api_url=(
+            environ.get("STEPLINE_PUBLIC_URL") or (dev.api_url if dev else "http://localhost:8000")
+        ).rstrip("/"),
+        admin_token=environ.get("STEPLINE_ADMIN_TOKEN") or (dev.admin_token if dev else None),
+        emulator_url=emulator or (dev.emulator_url if dev else None),
+    )
