@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from app.errors import Conflict, NotFound
 from scenarios.validate import DefinitionError, error_path
 
 MAX_DEPTH = 100  # arrays and objects within each other: far below what answers can render
@@ -195,3 +196,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DefinitionError)
     async def _definition(request: Request, exc: DefinitionError) -> JSONResponse:
         return JSONResponse({"detail": exc.errors}, status_code=422)
+
+    # what the application services refuse (app/errors.py), in their words
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)

@@ -8,13 +8,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.schemas import DecisionPublic, DeliveryPublic, Explanation
+from app.timeline import QUERY_TIMEOUT
 from domain.statuses import LIVE
 from scenarios.runs import EnrollmentStatus
 from store.history import History, histories
 from store.tables import Enrollment
 from triggers.temporal import query_enrollments
-
-QUERY_TIMEOUT = 2.0  # seconds a running enrollment's query may take before the store answers
 
 
 async def explained(

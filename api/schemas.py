@@ -3,7 +3,37 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from domain.statuses import DeliveryStatus
+from store.pipeline_tables import Operation
+
+
+class ScenarioRef(BaseModel):
+    id: str
+    version: int
+    status: str
+
+
+class OperationPublic(BaseModel):
+    id: str
+    scenario_id: str | None = None
+    action: str = Field(
+        description="pause, resume, end, migrate (a scenario's running enrollments), dates, "
+        "end_dates (its friends' date schedules), audience, import (friends' data)"
+    )
+    status: str = Field(description="queued, running, done, or superseded (a newer one won)")
+    total: int = Field(description="enrollments or friends it is to reach (as counted at first)")
+    done: int
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+    last_error: str | None = Field(None, description="why its last step failed (tried again)")
+    url: str
+
+
+def operation_ref(operation: Operation) -> dict[str, Any]:
+    return {**operation.model_dump(), "url": f"/operations/{operation.id}"}
 
 
 class EnrollmentPublic(BaseModel):
@@ -30,7 +60,7 @@ class DecisionPublic(BaseModel):
 
 class DeliveryPublic(BaseModel):
     step: str
-    status: str  # reserved (pushed, LINE's answer not recorded yet) | sent | failed
+    status: DeliveryStatus
     planned_at: datetime | None
     sent_at: datetime | None
     request_id: str | None  # LINE's x-line-request-id of the accepted push

@@ -19,6 +19,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from app.wording import describe
 from cli.output import cell, console, moment, show, table
 from cli.targets import fail, targets
 from domain.ids import USER_ID_PATTERN
@@ -119,43 +120,12 @@ def _timeline(out: Console, timeline: dict[str, Any]) -> None:
             entry["kind"],
             cell(entry.get("scenario_id")),
             cell(entry.get("step_id")),
-            what(entry) or "-",
+            describe(entry, clock=moment, step_shown=True),
         )
     if entries:
         show(out, title, grid)
     else:
         out.print("nothing on the timeline yet")
-
-
-def what(entry: dict[str, Any]) -> str:
-    """One entry of the timeline in words."""
-    kind, detail = entry["kind"], entry.get("detail") or {}
-    reason = entry.get("reason")
-    if kind == "follow":
-        said = "added back after a block" if detail.get("is_unblocked") else "added the account"
-        return said + (" (no webhook on record)" if detail.get("source") == "friend" else "")
-    if kind == "block":
-        return "blocked the account"
-    if kind == "enrolled":
-        entry_no = detail.get("entry", 1)
-        return f"version {detail.get('version')}" + (f", entry {entry_no}" if entry_no > 1 else "")
-    if kind == "held":
-        until = f" until {moment(entry['until'])}" if entry.get("until") else ""
-        live = " (now)" if detail.get("live") else ""
-        return f"{reason or 'channel policy'}{until}{live}"
-    if kind == "decision":
-        inputs = detail.get("inputs") or {}
-        return f"→ {entry.get('label') or 'otherwise'}" + (f" {cell(inputs)}" if inputs else "")
-    if kind == "sent":
-        return f"request {detail['request_id']}" if detail.get("request_id") else "sent"
-    if kind == "click":
-        return cell(detail.get("url"))
-    if kind == "event":
-        properties = detail.get("properties") or {}
-        return cell(detail.get("name")) + (f" {cell(properties)}" if properties else "")
-    if kind == "enrollment_ended":
-        return cell(entry.get("status")) + (f": {reason}" if reason else "")
-    return reason or ""
 
 
 @friend_app.command("import")

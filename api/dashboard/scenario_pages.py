@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.dashboard import graph
 from api.dashboard.auth import require_viewer
-from api.dashboard.period import Period, parse_period
+from api.dashboard.period import parse_period
 from api.dashboard.web import (
     PageError,
     PageRoute,
@@ -22,10 +22,13 @@ from api.dashboard.web import (
     wants_fragment,
 )
 from api.deps import ServicesDep
-from api.routes.scenarios import stats_download
+from api.downloads import csv_download
+from app import lifecycle
+from app import stats as stats_service
+from app.errors import NotFound
 from domain.statuses import Status
 from scenarios.definition import ScenarioDefinition
-from store import enrollments, operations, scenarios, stats
+from store import enrollments, operations, scenarios
 from store.tables import Scenario
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(require_viewer)])
@@ -36,16 +39,6 @@ MAX_PAGE = 100_000
 Fragment = Annotated[str | None, Query(max_length=20)]
 
 
-async def _numbers(
-    session: AsyncSession, scenario: Scenario, period: Period | None = None
-) -> dict[str, Any]:
-    period = period or Period()
-    found = await stats.scenario_stats(
-        session, scenario=scenario, start=period.start, end=period.end
-    )
-    return found.model_dump(mode="json")
-
-
 @router.get("/")
 async def scenario_list(request: Request, services: ServicesDep, fragment: Fragment = None):
     """Every scenario with its status and key numbers."""
@@ -53,28 +46,26 @@ async def scenario_list(request: Request, services: ServicesDep, fragment: Fragm
     rows = []
     async with services.db.reading() as session:
         for scenario in await scenarios.list_scenarios(session):
-            try:
-                numbers = await _numbers(session, scenario)
-            except LookupError:  # a scenario without its current version: listed, no numbers
-                numbers = {}
-            rows.append({"scenario": scenario, "stats": numbers})
+            # a scenario without its current version: listed, no numbers
+            rows.append(
+                {"scenario": scenario, "stats": await stats_service.summary(session, scenario)}
+            )
     context = {"rows": rows, "live_url": live_url(request)}
     return render(request, "_scenarios_live.html" if live else "scenarios.html", context)
 
 
 async def _scenario(session: AsyncSession, scenario_id: str) -> tuple[Scenario, ScenarioDefinition]:
-    found = None
-    if SCENARIO_ID.match(scenario_id):
-        found = await scenarios.get_scenario(session, scenario_id=scenario_id)
-    if found is None:
-        raise PageError(404, f"There is no scenario {scenario_id!r}.")
+    missing = PageError(404, f"There is no scenario {scenario_id!r}.")
+    if not SCENARIO_ID.match(scenario_id):
+        raise missing
     try:
-        definition = await scenarios.get_definition(
-            session, scenario_id=found.id, version=found.version
-        )
-    except LookupError as exc:
+        found = await lifecycle.find(session, scenario_id)
+    except NotFound:
+        raise missing from None
+    try:
+        return found, await lifecycle.definition_of(session, found)
+    except NotFound as exc:
         raise PageError(404, str(exc)) from None
-    return found, definition
 
 
 def _status(value: str | None) -> str | None:
@@ -103,7 +94,8 @@ async def scenario_page(
         scenario, definition = await _scenario(session, scenario_id)
         period = parse_period(from_, to, definition.timezone)
         wanted = _status(status)
-        numbers = await _numbers(session, scenario, period)
+        found = await stats_service.numbers(session, scenario, start=period.start, end=period.end)
+        numbers = found.model_dump(mode="json")
         rows = await enrollments.list_enrollments(
             session,
             scenario_id=scenario.id,
@@ -159,7 +151,5 @@ async def stats_csv(
     async with services.db.reading() as session:
         scenario, definition = await _scenario(session, scenario_id)
         period = parse_period(from_, to, definition.timezone)
-        found = await stats.scenario_stats(
-            session, scenario=scenario, start=period.start, end=period.end
-        )
-    return stats_download(scenario.id, found)
+        found = await stats_service.numbers(session, scenario, start=period.start, end=period.end)
+    return csv_download(stats_service.csv_file(scenario.id, found))

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import Admin, SessionDep
 from api.errors import StrictJSONRoute, unprocessable
-from api.routes.operations import OperationPublic, operation_ref
+from api.schemas import OperationPublic, operation_ref
 from domain.durations import period_of
 from domain.ids import UserId
 from store import audiences, scenarios

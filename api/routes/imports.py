@@ -12,7 +12,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
-from api.routes.operations import OperationPublic, operation_ref
+from api.schemas import OperationPublic, operation_ref
 from store import imports, operations
 from store.db import Database
 from store.import_problems import ImportInvalid, problem

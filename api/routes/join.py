@@ -29,9 +29,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import ServicesDep
 from api.line_login import LineLoginClient, LoginRejected, LoginUnavailable
 from api.throttle import client_of
+from app import friends
 from core.config import Settings
 from store import joins
-from triggers import record
 
 log = logging.getLogger("stepline.join")
 
@@ -152,8 +152,7 @@ async def join_callback(
     async with services.db.session() as session:
         friend = await joins.complete(session, state=state, user_id=identity.user_id, commit=False)
         if friend is not None:  # route-limited follow scenarios may take the friend now
-            record.friends_changed(session, [identity.user_id], reason="route")
-            await session.commit()
+            await friends.changed(session, [identity.user_id], reason="route")
     if friend is None:  # used by a concurrent callback with the same state
         return _expired()
     log.info(

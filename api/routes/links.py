@@ -6,8 +6,8 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import RedirectResponse
 
 from api.deps import SessionDep
+from app import friends
 from store import links
-from triggers import record
 
 router = APIRouter(tags=["links"])
 _TOKEN = re.compile(links.TOKEN_PATTERN)
@@ -28,6 +28,5 @@ async def follow_link(
     if link is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="unknown link")
     # exits, wait_fors and audience triggers: the dispatcher's, the redirect never waits
-    record.friends_changed(session, [link.user_id], reason="click")
-    await session.commit()
+    await friends.changed(session, [link.user_id], reason="click")
     return RedirectResponse(link.url, status.HTTP_302_FOUND, headers={"Cache-Control": "no-store"})

@@ -1,38 +1,15 @@
 """Bulk operations (a scenario paused for 100,000 friends, a large upload): each answers at
 once with 202 and its operation, followed here until it is done."""
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, Field
 
 from api.deps import Admin, SessionDep
+from api.schemas import OperationPublic, operation_ref
 from store import operations
-from store.pipeline_tables import Operation
 
 router = APIRouter(prefix="/operations", tags=["operations"], dependencies=Admin)
-
-
-class OperationPublic(BaseModel):
-    id: str
-    scenario_id: str | None = None
-    action: str = Field(
-        description="pause, resume, end, migrate (a scenario's running enrollments), dates, "
-        "end_dates (its friends' date schedules), audience, import (friends' data)"
-    )
-    status: str = Field(description="queued, running, done, or superseded (a newer one won)")
-    total: int = Field(description="enrollments or friends it is to reach (as counted at first)")
-    done: int
-    created_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None = None
-    last_error: str | None = Field(None, description="why its last step failed (tried again)")
-    url: str
-
-
-def operation_ref(operation: Operation) -> dict[str, Any]:
-    return {**operation.model_dump(), "url": f"/operations/{operation.id}"}
 
 
 @router.get("", response_model=list[OperationPublic])

@@ -4,17 +4,15 @@ enrollments (triggers/lifecycle.py): answered at once, 202 while the work goes o
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
-from sqlmodel.ext.asyncio.session import AsyncSession
+from fastapi import APIRouter, Depends, Query, Response, status
 
-from api.deps import Admin, Services, ServicesDep, SessionDep
+from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute, unprocessable
-from api.routes.operations import OperationPublic, operation_ref
-from api.routes.scenarios import ScenarioRef, checked, scenario_or_404
+from api.schemas import OperationPublic, ScenarioRef, operation_ref
+from app import lifecycle
 from domain.durations import period_of
 from scenarios.definition import ScenarioDefinition
 from store import operations
-from triggers import lifecycle
 from triggers.lifecycle import Changed
 
 router = APIRouter(
@@ -65,37 +63,13 @@ async def update_scenario(
     that step is done (see `GET /scenarios/{id}/impact` first); the others finish on theirs.
     The move (and, for an active date-triggered scenario, every friend's schedule) is done
     in the background: 202 with its `operation`."""
-    scenario = await scenario_or_404(session, scenario_id)
-    if scenario.status == "ended":
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail="the scenario has ended; create a new one"
-        )
-    definition = await checked(session, definition, scenario_id)
-    changed = await lifecycle.new_version(session, scenario, definition, migrate=migrate)
+    changed = await lifecycle.new_version(session, scenario_id, definition, migrate=migrate)
     answer = _answer(changed, response)
     if migrate:
         answer["migrating"] = next(
             (op.total for op in changed.operations if op.action == "migrate"), 0
         )
     return answer
-
-
-async def _transition(
-    scenario_id: str,
-    action: str,
-    session: AsyncSession,
-    services: Services,
-    response: Response,
-    spread: timedelta | None = None,
-) -> dict[str, Any]:
-    scenario = await scenario_or_404(session, scenario_id)
-    try:
-        changed = await lifecycle.transition(
-            session, services.definitions, scenario, action, spread=spread
-        )
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
-    return _answer(changed, response)
 
 
 def _spread(
@@ -124,7 +98,10 @@ async def activate(
 ) -> dict[str, Any]:
     """Start enrolling friends (a paused scenario resumes, spread like `/resume`; a
     date-triggered one schedules every friend's date: 202 with the `operation`)."""
-    return await _transition(scenario_id, "activate", session, services, response, spread)
+    changed = await lifecycle.transition(
+        session, services.definitions, scenario_id, "activate", spread=spread
+    )
+    return _answer(changed, response)
 
 
 @router.post(
@@ -136,7 +113,8 @@ async def pause(
     """Hold every enrollment before its next send (nobody is dropped). Answered at once: no
     push goes out from now on, and the `operation` tells every enrollment in the background
     (`GET /operations/{id}`)."""
-    return await _transition(scenario_id, "pause", session, services, response)
+    changed = await lifecycle.transition(session, services.definitions, scenario_id, "pause")
+    return _answer(changed, response)
 
 
 @router.post(
@@ -147,7 +125,10 @@ async def resume(
 ) -> dict[str, Any]:
     """Let held enrollments continue, released in the order they began over `spread` (default
     five minutes), not all in the same second; in the background (the `operation`)."""
-    return await _transition(scenario_id, "resume", session, services, response, spread)
+    changed = await lifecycle.transition(
+        session, services.definitions, scenario_id, "resume", spread=spread
+    )
+    return _answer(changed, response)
 
 
 @router.post(
@@ -158,7 +139,8 @@ async def end(
 ) -> dict[str, Any]:
     """End the scenario and every running enrollment of it (status `ended`): nothing is
     pushed from now on, and the `operation` ends every enrollment in the background."""
-    return await _transition(scenario_id, "end", session, services, response)
+    changed = await lifecycle.transition(session, services.definitions, scenario_id, "end")
+    return _answer(changed, response)
 
 
 @router.get("/{scenario_id}/operations", response_model=list[OperationPublic])
@@ -168,7 +150,7 @@ async def scenario_operations(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[dict[str, Any]]:
     """The scenario's bulk operations (pause, resume, end, migrate, dates), newest first."""
-    await scenario_or_404(session, scenario_id)
+    await lifecycle.find(session, scenario_id)
     return [
         operation_ref(operation)
         for operation in await operations.of_scenario(session, scenario_id, limit=limit)

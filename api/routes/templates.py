@@ -10,12 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
-from api.routes.scenarios import ScenarioRef, checked
+from api.schemas import ScenarioRef
+from app import lifecycle
 from scenarios.definition import ScenarioDefinition
 from scenarios.validate import DefinitionError, pydantic_errors
-from store import scenarios
 from store.tables import Scenario
-from triggers import lifecycle
 
 # the repository's templates/, next to api/ (as `stepline dev` finds examples/)
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -99,10 +98,4 @@ async def create_from_template(
         definition = ScenarioDefinition.model_validate(document)
     except ValidationError as exc:  # a template edited into something invalid
         raise DefinitionError(pydantic_errors(exc, document)) from None
-    scenario = await scenarios.create_scenario(
-        session, definition=await checked(session, definition)
-    )
-    if body.activate:
-        changed = await lifecycle.transition(session, services.definitions, scenario, "activate")
-        scenario = changed.scenario
-    return scenario
+    return await lifecycle.create(session, services.definitions, definition, activate=body.activate)
