@@ -16,6 +16,7 @@ from pydantic import BaseModel, Tag
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
+PAGES = ("SCENARIOS.md", "API.md", "SETTINGS.md", "STATS.md")  # the reference pages
 
 
 def _read(name: str) -> str:
@@ -403,6 +404,18 @@ def test_no_source_cites_a_spec_or_a_path_outside_the_repository():
 
 def test_the_contract_links_each_reference_page():
     contract = _read("CONTRACT.md")
-    for page in ("SCENARIOS.md", "API.md", "SETTINGS.md", "STATS.md"):
+    for page in PAGES:
         assert f"]({page}" in contract, f"docs/CONTRACT.md does not link {page}"
         assert (DOCS / page).is_file()
+
+
+CITED_FILE = re.compile(r"(?<![\w/.:@-])((?:[a-z_][\w-]*/)+[\w.-]+\.(?:py|md|ya?ml|toml|html))\b")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_files_a_reference_page_cites_exist(page):
+    """A file moved or split is a page to update (the code is read there by its path)."""
+    cited = sorted(set(CITED_FILE.findall(_read(page))))
+    assert cited
+    gone = [path for path in cited if not (ROOT / path).is_file()]
+    assert not gone, f"docs/{page} cites files that are not in the repository: {gone}"
