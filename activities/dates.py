@@ -14,15 +14,16 @@ from store.tables import Friend, Scenario
 from store.types import utcnow
 from triggers.date_triggers import date_input
 from triggers.enrol import Enroller
+from workflows import contract
 
 SKEW = timedelta(minutes=1)  # the worker's clock may lag the timer that fired a little
 
 
-class DateActivities:
+class DateActivities(contract.Dates):
     def __init__(self, db: Database, definitions: Definitions, enroller: Enroller):
         self.db, self.definitions, self.enroller = db, definitions, enroller
 
-    @activity.defn(name="fire_date_trigger")
+    @activity.defn
     async def fire_date_trigger(self, fire: DateFire) -> DateFireResult:
         """Enrol the friend whose date has come, as the scenario is now: an ended (or
         deleted) scenario, or one no longer triggered by a date, stops the schedule; a friend
@@ -64,7 +65,7 @@ class DateActivities:
             reschedule=settings,
         )
 
-    @activity.defn(name="read_friend_date")
+    @activity.defn
     async def read_friend_date(self, request: FriendDateRequest) -> DateChanged:
         async with self.db.reading() as session:
             friend = await session.get(Friend, request.user_id)

@@ -10,13 +10,14 @@ from store.enrollments import record_step
 from store.tables import Friend, Scenario
 from triggers import record
 from triggers.enrol import Enroller
+from workflows import contract
 
 
-class JourneyActivities:
+class JourneyActivities(contract.Journeys):
     def __init__(self, db: Database, enroller: Enroller):
         self.db, self.enroller = db, enroller
 
-    @activity.defn(name="update_friend")
+    @activity.defn
     async def update_friend(self, update: FriendUpdate) -> None:
         """Add/remove tags or set attributes (idempotent, so a retry changes nothing more), in
         one transaction with what exits, wait_fors and audience triggers make of it."""
@@ -41,7 +42,7 @@ class JourneyActivities:
         if self.enroller.expedite is not None:  # exits, wait_fors…: before the step is done
             await self.enroller.expedite(written)
 
-    @activity.defn(name="switch_scenario")
+    @activity.defn
     async def switch_scenario(self, request: SwitchRequest) -> SwitchResult:
         """Enrol the friend into the target scenario (an enrollment already running there is
         left alone, as is a scenario that takes nobody now)."""

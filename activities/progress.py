@@ -21,13 +21,14 @@ from store.enrollments import CHUNK, record_status, record_statuses, record_step
 from store.tables import BranchDecision, Friend, StepEntry
 from store.types import utcnow
 from store.upsert import insert_ignore
+from workflows import contract
 
 # Conditions compare with the data's own clock (events, clicks and deliveries carry the time
 # they happened), so "within P7D" is asked at the moment the activity runs, not at the
 # workflow's time; the two agree in production and differ only on a time-skipping test server.
 
 
-class StoreActivities:
+class StoreActivities(contract.Progress):
     def __init__(self, db: Database):
         self.db = db
         # the progress of enrollments reporting at the same moment (2,000 waking at once) is
@@ -35,25 +36,25 @@ class StoreActivities:
         self.progress = GroupCommit(db, _record_progress, name="record_progress")
         self.branches = GroupCommit(db, decide_branches, name="evaluate_branch")
 
-    @activity.defn(name="record_progress")
+    @activity.defn
     async def record_progress(self, update: ProgressUpdate) -> None:
         """Returns once the transaction holding this update has committed."""
         await self.progress.submit(update)
 
-    @activity.defn(name="evaluate_branch")
+    @activity.defn
     async def evaluate_branch(self, request: BranchRequest) -> BranchChoice:
         """The first branch whose condition holds now, recorded for the stats (the decisions
         of enrollments waking together are taken and written in one transaction)."""
         return await self.branches.submit(request)
 
-    @activity.defn(name="record_decision")
+    @activity.defn
     async def record_decision(self, record: DecisionRecord) -> None:
         """Which arm of a split, or which way out of a wait_for, the enrollment took."""
         async with self.db.session() as session:
             await _record_decision(session, record)
             await session.commit()
 
-    @activity.defn(name="check_condition")
+    @activity.defn
     async def check_condition(self, request: ConditionRequest) -> ConditionResult:
         """A wait_for's `until`, now. On entering the step, first record it and the last
         event seen, so "an event since the step began" is exact whoever looks."""

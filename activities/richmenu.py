@@ -13,15 +13,16 @@ from store.db import Database
 from store.enrollments import record_step
 from store.tables import BranchDecision, Friend
 from store.upsert import insert_ignore
+from workflows import contract
 
 BLOCKED = "the friend has blocked the account (or is not a friend)"
 
 
-class RichMenuActivities:
+class RichMenuActivities(contract.RichMenus):
     def __init__(self, db: Database, line: LinePusher):
         self.db, self.line = db, line
 
-    @activity.defn(name="change_rich_menu")
+    @activity.defn
     async def change_rich_menu(self, request: RichMenuRequest) -> RichMenuResult:
         async with self.db.session() as session:
             await record_step(session, request)

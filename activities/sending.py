@@ -35,7 +35,8 @@ from store.policy import get_policy
 from store.tables import Delivery
 from triggers import record
 from triggers.kinds import Expedite
-from workflows.enrollment import QUOTA_RECHECK
+from workflows import contract
+from workflows.calls import QUOTA_RECHECK
 
 POLICY_TTL = 5.0  # seconds a worker keeps the channel's policy before reading it again
 QUOTA_FRESH = timedelta(minutes=1)  # LINE's quota and consumption, re-read this often
@@ -112,7 +113,7 @@ async def _mark_sent(
     return [[rows[delivery.user_id].seq or 0] for delivery, _ in sent]
 
 
-class SendActivities:
+class SendActivities(contract.Sending):
     def __init__(
         self,
         db: Database,
@@ -134,7 +135,7 @@ class SendActivities:
         self._policy: tuple[float, ChannelPolicy] | None = None
         self._quota: tuple[datetime, LineQuota, int] | None = None  # read at, quota, sent since
 
-    @activity.defn(name="send_message_step")
+    @activity.defn
     async def send_message_step(self, request: SendRequest) -> SendOutcome:
         if activity.info().is_local and not self.budget.take():
             # the workflow hands it to the regular activity, paced by the task queue's limit

@@ -9,6 +9,7 @@ from scenarios.definition import MessageStep, Step, SurveyStep
 from scenarios.runs import SurveyClose, SurveyResult
 from store import surveys
 from store.db import Database
+from workflows import contract
 
 
 def as_message_step(step: Step | None) -> MessageStep | None:
@@ -47,11 +48,11 @@ def with_options(messages: list[dict[str, Any]], step: SurveyStep, token: str) -
     return [*messages[:-1], {**messages[-1], "quickReply": {"items": items}}]
 
 
-class SurveyActivities:
+class SurveyActivities(contract.Surveys):
     def __init__(self, db: Database):
         self.db = db
 
-    @activity.defn(name="close_survey")
+    @activity.defn
     async def close_survey(self, request: SurveyClose) -> SurveyResult:
         """No answer counts any more; one taken before (its signal lost) still does."""
         async with self.db.session() as session:

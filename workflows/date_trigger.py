@@ -5,20 +5,15 @@ history stays short). `date_changed` moves the timer to the friend's corrected d
 (or, not yearly, one past) ends the schedule: a later change of the attribute starts it again
 (triggers.temporal.schedule_dates, by signal-with-start)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from core.dates import date_words, next_occurrence
     from core.windows import local_text
     from scenarios.runs import DateChanged, DateFire, DateFireResult, DateTriggerInput
-
-FIRE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)
-)
-FIRE_WINDOW = timedelta(hours=6)  # the enrolment may not come days late: then it is dropped
+    from workflows import calls
 
 
 @workflow.defn
@@ -83,14 +78,9 @@ class DateTriggerWorkflow:
 
     async def fire(self, due: datetime) -> DateFireResult | None:
         try:
-            return await workflow.execute_activity(
-                "fire_date_trigger",
+            return await calls.fire_date_trigger(
                 DateFire(scenario_id=self.input.scenario_id, user_id=self.input.user_id, due=due),
-                result_type=DateFireResult,
-                start_to_close_timeout=timedelta(seconds=60),
-                schedule_to_close_timeout=FIRE_WINDOW,
-                retry_policy=FIRE_RETRY,
-                summary=f"enrol {self.input.user_id} in {self.input.scenario_id}",
+                f"enrol {self.input.user_id} in {self.input.scenario_id}",
             )
         except Exception as err:  # given up after hours: this year's is missed, not the next
             workflow.logger.warning("date trigger %s: not enrolled: %s", self.input.user_id, err)

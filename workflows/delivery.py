@@ -1,0 +1,186 @@
+"""Delivering a message step: holds (pause, window, the channel's policy, LINE's quota), the
+push with its fallback, and a blocked friend's parking — what fell due while blocked is caught
+up on after an unblock within the scenario's grace."""
+
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from core.windows import in_window, next_opening
+    from scenarios.definition import MessageStep, SurveyStep
+    from scenarios.runs import HoldReason, SendOutcome, SendRequest
+    from workflows import calls, waiting
+    from workflows.journey import Finished, Journey
+    from workflows.visibility import index, report, set_state
+
+Deliverable = MessageStep | SurveyStep
+
+
+async def send(journey: Journey, step: Deliverable) -> None:
+    if journey.parked:  # blocked: remember it; an unblock within the grace sends it
+        journey.missed.append((step, workflow.now()))
+        await report(journey, "held", step.id, hold="blocked", entered=step.id)
+        return
+    entered: str | None = step.id
+    held = False
+    while True:
+        held = await until_sendable(journey, step, entered) or held
+        entered = None
+        outcome = await push(journey, step, held)
+        if outcome is None:  # LINE: "You have reached your monthly limit."
+            await hold(journey, step, "quota", until=workflow.now() + calls.QUOTA_RECHECK)
+            held = True
+        elif outcome.result == "deferred":  # the channel's policy: not yet
+            assert outcome.not_before is not None
+            reason = outcome.hold or "quiet"
+            await hold(journey, step, reason, until=outcome.not_before, entered=step.id)
+            held = True
+        elif outcome.result == "paused":
+            journey.apply_control("pause", outcome.control_seq or journey.control_seq)
+        elif outcome.result == "sent":
+            journey.state.sent.append(step.id)
+            return
+        elif outcome.result == "skipped":  # e.g. its coupon closed: on to the next step
+            return
+        elif outcome.result == "blocked" and journey.scenario.on_unblock == "resume":
+            journey.parked = True  # the unfollow's signal may still be on its way
+            journey.missed.append((step, workflow.now()))
+            return
+        else:
+            raise Finished(outcome.result, outcome.error)
+
+
+async def until_sendable(journey: Journey, step: Deliverable, entered: str | None) -> bool:
+    """Hold while paused or outside the step's window; whether it held."""
+    held = False
+    timezone = journey.scenario.timezone
+    while True:
+        journey.check_stopped()
+        now = workflow.now()
+        if journey.paused:
+            await hold(journey, step, "pause", entered=entered)
+        elif journey.released_at and now < journey.released_at:
+            await hold(journey, step, "pause", until=journey.released_at, entered=entered)
+        elif step.window and not in_window(now, timezone, **window(step)):
+            opens = next_opening(now, timezone, **window(step))
+            await hold(journey, step, "window", until=opens, entered=entered)
+        else:
+            return held
+        entered, held = None, True
+
+
+async def hold(
+    journey: Journey,
+    step: Deliverable,
+    reason: HoldReason,
+    *,
+    until: datetime | None = None,
+    entered: str | None = None,
+) -> None:
+    await report(journey, "held", step.id, wake=until, hold=reason, entered=entered)
+    if until is None:
+        await waiting.until(journey, lambda: stopped(journey) or not journey.paused)
+        journey.check_stopped()
+    else:
+        summary = f"hold {step.id}: {reason} until {journey.local(until)}"
+        await sleep_until(journey, until, summary)
+
+
+async def push(journey: Journey, step: Deliverable, held: bool) -> SendOutcome | None:
+    """LINE's answer for the step; None: the monthly limit is reached."""
+    set_state(journey, "sending", step.id)
+    request = SendRequest(
+        enrollment_id=journey.input.enrollment_id,
+        scenario_id=journey.input.scenario_id,
+        version=journey.version,
+        user_id=journey.input.user_id,
+        epoch=journey.epoch,
+        step_id=step.id,
+        planned_at=workflow.now(),
+        held=held,
+    )
+    count = len(step.messages) if isinstance(step, MessageStep) else 1
+    summary = f"send {step.id} ({count} message(s))"
+    if journey.fast:
+        try:
+            return await calls.send_at_once(request, summary)
+        except FailureError as err:  # a local activity's failure may come unwrapped
+            cause = err.cause if isinstance(err, ActivityError) else err
+            if isinstance(cause, ApplicationError) and cause.type == "MonthlyLimit":
+                return None
+            # anything else: LINE 5xx/429/timeout — the regular activity takes it on
+    index(journey)
+    try:
+        return await calls.send(request, summary)
+    except ActivityError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "MonthlyLimit":
+            return None
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+        raise Finished("failed", f"LINE push did not succeed: {message}") from None
+
+
+async def sleep_until(journey: Journey, when: datetime, summary: str) -> None:
+    """Sleep, waking early for a stop, and for an unblock with messages to catch up on."""
+    while when - workflow.now() > timedelta(0):
+        woken = await waiting.until(
+            journey, lambda: stopped(journey) or catching_up(journey), when, summary
+        )
+        if not woken:
+            break
+        journey.check_stopped()
+        await catch_up(journey)
+    journey.check_stopped()
+
+
+async def catch_up(journey: Journey) -> None:
+    """Unblocked: send what fell due meanwhile, unless its moment is past the grace."""
+    while journey.missed and not journey.parked:
+        step, due = journey.missed.pop(0)
+        if workflow.now() - due > journey.scenario.grace:
+            journey.state.skipped.append(step.id)
+            continue
+        await send(journey, step)
+
+
+def stopped(journey: Journey) -> bool:
+    return journey.stopped is not None
+
+
+def catching_up(journey: Journey) -> bool:
+    """Unblocked with messages missed meanwhile."""
+    return not journey.parked and bool(journey.missed)
+
+
+async def last_chance(journey: Journey) -> None:
+    """The schedule is over while the friend is blocked: wait for an unblock as long as
+    something missed is within the grace, then send it; else the enrollment ends blocked."""
+    while journey.missed:
+        if journey.parked:
+            last = journey.missed[-1][1] + journey.scenario.grace
+            if not await until_unblocked(journey, last):
+                journey.state.skipped.extend(step.id for step, _ in journey.missed)
+                raise Finished("blocked")
+        await catch_up(journey)
+    if journey.parked:
+        raise Finished("blocked")
+
+
+async def until_unblocked(journey: Journey, deadline: datetime) -> bool:
+    if deadline - workflow.now() <= timedelta(0):
+        return False
+    summary = "blocked: waiting for an unblock"
+    unblocked = await waiting.until(
+        journey, lambda: stopped(journey) or not journey.parked, deadline, summary
+    )
+    if not unblocked:
+        return False
+    journey.check_stopped()
+    return True
+
+
+def window(step: Deliverable) -> dict[str, str]:
+    assert step.window
+    return {"start": step.window.start, "end": step.window.end}

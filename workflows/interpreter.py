@@ -1,0 +1,40 @@
+"""Walks a scenario's steps for one friend: each step's handler (workflows/steps/), then the
+steps it chose, then the next; a newer version signalled meanwhile is taken after a step."""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from scenarios.definition import Step
+    from workflows.journey import Journey, Migrating
+    from workflows.steps import HANDLERS
+
+
+async def walk_scenario(journey: Journey) -> None:
+    remaining = path(journey)
+    while remaining:
+        try:
+            for steps in remaining:
+                await walk(journey, steps, after="end")
+            remaining = []
+        except Migrating as moving:  # go on after that step in the new version
+            remaining = journey.scenario.after(moving.step_id) or []
+
+
+def path(journey: Journey) -> list[list[Step]]:
+    """The lists to walk: the scenario, or after an admin retry the failed message step
+    and what follows it (steps before it are not walked again)."""
+    scenario, resume_at = journey.scenario, journey.input.resume_at
+    if resume_at is None:
+        return [scenario.steps]
+    step = scenario.step(resume_at)
+    return [[step], *(scenario.after(step.id) or [])] if step else []
+
+
+async def walk(journey: Journey, steps: list[Step], *, after: str) -> None:
+    for position, step in enumerate(steps):
+        journey.check_stopped()
+        following = steps[position + 1].id if position + 1 < len(steps) else after
+        chosen = await HANDLERS[type(step)](journey, step, following)
+        if chosen is not None:
+            await walk(journey, chosen, after=following)
+        journey.adopt_migration(step.id)
