@@ -18,7 +18,8 @@ from domain.conditions import (
 )
 from domain.values import number, same
 from store import audiences
-from store.tables import Audience, Click, Event, Friend, FriendTag
+from store.tables import Audience, Click, Enrollment, Event, Friend, FriendTag, StepEntry
+from store.types import utcnow
 
 
 def attribute_holds(condition: AttributeCondition, attributes: dict[str, Any]) -> bool:
@@ -65,6 +66,33 @@ class FriendFacts:
         self._tags: set[str] | None = None
         self._audiences: dict[str, bool] = {}
         self.inputs: dict[str, Any] = {}  # what was read, to explain the decision later
+
+    @classmethod
+    def since_enrolled(
+        cls, session: AsyncSession, user_id: str, enrollment_id: str, enrollment: Enrollment | None
+    ) -> "FriendFacts":
+        """For an enrollment's `exit`, now: events since the enrollment began."""
+        return cls(
+            session,
+            user_id,
+            at=utcnow(),
+            enrollment_id=enrollment_id,
+            events_after=enrollment.event_seq if enrollment else None,
+        )
+
+    @classmethod
+    async def since_step(
+        cls, session: AsyncSession, user_id: str, enrollment_id: str, step_id: str
+    ) -> "FriendFacts":
+        """For a wait_for step's `until`, now: events since the enrollment entered the step."""
+        entry = await session.get(StepEntry, (enrollment_id, step_id))
+        return cls(
+            session,
+            user_id,
+            at=utcnow(),
+            enrollment_id=enrollment_id,
+            events_after=entry.event_seq if entry else None,
+        )
 
     async def attributes(self) -> dict[str, Any]:
         """The friend's attributes; LINE's profile `language` unless an attribute says otherwise."""

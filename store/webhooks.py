@@ -60,14 +60,24 @@ async def acknowledge(session: AsyncSession, requests: list[list[dict]]) -> list
     # friends in one order (one friend's unfollows keep theirs): two API processes locking the
     # same friends in one transaction each cannot deadlock on PostgreSQL
     for row in sorted(unfollows, key=lambda row: row["user_id"]):
-        await friends.record_unfollow(
-            session,
-            user_id=row["user_id"],
-            timestamp_ms=row["timestamp_ms"],
-            at=datetime.fromtimestamp(row["timestamp_ms"] / 1000, UTC),
-            commit=False,
-        )
+        await apply_unfollow(session, user_id=row["user_id"], timestamp_ms=row["timestamp_ms"])
     return answers
+
+
+async def apply_unfollow(
+    session: AsyncSession, *, user_id: str, timestamp_ms: int
+) -> friends.FollowChange:
+    """LINE's unfollow (made at `timestamp_ms`) applied to its friend, in the caller's
+    transaction: the one way a block is recorded — as the webhook is answered (`acknowledge`)
+    and again when the dispatcher acts on the event (triggers/friendship.py), where it changes
+    nothing new and says whether it still holds (`applied`: no newer follow came first)."""
+    return await friends.record_unfollow(
+        session,
+        user_id=user_id,
+        timestamp_ms=timestamp_ms,
+        at=datetime.fromtimestamp(timestamp_ms / 1000, UTC),
+        commit=False,
+    )
 
 
 async def get_event(session: AsyncSession, *, event_id: str) -> WebhookEvent | None:

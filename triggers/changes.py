@@ -27,7 +27,7 @@ from scenarios.trigger import EventTrigger, KeywordTrigger
 from store import enrollments, scenarios
 from store.conditions import FriendFacts
 from store.definitions import Definitions
-from store.tables import Enrollment, Friend, StepEntry
+from store.tables import Enrollment, Friend
 from store.types import utcnow
 from triggers import audience_triggers, date_triggers, record
 from triggers.enrol import Enroller, record_admission
@@ -96,9 +96,7 @@ class FriendChanges:
         friends: dict[str, Friend | None] = {}
         for row in live:
             definition = await self.definitions.get(row.scenario_id, row.version, session=session)
-            facts = FriendFacts(
-                session, row.user_id, at=utcnow(), enrollment_id=row.id, events_after=row.event_seq
-            )
+            facts = FriendFacts.since_enrolled(session, row.user_id, row.id, row)
             exited = False
             for index, condition in enumerate(definition.exit or []):
                 if await facts.holds(condition):
@@ -123,14 +121,7 @@ class FriendChanges:
         record.signal(session, workflow_id=row.id, name=name, args=args)
 
     async def _until_holds(self, session: AsyncSession, row: Enrollment, step: WaitForStep) -> bool:
-        entry = await session.get(StepEntry, (row.id, step.id))
-        facts = FriendFacts(
-            session,
-            row.user_id,
-            at=utcnow(),
-            enrollment_id=row.id,
-            events_after=entry.event_seq if entry else None,
-        )
+        facts = await FriendFacts.since_step(session, row.user_id, row.id, step.id)
         return await facts.holds(step.until)
 
     # --- routes -------------------------------------------------------------------------

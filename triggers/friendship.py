@@ -116,9 +116,7 @@ class Friendship:
         blocked (since the webhook was answered), so no push goes out even before a
         workflow sees its signal; one that never started, or is over, is settled as
         blocked by the command."""
-        change = await friends.record_unfollow(
-            session, user_id=user_id, timestamp_ms=timestamp_ms, at=at, commit=False
-        )
+        change = await webhooks.apply_unfollow(session, user_id=user_id, timestamp_ms=timestamp_ms)
         if not change.applied:
             return
         for row in await enrollments.live_for_friend(session, user_id=user_id):
