@@ -10,15 +10,7 @@ from pydantic import ValidationError
 from core.linemsg import check_messages
 from core.personalize import placeholder_problems
 from domain.conditions import ClickedCondition, audiences_named, condition_kind, leaves
-from domain.steps import (
-    BranchStep,
-    MessageStep,
-    SurveyStep,
-    SwitchStep,
-    WaitForStep,
-    WaitStep,
-    walk_steps,
-)
+from domain.steps import MessageStep, SurveyStep, SwitchStep, WaitStep, walk_steps
 from domain.steps.parts import MAX_WAIT
 from scenarios.definition import ScenarioDefinition
 from scenarios.trigger import AudienceTrigger
@@ -147,11 +139,8 @@ def conditions_of(definition: ScenarioDefinition) -> Iterator[tuple[str, Any]]:
     for index, condition in enumerate(definition.exit or []):
         yield f"exit[{index}]", condition
     for path, step in walk_steps(definition.steps):
-        if isinstance(step, BranchStep):
-            for index, branch in enumerate(step.branches):
-                yield f"{path}.branches[{index}].when", branch.when
-        elif isinstance(step, WaitForStep):
-            yield f"{path}.until", step.until
+        for where, condition in step.conditions():
+            yield f"{path}.{where}", condition
 
 
 def audience_references(definition: ScenarioDefinition) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlmodel import col, func, select
 
-from domain.statuses import HoldReason, Status
+from domain.statuses import DeliveryStatus, HoldReason, Status
 from store import outbox
 from store.db import Database
 from store.outbox import Pending
@@ -17,7 +17,7 @@ from store.types import utcnow
 
 STATUSES: tuple[str, ...] = Status.__args__
 HOLD_REASONS: tuple[str, ...] = HoldReason.__args__
-DELIVERY_STATUSES = ("reserved", "sent", "failed", "unconfirmed")
+DELIVERY_STATUSES: tuple[str, ...] = tuple(DeliveryStatus)
 OUTBOX_KINDS = (
     "webhook", "friends", "friends_part", "event", "delivered", "operation", "start", "signal",
     "schedule_date", "webhook_batch",

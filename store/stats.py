@@ -9,16 +9,15 @@ from sqlalchemy import distinct, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.statuses import LIVE
-from domain.steps import BranchStep, SplitStep, Step, SurveyStep, WaitForStep, walk_steps
+from domain.statuses import LIVE, DeliveryStatus
+from domain.steps import Step, SurveyStep, walk_steps
+from domain.steps.branch import OTHERWISE
 from store.conversions import Conversions, goal_reached
 from store.scenarios import get_definition
 from store.significance import arm_tests
 from store.stats_models import BranchStats, ScenarioStats, StepStats, SurveyStats
 from store.surveys import distribution
 from store.tables import BranchDecision, Click, Delivery, Enrollment, Scenario, StepEntry
-
-OTHERWISE = "otherwise"  # a branch step's label when no branch held (stored as NULL)
 
 
 async def scenario_stats(
@@ -98,7 +97,7 @@ async def scenario_stats(
     branches = [
         _branch_stats(step, label, taken, reached, has_goal=definition.goal is not None)
         for _, step in walk_steps(definition.steps)
-        for label in _ways(step)
+        for label, _, _ in step.ways()  # branches, split arms, a wait_for's two ways out
     ]
     enrolled = sum(by_status.values())
     return ScenarioStats(
@@ -109,15 +108,17 @@ async def scenario_stats(
         exited=by_status.get("exited", 0),
         ended=by_status.get("ended", 0) + by_status.get("capped", 0),
         failed=by_status.get("failed", 0),
-        messages_sent=sum(count for (_, state), count in sent.items() if state == "sent"),
+        messages_sent=sum(
+            count for (_, state), count in sent.items() if state == DeliveryStatus.SENT
+        ),
         steps=[
             StepStats(
                 id=step_id,
                 type=kinds.get(step_id),
                 entered=entered.get(step_id, 0),
-                sent=sent.get((step_id, "sent"), 0),
-                failed=sent.get((step_id, "failed"), 0),
-                skipped=sent.get((step_id, "skipped"), 0),
+                sent=sent.get((step_id, DeliveryStatus.SENT), 0),
+                failed=sent.get((step_id, DeliveryStatus.FAILED), 0),
+                skipped=sent.get((step_id, DeliveryStatus.SKIPPED), 0),
                 clicks=clicks.get(step_id, (0, 0))[0],
                 unique_clicks=clicks.get(step_id, (0, 0))[1],
                 conversions=converted_at(step_id),
@@ -136,17 +137,6 @@ async def scenario_stats(
             if isinstance(step, SurveyStep)
         ],
     )
-
-
-def _ways(step: Step) -> list[str]:
-    """The labels a step can take: branches, split arms, a wait_for's two ways out."""
-    if isinstance(step, BranchStep):
-        return [branch.label for branch in step.branches] + [OTHERWISE]
-    if isinstance(step, SplitStep):
-        return [arm.label for arm in step.arms]
-    if isinstance(step, WaitForStep | SurveyStep):
-        return ["then", "on_timeout"]
-    return []
 
 
 def _branch_stats(

@@ -120,7 +120,7 @@ class Delivery(SQLModel, table=True):
     scenario_id: str = Field(index=True, max_length=32)
     user_id: str = Field(index=True, max_length=33)
     retry_key: str
-    status: str = "reserved"  # reserved | sent | failed | unconfirmed | skipped (store/deliveries)
+    status: str = "reserved"  # a DeliveryStatus (domain/statuses.py; store/deliveries.py)
     request_id: str | None = None
     error: str | None = None
     planned_at: datetime | None = _when()

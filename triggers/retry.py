@@ -6,6 +6,7 @@ would answer `sent` anyway)."""
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from domain.statuses import DeliveryStatus
 from domain.steps import MessageStep
 from scenarios.definition import ScenarioDefinition
 from store import enrollments
@@ -34,7 +35,7 @@ def _refusal(
     step = definition.step(enrollment.current_step) if enrollment.current_step else None
     if not isinstance(step, MessageStep):
         return "the enrollment did not fail on a message step: nothing to retry"
-    if delivery is not None and delivery.status == "reserved":
+    if delivery is not None and delivery.status == DeliveryStatus.RESERVED:
         return (
             f"LINE never answered the push of step {step.id!r}: it may have been delivered, "
             "and pushing it again could send it twice"
@@ -69,7 +70,7 @@ async def retry_enrollment(
         raise NotRetryable(problem)
     assert scenario is not None and friend is not None and enrollment.current_step
     ledger = await deliveries_of(session, enrollment_id=enrollment.id)
-    sent = [row.step_id for row in ledger if row.status == "sent"]
+    sent = [row.step_id for row in ledger if row.status == DeliveryStatus.SENT]
     await enrollments.reopen(session, enrollment=enrollment, at=utcnow())
     started = await start_enrollment(
         temporal,

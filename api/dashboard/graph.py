@@ -2,28 +2,11 @@
 as a dict): the step graph as nested boxes (a branch's, split's or wait_for's ways side by
 side), the funnel of the message steps, and the arms with their conversions and test."""
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.dates import date_words
-from domain.steps import (
-    AttributeStep,
-    BranchStep,
-    DateUntil,
-    MessageStep,
-    SplitStep,
-    Step,
-    SurveyStep,
-    SwitchStep,
-    TagStep,
-    WaitForStep,
-    WaitStep,
-    walk_steps,
-)
+from domain.steps import MessageStep, Step, walk_steps
 from scenarios.definition import ScenarioDefinition
-
-PREVIEW = 60  # characters of a message or a condition shown in its box
 
 
 @dataclass
@@ -56,67 +39,6 @@ class FunnelStep:
     bars: list[FunnelBar]
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
-
-
-def _condition(condition: Any) -> str:
-    dumped = condition.model_dump(mode="json", exclude_none=True)
-    return _short(json.dumps(dumped, ensure_ascii=False, separators=(", ", ": ")))
-
-
-def summary(step: Step) -> str:
-    """One line saying what the step does."""
-    if isinstance(step, MessageStep):
-        first = step.messages[0]
-        text = first.get("text") or first.get("altText") or f"({first.get('type', 'message')})"
-        more = f" (+{len(step.messages) - 1})" if len(step.messages) > 1 else ""
-        window = f" · {step.window.start}–{step.window.end}" if step.window else ""
-        return _short(str(text)) + more + window
-    if isinstance(step, WaitStep):
-        if step.duration:
-            return f"wait {step.duration}"
-        if isinstance(step.until, DateUntil):
-            return f"until {date_words(step.until.attribute, step.until.offset, step.until.at)}"
-        return f"until {step.until.isoformat()}"
-    if isinstance(step, WaitForStep):
-        return f"until {_condition(step.until)}, at most {step.timeout}"
-    if isinstance(step, SurveyStep):
-        answers = f"{len(step.options)} options" if step.options else "free text"
-        return f"{_short(step.question)} ({answers} → {step.attribute}), at most {step.timeout}"
-    if isinstance(step, BranchStep):
-        return f"{len(step.branches)} branch(es) and otherwise"
-    if isinstance(step, SplitStep):
-        return " / ".join(f"{arm.label} {arm.weight}" for arm in step.arms)
-    if isinstance(step, TagStep):
-        return " ".join([*(f"+{tag}" for tag in step.add), *(f"−{tag}" for tag in step.remove)])
-    if isinstance(step, AttributeStep):
-        return _short(", ".join(f"{name}={value}" for name, value in step.set.items()))
-    if isinstance(step, SwitchStep):
-        return f"→ scenario {step.scenario}"
-    return ""
-
-
-def _ways(step: Step) -> list[tuple[str, str, list[Step]]]:
-    if isinstance(step, BranchStep):
-        found = [(b.label, _condition(b.when), b.steps) for b in step.branches]
-        return [*found, ("otherwise", "none of the above", step.otherwise or [])]
-    if isinstance(step, SplitStep):
-        total = sum(arm.weight for arm in step.arms) or 1
-        return [
-            (a.label, f"weight {a.weight} ({a.weight / total:.0%})", a.steps) for a in step.arms
-        ]
-    if isinstance(step, WaitForStep):
-        return [
-            ("then", "the condition held", step.then),
-            ("on_timeout", "timed out", step.on_timeout),
-        ]
-    if isinstance(step, SurveyStep):
-        return [("then", "answered", step.then), ("on_timeout", "no answer", step.on_timeout)]
-    return []
-
-
 def step_graph(definition: ScenarioDefinition, numbers: dict[str, Any]) -> list[Node]:
     steps = {row["id"]: row for row in numbers.get("steps") or []}
     ways = {(row["step"], row["label"]): row for row in numbers.get("branches") or []}
@@ -126,11 +48,11 @@ def step_graph(definition: ScenarioDefinition, numbers: dict[str, Any]) -> list[
             Node(
                 id=step.id,
                 type=step.type,
-                summary=summary(step),
+                summary=step.words(),
                 numbers=steps.get(step.id, {}),
                 ways=[
                     Way(label, note, ways.get((step.id, label), {}), nodes(inner))
-                    for label, note, inner in _ways(step)
+                    for label, note, inner in step.ways()
                 ],
             )
             for step in children

@@ -24,4 +24,4 @@ class RichMenuStep(StepKind):
         return self
 
     def words(self) -> str:
-        return ""  # (the step graph has shown none for it so far)
+        return ""  # its box in the step graph shows its id and type alone
