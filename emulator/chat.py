@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 
-from emulator import chatview, control
+from emulator import chatscreen, chatview, control
 from emulator.ids import is_user_id
 from emulator.state import EmulatorState
 
@@ -62,16 +62,16 @@ def _context(request: Request, user_id: str | None, **extra: Any) -> dict:
     """What the page and its live fragments draw: the chat list and, if chosen, one chat."""
     state = _state(request)
     friend = state.users.get(user_id) if user_id else None
-    days = chatview.conversation(state, user_id) if friend else []
+    days = chatscreen.conversation(state, user_id) if friend else []
     return {
         "request": request,
-        "friends": chatview.friend_rows(state),
+        "friends": chatscreen.friend_rows(state),
         "friend": friend,
         "days": days,
-        "rich_menu": chatview.rich_menu(state, user_id) if friend else None,
-        "rich_menu_actions": chatview.rich_menu_actions(state, user_id) if friend else [],
-        "quick_reply": chatview.quick_reply(days),
-        "stamp": chatview.stamp(state),
+        "rich_menu": chatscreen.rich_menu(state, user_id) if friend else None,
+        "rich_menu_actions": chatscreen.rich_menu_actions(state, user_id) if friend else [],
+        "quick_reply": chatscreen.quick_reply(days),
+        "stamp": chatscreen.stamp(state),
         "notice": None,
         "error": None,
         "form": {"display_name": "", "user_id": ""},
@@ -123,7 +123,7 @@ async def updates(request: Request, since: str | None = None, user_id: str | Non
         return JSONResponse({"detail": BAD_USER_ID}, status_code=422)
     if user_id is not None and user_id not in _state(request).users:
         return JSONResponse({"detail": f"no user {user_id} in the emulator"}, status_code=404)
-    if since is not None and since == chatview.stamp(_state(request)):
+    if since is not None and since == chatscreen.stamp(_state(request)):
         return {"stamp": since}  # the usual answer: cheap, nothing drawn
     context = _context(request, user_id)
     env = templates.env

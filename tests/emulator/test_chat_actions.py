@@ -5,7 +5,7 @@ import json
 import re
 from html import unescape
 
-from emulator import chatview
+from emulator import chatscreen
 from tests.emulator.conftest import befriend, push, text, user
 
 SURVEY = {
@@ -125,7 +125,7 @@ async def test_tapping_a_postback_sends_it_and_shows_the_display_text(client, st
     assert 'data-sent="postback" data-postback="q=1&amp;a=tea"' in page
     assert 'class="quick-reply"' not in page  # LINE hides the options once one is tapped
     assert "autofocus" in page
-    friends = chatview.friend_rows(state)
+    friends = chatscreen.friend_rows(state)
     assert friends[0].preview == "Tea, please" and friends[0].received == 1
 
 
@@ -181,7 +181,7 @@ async def test_typing_a_message_sends_it_and_draws_it_on_the_right(client, state
     assert mine(page) == ["Hi <there>", "When do you open?"]
     assert "Hi &lt;there&gt;" in page
     assert page.index("Hello!") < page.index("Hi &lt;there&gt;")
-    assert chatview.friend_rows(state)[0].preview == "When do you open?"
+    assert chatscreen.friend_rows(state)[0].preview == "When do you open?"
 
 
 async def test_blank_unknown_and_blocked_are_refused_with_a_clear_page(client, state, receiver):
@@ -229,7 +229,7 @@ async def test_the_linked_rich_menu_is_named_and_its_areas_are_tappable(client, 
     await befriend(client, user(10))
     page = (await client.get(f"/emulator/chat/{user(10)}")).text
     assert "Rich menu:" not in page and "rich-menu-bar" not in page
-    before = chatview.stamp(state)
+    before = chatscreen.stamp(state)
     state.rich_menus["richmenu-0123"] = {
         "richMenuId": "richmenu-0123",
         "name": "Members <VIP>",
@@ -241,7 +241,7 @@ async def test_the_linked_rich_menu_is_named_and_its_areas_are_tappable(client, 
         ],
     }  # fmt: skip
     state.rich_menu_links[user(10)] = "richmenu-0123"
-    assert chatview.stamp(state) != before  # the live poll redraws the chat
+    assert chatscreen.stamp(state) != before  # the live poll redraws the chat
     page = (await client.get(f"/emulator/chat/{user(10)}")).text
     assert "Rich menu: Members &lt;VIP&gt;" in page
     bar = re.search(r'<div class="rich-menu-bar".*?</div>', page, re.S).group(0)

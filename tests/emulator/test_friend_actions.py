@@ -9,7 +9,7 @@ import pytest
 from linebot.v3 import WebhookParser
 from linebot.v3.webhooks import MessageEvent, PostbackEvent, TextMessageContent
 
-from emulator import chatview
+from emulator import chatscreen
 from emulator.webhooks import sign
 
 from .conftest import SECRET, befriend, push, text, user
@@ -196,7 +196,7 @@ async def test_friend_messages_are_kept_in_order_among_the_pushes(client, state,
     assert [m["user_id"] for m in everyone] == [user(6), user(6), user(7), user(6), user(6)]
 
     # the chat: the same clock for everything, yet each in the order it happened
-    (today,) = chatview.conversation(state, user(6))
+    (today,) = chatscreen.conversation(state, user(6))
     shown = [
         ("friend", e.text or e.data) if e.from_friend else ("oa", e.messages[0]["text"])
         for e in today.entries
