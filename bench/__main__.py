@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 
 from bench.measure import Figures
-from bench.phases import Plan, floor_phase, stepline_phase
+from bench.phases import floor_phase, stepline_phase
+from bench.plan import Plan
 
 RESULT = Path("bench/results/latest.json")
 app = typer.Typer(add_completion=False, help=__doc__)

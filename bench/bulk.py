@@ -28,7 +28,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench import processes
-from bench.phases import ADMIN, SECRET, TOKEN, user_ids
+from bench.channel import ADMIN, SECRET, TOKEN
+from bench.plan import user_ids
 from bench.processes import wait_for_port
 from core.serve import free_port
 from store.db import Database

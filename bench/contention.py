@@ -29,7 +29,8 @@ import typer
 
 from bench import processes
 from bench.bulk import between_markers
-from bench.phases import ADMIN, SECRET, TOKEN, user_ids
+from bench.channel import ADMIN, SECRET, TOKEN
+from bench.plan import user_ids
 from bench.processes import wait_for_port
 from core.serve import free_port
 from scenarios.limits import MAX_STEPS

@@ -7,214 +7,27 @@ import logging
 import os
 import sys
 import time
-import uuid
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import httpx
-import psycopg
-from sqlalchemy.engine import make_url
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench import processes
+from bench.channel import ADMIN, SECRET, TOKEN
+from bench.definitions import scenario, sleepers_scenario
 from bench.floor import FloorInput, FloorWorkflow
-from bench.measure import (
-    Figures,
-    ack_figures,
-    cpu_seconds,
-    file_bytes,
-    lateness_figures,
-    peak_rss_mb,
-)
-from bench.processes import Process, temporal_server, wait_for_port
+from bench.measure import Figures
+from bench.phase import Phase
+from bench.plan import Plan, paced, user_ids
+from bench.postgres import database_bytes, fresh_database
+from bench.processes import Process
 from core.serve import free_port
 from emulator.webhooks import follow_event, sign
 
 log = logging.getLogger("stepline.bench")
-SECRET, TOKEN, ADMIN = "bench-channel-secret", "bench-access-token", "bench-admin"
-TICK = 0.1  # follows go out in a burst every tick
-
-
-@dataclass
-class Plan:
-    """What one run does: friends waking at T, arriving at `rate` a second, and optionally
-    `waiting` more friends enrolled first whose wait ends long after the run."""
-
-    friends: int
-    rate: float
-    waiting: int = 0
-    waiting_rate: float = 400.0
-    database: str = "sqlite"  # or a PostgreSQL server's URL (a fresh database on it)
-    slack: float | None = None  # seconds from the last follow to T (default: 20 + friends/50)
-    webhook_processor: str = "api"  # STEPLINE_WEBHOOK_PROCESSOR: api | worker
-
-    def wake_at(self) -> float:
-        """T: after every follow has had time to become a waiting enrollment, so that what
-        happens after T is the wake-up alone (the run says when enrolling did not finish)."""
-        slack = self.slack if self.slack is not None else 20 + self.friends / 50
-        return time.time() + self.friends / self.rate + slack
-
-
-def user_ids(count: int, prefix: str) -> list[str]:
-    """LINE user IDs (U + 32 lowercase hex digits), the first hex digit telling the groups
-    apart in logs."""
-    return [f"U{prefix}{uuid.uuid4().hex[1:]}" for _ in range(count)]
-
-
-async def paced(
-    count: int, rate: float, action: Callable[[int], Awaitable[float]]
-) -> tuple[list[float], float]:
-    """Run action(i) for i < count in bursts, `rate` a second; its latencies and the rate
-    actually achieved (a slow answer delays nothing: bursts go out on the clock)."""
-    per_tick = max(1, round(rate * TICK))
-    started = time.monotonic()
-    tasks: list[asyncio.Task] = []
-    for first in range(0, count, per_tick):
-        due = started + (first // per_tick) * TICK
-        await asyncio.sleep(max(0.0, due - time.monotonic()))
-        tasks += [
-            asyncio.create_task(action(i)) for i in range(first, min(count, first + per_tick))
-        ]
-    sent = time.monotonic() - started
-    latencies = await asyncio.gather(*tasks)
-    return list(latencies), count / max(sent + TICK, 1e-3)
-
-
-class Phase:
-    """One phase's processes, the stand-in and the server, and what it measured."""
-
-    def __init__(self, name: str, folder: Path, plan: Plan, exits: AsyncExitStack):
-        self.name, self.plan, self.exits = name, plan, exits
-        self.folder = folder / name
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.worker: Process | None = None
-        self.api: Process | None = None
-        self.cpu_start = time.process_time()
-        self.errors = 0  # webhooks that got no answer and were sent again
-        self.sleepers_enrolled: float | None = None  # --waiting: their enrolments a second
-
-    def figures(
-        self,
-        *,
-        acks: list[float],
-        arrival: float,
-        enrolled: float,
-        before_t: float,
-        began: float,
-        **measured,
-    ) -> Figures:
-        """The phase's figures, from what it timed and measured."""
-        return Figures(
-            friends=self.plan.friends,
-            arrival_per_s=round(arrival, 1),
-            enrolments_per_s=enrolled,
-            waiting_enrolments_per_s=self.sleepers_enrolled,
-            enrolled_before_t_s=round(before_t, 1),
-            seconds=round(time.monotonic() - began, 1),
-            unanswered=self.errors,
-            **ack_figures(acks),
-            **measured,
-        )
-
-    async def start_common(self) -> None:
-        self.server, self.address = temporal_server(self.folder)
-        self.serve(self.server, self.address)
-        port = free_port()
-        self.standin = Process(
-            "line",
-            [sys.executable, "-m", "bench.standin", "--port", str(port)],
-            dict(os.environ),
-            self.folder / "line.log",
-        )
-        self.serve(self.standin, f"127.0.0.1:{port}")
-        self.line_url = f"http://127.0.0.1:{port}"
-        self.line = await self.exits.enter_async_context(
-            httpx.AsyncClient(base_url=self.line_url, timeout=60)
-        )
-        self.client = await Client.connect(self.address, data_converter=pydantic_data_converter)
-
-    def serve(self, process: Process, address: str | None = None) -> None:
-        process.start()
-        self.exits.callback(process.stop)
-        if address:
-            wait_for_port(address, process)
-
-    async def count_started(self, workflow_type: str) -> int:
-        counted = await self.client.count_workflows(f'WorkflowType="{workflow_type}"')
-        return counted.count
-
-    async def until(self, check: Callable[[], Awaitable[bool]], what: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not await check():
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name}: {what} did not happen within {timeout:.0f}s")
-            for process in (self.server, self.standin, self.worker):
-                if process is not None:
-                    process.check_alive()
-            await asyncio.sleep(0.25)
-
-    async def delivered(self) -> int:
-        return (await self.line.get("/bench/count")).json()["count"]
-
-    async def until_started(
-        self, workflow_type: str, total: int, since: float, counted: int | None = None
-    ) -> tuple[float, float]:
-        """Enrolments started per second (`counted`, default all, of the `total` workflows
-        there will be, over the time from the first arrival), and when all were there."""
-        await self.until(
-            lambda: self._started_at_least(workflow_type, total),
-            f"{total} {workflow_type} started",
-            timeout=total / 10 + 120,
-        )
-        return round((counted or total) / (time.monotonic() - since), 1), time.time()
-
-    async def _started_at_least(self, workflow_type: str, count: int) -> bool:
-        return await self.count_started(workflow_type) >= count
-
-    async def deliveries(self, wake_at: float, friends: list[str]) -> dict:
-        """Wait until every friend's push arrived; lateness against T."""
-        await asyncio.sleep(max(0.0, wake_at - time.time()))
-        await self.until(
-            lambda: self._delivered_at_least(len(friends)),
-            f"{len(friends)} pushes",
-            timeout=len(friends) / 5 + 120,
-        )
-        await asyncio.sleep(1.0)  # a late duplicate would show up now
-        pushes = (await self.line.get("/bench/pushes")).json()["pushes"]
-        waking = set(friends)
-        arrivals = [at for user, _key, at in pushes if user in waking]
-        per_friend = Counter(user for user, _key, _at in pushes if user in waking)
-        return lateness_figures(arrivals, wake_at) | {
-            "duplicates": sum(n - 1 for n in per_friend.values())
-        }
-
-    async def _delivered_at_least(self, count: int) -> bool:
-        return await self.delivered() >= count
-
-    def resources(self, databases: list[Path], enrollments: int, extra_bytes: int = 0) -> dict:
-        assert self.worker is not None
-        stored = file_bytes(*databases) + extra_bytes
-        processes = {"worker": self.worker, "server": self.server, "line": self.standin}
-        if self.api is not None:
-            processes["api"] = self.api
-        cpu = {
-            name: round(cpu_seconds(process.child.pid) * 1000 / max(enrollments, 1), 2)
-            for name, process in processes.items()
-        }
-        spent = time.process_time() - self.cpu_start
-        cpu["bench"] = round(spent * 1000 / max(enrollments, 1), 2)
-        return {
-            "cpu_ms_per_friend": cpu,
-            "worker_peak_rss_mb": round(peak_rss_mb(self.worker.child.pid), 1),
-            "server_peak_rss_mb": round(peak_rss_mb(self.server.child.pid), 1),
-            "db_bytes_per_enrollment": round(stored / max(enrollments, 1), 1),
-        }
 
 
 async def floor_phase(folder: Path, plan: Plan) -> Figures:
@@ -267,43 +80,6 @@ async def floor_phase(folder: Path, plan: Plan) -> Figures:
         **delivered,
         **resources,
     )
-
-
-def scenario(wake: datetime) -> dict:
-    """Wait until T, a branch on an attribute, a message."""
-    steps = [
-        {"id": "until-t", "type": "wait", "until": wake.isoformat()},
-        {
-            "id": "plan",
-            "type": "branch",
-            "branches": [
-                {
-                    "label": "gold",
-                    "when": {"attribute": "plan", "equals": "gold"},
-                    "steps": [
-                        {"id": "gold", "type": "message", "messages": [{"type": "text", "text": "gold"}]}  # noqa: E501
-                    ],
-                }
-            ],
-            "otherwise": [
-                {"id": "basic", "type": "message", "messages": [{"type": "text", "text": "hello"}]}
-            ],
-        },
-    ]  # fmt: skip
-    return {"name": "bench", "trigger": {"type": "follow"}, "steps": steps}
-
-
-def sleepers_scenario(added_until: datetime) -> dict:
-    """The --waiting friends: a wait that outlasts the run. Only follows up to `added_until`
-    enter it, so the friends measured later do not."""
-    return {
-        "name": "bench: waiting past the run",
-        "trigger": {"type": "follow", "added_until": added_until.isoformat()},
-        "steps": [
-            {"id": "long", "type": "wait", "duration": "P30D"},
-            {"id": "later", "type": "message", "messages": [{"type": "text", "text": "later"}]},
-        ],
-    }
 
 
 def stepline_env(phase: Phase, api_port: int, database_url: str) -> dict[str, str]:
@@ -425,29 +201,3 @@ async def _enrol_sleepers(
         "EnrollmentWorkflow", len(sleepers), began
     )
     await asyncio.sleep(max(0.0, added_until - time.time()))  # later follows are not sleepers
-
-
-@asynccontextmanager
-async def fresh_database(server_url: str) -> AsyncIterator[str]:
-    """A new, empty database on the PostgreSQL server at `server_url`, dropped afterwards."""
-    url = make_url(server_url)
-    name = f"stepline_bench_{uuid.uuid4().hex[:8]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def database_bytes(database_url: str) -> int:
-    """PostgreSQL's size of the database (SQLite files are measured on disk)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        return 0
-    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(plain) as connection:
-        row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
-    return int(row[0]) if row else 0

@@ -21,7 +21,7 @@ import typer
 
 from activities.progress import StoreActivities
 from activities.sending import SendActivities
-from bench.phases import scenario
+from bench.definitions import scenario
 from bench.processes import Process, wait_for_port
 from core.config import Settings
 from core.serve import free_port
