@@ -3,7 +3,6 @@
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert
@@ -14,11 +13,11 @@ from domain.conditions import Condition
 from domain.steps import Window
 from scenarios.policy import ChannelPolicy
 from scenarios.runs import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
-from store import pacing
-from store.conditions import FriendFacts
-from store.enrollments import CHUNK, record_statuses, unconfirmed_error
+from store.enrollments import record_statuses
 from store.scenarios import release_delivery, reserve_deliveries, reserve_delivery
-from store.tables import Delivery, Enrollment, Friend, Scenario
+from store.send_gate import SendCheck, must_not_send
+from store.send_rows import locked_deliveries, locked_friends
+from store.tables import Delivery, Scenario
 from store.types import utcnow
 
 _RETRY_KEYS = uuid.UUID("0c9b7f0e-3f57-4c8e-9d43-5b1f0e8a6d21")
@@ -27,19 +26,6 @@ _RETRY_KEYS = uuid.UUID("0c9b7f0e-3f57-4c8e-9d43-5b1f0e8a6d21")
 def retry_key(*, enrollment_id: str, step_id: str) -> str:
     """X-Line-Retry-Key: the same for every attempt of one step of one enrollment."""
     return str(uuid.uuid5(_RETRY_KEYS, f"{enrollment_id}/{step_id}"))
-
-
-@dataclass(frozen=True)
-class SendCheck:
-    """One push to decide: the request, and what the activity read for it (the scenario's
-    exit conditions, timezone and the step's window, the channel's policy, the quota)."""
-
-    request: SendRequest
-    exit: Sequence[Condition] = ()
-    policy: ChannelPolicy | None = None
-    timezone: str = "Asia/Tokyo"
-    window: Window | None = None
-    quota_reserved: datetime | None = None
 
 
 async def prepare_send(
@@ -97,8 +83,8 @@ async def _prepare_together(
     session: AsyncSession, checks: list[SendCheck]
 ) -> list[SendOutcome | Delivery]:
     requests = [check.request for check in checks]
-    reserved = await _deliveries(session, requests)
-    friends = await _friends(session, sorted({request.user_id for request in requests}))
+    reserved = await locked_deliveries(session, requests)
+    friends = await locked_friends(session, sorted({request.user_id for request in requests}))
     scenarios = {
         request.scenario_id: await session.get(Scenario, request.scenario_id)
         for request in requests
@@ -108,7 +94,7 @@ async def _prepare_together(
     for position, check in enumerate(checks):
         request = check.request
         delivery = reserved.get((request.enrollment_id, request.step_id))
-        outcome = await _must_not_send(
+        outcome = await must_not_send(
             session, check, delivery, friends.get(request.user_id), scenarios[request.scenario_id]
         )
         if outcome is None and delivery is None:
@@ -152,86 +138,6 @@ async def _prepare_together(
     return [result for result in results if result is not None]
 
 
-async def _deliveries(
-    session: AsyncSession, requests: list[SendRequest]
-) -> dict[tuple[str, str], Delivery]:
-    """The rows of these pushes already there (a retried attempt), locked."""
-    wanted = {(request.enrollment_id, request.step_id) for request in requests}
-    ids = sorted({enrollment for enrollment, _ in wanted})
-    found: dict[tuple[str, str], Delivery] = {}
-    for start in range(0, len(ids), CHUNK):
-        statement = (
-            select(Delivery)
-            .where(col(Delivery.enrollment_id).in_(ids[start : start + CHUNK]))
-            .order_by(col(Delivery.enrollment_id), col(Delivery.step_id))
-            .with_for_update()
-        )
-        for row in await session.exec(statement):
-            if (row.enrollment_id, row.step_id) in wanted:
-                found[(row.enrollment_id, row.step_id)] = row
-    return found
-
-
-async def _friends(session: AsyncSession, user_ids: list[str]) -> dict[str, tuple[bool, int]]:
-    """Whether each friend follows, and their epoch; the rows locked in id order."""
-    found: dict[str, tuple[bool, int]] = {}
-    for start in range(0, len(user_ids), CHUNK):
-        statement = (
-            select(Friend.user_id, Friend.following, Friend.epoch)
-            .where(col(Friend.user_id).in_(user_ids[start : start + CHUNK]))
-            .order_by(col(Friend.user_id))
-            .with_for_update()
-        )
-        found.update(
-            (user, (following, epoch)) for user, following, epoch in await session.exec(statement)
-        )
-    return found
-
-
-async def _must_not_send(
-    session: AsyncSession,
-    check: SendCheck,
-    delivery: Delivery | None,
-    friend: tuple[bool, int] | None,
-    scenario: Scenario | None,
-) -> SendOutcome | None:
-    """Why this push must not go out now (None: it may, once it has a place under the cap)."""
-    request = check.request
-    if delivery is not None and delivery.status == "sent":
-        return SendOutcome(result="sent", request_id=delivery.request_id)
-    if delivery is not None and delivery.status == "failed":
-        return SendOutcome(result="failed", error=delivery.error)
-    if delivery is not None and delivery.status == "skipped":
-        return SendOutcome(result="skipped", error=delivery.error)
-    if friend is None or not friend[0] or friend[1] != request.epoch:
-        return _ends_unconfirmed(session, delivery, SendOutcome(result="blocked"))
-    if check.exit and await _exit_holds(session, request, check.exit):
-        return _ends_unconfirmed(session, delivery, SendOutcome(result="exited"))
-    if scenario is None or scenario.status == "ended":
-        control_seq = scenario.control_seq if scenario else None
-        ended = SendOutcome(result="ended", control_seq=control_seq)
-        return _ends_unconfirmed(session, delivery, ended)
-    if scenario.status == "paused":
-        return SendOutcome(result="paused", control_seq=scenario.control_seq)
-    if delivery is not None:  # a retried push was granted already
-        return None
-    if check.quota_reserved is not None:
-        return SendOutcome(result="deferred", not_before=check.quota_reserved, hold="quota")
-    if check.policy is not None:
-        later = await pacing.deferral(
-            session,
-            user_id=request.user_id,
-            now=request.planned_at,
-            held=request.held,
-            policy=check.policy,
-            timezone=check.timezone,
-            window=check.window,
-        )
-        if later is not None:
-            return SendOutcome(result="deferred", not_before=later[0], hold=later[1])
-    return None
-
-
 async def _reserve(session: AsyncSession, checks: list[SendCheck], new: list[int]) -> list[bool]:
     """A place under its scenario's delivery cap for each new push: one UPDATE for all of a
     scenario's when it has no cap, else one conditional UPDATE each (never past the cap)."""
@@ -246,38 +152,6 @@ async def _reserve(session: AsyncSession, checks: list[SendCheck], new: list[int
         or await reserve_delivery(session, scenario_id=checks[position].request.scenario_id)
         for position in new
     ]
-
-
-def _ends_unconfirmed(
-    session: AsyncSession, delivery: Delivery | None, outcome: SendOutcome
-) -> SendOutcome:
-    """The enrollment ends before a retry of this push: its first attempt may have reached
-    LINE (a worker died, or LINE's answer was lost, before it was recorded). It is not pushed
-    again after a block, exit or end; the row says `unconfirmed` instead of staying reserved
-    (the retry key tells LINE's side, should anyone need to know)."""
-    if delivery is not None and delivery.status == "reserved":
-        delivery.status = "unconfirmed"
-        delivery.error = unconfirmed_error(outcome.result)
-        session.add(delivery)
-    return outcome
-
-
-async def _exit_holds(
-    session: AsyncSession, request: SendRequest, conditions: Sequence[Condition]
-) -> bool:
-    """The send-time look at `exit`: whatever signal was missed, nothing goes out after it."""
-    enrollment = await session.get(Enrollment, request.enrollment_id)
-    facts = FriendFacts(
-        session,
-        request.user_id,
-        at=utcnow(),
-        enrollment_id=request.enrollment_id,
-        events_after=enrollment.event_seq if enrollment else None,
-    )
-    for condition in conditions:
-        if await facts.holds(condition):
-            return True
-    return False
 
 
 async def mark_sent(session: AsyncSession, *, delivery: Delivery, request_id: str | None) -> None:
