@@ -6,8 +6,8 @@ from datetime import timedelta
 from temporalio import activity
 
 from core.dates import next_occurrence
-from scenarios.definition import DateTrigger
 from scenarios.runs import DateChanged, DateFire, DateFireResult, FriendDateRequest
+from scenarios.trigger import DateTrigger
 from store.db import Database
 from store.definitions import Definitions
 from store.tables import Friend, Scenario

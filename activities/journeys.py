@@ -3,7 +3,8 @@ and `switch`."""
 
 from temporalio import activity
 
-from scenarios.runs import LIVE, FriendUpdate, SwitchRequest, SwitchResult
+from domain.statuses import LIVE
+from scenarios.runs import FriendUpdate, SwitchRequest, SwitchResult
 from store import enrollments, friends, outbox
 from store.db import Database
 from store.enrollments import record_step

@@ -14,6 +14,7 @@ from activities.survey import as_message_step, with_options
 from core import metrics
 from core.links import rewrite_links, tracked_urls
 from core.personalize import fill, fill_url, placeholders
+from domain.steps import MessageStep, SurveyStep
 from line.client import (
     LineError,
     LinePusher,
@@ -24,7 +25,6 @@ from line.client import (
     RateLimited,
 )
 from line.profiles import refresh_profile
-from scenarios.definition import MessageStep, SurveyStep
 from scenarios.policy import ChannelPolicy
 from scenarios.runs import SendOutcome, SendRequest
 from store import deliveries, links, surveys

@@ -5,7 +5,7 @@ from typing import Any
 
 from temporalio import activity
 
-from scenarios.definition import MessageStep, Step, SurveyStep
+from domain.steps import MessageStep, Step, SurveyStep
 from scenarios.runs import SurveyClose, SurveyResult
 from store import surveys
 from store.db import Database

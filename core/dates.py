@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.windows import next_clock
-from domain.dates import date_words, parse_offset  # noqa: F401  (date_words: the workflows')
+from domain.dates import parse_offset
 
 
 def parse_date(value: Any) -> date | None:

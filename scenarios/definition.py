@@ -14,27 +14,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from domain.base import MODEL_CONFIG, Scalar
 from domain.conditions import Condition
 from domain.durations import parse_duration
-
-# what workflows/ and activities/ import from here (the lead moves them to domain.steps and
-# scenarios.trigger): re-exported until then
-from domain.steps import (
-    AttributeStep,  # noqa: F401
-    BranchStep,  # noqa: F401
-    DateUntil,  # noqa: F401
-    MessageStep,  # noqa: F401
-    RichMenuStep,  # noqa: F401
-    SplitStep,  # noqa: F401
-    Step,
-    SurveyStep,  # noqa: F401
-    SwitchStep,
-    TagStep,  # noqa: F401
-    WaitForStep,  # noqa: F401
-    WaitStep,  # noqa: F401
-    walk_steps,
-)
+from domain.steps import Step, SwitchStep, walk_steps
 from domain.steps.parts import WaitPeriod
 from scenarios.limits import size_problem
-from scenarios.trigger import DateTrigger, Trigger  # noqa: F401  (DateTrigger: as above)
+from scenarios.trigger import Trigger
 
 
 class Goal(BaseModel):

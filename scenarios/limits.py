@@ -14,7 +14,9 @@ MAX_NESTING = 8
 
 # the keys that hold step lists in any kind's document (StepKind.LISTS): lists of options
 # each with its `steps` (branches, arms), then lists of steps (otherwise, then, on_timeout)
-_OPTIONS = tuple(dict.fromkeys(key.split(".")[0] for kind in KINDS for key in kind.LISTS if "." in key))
+_OPTIONS = tuple(
+    dict.fromkeys(key.split(".")[0] for kind in KINDS for key in kind.LISTS if "." in key)
+)
 _LISTS = tuple(dict.fromkeys(key for kind in KINDS for key in kind.LISTS if "." not in key))
 
 

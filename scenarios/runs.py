@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from domain.conditions import Condition
-from domain.statuses import LIVE, HoldReason, Status  # noqa: F401  (LIVE: activities/journeys.py)
+from domain.statuses import HoldReason, Status
 from scenarios.definition import ScenarioDefinition
 
 

@@ -10,8 +10,9 @@ from datetime import datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from core.dates import date_words, next_occurrence
+    from core.dates import next_occurrence
     from core.windows import local_text
+    from domain.dates import date_words
     from scenarios.runs import DateChanged, DateFire, DateFireResult, DateTriggerInput
     from workflows import calls
 

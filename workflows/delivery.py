@@ -9,8 +9,9 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from core.windows import in_window, next_opening
-    from scenarios.definition import MessageStep, SurveyStep
-    from scenarios.runs import HoldReason, SendOutcome, SendRequest
+    from domain.statuses import HoldReason
+    from domain.steps import MessageStep, SurveyStep
+    from scenarios.runs import SendOutcome, SendRequest
     from workflows import calls, waiting
     from workflows.journey import Finished, Journey
     from workflows.visibility import index, report, set_state

@@ -4,7 +4,7 @@ steps it chose, then the next; a newer version signalled meanwhile is taken afte
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.definition import Step
+    from domain.steps import Step
     from workflows.journey import Journey, Migrating
     from workflows.steps import HANDLERS
 

@@ -6,7 +6,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from core.windows import local_text
-    from scenarios.definition import MessageStep, SurveyStep
+    from domain.statuses import Status
+    from domain.steps import MessageStep, SurveyStep
     from scenarios.runs import (
         BlockSignal,
         ConditionMet,
@@ -17,7 +18,6 @@ with workflow.unsafe.imports_passed_through():
         ExitSignal,
         MigrateSignal,
         Signal,
-        Status,
         SurveyAnswered,
         UnblockSignal,
     )

@@ -6,7 +6,8 @@ from datetime import datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.runs import DecisionRecord, HoldReason, ProgressUpdate, Status
+    from domain.statuses import HoldReason, Status
+    from scenarios.runs import DecisionRecord, ProgressUpdate
     from workflows import calls, search
     from workflows.journey import Journey
 

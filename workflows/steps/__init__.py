@@ -8,7 +8,7 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.definition import (
+    from domain.steps import (
         AttributeStep,
         BranchStep,
         MessageStep,

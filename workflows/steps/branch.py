@@ -3,7 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.definition import BranchStep, Step
+    from domain.steps import BranchStep, Step
     from scenarios.runs import BranchChoice, BranchRequest
     from workflows import calls
     from workflows.journey import Journey

@@ -3,7 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.definition import AttributeStep, TagStep
+    from domain.steps import AttributeStep, TagStep
     from scenarios.runs import FriendUpdate
     from workflows import calls
     from workflows.journey import Journey

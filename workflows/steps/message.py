@@ -3,7 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.definition import MessageStep
+    from domain.steps import MessageStep
     from workflows.delivery import send
     from workflows.journey import Journey
 

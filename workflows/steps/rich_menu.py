@@ -4,7 +4,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.definition import RichMenuStep
+    from domain.steps import RichMenuStep
     from scenarios.runs import RichMenuRequest, RichMenuResult
     from workflows import calls
     from workflows.journey import Journey

@@ -3,7 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.definition import SplitStep, Step
+    from domain.steps import SplitStep, Step
     from scenarios.split import choose_arm
     from workflows.journey import Journey
     from workflows.visibility import decided, set_state

@@ -3,7 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.definition import Step, SurveyStep
+    from domain.steps import Step, SurveyStep
     from scenarios.runs import SurveyClose, SurveyResult
     from workflows import calls, waiting
     from workflows.delivery import send, stopped

@@ -3,7 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.definition import SwitchStep
+    from domain.steps import SwitchStep
     from scenarios.runs import SwitchRequest, SwitchResult
     from workflows import calls
     from workflows.journey import Finished, Journey

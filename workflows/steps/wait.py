@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from core.dates import date_words, next_occurrence
-    from scenarios.definition import DateUntil, WaitStep
+    from core.dates import next_occurrence
+    from domain.dates import date_words
+    from domain.steps import DateUntil, WaitStep
     from scenarios.runs import DateChanged, FriendDateRequest
     from workflows import calls, waiting
     from workflows.delivery import catch_up, catching_up, sleep_until, stopped

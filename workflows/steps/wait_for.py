@@ -3,7 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios.definition import Step, WaitForStep
+    from domain.steps import Step, WaitForStep
     from scenarios.runs import ConditionRequest, ConditionResult, ProgressUpdate
     from workflows import calls, waiting
     from workflows.delivery import stopped
