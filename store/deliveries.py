@@ -13,7 +13,7 @@ from domain.conditions import Condition
 from domain.steps import Window
 from scenarios.policy import ChannelPolicy
 from scenarios.runs import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
-from store.enrollments import record_statuses
+from store.enrollment_progress import record_statuses
 from store.scenarios import release_delivery, reserve_deliveries, reserve_delivery
 from store.send_gate import SendCheck, must_not_send
 from store.send_rows import locked_deliveries, locked_friends

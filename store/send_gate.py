@@ -12,7 +12,7 @@ from scenarios.policy import ChannelPolicy
 from scenarios.runs import SendOutcome, SendRequest
 from store import pacing
 from store.conditions import FriendFacts
-from store.enrollments import unconfirmed_error
+from store.enrollment_progress import unconfirmed_error
 from store.tables import Delivery, Enrollment, Scenario
 from store.types import utcnow
 

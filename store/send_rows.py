@@ -4,7 +4,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scenarios.runs import SendRequest
-from store.enrollments import CHUNK
+from store.enrollment_progress import CHUNK
 from store.tables import Delivery, Friend
 
 

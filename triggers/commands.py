@@ -10,7 +10,7 @@ from temporalio.client import Client
 from core import logs, metrics
 from domain.statuses import LIVE, Status
 from scenarios.runs import EnrollmentStatus
-from store import enrollments
+from store import enrollment_progress
 from store.db import Database
 from store.definitions import Definitions
 from store.tables import Enrollment, Friend, Scenario
@@ -97,7 +97,7 @@ class Commands:
 
     async def _settle(self, row: Enrollment, status: Status, *, at=None) -> None:
         async with self.db.session() as session:
-            await enrollments.record_status(
+            await enrollment_progress.record_status(
                 session,
                 status=EnrollmentStatus(
                     enrollment_id=row.id,

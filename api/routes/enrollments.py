@@ -8,7 +8,7 @@ from temporalio.service import RPCError
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
 from api.schemas import EnrollmentPublic
-from store.enrollments import ENROLLMENT_ID_PATTERN
+from store.enrollment_ids import ENROLLMENT_ID_PATTERN
 from store.tables import Enrollment
 from triggers.retry import NotRetryable, retry_enrollment
 

@@ -4,7 +4,7 @@ rich_menu steps switching a friend's rich menu per branch, on virtual time."""
 from datetime import UTC, datetime, timedelta
 
 from store.deliveries import deliveries_of
-from store.enrollments import enrollment_id
+from store.enrollment_ids import enrollment_id
 from tests.support.stack import ACCESS_TOKEN, user
 from tests.workflows.test_failures import WELCOME, scenario, text, wait
 

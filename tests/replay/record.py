@@ -16,7 +16,7 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from store.enrollments import enrollment_id
+from store.enrollment_ids import enrollment_id
 from tests.replay.journeys import JOURNEYS
 from tests.support.binaries import binary
 from tests.support.stack import running_stack

@@ -12,7 +12,8 @@ from sqlmodel import col, select
 
 from activities.progress import StoreActivities
 from scenarios.runs import EnrollmentStatus, ProgressUpdate
-from store.enrollments import enrollment_id, record_status, record_statuses
+from store.enrollment_ids import enrollment_id
+from store.enrollment_progress import record_status, record_statuses
 from store.tables import Enrollment, Hold, StepEntry
 from tests.store.test_batches import transactions
 from tests.support.stack import user

@@ -27,7 +27,7 @@ from emulator.state import EmulatorState
 from line.client import LinePusher
 from scenarios.runs import EnrollmentStatus
 from store.db import Database
-from store.enrollments import enrollment_id
+from store.enrollment_ids import enrollment_id
 from store.tables import Enrollment, Friend, ScenarioVersion, TrackedLink
 from tests.support.pipeline import settled
 from triggers.dispatch import Dispatcher
