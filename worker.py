@@ -14,20 +14,11 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from activities.dates import DateActivities
-from activities.journeys import JourneyActivities
-from activities.progress import StoreActivities
-from activities.richmenu import RichMenuActivities
-from activities.sending import SendActivities
-from activities.survey import SurveyActivities
-from app.roles import dispatching, worker_role
+from app.roles import dispatching, worker_activities, worker_role
 from core import logs, metrics
 from core.config import load_settings
 from line.client import LinePusher
 from store.db import Database
-from store.definitions import Definitions
-from triggers.pipeline import build_pipeline
-from workflows import contract
 from workflows.date_trigger import DateTriggerWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -58,31 +49,17 @@ def create_worker(
     sandboxed: bool = True,
 ) -> Worker:
     compile_workflows()
-    definitions = Definitions(db)
-    # what the activities record (a switch, a date's enrollment, a tag) is acted on at once
-    # on this worker's client; a dispatcher's rounds run where STEPLINE_WEBHOOK_PROCESSOR says
-    pipeline = build_pipeline(
-        db=db, temporal=client, task_queue=task_queue, definitions=definitions, eager=True
-    )
-    enroller = pipeline.enroller
-    sending = SendActivities(
-        db,
-        line,
-        definitions,
-        public_url=public_url,
-        push_rate=local_push_rate or push_rate,
-        expedite=pipeline.dispatcher.expedite,
-    )
-    store = StoreActivities(db)
-    journeys = JourneyActivities(db, enroller)
-    rich_menus = RichMenuActivities(db, line)
-    dates = DateActivities(db, definitions, enroller)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[EnrollmentWorkflow, DateTriggerWorkflow],
-        activities=contract.implemented(
-            sending, store, journeys, rich_menus, SurveyActivities(db), dates
+        activities=worker_activities(
+            client,
+            db,
+            line,
+            task_queue=task_queue,
+            public_url=public_url,
+            push_rate=local_push_rate or push_rate,
         ),
         # a deploy lets pushes under way finish rather than cancel them mid-request
         graceful_shutdown_timeout=timedelta(seconds=10),

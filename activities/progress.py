@@ -17,7 +17,8 @@ from store import events
 from store.batches import GroupCommit
 from store.conditions import FriendFacts
 from store.db import Database
-from store.enrollments import CHUNK, record_status, record_statuses, record_step
+from store.enrollment_progress import CHUNK, record_status, record_statuses
+from store.enrollments import record_step
 from store.tables import BranchDecision, Friend, StepEntry
 from store.types import utcnow
 from store.upsert import insert_ignore
@@ -59,7 +60,6 @@ class StoreActivities(contract.Progress):
         """A wait_for's `until`, now. On entering the step, first record it and the last
         event seen, so "an event since the step began" is exact whoever looks."""
         async with self.db.session() as session:
-            events_after = request.events_after
             if request.progress is not None:
                 await record_status(session, status=request.progress.status, at=request.at)
                 await record_step(
@@ -68,22 +68,24 @@ class StoreActivities(contract.Progress):
                     event_seq=await events.last_seq(session, user_id=request.user_id),
                 )
                 await session.commit()
-                entry = await session.get(StepEntry, (request.enrollment_id, request.step_id))
-                events_after = entry.event_seq if entry else None
-            facts = FriendFacts(
-                session,
-                request.user_id,
-                at=utcnow(),
-                enrollment_id=request.enrollment_id,
-                events_after=events_after,
-            )
+                facts = await FriendFacts.since_step(
+                    session, request.user_id, request.enrollment_id, request.step_id
+                )
+            else:  # the last look: events since the step began, as its first look counted
+                facts = FriendFacts(
+                    session,
+                    request.user_id,
+                    at=utcnow(),
+                    enrollment_id=request.enrollment_id,
+                    events_after=request.events_after,
+                )
             holds = await facts.holds(request.condition)
-        return ConditionResult(holds=holds, events_after=events_after, inputs=facts.inputs)
+        return ConditionResult(holds=holds, events_after=facts.events_after, inputs=facts.inputs)
 
 
 async def _record_progress(session: AsyncSession, updates: list[ProgressUpdate]) -> list[None]:
     """A batch of record_progress, in one transaction: each update as record_status writes it,
-    in the order they were reported (store.enrollments.record_statuses)."""
+    in the order they were reported (store.enrollment_progress.record_statuses)."""
     await record_statuses(session, updates)
     return [None] * len(updates)
 

@@ -27,7 +27,7 @@ from line.client import (
 from line.profiles import refresh_profile
 from scenarios.policy import ChannelPolicy
 from scenarios.runs import SendOutcome, SendRequest
-from store import deliveries, links, surveys
+from store import deliveries, links, send_gate, surveys
 from store.batches import GroupCommit
 from store.db import Database
 from store.definitions import Definitions
@@ -156,7 +156,7 @@ class SendActivities(contract.Sending):
             )
         policy = await self.policy()
         prepared = await self.preparing.submit(
-            deliveries.SendCheck(
+            send_gate.SendCheck(
                 request=request,
                 exit=definition.exit or (),
                 policy=policy,

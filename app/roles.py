@@ -1,20 +1,26 @@
 """The composition root: every process's object graph is built here, once, with its lifetime.
 
 - `api_role`: what `uvicorn api.app:app` runs on (api/app.py wraps it in its Services);
-- `worker_role` and `dispatching`: what `python worker.py` runs on (worker.py);
+- `worker_role`, `worker_activities` and `dispatching`: what `python worker.py` runs on;
 - `cli_endpoints`: where the `stepline` commands find the API and the emulator (cli/targets.py).
 """
 
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from activities.dates import DateActivities
+from activities.journeys import JourneyActivities
+from activities.progress import StoreActivities
+from activities.richmenu import RichMenuActivities
+from activities.sending import SendActivities
+from activities.survey import SurveyActivities
 from core import metrics
 from core.config import Settings
 from line.client import LinePusher
@@ -24,6 +30,7 @@ from triggers.dispatch import Dispatcher
 from triggers.friendship import PROFILE_TIMEOUT
 from triggers.pipeline import Pipeline, build_pipeline
 from triggers.temporal import connect_lazily
+from workflows import contract
 
 log = logging.getLogger("stepline.worker")
 
@@ -108,6 +115,39 @@ async def worker_role(settings: Settings) -> AsyncIterator[Runtime]:
             await line.close()
     finally:
         await db.close()
+
+
+def worker_activities(
+    client: Client,
+    db: Database,
+    line: LinePusher,
+    *,
+    task_queue: str,
+    public_url: str,
+    push_rate: float,
+) -> list[Callable]:
+    """Every activity the workflows call (workflows/contract.py), on one store and LINE client.
+    What they record (a switch, a date's enrollment, a tag) is acted on at once on this
+    worker's client; a dispatcher's rounds run where STEPLINE_WEBHOOK_PROCESSOR says."""
+    definitions = Definitions(db)
+    changes = build_pipeline(
+        db=db, temporal=client, task_queue=task_queue, definitions=definitions, eager=True
+    )
+    return contract.implemented(
+        SendActivities(
+            db,
+            line,
+            definitions,
+            public_url=public_url,
+            push_rate=push_rate,
+            expedite=changes.dispatcher.expedite,
+        ),
+        StoreActivities(db),
+        JourneyActivities(db, changes.enroller),
+        RichMenuActivities(db, line),
+        SurveyActivities(db),
+        DateActivities(db, definitions, changes.enroller),
+    )
 
 
 @asynccontextmanager

@@ -10,11 +10,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.statuses import LIVE
 from store.enrollment_ids import enrollment_id
-from store.enrollment_progress import (  # noqa: F401  (activities/progress.py imports them from here)
-    CHUNK,
-    record_status,
-    record_statuses,
-)
 from store.tables import Delivery, Enrollment, StepEntry
 from store.upsert import insert_ignore
 

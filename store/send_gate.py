@@ -14,7 +14,6 @@ from store import pacing
 from store.conditions import FriendFacts
 from store.enrollment_progress import unconfirmed_error
 from store.tables import Delivery, Enrollment, Scenario
-from store.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -93,13 +92,7 @@ async def _exit_holds(
 ) -> bool:
     """The send-time look at `exit`: whatever signal was missed, nothing goes out after it."""
     enrollment = await session.get(Enrollment, request.enrollment_id)
-    facts = FriendFacts(
-        session,
-        request.user_id,
-        at=utcnow(),
-        enrollment_id=request.enrollment_id,
-        events_after=enrollment.event_seq if enrollment else None,
-    )
+    facts = FriendFacts.since_enrolled(session, request.user_id, request.enrollment_id, enrollment)
     for condition in conditions:
         if await facts.holds(condition):
             return True

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from scenarios.definition import ScenarioDefinition
 from scenarios.runs import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
-from store import deliveries, enrollments, friends, scenarios
+from store import deliveries, enrollment_progress, enrollments, friends, scenarios
 from store.pipeline_tables import Outbox
 from store.tables import Delivery, Enrollment, Scenario
 from tests.support.stack import user
@@ -193,10 +193,10 @@ async def test_final_status_is_not_overwritten_by_a_late_live_one(db):
         enrollment_id="x:s:u:1", scenario_id="s", version=1, user_id=user(5), status="blocked"
     )
     async with db.session() as s:
-        await enrollments.record_status(s, status=status, at=NOW)
+        await enrollment_progress.record_status(s, status=status, at=NOW)
         await s.commit()
     async with db.session() as s:
-        await enrollments.record_status(
+        await enrollment_progress.record_status(
             s,
             status=status.model_copy(update={"status": "waiting", "step": "w"}),
             at=NOW,
@@ -245,7 +245,7 @@ async def test_a_push_reserved_when_its_enrollment_stops_ends_unconfirmed(db):
         step="hi",
     )
     async with db.session() as s:
-        await enrollments.record_statuses(s, [ProgressUpdate(status=blocked, at=NOW)])
+        await enrollment_progress.record_statuses(s, [ProgressUpdate(status=blocked, at=NOW)])
         await s.commit()
     async with db.session() as s:
         row = await s.get(Delivery, (request.enrollment_id, "hi"))
