@@ -22,3 +22,7 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # LINE refused it
     UNCONFIRMED = "unconfirmed"  # pushed, the enrollment stopped before LINE's answer was seen
     SKIPPED = "skipped"  # not pushed, for good: its coupon closed or expired (the row says why)
+
+
+# rows of messages pushed, or being pushed: what a friend's caps and spacing count
+PUSHED = (DeliveryStatus.RESERVED, DeliveryStatus.SENT, DeliveryStatus.UNCONFIRMED)

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.durations import parse_duration
+from domain.statuses import DeliveryStatus
 from domain.steps import MessageStep, walk_steps
 from domain.values import properties_match
 from scenarios.definition import ScenarioDefinition
@@ -128,7 +129,7 @@ def _rule(audience: Audience, at: datetime) -> tuple[Any, list[Any]]:
             where += [
                 Delivery.scenario_id == params["scenario"],
                 Delivery.step_id == params["step"],
-                Delivery.status == "sent",
+                Delivery.status == DeliveryStatus.SENT,
             ]
             if since is not None:
                 where.append(col(Delivery.sent_at) >= since)

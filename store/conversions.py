@@ -11,6 +11,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.statuses import DeliveryStatus
 from domain.values import properties_match
 from scenarios.definition import Goal
 from store.tables import BranchDecision, Delivery, Enrollment, Event, StepEntry
@@ -60,7 +61,7 @@ async def goal_reached(session: AsyncSession, goal: Goal, ids: Any) -> Conversio
         source=Delivery,
         moment=Delivery.sent_at,
         keys=(Delivery.step_id,),
-        where=(Delivery.status == "sent",),
+        where=(Delivery.status == DeliveryStatus.SENT,),
     )
     decided = await _reached(
         session,

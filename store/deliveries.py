@@ -10,6 +10,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.conditions import Condition
+from domain.statuses import DeliveryStatus
 from domain.steps import Window
 from scenarios.policy import ChannelPolicy
 from scenarios.runs import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
@@ -169,14 +170,18 @@ async def mark_sent_many(
     statement = (
         update(table)
         .where(table.c.enrollment_id == bindparam("e"), table.c.step_id == bindparam("s"))
-        .values(status="sent", request_id=bindparam("r"), sent_at=now)
+        .values(status=DeliveryStatus.SENT, request_id=bindparam("r"), sent_at=now)
     )
     await session.exec(
         statement,
         params=[{"e": d.enrollment_id, "s": d.step_id, "r": request_id} for d, request_id in sent],
     )
     for delivery, request_id in sent:
-        delivery.status, delivery.request_id, delivery.sent_at = "sent", request_id, now
+        delivery.status, delivery.request_id, delivery.sent_at = (
+            DeliveryStatus.SENT,
+            request_id,
+            now,
+        )
     return [None] * len(sent)
 
 

@@ -9,7 +9,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import metrics
-from domain.statuses import FINAL
+from domain.statuses import FINAL, DeliveryStatus
 from scenarios.runs import EnrollmentStatus, ProgressUpdate
 from store.enrollment_ids import epoch_of
 from store.tables import Delivery, Enrollment, Hold, StepEntry
@@ -147,10 +147,10 @@ async def _unconfirmed(session: AsyncSession, stopped: dict[str, str]) -> None:
                 update(Delivery)
                 .where(
                     col(Delivery.enrollment_id).in_(ids[start : start + CHUNK]),
-                    col(Delivery.status) == "reserved",
+                    col(Delivery.status) == DeliveryStatus.RESERVED,
                 )
                 .values(
-                    status="unconfirmed",
+                    status=DeliveryStatus.UNCONFIRMED,
                     error=unconfirmed_error(reason),
                 )
             )

@@ -8,7 +8,7 @@ from typing import Protocol
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.statuses import LIVE
+from domain.statuses import LIVE, DeliveryStatus
 from store.enrollment_ids import enrollment_id
 from store.tables import Delivery, Enrollment, StepEntry
 from store.upsert import insert_ignore
@@ -84,7 +84,7 @@ async def reopen(session: AsyncSession, *, enrollment: Enrollment, at: datetime)
         delete(Delivery).where(
             col(Delivery.enrollment_id) == enrollment.id,
             col(Delivery.step_id) == enrollment.current_step,
-            col(Delivery.status) == "failed",
+            col(Delivery.status) == DeliveryStatus.FAILED,
         )
     )
 

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.calendar import next_allowed
-from domain.statuses import HoldReason
+from domain.statuses import PUSHED, HoldReason
 from domain.steps import Window
 from scenarios.policy import ChannelPolicy
 from store.tables import Delivery
@@ -50,7 +50,7 @@ async def deferral(
         await session.exec(
             select(Delivery.planned_at).where(
                 Delivery.user_id == user_id,
-                col(Delivery.status).in_(("reserved", "sent", "unconfirmed")),
+                col(Delivery.status).in_(PUSHED),
                 col(Delivery.planned_at) > now - max(span, policy.gap),
             )
         )

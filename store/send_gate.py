@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.conditions import Condition
+from domain.statuses import DeliveryStatus
 from domain.steps import Window
 from scenarios.policy import ChannelPolicy
 from scenarios.runs import SendOutcome, SendRequest
@@ -38,7 +39,7 @@ async def must_not_send(
 ) -> SendOutcome | None:
     """Why this push must not go out now (None: it may, once it has a place under the cap)."""
     request = check.request
-    if delivery is not None and delivery.status == "sent":
+    if delivery is not None and delivery.status == DeliveryStatus.SENT:
         return SendOutcome(result="sent", request_id=delivery.request_id)
     if delivery is not None and delivery.status == "failed":
         return SendOutcome(result="failed", error=delivery.error)
@@ -80,8 +81,8 @@ def _ends_unconfirmed(
     LINE (a worker died, or LINE's answer was lost, before it was recorded). It is not pushed
     again after a block, exit or end; the row says `unconfirmed` instead of staying reserved
     (the retry key tells LINE's side, should anyone need to know)."""
-    if delivery is not None and delivery.status == "reserved":
-        delivery.status = "unconfirmed"
+    if delivery is not None and delivery.status == DeliveryStatus.RESERVED:
+        delivery.status = DeliveryStatus.UNCONFIRMED
         delivery.error = unconfirmed_error(outcome.result)
         session.add(delivery)
     return outcome
