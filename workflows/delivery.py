@@ -20,6 +20,7 @@ Deliverable = MessageStep | SurveyStep
 
 
 async def send(journey: Journey, step: Deliverable) -> None:
+    """Deliver the step: wait while it may not go out, push, and act on what LINE answers."""
     if journey.parked:  # blocked: remember it; an unblock within the grace sends it
         journey.missed.append((step, workflow.now()))
         await report(journey, "held", step.id, hold="blocked", entered=step.id)
@@ -80,9 +81,10 @@ async def hold(
     until: datetime | None = None,
     entered: str | None = None,
 ) -> None:
+    """Held for `reason` until that moment; with none (paused), until resumed."""
     await report(journey, "held", step.id, wake=until, hold=reason, entered=entered)
     if until is None:
-        await waiting.until(journey, lambda: stopped(journey) or not journey.paused)
+        await waiting.until(journey, lambda: journey.stop_signalled() or not journey.paused)
         journey.check_stopped()
     else:
         summary = f"hold {step.id}: {reason} until {journey.local(until)}"
@@ -127,7 +129,7 @@ async def sleep_until(journey: Journey, when: datetime, summary: str) -> None:
     """Sleep, waking early for a stop, and for an unblock with messages to catch up on."""
     while when - workflow.now() > timedelta(0):
         woken = await waiting.until(
-            journey, lambda: stopped(journey) or catching_up(journey), when, summary
+            journey, lambda: journey.stop_signalled() or journey.missed_to_send(), when, summary
         )
         if not woken:
             break
@@ -144,15 +146,6 @@ async def catch_up(journey: Journey) -> None:
             journey.state.skipped.append(step.id)
             continue
         await send(journey, step)
-
-
-def stopped(journey: Journey) -> bool:
-    return journey.stopped is not None
-
-
-def catching_up(journey: Journey) -> bool:
-    """Unblocked with messages missed meanwhile."""
-    return not journey.parked and bool(journey.missed)
 
 
 async def last_chance(journey: Journey) -> None:
@@ -174,7 +167,7 @@ async def until_unblocked(journey: Journey, deadline: datetime) -> bool:
         return False
     summary = "blocked: waiting for an unblock"
     unblocked = await waiting.until(
-        journey, lambda: stopped(journey) or not journey.parked, deadline, summary
+        journey, lambda: journey.stop_signalled() or not journey.parked, deadline, summary
     )
     if not unblocked:
         return False

@@ -156,6 +156,13 @@ class Journey:
             self.state.version, self.migration = migration.version, None
             raise Migrating(step_id)
 
+    def stop_signalled(self) -> bool:
+        return self.stopped is not None
+
+    def missed_to_send(self) -> bool:
+        """Unblocked, with messages that fell due while blocked."""
+        return not self.parked and bool(self.missed)
+
     def check_stopped(self) -> None:
         if self.stopped:
             raise Finished(self.stopped)

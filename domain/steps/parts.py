@@ -1,4 +1,4 @@
-"""Pieces several step kinds (and the triggers, scenarios/triggers.py) are made of: the step id,
+"""Pieces several step kinds (and the triggers, scenarios/trigger.py) are made of: the step id,
 a delivery window, a wall clock, a wait's period, a date attribute's offset."""
 
 import re

@@ -6,7 +6,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.steps import Step, SurveyStep
     from scenarios.runs import SurveyClose, SurveyResult
     from workflows import calls, waiting
-    from workflows.delivery import send, stopped
+    from workflows.delivery import send
     from workflows.describe import duration_words
     from workflows.journey import Journey
     from workflows.visibility import decided, report
@@ -25,7 +25,9 @@ async def run(journey: Journey, step: SurveyStep, following: str) -> list[Step]:
     if step.id not in journey.answered:
         summary = f"survey {step.id}: wait for an answer up to " + duration_words(step.delta)
         answered = lambda: step.id in journey.answered  # noqa: E731
-        await waiting.until(journey, lambda: stopped(journey) or answered(), deadline, summary)
+        await waiting.until(
+            journey, lambda: journey.stop_signalled() or answered(), deadline, summary
+        )
     journey.check_stopped()
     # closed: no answer counts from now on; one taken whose signal was lost still does
     result: SurveyResult = await calls.close_survey(

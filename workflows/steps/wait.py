@@ -10,7 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.steps import DateUntil, WaitStep
     from scenarios.runs import DateChanged, FriendDateRequest
     from workflows import calls, waiting
-    from workflows.delivery import catch_up, catching_up, sleep_until, stopped
+    from workflows.delivery import catch_up, sleep_until
     from workflows.describe import duration_words
     from workflows.journey import Journey
     from workflows.visibility import report
@@ -74,7 +74,10 @@ async def sleep_until_moved(journey: Journey, when: datetime, summary: str, attr
     moved = lambda: attribute in journey.date_moved  # noqa: E731
     while when - workflow.now() > timedelta(0):
         woken = await waiting.until(
-            journey, lambda: stopped(journey) or moved() or catching_up(journey), when, summary
+            journey,
+            lambda: journey.stop_signalled() or moved() or journey.missed_to_send(),
+            when,
+            summary,
         )
         if not woken:
             break

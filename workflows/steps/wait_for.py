@@ -6,7 +6,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.steps import Step, WaitForStep
     from scenarios.runs import ConditionRequest, ConditionResult, ProgressUpdate
     from workflows import calls, waiting
-    from workflows.delivery import stopped
     from workflows.describe import condition_words, duration_words
     from workflows.journey import Journey
     from workflows.visibility import decided, set_state
@@ -26,7 +25,9 @@ async def run(journey: Journey, step: WaitForStep, following: str) -> list[Step]
     if not met:
         summary = f"wait for {condition_words(step.until)}, at most {duration_words(step.delta)}"
         signalled = lambda: step.id in journey.met  # noqa: E731
-        await waiting.until(journey, lambda: stopped(journey) or signalled(), deadline, summary)
+        await waiting.until(
+            journey, lambda: journey.stop_signalled() or signalled(), deadline, summary
+        )
         journey.check_stopped()
         if signalled():
             met, inputs = True, {"signalled": True}
