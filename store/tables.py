@@ -243,7 +243,9 @@ class SurveyToken(SQLModel, table=True):
     closed_at: datetime | None = _when()  # timed out: no answer counts any more
 
 
-# the durable change pipeline's tables (triggers/dispatch.py) and dashboard sessions, on the
+# the durable change pipeline's tables (triggers/dispatch.py), dashboard sessions and studio
+# drafts, on the
 # same metadata
+from store.drafts import StudioDraft  # noqa: E402, F401
 from store.pipeline_tables import Operation, Outbox  # noqa: E402, F401
 from store.sessions import DashboardSession  # noqa: E402, F401
