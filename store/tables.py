@@ -244,8 +244,7 @@ class SurveyToken(SQLModel, table=True):
 
 
 # the durable change pipeline's tables (triggers/dispatch.py), dashboard sessions and studio
-# drafts, on the
-# same metadata
+# drafts, on the same metadata
 from store.drafts import StudioDraft  # noqa: E402, F401
 from store.pipeline_tables import Operation, Outbox  # noqa: E402, F401
 from store.sessions import DashboardSession  # noqa: E402, F401
