@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.dashboard.web import LoginRequired, PageRoute, render
+from api.dashboard.web import SESSION_COOKIE, LoginRequired, PageRoute, render
 from api.deps import ServicesDep, admin_token, bearer_is_admin, is_admin_token
 from api.throttle import client_of
 from core.config import Settings
 from store import sessions
 
-COOKIE = "stepline_dashboard"
+COOKIE = SESSION_COOKIE
 SESSION_SECONDS = 12 * 3600
 MAX_NEXT = 2000  # a longer `next` is not one of the dashboard's own URLs
 DISABLED = "The dashboard is disabled: STEPLINE_ADMIN_TOKEN is not set."

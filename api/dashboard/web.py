@@ -3,6 +3,8 @@ class that answers a page's errors as pages (a 404 or 422 page naming the field,
 the login form) rather than as the admin API's JSON."""
 
 import asyncio
+import hashlib
+import hmac
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader
 from core.config import Settings
 
 HERE = Path(__file__).parent
+SESSION_COOKIE = "stepline_dashboard"  # the dashboard session's id (api/dashboard/auth.py)
 LIVE = "live"  # ?fragment=live: only the part of the page that refreshes itself
 
 
@@ -74,6 +77,15 @@ def temporal_link(settings: Settings, workflow_id: str) -> str | None:
     return f"{base}/namespaces/{namespace}/workflows/{quote(workflow_id, safe='')}"
 
 
+def csrf_token(request: Request) -> str:
+    """The session's form token (api/dashboard/csrf.py): a digest of the session cookie, which
+    another site can neither read nor make; '' without a session."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not cookie:
+        return ""
+    return hmac.new(cookie.encode(), b"stepline-dashboard-form", hashlib.sha256).hexdigest()
+
+
 def _nav(request: Request) -> dict[str, Any]:
     services = getattr(request.app.state, "services", None)
     settings: Settings | None = services.settings if services else None
@@ -83,6 +95,7 @@ def _nav(request: Request) -> dict[str, Any]:
         if settings and settings.temporal_ui_url
         else None,
         "path": request.url.path,
+        "csrf": csrf_token(request),
     }
 
 
@@ -121,7 +134,7 @@ def login_redirect(request: Request) -> RedirectResponse:
 
 
 def error_page(request: Request, status: int, message: str, field: str | None) -> Response:
-    titles = {404: "Not found", 422: "Invalid parameter"}
+    titles = {403: "Not allowed", 404: "Not found", 422: "Invalid parameter"}
     context = {"status": status, "title": titles.get(status, "Error"), "message": message}
     return render(request, "error.html", context | {"field": field}, status)
 

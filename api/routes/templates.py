@@ -1,23 +1,18 @@
 """Ready scenarios (docs/CONTRACT.md §1): the four LINE templates under `templates/`, each created as a
 scenario with one call, through the same checks and store as `POST /scenarios`."""
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import yaml
-from fastapi import APIRouter, Body, HTTPException, status
+from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
 from api.schemas import ScenarioRef
-from app import lifecycle
+from app import lifecycle, templates
 from scenarios.definition import ScenarioDefinition
 from scenarios.validate import DefinitionError, pydantic_errors
 from store.tables import Scenario
-
-# the repository's templates/, next to api/ (as `stepline dev` finds examples/)
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 router = APIRouter(
     prefix="/templates", tags=["templates"], dependencies=Admin, route_class=StrictJSONRoute
@@ -41,41 +36,10 @@ class FromTemplate(BaseModel):
     )
 
 
-def _files() -> dict[str, Path]:
-    return {path.stem: path for path in sorted(TEMPLATES.glob("*.yaml"))}
-
-
-def _file(name: str) -> Path:
-    files = _files()
-    if name not in files:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            detail=f"no template {name!r} (there are: {', '.join(files) or 'none'})",
-        )
-    return files[name]
-
-
-def _document(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def _description(path: Path) -> str:
-    """The comment at the top of the file, as one paragraph."""
-    lines = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line.lstrip("#").strip())
-    return " ".join(line for line in lines if line)
-
-
 @router.get("", response_model=list[TemplatePublic])
 async def list_templates() -> list[dict[str, str]]:
     """The ready scenarios: `name` to create one, `title` (the scenario's name), `description`."""
-    return [
-        {"name": name, "title": _document(path)["name"], "description": _description(path)}
-        for name, path in _files().items()
-    ]
+    return templates.listing()
 
 
 @router.post("/{name}/scenarios", status_code=status.HTTP_201_CREATED, response_model=ScenarioRef)
@@ -88,7 +52,7 @@ async def create_from_template(
     """Create a scenario (version 1, draft) from a template, exactly as `POST /scenarios` would
     with the template's definition; `activate: true` then activates it like
     `POST /scenarios/{id}/activate`."""
-    document = _document(_file(name))
+    document = templates.document(name)
     body = body or FromTemplate()
     if body.name is not None:
         document["name"] = body.name
