@@ -1,13 +1,24 @@
-"""How the friend's LINE app draws one message: pure functions that shape message objects for
-the chat view's templates (emulator/templates): text cut into links, emojis and mentions, button
-labels and links, flex texts and actions, chat-list previews, audio lengths."""
+"""How the LINE app draws one message, shared by the LINE emulator's chat view and the
+dashboard's preview (app/preview.py), so the two never drift: pure functions that shape message
+objects (text cut into links, emojis and mentions, button labels and links, flex texts and
+actions, chat-list previews, audio lengths), the Jinja macros that draw them
+(core/templates/bubbles.html) and their CSS (core/static/bubbles.css, every rule inside an
+element of class `line-chat`). Nothing here runs a message's actions: a caller that wants taps
+passes its own `action` macro (the emulator's forms)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+
+from jinja2 import BaseLoader, ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"  # bubbles.html: `{% import "bubbles.html" as bubbles %}`
+CSS = HERE / "static" / "bubbles.css"
 
 LINK = re.compile(r"https?://[^\s<>\"'\u3000]+")
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z0-9_]+)\}")  # textV2: {key}; {{ and }} are braces
@@ -203,9 +214,45 @@ def preview(message: dict) -> str:
     return str(message.get("altText") or f"Sent a {kind} message")
 
 
+def quick_reply_items(message: object) -> list[dict]:
+    """The quick-reply buttons a message carries (LINE shows the last message's only)."""
+    reply = message.get("quickReply") if isinstance(message, dict) else None
+    items = reply.get("items") if isinstance(reply, dict) else None
+    return (
+        [item for item in items or [] if isinstance(item, dict)] if isinstance(items, list) else []
+    )
+
+
 def duration(milliseconds: object) -> str:
     """An audio message's length as m:ss."""
     if not isinstance(milliseconds, int | float) or milliseconds < 0:
         return "0:00"
     seconds = round(milliseconds / 1000)
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# --- the templates ---------------------------------------------------------------------------
+
+
+def environment(*loaders: BaseLoader) -> Environment:
+    """A Jinja environment that draws messages: `loaders` first (a caller's own templates),
+    then bubbles.html, with the functions above as its globals. Everything is escaped; an odd
+    message draws less, never fails."""
+    env = Environment(
+        loader=ChoiceLoader([*loaders, FileSystemLoader(TEMPLATES)]),
+        autoescape=True,
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        segments=segments,
+        action_label=action_label,
+        action_href=action_href,
+        web_url=web_url,
+        host=host,
+        action_title=action_title,
+        flex_parts=flex_parts,
+        duration=duration,
+    )
+    return env

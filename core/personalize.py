@@ -66,6 +66,16 @@ def placeholders(messages: list[dict]) -> list[str]:
     return list(found)
 
 
+def friend_values(display_name: str | None, attributes: dict[str, object]) -> dict[str, object]:
+    """What a friend's placeholders are filled with: `displayName` and `attribute:NAME` for
+    each of their attributes (a push, activities/sending.py, and a preview, app/preview.py)."""
+    values: dict[str, object] = {
+        ATTRIBUTE_PREFIX + name: value for name, value in (attributes or {}).items()
+    }
+    values[DISPLAY_NAME] = display_name
+    return values
+
+
 def fill(messages: list[dict], values: dict[str, object], defaults: dict[str, str]) -> list[dict]:
     """A deep copy of `messages` with every placeholder replaced.
 

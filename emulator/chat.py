@@ -10,11 +10,12 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+from jinja2 import FileSystemLoader
 
-from emulator import chatscreen, chatview, control
+from core import bubbles
+from emulator import chatscreen, control
 from emulator.ids import is_user_id
 from emulator.state import EmulatorState
 
@@ -30,28 +31,8 @@ router = APIRouter(prefix="/emulator", tags=["emulator chat"])
 root = APIRouter(include_in_schema=False)
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=True,  # every message text, name and URL is escaped
-        undefined=ChainableUndefined,  # an odd message draws less, never fails
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals.update(
-        segments=chatview.segments,
-        action_label=chatview.action_label,
-        action_href=chatview.action_href,
-        web_url=chatview.web_url,
-        host=chatview.host,
-        action_title=chatview.action_title,
-        flex_parts=chatview.flex_parts,
-        duration=chatview.duration,
-    )
-    return env
-
-
-templates = Jinja2Templates(env=_environment())
+# the drawing of a message is core/bubbles.py's (the dashboard's previews draw with it too)
+templates = Jinja2Templates(env=bubbles.environment(FileSystemLoader(HERE / "templates")))
 
 
 def _state(request: Request) -> EmulatorState:
@@ -107,6 +88,13 @@ def _back_to(user_id: str, event: str, answer: dict) -> RedirectResponse:
 @router.get("", include_in_schema=False)
 async def index() -> RedirectResponse:
     return RedirectResponse("/emulator/chat", status_code=307)
+
+
+@router.get("/bubbles.css", include_in_schema=False)
+async def bubbles_css() -> FileResponse:
+    """How a message draws (core/static/bubbles.css), shared with the dashboard's previews."""
+    headers = {"Cache-Control": "public, max-age=300"}
+    return FileResponse(bubbles.CSS, media_type="text/css", headers=headers)
 
 
 @router.get("/chat", response_class=HTMLResponse)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar, Literal
 
-from emulator.chatview import preview
+from core.bubbles import preview, quick_reply_items
 from emulator.state import Delivery, EmulatorState, FriendMessage, User
 
 
@@ -105,9 +105,7 @@ def quick_reply(days: list[Day]) -> list[dict]:
             if entry.from_friend:
                 return []
             if entry.delivered and entry.messages:
-                reply = entry.messages[-1].get("quickReply") or {}
-                items = reply.get("items") if isinstance(reply, dict) else None
-                return [i for i in items or [] if isinstance(i, dict)]
+                return quick_reply_items(entry.messages[-1])
     return []
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from emulator import chatview
+from core import bubbles as drawing
 from tests.emulator.conftest import befriend, push, text, user
 
 ACTIONS = [
@@ -311,25 +311,23 @@ def test_segments_follow_utf16_emoji_indexes_and_links():
         "text": "😀 $ https://a.example/x?y=1 end",
         "emojis": [{"index": 3, "productId": "p", "emojiId": "e"}],
     }
-    assert chatview.segments(message) == [
-        chatview.Segment("text", "😀 "),
-        chatview.Segment("emoji", "p/e"),
-        chatview.Segment("text", " "),
-        chatview.Segment("link", "https://a.example/x?y=1"),
-        chatview.Segment("text", " end"),
+    assert drawing.segments(message) == [
+        drawing.Segment("text", "😀 "),
+        drawing.Segment("emoji", "p/e"),
+        drawing.Segment("text", " "),
+        drawing.Segment("link", "https://a.example/x?y=1"),
+        drawing.Segment("text", " end"),
     ]
     pointing_elsewhere = message | {"emojis": [{"index": 0, "productId": "p", "emojiId": "e"}]}
-    assert chatview.Segment("emoji", "p/e") not in chatview.segments(pointing_elsewhere)
+    assert drawing.Segment("emoji", "p/e") not in drawing.segments(pointing_elsewhere)
 
 
 def test_only_web_links_are_links():
-    assert chatview.action_href({"type": "uri", "uri": "javascript:alert(1)"}) is None
-    assert chatview.action_href({"type": "uri", "uri": "tel:0312345678"}) is None
-    assert (
-        chatview.action_href({"type": "uri", "uri": "https://x.example/"}) == "https://x.example/"
-    )
-    assert chatview.linkified("javascript:alert(1)") == [
-        chatview.Segment("text", "javascript:alert(1)")
+    assert drawing.action_href({"type": "uri", "uri": "javascript:alert(1)"}) is None
+    assert drawing.action_href({"type": "uri", "uri": "tel:0312345678"}) is None
+    assert drawing.action_href({"type": "uri", "uri": "https://x.example/"}) == "https://x.example/"
+    assert drawing.linkified("javascript:alert(1)") == [
+        drawing.Segment("text", "javascript:alert(1)")
     ]
 
 
