@@ -109,6 +109,17 @@ class FriendFacts:
         self._attributes.update(friend.attributes if friend else {})
         return self
 
+    def know_tags(self, tags: set[str]) -> "FriendFacts":
+        """The friend's tags, read already (with other friends' at once)."""
+        self._tags = set(tags)
+        return self
+
+    def know_audience(self, audience_id: str, member: bool) -> "FriendFacts":
+        """Whether the friend is in the audience at `at`, read already (store.audiences.member_ids
+        over many friends at once)."""
+        self._audiences[audience_id] = member
+        return self
+
     async def tags(self) -> set[str]:
         if self._tags is None:
             rows = await self.session.exec(
