@@ -3,9 +3,14 @@ push fills them, everything typed escaped."""
 
 import re
 
+import httpx
+
 from app.preview import personalized, render
 from core.personalize import fill, friend_values
+from emulator.app import EmulatorConfig, create_app
+from emulator.chat import templates
 from store.tables import Friend
+from tests.emulator.test_chat_html import EVERY_KIND
 from tests.support.stack import user
 
 AOI = Friend(user_id=user(1), display_name="Aoi", attributes={"plan": "gold", "site": "a.example"})
@@ -164,3 +169,28 @@ def test_everything_typed_is_escaped():
     html = render(messages, friend)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "javascript:" not in html.replace('title="uri: uri=javascript:alert(1)"', "")
+
+
+def test_the_emulator_draws_each_message_as_the_preview_does():
+    emulator = templates.env.from_string(
+        '{% import "_messages.html" as draw with context %}{{ draw.message(m) }}'
+    )
+    shared = templates.env.from_string(
+        '{% import "bubbles.html" as bubbles %}{{ bubbles.message(m) }}'
+    )
+    for message in [m for push in EVERY_KIND for m in push]:
+        # a friend who does not follow: nothing to tap, as in a preview
+        assert emulator.render(m=message, friend=None) == shared.render(m=message), message
+
+
+async def test_the_emulator_serves_the_shared_css():
+    app = create_app(EmulatorConfig(access_token="t", channel_secret="s"))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://emu"
+    ) as client:
+        css = await client.get("/emulator/bubbles.css")
+        page = await client.get("/emulator/chat")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert ".line-chat .bubble" in css.text
+    assert '<link rel="stylesheet" href="/emulator/bubbles.css">' in page.text
+    assert 'class="chat line-chat"' in page.text
