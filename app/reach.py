@@ -7,7 +7,8 @@ Who the trigger takes (`Reach.rule` says it in words):
 * audience: the audience's size, as the audience pages count it (exact);
 * event / keyword: friends following now who recorded such an event (a text message with one
   of the keywords) in the last 30 days, a month's worth of who would be taken;
-* date: friends following now whose date attribute holds a usable date.
+* date: friends following now whose date attribute holds a usable date (core.dates.parse_date,
+  as triggers/date_triggers.py reads it).
 
 Each branch is decided for those friends by the store's own evaluation (store/conditions.py
 FriendFacts, as a running enrollment's branch is) on their facts as they are now: tags,
@@ -20,13 +21,13 @@ everyone who reaches the step is counted again (what a friend will do is not kno
 The work is bounded (store/reach.py): at most a sample of 1,000 friends is decided and the
 counts are scaled to the trigger's number; `Reach.exact` is False when they are (show "≈")."""
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.dates import parse_date
 from domain.steps import BranchStep, SplitStep, Step
 from domain.steps.branch import OTHERWISE
 from domain.values import properties_match
@@ -41,8 +42,7 @@ from scenarios.trigger import (
 from scenarios.validate import audience_references
 from store import reach as counting
 from store.conditions import FriendFacts
-from store.tables import Audience, Friend
-from triggers.date_triggers import dated
+from store.tables import Audience
 
 LOOKBACK = timedelta(days=30)  # event and keyword triggers: who did it this last month
 Population = list[tuple[FriendFacts, float]]  # a friend's facts, and how much of them counts
@@ -118,8 +118,9 @@ async def _taken(
             raise UnknownAudience(f"unknown audience {trigger.audience!r}")
         return await counting.audience_members(session, audience, at), "the audience's size"
     if isinstance(trigger, DateTrigger):
-        keep: Callable[[Friend], bool] = lambda friend: dated(friend, trigger.attribute)  # noqa: E731
-        found = await counting.following_where(session, keep)
+        found = await counting.following_where(
+            session, lambda attributes: parse_date(attributes.get(trigger.attribute)) is not None
+        )
         return found, f"friends following now with a date in {trigger.attribute!r}"
     since = at - LOOKBACK
     if isinstance(trigger, KeywordTrigger):

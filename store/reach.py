@@ -22,7 +22,7 @@ from store.tables import Audience, Event, Friend, FriendTag
 
 SAMPLE = 1000  # friends whose facts are read
 SCAN = 20_000  # rows read at most to find them by a rule checked in Python
-_CHUNK = 500  # friends asked about in one query
+_CHUNK = 500  # rows (friends, events) in one query: other requests go on between them
 
 
 @dataclass
@@ -58,22 +58,34 @@ async def followers(
     return Population(total, True, list(sample))
 
 
-async def following_where(session: AsyncSession, keep: Callable[[Friend], bool]) -> Population:
-    """Friends following now for whom `keep` holds (checked in Python on their row): exact
-    when SCAN rows cover them all, else estimated from the share among those read."""
+async def following_where(
+    session: AsyncSession, keep: Callable[[dict[str, Any]], bool]
+) -> Population:
+    """Friends following now whose attributes `keep` accepts (checked in Python): exact when
+    SCAN rows cover them all, else estimated from the share among those read. Read in chunks,
+    so other requests go on between them."""
     following = col(Friend.following).is_(True)
     everyone = (await session.exec(select(func.count()).select_from(Friend).where(following))).one()
-    rows = await session.exec(
-        select(Friend).where(following).order_by(col(Friend.user_id)).limit(SCAN)
-    )
     read = kept = 0
     sample: list[str] = []
-    for friend in rows:
-        read += 1
-        if keep(friend):
-            kept += 1
-            if len(sample) < SAMPLE:
-                sample.append(friend.user_id)
+    last = ""
+    while read < SCAN:
+        chunk = list(
+            await session.exec(
+                select(Friend.user_id, Friend.attributes)
+                .where(following, col(Friend.user_id) > last)
+                .order_by(col(Friend.user_id))
+                .limit(min(_CHUNK, SCAN - read))
+            )
+        )
+        if not chunk:
+            break
+        read, last = read + len(chunk), chunk[-1][0]
+        for user_id, attributes in chunk:
+            if keep(attributes or {}):
+                kept += 1
+                if len(sample) < SAMPLE:
+                    sample.append(user_id)
     if read >= everyone:
         return Population(kept, True, sample)
     return Population(round(everyone * kept / read) if read else 0, False, sample)
@@ -129,17 +141,24 @@ async def event_takers(
             joined.where(*where).distinct().order_by(col(Event.user_id)).limit(SAMPLE)
         )
         return Population(total, True, list(sample))
-    rows = list(
-        await session.exec(
-            select(Event.user_id, Event.properties)
-            .join(Friend, col(Friend.user_id) == Event.user_id)
-            .where(*where)
-            .order_by(col(Event.seq).desc())
-            .limit(SCAN)
+    found: set[str] = set()
+    read, last = 0, None
+    while read < SCAN:
+        newer = [] if last is None else [col(Event.seq) < last]
+        chunk = list(
+            await session.exec(
+                select(Event.seq, Event.user_id, Event.properties)
+                .join(Friend, col(Friend.user_id) == Event.user_id)
+                .where(*where, *newer)
+                .order_by(col(Event.seq).desc())
+                .limit(min(_CHUNK, SCAN - read))
+            )
         )
-    )
-    found = sorted({user_id for user_id, properties in rows if match(properties or {})})
-    return Population(len(found), len(rows) < SCAN, found[:SAMPLE])
+        if not chunk:
+            break
+        read, last = read + len(chunk), chunk[-1][0]
+        found |= {user_id for _, user_id, properties in chunk if match(properties or {})}
+    return Population(len(found), read < SCAN, sorted(found)[:SAMPLE])
 
 
 async def facts_for(
