@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from api.dashboard.i18n import N_, translations
 from api.dashboard.web import SESSION_COOKIE, LoginRequired, PageRoute, render
 from api.deps import ServicesDep, admin_token, bearer_is_admin, is_admin_token
 from api.throttle import client_of
@@ -21,9 +22,9 @@ from store import sessions
 COOKIE = SESSION_COOKIE
 SESSION_SECONDS = 12 * 3600
 MAX_NEXT = 2000  # a longer `next` is not one of the dashboard's own URLs
-DISABLED = "The dashboard is disabled: STEPLINE_ADMIN_TOKEN is not set."
-WRONG = "That is not the admin token (STEPLINE_ADMIN_TOKEN)."
-THROTTLED = "Too many wrong tokens from this address: try again in {seconds} s."
+DISABLED = N_("The dashboard is disabled: STEPLINE_ADMIN_TOKEN is not set.")
+WRONG = N_("That is not the admin token (STEPLINE_ADMIN_TOKEN).")
+THROTTLED = N_("Too many wrong tokens from this address: try again in %(seconds)s s.")
 
 router = APIRouter(route_class=PageRoute)
 
@@ -72,9 +73,12 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def _form(request: Request, next_: str, *, message: str | None, status: int) -> Response:
+def _form(request: Request, next_: str, *, message: str | None, status: int, **params) -> Response:
     enabled = bool(admin_token(request.app.state.services.settings))
-    context = {"next": safe_next(next_), "message": message if enabled else DISABLED}
+    said = message if enabled else DISABLED
+    if said:  # in the page's language
+        said = translations(request).gettext(said) % params
+    context = {"next": safe_next(next_), "message": said}
     return render(request, "login.html", context | {"enabled": enabled}, status)
 
 
@@ -99,7 +103,7 @@ async def login(
     wait = services.throttle.wait(client)
     if wait > 0:
         seconds = math.ceil(wait)
-        answer = _form(request, next_, message=THROTTLED.format(seconds=seconds), status=429)
+        answer = _form(request, next_, message=THROTTLED, status=429, seconds=seconds)
         answer.headers["Retry-After"] = str(seconds)
         return answer
     if not is_admin_token(services.settings, token):

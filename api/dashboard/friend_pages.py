@@ -3,6 +3,7 @@ enrollments and the timeline of what happened to them)."""
 
 import re
 from datetime import datetime
+from gettext import NullTranslations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from api.dashboard.auth import require_viewer
+from api.dashboard.i18n import N_, translations
 from api.dashboard.web import (
     PageError,
     PageRoute,
@@ -49,7 +51,7 @@ async def friend_search(
     """Recent friends, or those whose user ID starts with `q` or whose name contains it."""
     text = q.strip()
     if "\x00" in text:
-        raise PageError(422, "must not hold a NUL character", "q")
+        raise PageError(422, N_("must not hold a NUL character"), "q")
     statement = select(Friend)
     if text:
         statement = statement.where(
@@ -77,12 +79,16 @@ async def friend_page(
     entries, or with `before` the ones before: "Older entries")."""
     live = wants_fragment(fragment)
     if not USER_ID.match(user_id):
-        raise PageError(404, f"There is no friend {user_id!r} (a LINE user ID is U + 32 hex).")
+        raise PageError(
+            404,
+            N_("There is no friend %(user_id)s (a LINE user ID is U + 32 hex)."),
+            user_id=repr(user_id),
+        )
     async with services.db.reading() as session:  # no write turn held while Temporal answers
         try:
             friend = await friends.profile(session, user_id, limit=ENROLLMENTS)
         except NotFound:
-            raise PageError(404, f"There is no friend {user_id}.") from None
+            raise PageError(404, N_("There is no friend %(user_id)s."), user_id=user_id) from None
         rows = friend["enrollments"]
         records = await timeline_records.read(
             session, user_id=user_id, limit=TIMELINE, before=before
@@ -99,7 +105,7 @@ async def friend_page(
                 )
             ).all()
         )
-    story = await _timeline(services, records, before)
+    story = await _timeline(services, records, before, translations(request))
     emulator = emulator_url(services.settings)
     context = {
         "friend": friend,
@@ -115,9 +121,11 @@ async def friend_page(
     return await render_off_loop(request, "_friend_live.html" if live else "friend.html", context)
 
 
-async def _timeline(services, records, before: datetime | None) -> dict[str, Any]:
+async def _timeline(
+    services, records, before: datetime | None, words: NullTranslations
+) -> dict[str, Any]:
     """The friend's timeline as `GET /friends/{user_id}/timeline` answers it, each entry with
-    its words."""
+    its words (in the page's language)."""
     if records is None:  # the friend went away between the two reads
         return {"entries": [], "now": [], "truncated": False}
     built = await told(services.temporal, records, limit=TIMELINE, before=before)
@@ -125,5 +133,8 @@ async def _timeline(services, records, before: datetime | None) -> dict[str, Any
         older = built["entries"][0]["at"]
         built["older_url"] = f"?{urlencode({'before': older.isoformat()})}"
     built["paged"] = before is not None
-    built["entries"] = [entry | {"text": describe(entry, clock=when)} for entry in built["entries"]]
+    built["entries"] = [
+        entry | {"text": describe(entry, clock=when, translations=words)}
+        for entry in built["entries"]
+    ]
     return built

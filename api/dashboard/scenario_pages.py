@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.dashboard import graph
 from api.dashboard.auth import require_viewer
+from api.dashboard.i18n import N_
 from api.dashboard.period import parse_period
 from api.dashboard.web import (
     PageError,
@@ -55,7 +56,7 @@ async def scenario_list(request: Request, services: ServicesDep, fragment: Fragm
 
 
 async def _scenario(session: AsyncSession, scenario_id: str) -> tuple[Scenario, ScenarioDefinition]:
-    missing = PageError(404, f"There is no scenario {scenario_id!r}.")
+    missing = PageError(404, N_("There is no scenario %(id)s."), id=repr(scenario_id))
     if not SCENARIO_ID.match(scenario_id):
         raise missing
     try:
@@ -72,7 +73,12 @@ def _status(value: str | None) -> str | None:
     if not value:
         return None
     if value not in STATUSES:
-        raise PageError(422, f"must be one of {', '.join(STATUSES)} (or empty: all)", "status")
+        raise PageError(
+            422,
+            N_("must be one of %(statuses)s (or empty: all)"),
+            "status",
+            statuses=", ".join(STATUSES),
+        )
     return value
 
 

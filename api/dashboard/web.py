@@ -18,6 +18,8 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from api.dashboard import i18n
+from api.dashboard.i18n import N_
 from core.config import Settings
 
 HERE = Path(__file__).parent
@@ -26,11 +28,13 @@ LIVE = "live"  # ?fragment=live: only the part of the page that refreshes itself
 
 
 class PageError(Exception):
-    """An answer as a page: 404 (nothing there), 422 (a bad parameter, named)."""
+    """An answer as a page: 404 (nothing there), 422 (a bad parameter, named). The message is
+    English, marked `N_("… %(name)s …")` and given its `params`: it is translated (then
+    formatted) in the page's language."""
 
-    def __init__(self, status: int, message: str, field: str | None = None):
-        super().__init__(message)
-        self.status, self.message, self.field = status, message, field
+    def __init__(self, status: int, message: str, field: str | None = None, **params: Any):
+        super().__init__(message % params if params else message)
+        self.status, self.message, self.field, self.params = status, message, field, params
 
 
 class LoginRequired(Exception):
@@ -90,6 +94,9 @@ def _nav(request: Request) -> dict[str, Any]:
     services = getattr(request.app.state, "services", None)
     settings: Settings | None = services.settings if services else None
     return {
+        "lang": i18n.use(request),
+        "languages": i18n.NAMES,
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "emulator": emulator_url(settings) if settings else None,
         "temporal_ui": str(settings.temporal_ui_url).rstrip("/")
         if settings and settings.temporal_ui_url
@@ -101,11 +108,14 @@ def _nav(request: Request) -> dict[str, Any]:
 
 environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
 environment.filters.update(number=_number, percent=_percent, when=when, p_value=_p_value)
+i18n.install(environment)
 templates = Jinja2Templates(env=environment, context_processors=[_nav])
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    answer = templates.TemplateResponse(request, name, context, status_code=status)
+    answer.headers["Content-Language"] = i18n.language(request)
+    return answer
 
 
 async def render_off_loop(request: Request, name: str, context: dict[str, Any]) -> Response:
@@ -124,7 +134,7 @@ def wants_fragment(fragment: str | None) -> bool:
     if fragment in (None, ""):
         return False
     if fragment != LIVE:
-        raise PageError(422, f"must be {LIVE!r} (or absent)", "fragment")
+        raise PageError(422, N_("must be %(live)s (or absent)"), "fragment", live=repr(LIVE))
     return True
 
 
@@ -133,9 +143,19 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?{urlencode({'next': here})}", status_code=303)
 
 
-def error_page(request: Request, status: int, message: str, field: str | None) -> Response:
-    titles = {403: "Not allowed", 404: "Not found", 422: "Invalid parameter"}
-    context = {"status": status, "title": titles.get(status, "Error"), "message": message}
+def error_page(
+    request: Request, status: int, message: str, field: str | None, params: dict | None = None
+) -> Response:
+    """The error page in the request's language (`message` translated, then formatted)."""
+    words = i18n.translations(request)
+    titles = {403: N_("Not allowed"), 404: N_("Not found"), 422: N_("Invalid parameter")}
+    title = titles.get(status) or N_("Error")
+    said = words.gettext(message)
+    context = {
+        "status": status,
+        "title": words.gettext(title),
+        "message": said % params if params else said,
+    }
     return render(request, "error.html", context | {"field": field}, status)
 
 
@@ -151,7 +171,7 @@ class PageRoute(APIRoute):
             except LoginRequired:
                 return login_redirect(request)
             except PageError as exc:
-                return error_page(request, exc.status, exc.message, exc.field)
+                return error_page(request, exc.status, exc.message, exc.field, exc.params)
             except RequestValidationError as exc:
                 first = exc.errors()[0]
                 field = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])

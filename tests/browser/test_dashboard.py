@@ -11,6 +11,7 @@ from playwright.async_api import Page, expect
 from pydantic import AnyHttpUrl
 
 from tests.api.helpers import enrollment_at, scenario, text, wait
+from tests.browser.conftest import TIMEOUT_MS, VIEWPORT, _offline
 from tests.support.stack import ADMIN_TOKEN, Stack, running_stack, user
 
 TEMPORAL_UI = "http://temporal-ui.test:8233"
@@ -266,3 +267,31 @@ async def test_the_numbers_change_when_a_friend_follows(page, demo):
     )
     await expect(page.locator(f"tr[data-enrollment*='{user(0xD3)}']")).to_have_count(1)
     assert await page.evaluate("window.stillTheSamePage") is True
+
+
+async def test_a_japanese_browser_sees_japanese_and_can_switch(browser, demo, screenshot):
+    """Chromium set to ja-JP (its Accept-Language) gets the login form and the pages in
+    Japanese; the switch in the nav turns them English, and that sticks."""
+    context = await browser.new_context(viewport=VIEWPORT, locale="ja-JP")
+    context.set_default_timeout(TIMEOUT_MS)
+    await context.route("**/*", _offline)
+    page = await context.new_page()
+    try:
+        await page.goto(demo.url + "/")
+        await expect(page.locator("html")).to_have_attribute("lang", "ja")
+        await expect(page.locator("h1")).to_have_text("ダッシュボードにログイン")
+        await page.fill("#token", ADMIN_TOKEN)
+        await page.click("button[type=submit]")
+        await expect(page.locator("h1")).to_have_text("シナリオ")
+        row = page.locator(f"tr[data-scenario='{demo.scenario_id}']")
+        await expect(row).to_contain_text("配信中")
+        await expect(page.locator("nav.top")).to_contain_text("ログアウト")
+        await screenshot(page, "dashboard-ja")
+
+        await page.click("nav.top input[type=submit][value=English]")
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await expect(page.locator("h1")).to_have_text("Scenarios")
+        await page.goto(demo.url + "/dashboard/friends")
+        await expect(page.locator("h1")).to_have_text("Friends")
+    finally:
+        await context.close()
