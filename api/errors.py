@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from scenarios.validate import DefinitionError, error_path
 
 MAX_DEPTH = 100  # arrays and objects within each other: far below what answers can render
@@ -205,3 +205,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(Invalid)
+    async def _invalid(request: Request, exc: Invalid) -> JSONResponse:
+        return JSONResponse({"detail": exc.problems}, status_code=422)

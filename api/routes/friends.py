@@ -1,18 +1,17 @@
 """Friends: state, attributes, tags, add route and enrollments (docs/CONTRACT.md §3, §5)."""
 
-import math
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
 from api.explain import explained
 from api.schemas import EnrollmentExplained, EnrollmentPublic, FriendTimeline
 from app import friends
+from app.friend_values import AttributeValue, Name
 from app.timeline import friend_timeline
 from domain.ids import USER_ID_PATTERN
 from domain.moments import Moment
@@ -22,21 +21,6 @@ router = APIRouter(
 )
 
 UserIdPath = Annotated[str, Path(pattern=USER_ID_PATTERN, description="LINE user ID, U + 32 hex")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-
-
-def _scalar(value: Any) -> Any:
-    # one clear error per key, instead of one per member of the union below
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    if isinstance(value, float) and math.isfinite(value):
-        return value
-    raise PydanticCustomError(
-        "attribute_value", "must be a string, a finite number, true, false or null (to remove it)"
-    )
-
-
-AttributeValue = Annotated[str | int | float | bool | None, BeforeValidator(_scalar)]
 
 
 class FriendPublic(BaseModel):

@@ -13,18 +13,16 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
 from api.schemas import OperationPublic, operation_ref
-from store import imports, operations
-from store.db import Database
+from app import friend_import
+from store import imports
 from store.import_problems import ImportInvalid, problem
 from store.pipeline_tables import Operation
-from triggers import record
 
 router = APIRouter(
     prefix="/friends", tags=["friends"], dependencies=Admin, route_class=StrictJSONRoute
 )
 
 IMPORT_LIMIT = 20 * 1024 * 1024
-CHUNK = 2000  # friends merged a transaction: a webhook waits for one chunk at most
 # what the 413 adds for this route (api.bodylimit)
 IMPORT_HINT = "split the file and import the parts one after the other"
 _CSV_TYPES = {
@@ -175,44 +173,10 @@ async def import_friends(
     except ImportInvalid as invalid:
         return JSONResponse({"detail": invalid.problems}, status_code=422)
     if dry_run:
-        result = await imports.import_attributes(session, parsed, dry_run=True)
+        result = await friend_import.dry_run(session, parsed)
         return _answer(result, None)
-    result, operation = await merge_in_chunks(services.db, parsed)
+    result, operation = await friend_import.merge_in_chunks(services.db, parsed)
     return _answer(result, operation)
-
-
-async def merge_in_chunks(
-    db: Database, parsed: imports.ParsedImport
-) -> tuple[imports.ImportResult, Operation | None]:
-    """The rows merged CHUNK friends a transaction, each with what it means for journeys
-    (triggers.record), so that a webhook waits a fraction of a second at most. The first
-    chunk that changes anything opens the operation that follows them all; friends whose data
-    did not change count as done at once. Should the process stop midway, what was written
-    is whole and acted on, and sending the file again finishes it (merging is idempotent)."""
-    user_ids = sorted(parsed.rows)
-    total = imports.ImportResult(0, 0, 0, sorted(set(parsed.attributes)))
-    operation: Operation | None = None
-    for start in range(0, len(user_ids), CHUNK):
-        chunk = user_ids[start : start + CHUNK]
-        async with db.session() as session:
-            done = await imports.import_attributes(session, parsed, commit=False, only=chunk)
-            if done.changed:
-                opened = operation is None
-                operation = record.bulk_change(
-                    session, done.changed, reason="import", operation=operation
-                )
-                if opened:
-                    operation.total = len(user_ids) - start  # the friends of this chunk on
-            if operation is not None and len(chunk) > len(done.changed):
-                await session.flush()
-                await operations.count_reached(
-                    session, operation.id, len(chunk) - len(done.changed)
-                )
-            await session.commit()
-        total.imported += done.imported
-        total.created += done.created
-        total.updated += done.updated
-    return total, operation
 
 
 def _answer(result: imports.ImportResult, operation: Operation | None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ chunk, or none at all."""
 import pytest
 from sqlalchemy import event
 
-from api.routes import imports
+from app import friend_import
 from tests.api.test_import import post_csv, uid
 
 CHUNK = 100  # the route's 2,000, made small: the same code path, three chunks of a small file
@@ -14,7 +14,7 @@ ROWS = 2 * CHUNK + 50
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK", CHUNK)
+    monkeypatch.setattr(friend_import, "CHUNK", CHUNK)
 
 
 def csv_of(plan_of) -> str:
