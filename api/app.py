@@ -24,6 +24,7 @@ from api.routes import (
     scenario_lifecycle,
     scenarios,
     templates,
+    test_sends,
     webhooks,
 )
 from app.roles import api_role
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         health,
         scenarios,
         scenario_lifecycle,
+        test_sends,
         operations,
         templates,
         imports,

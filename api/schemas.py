@@ -20,7 +20,8 @@ class OperationPublic(BaseModel):
     scenario_id: str | None = None
     action: str = Field(
         description="pause, resume, end, migrate (a scenario's running enrollments), dates, "
-        "end_dates (its friends' date schedules), audience, import (friends' data)"
+        "end_dates (its friends' date schedules), audience, import (friends' data), test (a "
+        "test send's runs begun)"
     )
     status: str = Field(description="queued, running, done, or superseded (a newer one won)")
     total: int = Field(description="enrollments or friends it is to reach (as counted at first)")
@@ -89,7 +90,9 @@ class EnrollmentExplained(EnrollmentPublic):
 TimelineKind = Literal[
     "follow",  # added the account (`detail.is_unblocked`: back after a block)
     "block",  # blocked the account (LINE's unfollow)
-    "enrolled",  # an enrollment began (`detail`: version, epoch, entry)
+    # an enrollment began (`detail`: version, epoch, entry); every entry of a test send's run
+    # (`enrollment_id` test:…) carries `detail.test: true`
+    "enrolled",
     "step_entered",
     "held",  # a message step waited (`reason`: window, quiet, frequency, pause, quota, blocked)
     "decision",  # a branch, split or wait_for went one way (`label`; `detail.inputs`: the facts)
@@ -133,6 +136,7 @@ class TimelineNow(BaseModel):
     hold_reason: str | None
     error: str | None
     skipped: list[str] = []  # steps it skipped while the friend had blocked the account
+    test: bool = False  # a test send's run (POST /scenarios/{id}/test-sends), not an enrollment
 
 
 class FriendTimeline(BaseModel):

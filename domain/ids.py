@@ -6,3 +6,12 @@ from pydantic import StringConstraints
 
 USER_ID_PATTERN = r"^U[0-9a-f]{32}$"
 UserId = Annotated[str, StringConstraints(pattern=USER_ID_PATTERN)]
+
+# A test send's runs (POST /scenarios/{id}/test-sends) have workflow ids of their own,
+# `test:{scenario_id}:{user_id}:{n}`: never an enrollment's, and never counted as one.
+TEST_PREFIX = "test:"
+
+
+def is_test(enrollment_id: str) -> bool:
+    """Whether this enrollment id is a test send's run."""
+    return enrollment_id.startswith(TEST_PREFIX)

@@ -7,8 +7,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from domain.conditions import Condition
+from domain.ids import is_test
 from domain.statuses import HoldReason, Status
 from scenarios.definition import ScenarioDefinition
+
+
+class TestRun(BaseModel):
+    """A test send's run (POST /scenarios/{id}/test-sends): never counted. `step`: that one
+    message or survey step sent now; None: the whole scenario walked, each wait and timeout
+    at most `wait` long, windows, quiet hours and a pause holding nothing."""
+
+    __test__ = False  # not a pytest class
+    step: str | None = None
+    wait: timedelta = timedelta(seconds=5)
 
 
 class EnrollmentInput(BaseModel):
@@ -31,6 +42,7 @@ class EnrollmentInput(BaseModel):
     # (triggers.temporal.start_enrollment), so its first wait upserts nothing; False for
     # enrollments started before this, whose histories hold that upsert
     indexed: bool = False
+    test: TestRun | None = None  # a test send's run (`test:…` workflow id), not an enrollment
 
 
 class Signal(BaseModel):
@@ -104,6 +116,11 @@ class SendRequest(BaseModel):
     step_id: str
     planned_at: datetime
     held: bool = False  # it waited (window, quiet hours, a cap…): spaced from other sends
+
+    @property
+    def test(self) -> bool:
+        """A test send's push: never held by the channel's policy, never counted."""
+        return is_test(self.enrollment_id)
 
 
 class SendOutcome(BaseModel):

@@ -25,6 +25,7 @@ from domain.statuses import DeliveryStatus
 from domain.steps import MessageStep, walk_steps
 from domain.values import properties_match
 from scenarios.definition import ScenarioDefinition
+from store.enrollment_ids import counted
 from store.ids import new_id
 from store.tables import (
     Audience,
@@ -120,6 +121,7 @@ def _rule(audience: Audience, at: datetime) -> tuple[Any, list[Any]]:
         case "clicked":
             if params.get("scenario"):
                 where.append(Click.scenario_id == params["scenario"])
+            where.append(counted(Click.enrollment_id))  # a test send's links are not counted
             if params.get("step"):
                 where.append(Click.step_id == params["step"])
             if since is not None:
@@ -130,6 +132,7 @@ def _rule(audience: Audience, at: datetime) -> tuple[Any, list[Any]]:
                 Delivery.scenario_id == params["scenario"],
                 Delivery.step_id == params["step"],
                 Delivery.status == DeliveryStatus.SENT,
+                counted(Delivery.enrollment_id),  # nor its pushes
             ]
             if since is not None:
                 where.append(col(Delivery.sent_at) >= since)
@@ -204,6 +207,9 @@ async def with_size(session: AsyncSession, *, audience: Audience, at: datetime) 
     return {**audience.model_dump(), "size": await size(session, audience=audience, at=at)}
 
 
+async def list_audiences(session: AsyncSession) -> list[Audience]:
+    return list(await session.exec(select(Audience).order_by(col(Audience.created_at))))
+
+
 async def list_with_sizes(session: AsyncSession, *, at: datetime) -> list[dict]:
-    audiences = list(await session.exec(select(Audience).order_by(col(Audience.created_at))))
-    return [await with_size(session, audience=a, at=at) for a in audiences]
+    return [await with_size(session, audience=a, at=at) for a in await list_audiences(session)]

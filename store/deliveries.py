@@ -10,6 +10,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.conditions import Condition
+from domain.ids import is_test
 from domain.statuses import DeliveryStatus
 from domain.steps import Window
 from scenarios.policy import ChannelPolicy
@@ -141,18 +142,22 @@ async def _prepare_together(
 
 async def _reserve(session: AsyncSession, checks: list[SendCheck], new: list[int]) -> list[bool]:
     """A place under its scenario's delivery cap for each new push: one UPDATE for all of a
-    scenario's when it has no cap, else one conditional UPDATE each (never past the cap)."""
+    scenario's when it has no cap, else one conditional UPDATE each (never past the cap).
+    A test send's push is not counted: it always has one."""
+    tests = {position for position in new if is_test(checks[position].request.enrollment_id)}
+    new = [position for position in new if position not in tests]
     counts = Counter(checks[position].request.scenario_id for position in new)
     uncapped = {
         scenario_id
         for scenario_id, count in counts.items()
         if await reserve_deliveries(session, scenario_id=scenario_id, count=count)
     }
-    return [
-        checks[position].request.scenario_id in uncapped
+    granted = {
+        position: checks[position].request.scenario_id in uncapped
         or await reserve_delivery(session, scenario_id=checks[position].request.scenario_id)
         for position in new
-    ]
+    }
+    return [granted.get(position, True) for position in sorted([*new, *tests])]
 
 
 async def mark_sent(session: AsyncSession, *, delivery: Delivery, request_id: str | None) -> None:
@@ -207,7 +212,8 @@ async def _mark_final(session: AsyncSession, delivery: Delivery, status: str, wh
         .values(status=status, error=why)
     )
     delivery.status, delivery.error = status, why
-    await release_delivery(session, scenario_id=delivery.scenario_id)
+    if not is_test(delivery.enrollment_id):  # a test's push held no place under the cap
+        await release_delivery(session, scenario_id=delivery.scenario_id)
     await session.commit()
 
 

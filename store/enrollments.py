@@ -9,7 +9,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.statuses import LIVE, DeliveryStatus
-from store.enrollment_ids import enrollment_id
+from store.enrollment_ids import counted, enrollment_id
 from store.tables import Delivery, Enrollment, StepEntry
 from store.upsert import insert_ignore
 
@@ -113,9 +113,12 @@ async def record_step(session: AsyncSession, request: AtStep, *, event_seq: int 
 async def of_friend_in(
     session: AsyncSession, *, scenario_id: str, user_id: str
 ) -> list[Enrollment]:
-    """Every enrollment this friend has had in the scenario, any status."""
+    """Every enrollment this friend has had in the scenario, any status (a test send's runs
+    are none: they never hold back a real enrollment)."""
     statement = select(Enrollment).where(
-        Enrollment.scenario_id == scenario_id, Enrollment.user_id == user_id
+        Enrollment.scenario_id == scenario_id,
+        Enrollment.user_id == user_id,
+        counted(Enrollment.id),
     )
     return list(await session.exec(statement))
 
@@ -157,7 +160,9 @@ async def list_enrollments(
     limit: int = 100,
     offset: int = 0,
 ) -> list[Enrollment]:
-    statement = select(Enrollment)
+    """Enrollments, newest first; a test send's runs are not listed (the friend's timeline
+    shows them, marked as tests)."""
+    statement = select(Enrollment).where(counted(Enrollment.id))
     if scenario_id:
         statement = statement.where(Enrollment.scenario_id == scenario_id)
     if user_id:

@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.statuses import LIVE
 from scenarios.definition import ScenarioDefinition
+from store.enrollment_ids import counted
 from store.tables import Enrollment
 
 
@@ -34,7 +35,11 @@ async def impact(
 ) -> Impact:
     rows = await session.exec(
         select(Enrollment.version, Enrollment.current_step, Enrollment.status, func.count())
-        .where(Enrollment.scenario_id == scenario_id, col(Enrollment.status).in_(LIVE))
+        .where(
+            Enrollment.scenario_id == scenario_id,
+            col(Enrollment.status).in_(LIVE),
+            counted(Enrollment.id),  # a test send's runs stay on their version
+        )
         .group_by(Enrollment.version, Enrollment.current_step, Enrollment.status)
         .order_by(Enrollment.version, Enrollment.current_step, Enrollment.status)
     )

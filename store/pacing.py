@@ -13,6 +13,7 @@ from core.calendar import next_allowed
 from domain.statuses import PUSHED, HoldReason
 from domain.steps import Window
 from scenarios.policy import ChannelPolicy
+from store.enrollment_ids import counted
 from store.tables import Delivery
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)
@@ -50,6 +51,7 @@ async def deferral(
         await session.exec(
             select(Delivery.planned_at).where(
                 Delivery.user_id == user_id,
+                counted(Delivery.enrollment_id),  # a test send's pushes are not counted
                 col(Delivery.status).in_(PUSHED),
                 col(Delivery.planned_at) > now - max(span, policy.gap),
             )

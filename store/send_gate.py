@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.conditions import Condition
+from domain.ids import is_test
 from domain.statuses import DeliveryStatus
 from domain.steps import Window
 from scenarios.policy import ChannelPolicy
@@ -49,6 +50,8 @@ async def must_not_send(
         return _ends_unconfirmed(session, delivery, SendOutcome(result="blocked"))
     if check.exit and await _exit_holds(session, request, check.exit):
         return _ends_unconfirmed(session, delivery, SendOutcome(result="exited"))
+    if is_test(request.enrollment_id):  # a test goes out whatever the scenario's status
+        return None
     if scenario is None or scenario.status == "ended":
         control_seq = scenario.control_seq if scenario else None
         ended = SendOutcome(result="ended", control_seq=control_seq)

@@ -13,6 +13,7 @@ from domain.statuses import LIVE, DeliveryStatus
 from domain.steps import Step, SurveyStep, walk_steps
 from domain.steps.branch import OTHERWISE
 from store.conversions import Conversions, goal_reached
+from store.enrollment_ids import counted
 from store.scenarios import get_definition
 from store.significance import arm_tests
 from store.stats_models import BranchStats, ScenarioStats, StepStats, SurveyStats
@@ -23,7 +24,10 @@ from store.tables import BranchDecision, Click, Delivery, Enrollment, Scenario, 
 async def scenario_stats(
     session: AsyncSession, *, scenario: Scenario, start: datetime | None, end: datetime | None
 ) -> ScenarioStats:
-    in_period = select(Enrollment.id).where(Enrollment.scenario_id == scenario.id)
+    in_period = select(Enrollment.id).where(
+        Enrollment.scenario_id == scenario.id,
+        counted(Enrollment.id),  # never a test send's
+    )
     if start:
         in_period = in_period.where(Enrollment.started_at >= start)
     if end:

@@ -248,3 +248,4 @@ class SurveyToken(SQLModel, table=True):
 from store.drafts import StudioDraft  # noqa: E402, F401
 from store.pipeline_tables import Operation, Outbox  # noqa: E402, F401
 from store.sessions import DashboardSession  # noqa: E402, F401
+from store.test_send_table import TestSend  # noqa: E402, F401

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from domain.ids import is_test
 from domain.statuses import LIVE
 from scenarios.runs import EnrollmentStatus
 from store.tables import Enrollment
@@ -68,4 +69,9 @@ def _now(row: Enrollment, answer: Answer | None) -> dict[str, Any]:
             "error": row.error,
             "skipped": [],
         }
-    return {"enrollment_id": row.id, "scenario_id": row.scenario_id, "version": row.version} | state
+    return {
+        "enrollment_id": row.id,
+        "scenario_id": row.scenario_id,
+        "version": row.version,
+        "test": is_test(row.id),
+    } | state

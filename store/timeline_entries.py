@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.windows import in_window
+from domain.ids import is_test
 from domain.statuses import LIVE
 from domain.steps import MessageStep, walk_steps
 from scenarios.runs import EnrollmentStatus
@@ -40,6 +41,8 @@ class Builder:
         entry = {"at": at, "kind": kind, "detail": {}, **fields}
         if row is not None:
             entry |= {"enrollment_id": row.id, "scenario_id": row.scenario_id}
+            if is_test(row.id):  # a test send's run: marked, never an enrollment of its own
+                entry["detail"] = {**entry["detail"], "test": True}
         self.found.append((key, entry))
 
     def position(self, row: Enrollment, step_id: str) -> int:
@@ -199,6 +202,8 @@ class Builder:
                     "enrollment_id": click.enrollment_id,
                     "scenario_id": click.scenario_id,
                 }
+                if is_test(click.enrollment_id):
+                    self.found[-1][1]["detail"]["test"] = True
         for event in self.records.events:
             self.add(
                 "event",

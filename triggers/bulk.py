@@ -19,6 +19,7 @@ from scenarios.runs import ControlSignal, MigrateSignal
 from store import operations, outbox
 from store.db import Database
 from store.definitions import Definitions
+from store.enrollment_ids import counted
 from store.pipeline_tables import Operation
 from store.tables import Enrollment, Friend, Scenario
 from triggers.date_triggers import date_input, dated
@@ -65,8 +66,13 @@ async def _count(session: AsyncSession, condition: Any) -> int:
 
 def _live(scenario_id: str, params: dict[str, Any]) -> Any:
     """The scenario's running enrollments; a migration's: those on an older version whose
-    current step is in the new one (`steps`), the only ones that can move."""
-    condition = and_(Enrollment.scenario_id == scenario_id, col(Enrollment.status).in_(LIVE))
+    current step is in the new one (`steps`), the only ones that can move. (A test send's
+    runs are not the scenario's: no pause, resume, end or migration holds them.)"""
+    condition = and_(
+        Enrollment.scenario_id == scenario_id,
+        col(Enrollment.status).in_(LIVE),
+        counted(Enrollment.id),
+    )
     if params.get("below") is not None:
         condition = and_(
             condition,

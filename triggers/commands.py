@@ -16,8 +16,9 @@ from store.definitions import Definitions
 from store.tables import Enrollment, Friend, Scenario
 from store.types import utcnow
 from triggers.enrol import enrollment_input
-from triggers.kinds import Kind, ScheduleDate, SignalEnrollment, StartEnrollment
+from triggers.kinds import Kind, ScheduleDate, SignalEnrollment, StartEnrollment, StartTest
 from triggers.temporal import schedule_date, signal_each, start_enrollment
+from triggers.test_sends import start_test
 
 log = logging.getLogger("stepline.commands")
 enrol_log = logging.getLogger("stepline.enrol")
@@ -45,6 +46,8 @@ class Commands:
             await self.start(item)
         elif isinstance(item, SignalEnrollment):
             await self.signal(seq, item)
+        elif isinstance(item, StartTest):
+            await start_test(self, item)
         elif isinstance(item, ScheduleDate):
             await schedule_date(self.temporal, task_queue=self.task_queue, input=item.input)
         else:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from scenarios.runs import DateTriggerInput
+from scenarios.runs import DateTriggerInput, TestRun
 
 Reason = Literal[
     "attributes", "tags", "route", "import", "audience", "click", "step", "event", "data"
@@ -118,6 +118,16 @@ class ScheduleDate(Kind):
     input: DateTriggerInput
 
 
+class StartTest(Kind):
+    """Start a test send's run for one tester (its row written with the test send)."""
+
+    kind: ClassVar[str] = "start_test"
+    command: ClassVar[bool] = True
+    enrollment_id: str  # a test run's id (test:…)
+    test: TestRun
+    operation_id: str  # the test send's: one more tester reached once it has begun
+
+
 KINDS: dict[str, type[Kind]] = {
     model.kind: model
     for model in (
@@ -131,6 +141,7 @@ KINDS: dict[str, type[Kind]] = {
         StartEnrollment,
         SignalEnrollment,
         ScheduleDate,
+        StartTest,
     )
 }
 

@@ -4,12 +4,16 @@ steps it chose, then the next; a newer version signalled meanwhile is taken afte
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.steps import Step
-    from workflows.journey import Journey, Migrating
+    from domain.steps import MessageStep, Step, SurveyStep
+    from workflows.delivery import send
+    from workflows.journey import Finished, Journey, Migrating
     from workflows.steps import HANDLERS
 
 
 async def walk_scenario(journey: Journey) -> None:
+    if journey.test and journey.test.step is not None:  # a test send of one step
+        await send_alone(journey, journey.test.step)
+        return
     remaining = path(journey)
     while remaining:
         try:
@@ -38,3 +42,11 @@ async def walk(journey: Journey, steps: list[Step], *, after: str) -> None:
         if chosen is not None:
             await walk(journey, chosen, after=following)
         journey.adopt_migration(step.id)
+
+
+async def send_alone(journey: Journey, step_id: str) -> None:
+    """A test send of one step: its messages (a survey step's question) now, nothing after."""
+    step = journey.scenario.step(step_id)
+    if not isinstance(step, MessageStep | SurveyStep):
+        raise Finished("failed", f"version {journey.version} has no message step {step_id!r}")
+    await send(journey, step)

@@ -67,6 +67,7 @@ class Journey:
         # sends as local activities, search attributes upserted only where it waits; enrollments
         # started before this (their input has no `fast`) replay the way they ran
         self.fast = input.fast
+        self.test = input.test  # a test send's run: waits shortened, nothing held
         self.state = EnrollmentStatus(
             enrollment_id=input.enrollment_id,
             scenario_id=input.scenario_id,
@@ -166,6 +167,13 @@ class Journey:
     def check_stopped(self) -> None:
         if self.stopped:
             raise Finished(self.stopped)
+
+    def due(self, when: datetime) -> datetime:
+        """When a wait or timeout ending at `when` ends: then, or, in a test send's walk,
+        at most its `wait` from now."""
+        if self.test is None:
+            return when
+        return min(when, workflow.now() + self.test.wait)
 
     def ids(self) -> dict[str, str]:
         return {

@@ -20,6 +20,8 @@ async def until(
     condition ends it). `summary` names the timer in the Temporal UI. The search attributes are
     brought up to date first: the enrollment may rest here for weeks."""
     index(journey)
+    if deadline is not None:
+        deadline = journey.due(deadline)  # a test send's walk: a few seconds at most
     if deadline is None:
         await workflow.wait_condition(condition)
         return True

@@ -20,7 +20,7 @@ async def run(journey: Journey, step: SurveyStep, following: str) -> list[Step]:
         journey.missed.pop()
         await decided(journey, step.id, "on_timeout", 1, {"blocked": True})
         return step.on_timeout
-    deadline = workflow.now() + step.delta
+    deadline = journey.due(workflow.now() + step.delta)
     await report(journey, "waiting", step.id, wake=deadline, entered=step.id)
     if step.id not in journey.answered:
         summary = f"survey {step.id}: wait for an answer up to " + duration_words(step.delta)

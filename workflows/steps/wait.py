@@ -21,7 +21,7 @@ async def run(journey: Journey, step: WaitStep, following: str) -> None:
     if isinstance(step.until, DateUntil):
         await until_date(journey, step, step.until, following)
         return
-    wake = step.wake(workflow.now())
+    wake = journey.due(step.wake(workflow.now()))
     if step.delta is not None:
         summary = f"wait {duration_words(step.delta)} → {following}"
     else:  # `wake`, not `until` itself: a moment long past may not read in every timezone
@@ -62,6 +62,7 @@ async def until_date(journey: Journey, step: WaitStep, until: DateUntil, followi
             if entered:
                 await report(journey, "waiting", step.id, entered=step.id)
             return
+        wake = journey.due(wake)  # a test send's walk: a few seconds at most
         await report(journey, "waiting", step.id, wake=wake, entered=entered)
         entered = None
         summary = f"wait until {words} ({journey.local(wake)}) → {following}"

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
 async def run(journey: Journey, step: WaitForStep, following: str) -> list[Step]:
     """Take `then` the moment `until` holds (a signal from whoever recorded the change),
     `on_timeout` when the time is up and it still does not."""
-    deadline = workflow.now() + step.delta
+    deadline = journey.due(workflow.now() + step.delta)
     set_state(journey, "waiting", step.id, wake=deadline)
     entered = await check(
         journey,
