@@ -4,6 +4,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, or_
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,6 +62,21 @@ async def record_unfollow(
     if commit:
         await session.commit()
     return FollowChange(friend, applied=applied)
+
+
+async def search(session: AsyncSession, text: str = "", *, limit: int = 50) -> list[Friend]:
+    """Recent friends, or those whose user ID starts with `text` or whose name contains it."""
+    statement = select(Friend)
+    if text:
+        statement = statement.where(
+            or_(
+                col(Friend.user_id).startswith(text, autoescape=True),
+                col(Friend.display_name).icontains(text, autoescape=True),
+            )
+        )
+    recent = func.coalesce(col(Friend.followed_at), col(Friend.created_at))
+    statement = statement.order_by(recent.desc(), col(Friend.user_id)).limit(limit)
+    return list(await session.exec(statement))
 
 
 async def get_friend(session: AsyncSession, *, user_id: str) -> Friend | None:

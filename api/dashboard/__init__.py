@@ -3,8 +3,31 @@ token, kept out of the OpenAPI schema."""
 
 from fastapi import APIRouter
 
-from api.dashboard import auth, friend_pages, language, queue, scenario_pages, static_files
+from api.dashboard import (
+    auth,
+    friend_pages,
+    language,
+    lifecycle_pages,
+    preview_pages,
+    queue,
+    scenario_pages,
+    static_files,
+    studio_pages,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, language, scenario_pages, friend_pages, queue, static_files):
+# before studio_pages, whose POST /dashboard/studio/{draft_id} would answer .../preview and
+# .../reach, and static_files, whose /static/dashboard/{name} would answer bubbles.css
+router.include_router(preview_pages.assets)
+router.include_router(preview_pages.router)
+for module in (
+    auth,
+    language,
+    scenario_pages,
+    lifecycle_pages,
+    studio_pages,
+    friend_pages,
+    queue,
+    static_files,
+):
     router.include_router(module.router)

@@ -6,7 +6,14 @@ from fastapi.responses import FileResponse, PlainTextResponse, Response
 from api.dashboard.web import HERE
 
 router = APIRouter()
-FILES = {"dashboard.css": "text/css", "join.css": "text/css", "live.js": "text/javascript"}
+FILES = {
+    "dashboard.css": "text/css",
+    "join.css": "text/css",
+    "live.js": "text/javascript",
+    "studio.css": "text/css",
+    "studio.js": "text/javascript",
+    "studio_preview.js": "text/javascript",
+}
 
 
 @router.get("/static/dashboard/{name}")

@@ -100,6 +100,15 @@ ITEMS: dict[str, Any] = {  # what "add" puts at the end of a list, by the list's
 }
 
 
+PARTS: dict[str, Any] = {  # optional parts put in place whole (`set:PATH:NAME`)
+    "goal": {"event": "purchase", "within": "P7D"},
+    "window": {"start": "10:00", "end": "20:00"},
+    "exit": [{"event": "unsubscribe"}],
+    "quick_reply": {"items": [QUICK_REPLY]},
+    "otherwise": [],
+}
+
+
 def fresh(table: dict[str, Any], kind: str) -> Any:
     if kind not in table:
         raise KeyError(kind)

@@ -114,8 +114,23 @@ def add_item(document: dict, list_path: str) -> str:
     return append(document, list_path, blanks.fresh(blanks.ITEMS, str(name)))
 
 
-def replace(document: dict, path: str, value: Any) -> None:
-    paths.put(document, path, value)
+def drop(document: dict, path: str) -> None:
+    """An optional part taken out (a goal, a window, the exit conditions, quick replies)."""
+    try:
+        paths.remove(document, path)
+    except BadPath as exc:
+        raise BadEdit(f"no such place: {path}") from exc
+
+
+def put_blank(document: dict, path: str, blank: str) -> str:
+    """An optional part put in place, as the studio starts it (blanks.PARTS)."""
+    if blank not in blanks.PARTS:
+        raise BadEdit(f"nothing called {blank!r} to put in place")
+    try:
+        paths.put(document, path, blanks.fresh(blanks.PARTS, blank))
+    except BadPath as exc:
+        raise BadEdit(f"no such place: {path}") from exc
+    return path
 
 
 def _list(document: dict, list_path: str) -> list:

@@ -53,6 +53,8 @@ def read(kind: str, text: str) -> tuple[bool, Any]:
         return True, found if isinstance(found, int) else text
     if kind == "bool":
         return True, text == "on"
+    if kind == "flag":  # true, or left out
+        return text == "on", True
     if kind == "list":
         return bool(items(text)), items(text)
     if kind == "scalar":
@@ -104,7 +106,7 @@ def choose(document: dict, what: str, path: str, choice: str) -> None:
         if not (isinstance(current, dict) and choice in current):
             paths.put(document, path, blanks.fresh(blanks.CONDITIONS, choice))
     elif what == "message" and choice in blanks.MESSAGES:
-        if _message_type(current) != choice:
+        if message_type(current) != choice:
             paths.put(document, path, blanks.fresh(blanks.MESSAGES, choice))
     elif what == "trigger" and choice in blanks.TRIGGERS:
         if not (isinstance(current, dict) and current.get("type") == choice):
@@ -115,7 +117,7 @@ def choose(document: dict, what: str, path: str, choice: str) -> None:
         _operator(current, choice)
 
 
-def _message_type(message: Any) -> str | None:
+def message_type(message: Any) -> str | None:
     if not isinstance(message, dict):
         return None
     if message.get("type") == "template":

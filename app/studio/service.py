@@ -53,7 +53,8 @@ async def change(
 
 def apply(document: dict[str, Any], op: str) -> str | None:
     """A button's edit: `add:LIST:INDEX:KIND`, `duplicate:PATH`, `up:PATH`, `down:PATH`,
-    `delete:PATH`, `item:LIST`, `message:LIST:TYPE`, `condition:LIST:KIND`."""
+    `delete:PATH`, `drop:PATH`, `set:PATH:BLANK`, `item:LIST`, `message:LIST:TYPE`,
+    `condition:LIST:KIND`."""
     verb, _, rest = op.partition(":")
     if verb == "add":
         list_path, index, kind = rest.rsplit(":", 2)
@@ -65,6 +66,12 @@ def apply(document: dict[str, Any], op: str) -> str | None:
     if verb == "delete":
         edits.delete(document, rest)
         return None
+    if verb == "drop":  # an optional part: a goal, a window, exit conditions
+        edits.drop(document, rest)
+        return None
+    if verb == "set":  # an optional part put in place: `set:PATH:BLANK`
+        path, blank = rest.rsplit(":", 1)
+        return edits.put_blank(document, path, blank)
     if verb == "item":
         return edits.add_item(document, rest)
     if verb == "message":
@@ -74,6 +81,10 @@ def apply(document: dict[str, Any], op: str) -> str | None:
         list_path, kind = rest.rsplit(":", 1)
         return edits.append(document, list_path, blanks.fresh(blanks.CONDITIONS, kind))
     raise edits.BadEdit(f"unknown edit {verb!r}")
+
+
+async def discard(session: AsyncSession, draft: StudioDraft) -> None:
+    await drafts.discard(session, draft.id)
 
 
 async def replace(session: AsyncSession, draft: StudioDraft, text: str) -> None:

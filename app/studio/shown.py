@@ -1,0 +1,58 @@
+"""A draft's values as the studio's fields show them: lists as comma-separated words, maps as
+`name=value` lines, JSON pretty; whatever was typed and could not be read, as it was typed."""
+
+import json
+from typing import Any
+
+KINDS = ("attribute", "tag", "audience", "event", "clicked", "all", "any", "not")
+
+
+def value(given: Any, kind: str) -> str:
+    if given is None or type(given).__name__ in ("Undefined", "StrictUndefined"):
+        return ""
+    if isinstance(given, str):
+        return given
+    if kind in ("list", "scalars") and isinstance(given, list):
+        return ", ".join(_scalar(item) for item in given)
+    if kind == "map" and isinstance(given, dict):
+        return "\n".join(f"{key}={item}" for key, item in given.items())
+    if kind == "json":
+        return json.dumps(given, ensure_ascii=False, indent=1)
+    return _scalar(given)
+
+
+def _scalar(given: Any) -> str:
+    if isinstance(given, bool):
+        return "true" if given else "false"
+    return (
+        str(given)
+        if isinstance(given, int | float | str)
+        else json.dumps(given, ensure_ascii=False)
+    )
+
+
+def keys(options: list[Any]) -> list[Any]:
+    return [option if isinstance(option, str) else option[0] for option in options]
+
+
+def condition_kind(condition: Any) -> str | None:
+    if not isinstance(condition, dict):
+        return None
+    return next((kind for kind in KINDS if kind in condition), None)
+
+
+def message_step_ids(document: Any) -> list[str]:
+    found: list[str] = []
+
+    def visit(item: Any) -> None:
+        if isinstance(item, dict):
+            if item.get("type") == "message" and isinstance(item.get("id"), str):
+                found.append(item["id"])
+            for inner in item.values():
+                visit(inner)
+        elif isinstance(item, list):
+            for inner in item:
+                visit(inner)
+
+    visit(document)
+    return found
