@@ -108,6 +108,9 @@ async def test_one_step_goes_to_each_tester_personalised_tracked_and_with_a_retr
     assert (await stack.api.get(f"/friends/{aki}")).json()["enrollments"] == []
     async with stack.db.reading() as session:
         assert (await session.get(Scenario, scenario_id)).sent_count == 0
+    metrics = (await stack.api.get("/metrics")).text
+    assert 'stepline_enrollments{status="completed"} 0.0' in metrics
+    assert 'stepline_deliveries{status="sent"} 0.0' in metrics
 
 
 WALK = scenario(
