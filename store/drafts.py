@@ -58,6 +58,14 @@ async def discard(session: AsyncSession, draft_id: str) -> None:
     await session.commit()
 
 
-async def of_scenario(session: AsyncSession, scenario_id: str) -> list[StudioDraft]:
-    statement = select(StudioDraft).where(col(StudioDraft.scenario_id) == scenario_id)
-    return list(await session.exec(statement.order_by(col(StudioDraft.updated_at).desc())))
+async def open_ones(
+    session: AsyncSession, scenario_id: str | None, *, limit: int = 20
+) -> list[StudioDraft]:
+    """The newest drafts of a scenario, or (None) of scenarios not saved yet."""
+    where = (
+        col(StudioDraft.scenario_id).is_(None)
+        if scenario_id is None
+        else col(StudioDraft.scenario_id) == scenario_id
+    )
+    statement = select(StudioDraft).where(where).order_by(col(StudioDraft.updated_at).desc())
+    return list(await session.exec(statement.limit(limit)))

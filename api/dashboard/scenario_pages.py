@@ -29,7 +29,7 @@ from app import stats as stats_service
 from app.errors import NotFound
 from domain.statuses import Status
 from scenarios.definition import ScenarioDefinition
-from store import enrollments, operations, scenarios
+from store import drafts, enrollments, operations, scenarios
 from store.tables import Scenario
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(require_viewer)])
@@ -51,7 +51,8 @@ async def scenario_list(request: Request, services: ServicesDep, fragment: Fragm
             rows.append(
                 {"scenario": scenario, "stats": await stats_service.summary(session, scenario)}
             )
-    context = {"rows": rows, "live_url": live_url(request)}
+        open_drafts = await drafts.open_ones(session, None)
+    context = {"rows": rows, "live_url": live_url(request), "drafts": open_drafts}
     return render(request, "_scenarios_live.html" if live else "scenarios.html", context)
 
 
@@ -110,6 +111,7 @@ async def scenario_page(
             offset=(page - 1) * PAGE_SIZE,
         )
         recent = await operations.of_scenario(session, scenario.id, limit=5)
+        open_drafts = await drafts.open_ones(session, scenario.id)
     context = {
         "scenario": scenario,
         "definition": definition,
@@ -127,6 +129,7 @@ async def scenario_page(
         "page": page,
         "more": len(rows) > PAGE_SIZE,
         "operations": recent,  # pause, resume… and how far they got
+        "drafts": open_drafts,  # studio drafts of it, not saved yet
         "live_url": live_url(request),
         "csv_url": _url(f"/dashboard/scenarios/{scenario.id}/stats.csv", period.query()),
         "api_stats_url": _url(f"/scenarios/{scenario.id}/stats", period.query()),

@@ -176,3 +176,11 @@ async def test_what_is_typed_is_shown_escaped(shared):
         page = await client.get(place)
         assert "<script>alert(1)</script>" not in page.text
         assert "&lt;script&gt;" in page.text
+
+
+async def test_a_draft_left_open_is_found_again_from_the_lists(shared):
+    async with operator(shared) as client:
+        place = await new_draft(client)
+        await client.post(place, data={"csrf": csrf(client), "f.text.name": "Half done"})
+        listed = await client.get("/")
+        assert f'href="{place}"' in listed.text and "Half done" in listed.text
