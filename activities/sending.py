@@ -13,7 +13,7 @@ from activities.heartbeat import heartbeating
 from activities.survey import as_message_step, with_options
 from core import metrics
 from core.links import rewrite_links, tracked_urls
-from core.personalize import fill, fill_url, placeholders
+from core.personalize import fill, fill_url, friend_values, placeholders
 from domain.steps import MessageStep, SurveyStep
 from line.client import (
     LineError,
@@ -275,11 +275,9 @@ class SendActivities(contract.Sending):
         values: dict[str, object] = {}
         if placeholders(messages):
             friend = await refresh_profile(self.db, self.line, request.user_id)
-            values = {
-                f"attribute:{name}": value
-                for name, value in (friend.attributes if friend else {}).items()
-            }
-            values["displayName"] = friend.display_name if friend else None
+            values = friend_values(
+                friend.display_name if friend else None, friend.attributes if friend else {}
+            )
         urls = tracked_urls(messages) if step.track_links else []
         if urls:
             targets = {url: fill_url(url, values, step.defaults) for url in urls}
