@@ -136,10 +136,10 @@ async def request(
         idempotency_key=key,
         fingerprint=fingerprint,
     )
-    runs = await test_sends.record(session, test, at=utcnow())
     run = TestRun(step=ask.step, wait=wait or DEFAULT_WAIT)
-    pipeline.record(session, list(runs.values()), run, operation_id=operation.id)
     try:
+        runs = await test_sends.record(session, test, at=utcnow())
+        pipeline.record(session, list(runs.values()), run, operation_id=operation.id)
         await session.commit()
     except IntegrityError:  # the same key at the same moment: the other request's
         await session.rollback()

@@ -302,9 +302,17 @@ async def test_one_idempotency_key_is_one_test_send(stack):
     await stack.until_texts(tester, ["Hi"])
     await asyncio.sleep(0.2)
     assert await stack.texts(tester) == ["Hi"]  # once
+    both = await asyncio.gather(  # the same key at the same moment: still one test send
+        *(stack.api.post(url, json=body, headers={"Idempotency-Key": "try-2"}) for _ in "ab")
+    )
+    assert [answer.status_code for answer in both] == [202, 202]
+    assert both[0].json()["id"] == both[1].json()["id"] != first.json()["id"]
+    run = both[0].json()["testers"][0]["enrollment_id"]
+    assert (await finished(stack, run)).status == "completed"
+    await stack.until_texts(tester, ["Hi", "Hi"])
     second = await stack.api.post(url, json=body)  # no key: a new test send
     assert second.json()["id"] != first.json()["id"]
     assert (
         await finished(stack, second.json()["testers"][0]["enrollment_id"])
     ).status == "completed"
-    await stack.until_texts(tester, ["Hi", "Hi"])
+    await stack.until_texts(tester, ["Hi", "Hi", "Hi"])
