@@ -55,7 +55,11 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     app.add_middleware(
         BodyLimit,
         default=settings.max_body_bytes,
-        limits={"/webhooks/line": webhooks.MAX_BODY, "/friends/import": imports.IMPORT_LIMIT},
+        limits={
+            "/webhooks/line": webhooks.MAX_BODY,
+            "/friends/import": imports.IMPORT_LIMIT,
+            "/dashboard/friends/import": imports.IMPORT_LIMIT,  # the same file, from a browser
+        },
         hints={"/friends/import": imports.IMPORT_HINT},
     )
     # outermost: headers on every answer, cross-site form posts refused before anything runs

@@ -10,6 +10,8 @@ FILES = {
     "dashboard.css": "text/css",
     "join.css": "text/css",
     "live.js": "text/javascript",
+    "operator.css": "text/css",
+    "operator.js": "text/javascript",
     "studio.css": "text/css",
     "studio.js": "text/javascript",
     "studio_preview.js": "text/javascript",
