@@ -12,8 +12,9 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import Conflict
+from app.errors import Conflict, invalid
 from app.lifecycle import find
+from domain.durations import parse_duration
 from domain.steps import MessageStep, SurveyStep
 from scenarios.runs import TestRun
 from scenarios.validate import DefinitionError
@@ -47,6 +48,19 @@ class Accepted:
     runs: dict[str, str]  # tester → run id (test:…)
     operation: Operation
     again: bool = False  # the same Idempotency-Key: the first request's answer, nothing sent
+
+
+def wait_scale(text: str | None) -> timedelta | None:
+    """A walk's `wait_scale` (ISO 8601, PT1S–PT10M); None: the default."""
+    if text is None:
+        return None
+    try:
+        wait = parse_duration(text)
+    except ValueError as exc:
+        raise invalid("wait_scale", str(exc)) from None
+    if not timedelta(seconds=1) <= wait <= LONGEST_WAIT:
+        raise invalid("wait_scale", "must be between 1 second (PT1S) and 10 minutes (PT10M)")
+    return wait
 
 
 def _problem(path: str, msg: str, kind: str = "value_error") -> DefinitionError:

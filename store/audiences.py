@@ -25,6 +25,7 @@ from domain.statuses import DeliveryStatus
 from domain.steps import MessageStep, walk_steps
 from domain.values import properties_match
 from scenarios.definition import ScenarioDefinition
+from store.enrollment_ids import counted
 from store.ids import new_id
 from store.tables import (
     Audience,
@@ -120,6 +121,7 @@ def _rule(audience: Audience, at: datetime) -> tuple[Any, list[Any]]:
         case "clicked":
             if params.get("scenario"):
                 where.append(Click.scenario_id == params["scenario"])
+            where.append(counted(Click.enrollment_id))  # a test send's links are not counted
             if params.get("step"):
                 where.append(Click.step_id == params["step"])
             if since is not None:
@@ -130,6 +132,7 @@ def _rule(audience: Audience, at: datetime) -> tuple[Any, list[Any]]:
                 Delivery.scenario_id == params["scenario"],
                 Delivery.step_id == params["step"],
                 Delivery.status == DeliveryStatus.SENT,
+                counted(Delivery.enrollment_id),  # nor its pushes
             ]
             if since is not None:
                 where.append(col(Delivery.sent_at) >= since)

@@ -4,8 +4,12 @@ token, kept out of the OpenAPI schema."""
 from fastapi import APIRouter
 
 from api.dashboard import (
+    audience_pages,
     auth,
+    channel_pages,
+    friend_edit_pages,
     friend_pages,
+    import_pages,
     language,
     lifecycle_pages,
     preview_pages,
@@ -13,6 +17,7 @@ from api.dashboard import (
     scenario_pages,
     static_files,
     studio_pages,
+    test_send_pages,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -24,9 +29,14 @@ for module in (
     auth,
     language,
     scenario_pages,
+    test_send_pages,  # before lifecycle_pages, whose …/{action} would answer …/test-sends
     lifecycle_pages,
     studio_pages,
+    import_pages,  # before friend_pages, whose /dashboard/friends/{user_id} would answer .../import
+    friend_edit_pages,
     friend_pages,
+    audience_pages,
+    channel_pages,
     queue,
     static_files,
 ):

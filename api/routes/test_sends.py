@@ -2,17 +2,16 @@
 it — one step now, or the whole scenario with its waits cut short. Answered 202 once recorded;
 the dispatcher starts each tester's run (app/test_sends.py, triggers/test_sends.py)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Admin, SessionDep
-from api.errors import StrictJSONRoute, unprocessable
+from api.errors import StrictJSONRoute
 from api.schemas import OperationPublic, operation_ref
 from app import test_sends
-from domain.durations import parse_duration
 from domain.ids import UserId
 
 router = APIRouter(
@@ -57,18 +56,6 @@ class TestSendPublic(BaseModel):
     created_at: datetime
 
 
-def _wait(text: str | None) -> timedelta | None:
-    if text is None:
-        return None
-    try:
-        wait = parse_duration(text)
-    except ValueError as exc:
-        raise unprocessable("wait_scale", str(exc)) from None
-    if not timedelta(seconds=1) <= wait <= test_sends.LONGEST_WAIT:
-        raise unprocessable("wait_scale", "must be between 1 second (PT1S) and 10 minutes (PT10M)")
-    return wait
-
-
 @router.post(
     "/{scenario_id}/test-sends",
     status_code=status.HTTP_202_ACCEPTED,
@@ -98,7 +85,7 @@ async def test_send(
         tag=body.tag,
         user_ids=tuple(body.user_ids) if body.user_ids is not None else None,
         version=body.version,
-        wait=_wait(body.wait_scale),
+        wait=test_sends.wait_scale(body.wait_scale),
     )
     accepted = await test_sends.request(session, scenario_id, ask, key=idempotency_key)
     test = accepted.test

@@ -65,6 +65,7 @@ async def test_the_admin_routes_are_the_ones_we_expect(shared):
             ("GET", "/scenarios/{scenario_id}/enrollments"),
             ("GET", "/scenarios/{scenario_id}/stats"),
             ("GET", "/scenarios/{scenario_id}/impact"),
+            ("POST", "/scenarios/{scenario_id}/test-sends"),
             ("GET", "/scenarios/{scenario_id}/operations"),
             ("GET", "/operations"),
             ("GET", "/operations/{operation_id}"),

@@ -119,15 +119,41 @@ async def test_an_operator_builds_runs_and_edits_the_welcome_series(stack, page,
     assert definition["steps"][3]["branches"][0]["when"] == {
         "all": [{"attribute": "gender", "equals": "female"}, {"attribute": "age", "between": [20, 29]}]
     }
+
+    # テスト配信 before it starts: the operator's own phone (a friend tagged `tester`) gets the
+    # coupon step, personalised, marked as a test and counted nowhere
+    chat = await page.context.new_page()
+    chat_url = str(stack.emu.base_url).rstrip("/") + "/emulator/chat"
+    await chat.goto(chat_url)
+    await chat.fill("input[name=display_name]", "Operator")
+    await chat.click("#add-friend")
+    await chat.wait_for_url(re.compile(r"/emulator/chat/U[0-9a-f]{32}"))
+    tester = re.search(r"U[0-9a-f]{32}", chat.url).group(0)
+    await stack.settle()
+    tagged = await stack.api.post(f"/friends/{tester}/tags", json={"tags": ["tester"]})
+    assert tagged.status_code == 200, tagged.text
+    await page.reload()
+    await page.locator("#test-send summary").click()
+    await page.select_option("select[name=step]", "message-1")
+    async with page.expect_navigation():
+        await page.click("#send-test")
+    await expect(page.locator("table.test-runs")).to_contain_text(tester)
+    await chat.goto(f"{chat_url}/{tester}")
+    coupon_bubble = chat.locator("#messages [data-message='coupon']")
+    await expect(coupon_bubble).to_have_count(1, timeout=20_000)
+    await screenshot(chat, "studio-test-send")
+
+    await page.goto(f"{base}/dashboard/scenarios/{scenario_id}")
     async with page.expect_navigation():
         await page.click("#action-activate")
     await expect(page.locator("h1 .status")).to_contain_text("active")
 
     # a friend is added in the emulator's chat view: the welcome arrives, the counts move
-    chat = await page.context.new_page()
-    await chat.goto(str(stack.emu.base_url).rstrip("/") + "/emulator/chat")
+    # (the test send counted nowhere: one enrollment)
+    await chat.goto(chat_url)
     await chat.fill("input[name=display_name]", "Aoi")
     await chat.click("#add-friend")
+    await chat.wait_for_url(re.compile(r"/emulator/chat/U[0-9a-f]{32}\?"))
     await expect(chat.locator("#messages [data-message]").first).to_contain_text(
         "Welcome, Aoi!", timeout=20_000
     )

@@ -2,6 +2,7 @@
 draft, change it field by field and button by button, meet problems on their fields, the YAML
 tab, save as a scenario or a new version; every post needs the session's form token."""
 
+import asyncio
 import re
 from contextlib import asynccontextmanager
 
@@ -184,3 +185,46 @@ async def test_a_draft_left_open_is_found_again_from_the_lists(shared):
         await client.post(place, data={"csrf": csrf(client), "f.text.name": "Half done"})
         listed = await client.get("/")
         assert f'href="{place}"' in listed.text and "Half done" in listed.text
+
+
+async def test_a_test_send_from_the_scenario_page_goes_to_the_tagged_testers(shared):
+    tester = "U" + "7e57" * 8
+    await shared.follow(tester, display_name="Operator")
+    tagged = await shared.api.post(f"/friends/{tester}/tags", json={"tags": ["tester"]})
+    assert tagged.status_code == 200
+    async with operator(shared) as client:
+        place = await new_draft(client)
+        await client.post(
+            place,
+            data={"csrf": csrf(client), "f.text.steps[0].messages[0].text": "Hi {displayName}"},
+        )
+        saved = await client.post(f"{place}/save", data={"csrf": csrf(client)})
+        scenario_page = saved.headers["location"]
+        page = await client.get(scenario_page)
+        assert 'id="send-test"' in page.text and '<option value="welcome">' in page.text
+        sends = f"{scenario_page}/test-sends"
+        refused = await client.post(sends, data={"mode": "step", "step": "welcome"})
+        assert refused.status_code == 403
+        for form, field in [
+            ({"mode": "step", "step": "nope"}, "step"),
+            ({"mode": "walk", "wait_scale": "P1D"}, "wait_scale"),
+            ({"mode": "step", "step": "welcome", "tag": "nobody-has-it"}, "tag"),
+            ({"mode": "both"}, "mode"),
+        ]:
+            answer = await client.post(sends, data={"csrf": csrf(client), **form})
+            assert answer.status_code == 422, form
+            assert f"<code>{field}</code>" in answer.text or field in answer.text
+        sent = await client.post(
+            sends, data={"csrf": csrf(client), "mode": "step", "step": "welcome"}
+        )
+        assert sent.status_code == 303
+        result = await client.get(sent.headers["location"])
+        assert tester in result.text
+        await shared.settle()
+        for _ in range(100):
+            received = await shared.received(tester)
+            if received:
+                break
+            await asyncio.sleep(0.1)
+        assert received[-1]["messages"][0]["text"] == "Hi Operator"
+        assert (await client.get("/dashboard/test-sends/999999")).status_code == 404
