@@ -61,9 +61,11 @@ def read(kind: str, text: str) -> tuple[bool, Any]:
         return True, scalar(text)
     if kind == "scalars":
         return bool(items(text)), [scalar(part) for part in items(text)]
-    if kind == "map":
+    if kind in ("map", "attrs"):  # name=value lines; attrs: values read as scalars
         pairs = [line.split("=", 1) for line in text.splitlines() if "=" in line]
-        return bool(pairs), {key.strip(): value.strip() for key, value in pairs if key.strip()}
+        read_value = scalar if kind == "attrs" else str.strip
+        found = {key.strip(): read_value(value) for key, value in pairs if key.strip()}
+        return bool(found), found
     if kind == "json":
         if not text.strip():
             return False, None

@@ -14,8 +14,8 @@ def value(given: Any, kind: str) -> str:
         return given
     if kind in ("list", "scalars") and isinstance(given, list):
         return ", ".join(_scalar(item) for item in given)
-    if kind == "map" and isinstance(given, dict):
-        return "\n".join(f"{key}={item}" for key, item in given.items())
+    if kind in ("map", "attrs") and isinstance(given, dict):
+        return "\n".join(f"{key}={_scalar(item)}" for key, item in given.items())
     if kind == "json":
         return json.dumps(given, ensure_ascii=False, indent=1)
     return _scalar(given)

@@ -181,3 +181,33 @@ async def test_an_operator_builds_runs_and_edits_the_welcome_series(stack, page,
     detail = (await stack.api.get(f"/scenarios/{scenario_id}")).json()
     assert detail["version"] == 2
     assert detail["definition"]["steps"][2]["messages"][0]["text"] == "A coupon, just for you"
+
+
+async def test_the_studio_reads_on_a_phone_and_in_japanese(stack, browser, screenshot):
+    """A phone-width screen in Japanese: nothing wider than the screen, every control
+    reachable with the keyboard (a step added with Tab and Enter alone)."""
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
+    try:
+        page = await context.new_page()
+        await sign_in(page, str(stack.api.base_url).rstrip("/"))
+        async with page.expect_navigation():
+            await page.click("#new-scenario")
+        await expect(page.locator("html")).to_have_attribute("lang", "ja")
+        await expect(page.locator("#save")).to_contain_text("保存")
+        wide = await page.evaluate("document.scrollingElement.scrollWidth - innerWidth")
+        widest = await page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+            " > innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)"
+        )
+        assert wide <= 1, f"{wide}px wider than the screen: {widest}"
+        summary = page.locator("details.add-step summary").last
+        await summary.focus()
+        await page.keyboard.press("Enter")  # opens the step kinds
+        wait_button = page.locator("details.add-step").last.locator("button[value$=':wait']")
+        await wait_button.focus()
+        async with page.expect_navigation():
+            await page.keyboard.press("Enter")
+        await expect(page.locator("[name='f.text.steps[1].duration']")).to_have_value("P1D")
+        await screenshot(page, "studio-phone-ja")
+    finally:
+        await context.close()
