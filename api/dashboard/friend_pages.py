@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from api.dashboard.auth import require_viewer
@@ -32,7 +31,8 @@ from app.wording import describe
 from domain.ids import USER_ID_PATTERN
 from domain.moments import Moment
 from store import timeline_records
-from store.tables import Friend, Scenario
+from store.friends import search as search_friends
+from store.tables import Scenario
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(require_viewer)])
 USER_ID = re.compile(USER_ID_PATTERN)
@@ -52,18 +52,8 @@ async def friend_search(
     text = q.strip()
     if "\x00" in text:
         raise PageError(422, N_("must not hold a NUL character"), "q")
-    statement = select(Friend)
-    if text:
-        statement = statement.where(
-            or_(
-                col(Friend.user_id).startswith(text, autoescape=True),
-                col(Friend.display_name).icontains(text, autoescape=True),
-            )
-        )
-    recent = func.coalesce(col(Friend.followed_at), col(Friend.created_at))
-    statement = statement.order_by(recent.desc(), col(Friend.user_id)).limit(LISTED)
     async with services.db.reading() as session:
-        found = list(await session.exec(statement))
+        found = await search_friends(session, text, limit=LISTED)
     return render(request, "friends.html", {"friends": found, "q": text, "listed": LISTED})
 
 

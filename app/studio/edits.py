@@ -4,6 +4,7 @@ as it is — valid or not — and leaves it as typed; the checks come after (app
 
 import copy
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from app.studio import blanks, paths
@@ -17,22 +18,22 @@ class BadEdit(ValueError):
     """An edit that does not fit the document (a stale page, a hand-made form)."""
 
 
-def step_ids(document: Any) -> set[str]:
-    """Every step id in the document, however deep."""
-    found: set[str] = set()
-
-    def visit(value: Any) -> None:
+def steps_in(document: Any) -> Iterator[dict]:
+    """Every step of the document however deep (an object with a string `id` and `type`),
+    as it stands, valid or not."""
+    pending = [document]
+    while pending:
+        value = pending.pop()
         if isinstance(value, dict):
             if isinstance(value.get("id"), str) and isinstance(value.get("type"), str):
-                found.add(value["id"])
-            for item in value.values():
-                visit(item)
+                yield value
+            pending.extend(reversed(list(value.values())))
         elif isinstance(value, list):
-            for item in value:
-                visit(item)
+            pending.extend(reversed(value))
 
-    visit(document)
-    return found
+
+def step_ids(document: Any) -> set[str]:
+    return {step["id"] for step in steps_in(document)}
 
 
 def new_id(taken: set[str], base: str) -> str:
@@ -66,18 +67,8 @@ def duplicate(document: dict, path: str) -> str:
         raise BadEdit(f"nothing at {path}")
     copied = copy.deepcopy(items[index])
     taken = step_ids(document)
-
-    def rename(value: Any) -> None:
-        if isinstance(value, dict):
-            if isinstance(value.get("id"), str) and isinstance(value.get("type"), str):
-                value["id"] = new_id(taken, re.sub(r"-\d+$", "", value["id"]))
-            for item in value.values():
-                rename(item)
-        elif isinstance(value, list):
-            for item in value:
-                rename(item)
-
-    rename(copied)
+    for step in steps_in(copied):
+        step["id"] = new_id(taken, re.sub(r"-\d+$", "", step["id"]))
     items.insert(index + 1, copied)
     return f"{list_path}[{index + 1}]"
 

@@ -4,6 +4,8 @@
 import json
 from typing import Any
 
+from app.studio.edits import steps_in
+
 KINDS = ("attribute", "tag", "audience", "event", "clicked", "all", "any", "not")
 
 
@@ -42,17 +44,4 @@ def condition_kind(condition: Any) -> str | None:
 
 
 def message_step_ids(document: Any) -> list[str]:
-    found: list[str] = []
-
-    def visit(item: Any) -> None:
-        if isinstance(item, dict):
-            if item.get("type") == "message" and isinstance(item.get("id"), str):
-                found.append(item["id"])
-            for inner in item.values():
-                visit(inner)
-        elif isinstance(item, list):
-            for inner in item:
-                visit(inner)
-
-    visit(document)
-    return found
+    return [step["id"] for step in steps_in(document) if step["type"] == "message"]

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.studio.test_studio_pages import csrf, new_draft, operator
+from tests.studio.test_studio_pages import new_draft
+from tests.support.dashboard import csrf, operator
 
 FILL = {  # what an operator types into a new step of each kind (its defaults do the rest)
     "message": {"f.text.{p}.messages[0].text": "Hello {displayName}"},

@@ -3,29 +3,11 @@ draft, change it field by field and button by button, meet problems on their fie
 tab, save as a scenario or a new version; every post needs the session's form token."""
 
 import asyncio
-import re
-from contextlib import asynccontextmanager
 
 import httpx
 
+from tests.support.dashboard import csrf, operator
 from tests.support.stack import ADMIN_TOKEN
-
-TOKEN = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
-
-
-@asynccontextmanager
-async def operator(stack):
-    """A signed-in browser (its cookie only) and the form token its pages carry."""
-    async with httpx.AsyncClient(base_url=str(stack.api.base_url), timeout=30) as client:
-        answer = await client.post("/login", data={"token": ADMIN_TOKEN, "next": "/"})
-        assert answer.status_code == 303
-        page = await client.get("/")
-        client.headers["x-test-csrf"] = TOKEN.search(page.text).group(1)
-        yield client
-
-
-def csrf(client: httpx.AsyncClient) -> str:
-    return client.headers["x-test-csrf"]
 
 
 async def new_draft(client: httpx.AsyncClient, **form: str) -> str:
