@@ -8,11 +8,14 @@ import hmac
 
 from fastapi import Request
 
+from api.dashboard.i18n import N_
 from api.dashboard.web import PageError, csrf_token
 
 FIELD = "csrf"
 HEADER = "x-csrf-token"
-REFUSED = "This form has expired or did not come from the dashboard: reload the page and try again."
+REFUSED = N_(
+    "This form has expired or did not come from the dashboard: reload the page and try again."
+)
 
 
 async def require_form_token(request: Request) -> None:

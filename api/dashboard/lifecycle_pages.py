@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from api.dashboard.auth import require_viewer
 from api.dashboard.csrf import require_form_token
+from api.dashboard.i18n import N_
 from api.dashboard.web import PageError, PageRoute
 from api.deps import ServicesDep
 from app import lifecycle
@@ -30,7 +31,12 @@ async def change_status(
     spread: Annotated[str, Form(max_length=20)] = DEFAULT_SPREAD,
 ) -> Response:
     if action not in ACTIONS:
-        raise PageError(404, f"There is no action {action!r}: {', '.join(ACTIONS)}.")
+        raise PageError(
+            404,
+            N_("There is no action %(action)s: %(actions)s."),
+            action=repr(action),
+            actions=", ".join(ACTIONS),
+        )
     try:
         period = period_of(spread or DEFAULT_SPREAD, timedelta(days=1))
     except ValueError as exc:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.dashboard import graph
 from api.dashboard.auth import require_viewer
 from api.dashboard.csrf import require_form_token
+from api.dashboard.i18n import N_
 from api.dashboard.studio_labels import label_of
 from api.dashboard.web import PageError, PageRoute, environment, render, render_off_loop
 from api.deps import ServicesDep
@@ -33,7 +34,7 @@ PREVIEW_FRIENDS = 50  # recent friends offered to preview the messages for
 
 def _place(draft_id: str) -> str:
     if not DRAFT.match(draft_id):
-        raise PageError(404, f"There is no draft {draft_id!r}.")
+        raise PageError(404, N_("There is no draft %(id)s."), id=repr(draft_id))
     return f"/dashboard/studio/{draft_id}"
 
 
@@ -71,7 +72,7 @@ async def studio(
     tab: Annotated[str, Query(max_length=10)] = "form",
 ) -> Response:
     if tab not in TABS:
-        raise PageError(422, "must be form or yaml", "tab")
+        raise PageError(422, N_("must be form or yaml"), "tab")
     async with services.db.reading() as session:
         draft = await _draft(session, draft_id)
         context = await _context(session, draft)
@@ -88,7 +89,9 @@ async def change(request: Request, services: ServicesDep, draft_id: str) -> Resp
         try:
             place = await service.change(session, draft, _values(form), _op(form))
         except (edits.BadEdit, BadPath, ValueError) as exc:
-            raise PageError(422, f"That change does not fit this draft: {exc}", "op") from None
+            raise PageError(
+                422, N_("That change does not fit this draft: %(why)s"), "op", why=str(exc)
+            ) from None
     anchor = f"#at-{place}" if place else ""
     return RedirectResponse(_place(draft_id) + anchor, status_code=303)
 

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from api.dashboard.auth import require_viewer
 from api.dashboard.csrf import require_form_token
+from api.dashboard.i18n import N_
 from api.dashboard.web import PageError, PageRoute, environment, render
 from api.deps import ServicesDep
 from app import test_sends
@@ -50,7 +51,7 @@ async def test_send(
     wait_scale: Annotated[str, Form(max_length=20)] = "PT5S",
 ) -> Response:
     if mode not in ("step", "walk"):
-        raise PageError(422, "must be step or walk", "mode")
+        raise PageError(422, N_("must be step or walk"), "mode")
     walk = mode == "walk"
     ask = test_sends.TestAsk(
         step=None if walk else (step or None),
@@ -81,7 +82,7 @@ async def test_send_page(request: Request, services: ServicesDep, test_id: int) 
     async with services.db.reading() as session:
         test = await session.get(TestSend, test_id)
         if test is None:
-            raise PageError(404, f"There is no test send {test_id}.")
+            raise PageError(404, N_("There is no test send %(id)s."), id=test_id)
         operation = await operations.get(session, test.operation_id)
     context = {"test": test, "operation": operation, "runs": runs_of(test)}
     return render(request, "test_send.html", context)

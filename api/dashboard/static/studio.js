@@ -60,20 +60,44 @@
     if (problems.length) save.setAttribute("aria-disabled", "true"); else save.removeAttribute("aria-disabled");
   }
 
+  // one check in flight at a time, so the draft keeps the values in the order they were typed;
+  // a change meanwhile is sent when it is back, and a button pressed meanwhile waits for it
+  var inflight = false;
+  var again = false;
+  var held = null;
+
   function send() {
+    if (inflight) { again = true; return; }
+    inflight = true;
     var mine = ++sent;
     fetch(url, {method: "POST", body: new FormData(form), credentials: "same-origin",
                 headers: {"X-CSRF-Token": token}})
       .then(function (answer) { return answer.ok ? answer.json() : null; })
       .then(function (answer) {
-        if (!answer || mine !== sent) return;  // an older answer than the last change's
+        if (!answer || mine !== sent) return;
         show(answer.problems);
         var graph = document.getElementById("graph");
         if (graph && answer.graph) graph.innerHTML = answer.graph;  // rendered (escaped) by the server
         document.dispatchEvent(new CustomEvent("studio:checked", {detail: answer}));
       })
-      .catch(function () {});
+      .catch(function () {})
+      .then(function () {
+        inflight = false;
+        if (held) {
+          var button = held;
+          held = null;
+          if (button === form) form.requestSubmit(); else form.requestSubmit(button);
+          return;
+        }
+        if (again) { again = false; send(); }
+      });
   }
+
+  form.addEventListener("submit", function (event) {
+    if (!inflight) return;
+    event.preventDefault();
+    held = event.submitter || form;
+  });
 
   form.addEventListener("input", function () {
     clearTimeout(timer);
