@@ -117,7 +117,10 @@ async def test_an_operator_builds_runs_and_edits_the_welcome_series(stack, page,
     definition = (await stack.api.get(f"/scenarios/{scenario_id}")).json()["definition"]
     assert [s["type"] for s in definition["steps"]] == ["message", "wait", "message", "branch"]
     assert definition["steps"][3]["branches"][0]["when"] == {
-        "all": [{"attribute": "gender", "equals": "female"}, {"attribute": "age", "between": [20, 29]}]
+        "all": [
+            {"attribute": "gender", "equals": "female"},
+            {"attribute": "age", "between": [20, 29]},
+        ]
     }
 
     # テスト配信 before it starts: the operator's own phone (a friend tagged `tester`) gets the
