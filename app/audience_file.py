@@ -5,8 +5,8 @@ with or without BOM, or Shift_JIS); any problem — each with its line — and n
 import re
 
 from domain.ids import USER_ID_PATTERN
-from store.import_csv import CsvSyntax, decode, records
-from store.import_problems import ImportInvalid, Problems, TooMany, problem, short
+from store.import_csv import collecting, decode, records
+from store.import_problems import ImportInvalid, Problems, problem, short
 
 MAX_MEMBERS = 100_000  # as `PUT /audiences/{id}/members` takes at most
 _USER_ID = re.compile(USER_ID_PATTERN)
@@ -27,7 +27,7 @@ def user_ids(data: bytes) -> list[str]:
     found: dict[str, None] = {}
     problems = Problems()
     column, header = 0, False
-    try:
+    with collecting(problems):
         for line, fields in records(text):
             if line == 1:
                 column, header = _column(fields)
@@ -41,15 +41,6 @@ def user_ids(data: bytes) -> list[str]:
                     f"line {line}", f"{short(cell)} is not a LINE user ID (U + 32 hex)", "user_id"
                 )
             found[cell] = None
-    except CsvSyntax as error:
-        try:
-            problems.add(f"line {error.line}", error.message, "csv_syntax")
-        except TooMany:
-            pass
-    except TooMany:
-        pass
-    if problems.items:
-        raise ImportInvalid(problems.result())
     if not found:
         raise ImportInvalid([problem("file", "the file holds no user IDs", "empty")])
     if len(found) > MAX_MEMBERS:

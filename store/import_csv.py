@@ -1,5 +1,6 @@
 """Reading an import file: bytes to text (UTF-8 or cp932), text to CSV records, cells to values."""
 
+import contextlib
 import csv
 import io
 import math
@@ -7,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from store.import_problems import ImportInvalid, problem
+from store.import_problems import ImportInvalid, Problems, TooMany, problem
 
 _INT = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
@@ -112,3 +113,18 @@ class CsvSyntax(Exception):
     def __init__(self, line: int, message: str):
         self.line = line
         self.message = message
+
+
+@contextlib.contextmanager
+def collecting(problems: Problems) -> Iterator[Problems]:
+    """Reading a file's rows: a CSV syntax error is a problem of its line, too many problems
+    end the reading; then whatever was found is raised together (ImportInvalid)."""
+    try:
+        yield problems
+    except CsvSyntax as error:
+        with contextlib.suppress(TooMany):
+            problems.add(f"line {error.line}", error.message, "csv_syntax")
+    except TooMany:
+        pass
+    if problems.items:
+        raise ImportInvalid(problems.result())

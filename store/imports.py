@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store.import_csv import CsvSyntax, decode, records
-from store.import_problems import ImportInvalid, Problems, TooMany, problem
+from store.import_csv import collecting, decode, records
+from store.import_problems import ImportInvalid, Problems, problem
 from store.import_rows import header, row
 from store.tables import Friend
 from store.types import utcnow
@@ -59,7 +59,7 @@ def parse(data: bytes) -> ParsedImport:
     rows: dict[str, dict[str, Any]] = {}
     first_line: dict[str, int] = {}
     names: list[str] = []
-    try:
+    with collecting(problems):
         for line, fields in records(text):
             if line == 1:
                 names = header(fields, problems)
@@ -69,15 +69,6 @@ def parse(data: bytes) -> ParsedImport:
             if not any(fields):
                 continue  # blank line, or a row of empty cells: nothing to import
             row(line, fields, names, rows, first_line, problems)
-    except CsvSyntax as error:
-        try:
-            problems.add(f"line {error.line}", error.message, "csv_syntax")
-        except TooMany:
-            pass
-    except TooMany:
-        pass
-    if problems.items:
-        raise ImportInvalid(problems.result())
     return ParsedImport(attributes=names, rows=rows)
 
 
