@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.dashboard import graph
+from api.dashboard import graph, problem_words
 from api.dashboard.auth import require_viewer
 from api.dashboard.csrf import require_form_token
-from api.dashboard.i18n import N_
+from api.dashboard.i18n import N_, translations
 from api.dashboard.studio_labels import label_of
 from api.dashboard.web import PageError, PageRoute, environment, render, render_off_loop
 from api.deps import ServicesDep
@@ -75,7 +75,7 @@ async def studio(
         raise PageError(422, N_("must be form or yaml"), "tab")
     async with services.db.reading() as session:
         draft = await _draft(session, draft_id)
-        context = await _context(session, draft)
+        context = await _context(session, draft, request)
     return await render_off_loop(request, "studio.html", context | {"tab": tab})
 
 
@@ -111,7 +111,7 @@ async def live_check(request: Request, services: ServicesDep, draft_id: str) -> 
     return JSONResponse(
         {
             "document": draft.document,
-            "problems": problems,
+            "problems": problem_words.problems(problems, translations(request)),
             "yaml": check.as_yaml(draft.document),
             "graph": _graph_html(request, definition),
         }
@@ -132,8 +132,9 @@ async def from_yaml(
         try:
             await service.replace(session, draft, text)
         except check.NotYaml as exc:
-            context = await _context(session, draft)
-            extra = {"tab": "yaml", "yaml": text, "yaml_problem": str(exc)}
+            context = await _context(session, draft, request)
+            said = problem_words.translate(str(exc), translations(request))
+            extra = {"tab": "yaml", "yaml": text, "yaml_problem": said}
             response = await render_off_loop(request, "studio.html", context | extra)
             response.status_code = 422
             return response
@@ -146,7 +147,7 @@ async def save_page(request: Request, services: ServicesDep, draft_id: str) -> R
     would move to the new version."""
     async with services.db.reading() as session:
         draft = await _draft(session, draft_id)
-        context = await _context(session, draft)
+        context = await _context(session, draft, request)
         context["impact"] = await service.impact_of(session, draft)
     return await render_off_loop(request, "studio_save.html", context)
 
@@ -189,8 +190,10 @@ def _op(form: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-async def _context(session: AsyncSession, draft: StudioDraft) -> dict[str, Any]:
-    definition, problems = await check.problems(session, draft.document, draft.scenario_id)
+async def _context(session: AsyncSession, draft: StudioDraft, request: Request) -> dict[str, Any]:
+    """The page's values; the problems in the page's language (the API's own are English)."""
+    definition, found = await check.problems(session, draft.document, draft.scenario_id)
+    problems = problem_words.problems(found, translations(request))
     listed = await scenarios.list_scenarios(session)
     audiences = await list_audiences(session)
     recent = await friends.search(session, limit=PREVIEW_FRIENDS)

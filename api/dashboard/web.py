@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from api.dashboard import i18n
+from api.dashboard import i18n, problem_words
 from api.dashboard.i18n import N_
 from core.config import Settings
 
@@ -109,6 +109,7 @@ def _nav(request: Request) -> dict[str, Any]:
 environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
 environment.filters.update(number=_number, percent=_percent, when=when, p_value=_p_value)
 i18n.install(environment)
+problem_words.install(environment)
 templates = Jinja2Templates(env=environment, context_processors=[_nav])
 
 
@@ -143,14 +144,21 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?{urlencode({'next': here})}", status_code=303)
 
 
+_QUOTED = ("said", "why")  # parameters that quote a service's own message
+
+
 def error_page(
     request: Request, status: int, message: str, field: str | None, params: dict | None = None
 ) -> Response:
-    """The error page in the request's language (`message` translated, then formatted)."""
+    """The error page in the request's language (`message` translated, then formatted). A
+    service's or a check's own message (English, as the admin API answers it) is translated
+    by problem_words, given as the message or as a `said` or `why` parameter."""
     words = i18n.translations(request)
     titles = {403: N_("Not allowed"), 404: N_("Not found"), 422: N_("Invalid parameter")}
     title = titles.get(status) or N_("Error")
-    said = words.gettext(message)
+    said = words.gettext(message) if params else problem_words.joined(message, words)
+    quoted = {k: problem_words.joined(v, words) for k, v in (params or {}).items() if k in _QUOTED}
+    params = (params or {}) | quoted
     context = {
         "status": status,
         "title": words.gettext(title),
