@@ -4,7 +4,11 @@ scenarios/policy.py, the CSV imports) and pydantic's own common ones, for proble
 
 from api.dashboard.i18n import N_
 
-_COUNT = r"(?:List|Dictionary|Tuple) should have {} (?P<limit>\d+) items? after validation, not (?P<got>\d+)"
+# pydantic's "List/Dictionary/Tuple should have at least/most N item(s) …", one msgid each way
+_COUNT = (
+    r"(?:List|Dictionary|Tuple) should have {} (?P<limit>\d+) items? after validation, "
+    r"not (?P<got>\d+)"
+)
 
 FORM_FIXED = (
     # pydantic's own
@@ -79,7 +83,8 @@ FORM_PATTERNS = (
     N_("Input should be less than %(limit)s"),
     (r"Input should be (?P<allowed>'.*')", N_("Input should be %(allowed)s")),
     N_(
-        "Input tag %(tag)s found using %(field)s does not match any of the expected tags: %(allowed)s"
+        "Input tag %(tag)s found using %(field)s does not match any of the expected tags: "
+        "%(allowed)s"
     ),
     N_("Unable to extract tag using discriminator %(field)s"),
     N_("Input should be a valid dictionary or instance of %(model)s"),
@@ -92,6 +97,7 @@ FORM_PATTERNS = (
     N_("scenario %(scenario)s has no message step %(step)s"),
     N_("no audience %(id)s"),
     N_("no scenario %(id)s"),
+    N_("cannot %(action)s a scenario that is %(status)s"),
     N_("no friend %(user_id)s"),
     N_("%(user_id)s has no tag %(tag)s"),
     N_("no template %(name)s (there are: %(names)s)"),

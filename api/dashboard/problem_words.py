@@ -15,9 +15,11 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
 from api.dashboard import i18n
+from api.dashboard.labels import LABELS
 from api.dashboard.problem_table import FIXED, PATTERNS
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_LABELLED = {"status": "status", "type": "step"}  # a part named so: a labels.py word
 _OR = re.compile(r"(?<=')\s+or\s+(?=')")
 
 
@@ -66,6 +68,9 @@ def translate(msg: str, translations: gettext.NullTranslations) -> str:
         values = found.groupdict()
         if "msg" in values:
             values["msg"] = translate(values["msg"], translations)
+        for name, kind in _LABELLED.items():  # a stored word: as the rest of the page says it
+            if values.get(name) in LABELS[kind]:
+                values[name] = translations.pgettext(kind, values[name])
         if "allowed" in values:  # pydantic's `'a', 'b' or 'c'`: a list, in any language
             values["allowed"] = _OR.sub(", ", values["allowed"])
         words = translations.gettext(msgid)

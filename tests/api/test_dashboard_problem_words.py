@@ -160,7 +160,7 @@ SAID = [
     "more than 50 friends have the tag 'tester': a test goes to at most 50; tag fewer friends",
     "U0123 is not a friend who follows the account", "scenario 'scn_x' has no version 3",
     "version 2 has no step 'x'", "'w' is a wait step: only a message or survey step is sent "
-    "alone (`walk: true` tests the whole scenario)", "the scenario has ended; create a new one",
+    "alone (`walk: true` tests the whole scenario)", "the scenario has ended; create a new one", "cannot pause a scenario that is draft",
     "give either `step` (one message step) or `walk: true`",
     "give either `tag` or `user_ids` (the test friends)",
     "only a walk (`walk: true`) has waits to shorten",
@@ -247,6 +247,7 @@ def test_the_validators_named_in_the_brief_are_all_exercised():
         ("{displayname} is not a placeholder: write {displayName} exactly", "{displayname} は差し込みではありません: {displayName} と正確に書いてください"),
         ("2 problem(s) to fix first: steps[1].window.end: Field required", "先に直す問題が 2 件あります: steps[1].window.end: 必須です"),
         ("Field required", "必須です"),
+        ("cannot pause a scenario that is draft", "下書きのシナリオは pause できません"),  # a status as labels.py says it
     ],
 )  # fmt: skip
 def test_placeholders_are_filled_with_what_the_message_named(english, japanese):
