@@ -326,3 +326,18 @@ async def test_an_operator_form_shows_the_api_message_in_japanese(shared):
     english = await shared.api.put("/channel/policy", json={"max_per_day": "abc"})
     assert english.status_code == 422
     assert "unable to parse string as an integer" in english.text
+
+
+async def test_an_error_page_quoting_a_service_speaks_japanese(shared):
+    async with operator(shared) as client:
+        client.cookies.set("stepline_lang", "ja")
+        missing = await client.post(
+            "/dashboard/scenarios/scn_nothing/pause", data={"csrf": csrf(client)}
+        )
+        spread = await client.post(
+            "/dashboard/scenarios/scn_nothing/resume", data={"csrf": csrf(client), "spread": "P2Y"}
+        )
+    assert (
+        missing.status_code == 404 and "シナリオ &#39;scn_nothing&#39; はありません" in missing.text
+    )
+    assert spread.status_code == 422 and "ISO-8601 の期間で書いてください" in spread.text
