@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import uvicorn
 
@@ -17,6 +18,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--webhook-url", default=None, help="where follow/unfollow webhooks go")
     parser.add_argument("--monthly-quota", type=int, default=None, help="default: unlimited")
     parser.add_argument("--rate-limit", type=int, default=2000, help="requests per second")
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="keep friends, chats, coupons, rich menus … in this JSON file across restarts "
+        "(default: in memory only)",
+    )
     args = parser.parse_args(argv)
     secret = os.environ.get("LINE_CHANNEL_SECRET")
     if not secret:
@@ -31,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         login_channel_id=os.environ.get("LINE_LOGIN_CHANNEL_ID") or DEFAULT_LOGIN_CHANNEL_ID,
         login_channel_secret=os.environ.get("LINE_LOGIN_CHANNEL_SECRET")
         or DEFAULT_LOGIN_CHANNEL_SECRET,
+        state_file=args.state_file,
     )
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="info")
 

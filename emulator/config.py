@@ -1,6 +1,7 @@
 """Settings of one emulated LINE channel."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 # The emulated LINE Login channel (route links); the dev runner gives the API the same values.
 DEFAULT_LOGIN_CHANNEL_ID = "1000000001"
@@ -19,3 +20,4 @@ class EmulatorConfig:
     login_channel_id: str = DEFAULT_LOGIN_CHANNEL_ID  # LINE Login channel linked to the OA
     login_channel_secret: str = DEFAULT_LOGIN_CHANNEL_SECRET  # signs ID tokens (HS256)
     login_callback_urls: tuple[str, ...] | None = None  # registered callback URLs; None: any
+    state_file: Path | None = None  # where the state is kept across restarts; None: memory only

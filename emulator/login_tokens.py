@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from emulator.forms import FORM, is_form, read_form
 from emulator.id_tokens import decode_id_token, encode_id_token
+from emulator.names import display_name
 from emulator.state import EmulatorState, LoginCode
 
 router = APIRouter()
@@ -45,7 +46,7 @@ def _claims(state: EmulatorState, grant: LoginCode) -> dict[str, Any]:
     scopes = grant.scope.split()
     if "profile" in scopes:
         name = grant.profile.get("display_name") or (
-            user.display_name if user else f"User {grant.user_id[-4:]}"
+            user.display_name if user else display_name(grant.user_id, ())
         )
         claims["name"] = name
         picture = grant.profile.get("picture_url") or (user.picture_url if user else None)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from emulator.config import EmulatorConfig
 from emulator.ids import bot_user_id
+from emulator.names import display_name
 
 RETRY_KEY_LIFETIME = 24 * 3600  # seconds; LINE honours a retry key for 24 hours
 JST = timezone(timedelta(hours=9))  # LINE's quota month follows Japan time
@@ -133,6 +134,7 @@ class EmulatorState:
         self.rich_menus: dict[str, dict] = {}  # richMenuId → the rich menu object
         self.rich_menu_links: dict[str, str] = {}  # userId → the per-user rich menu linked
         self.friend_messages: list[FriendMessage] = []  # what friends sent or tapped, in order
+        self.names: set[str] = set()  # display names given out or set: a new one avoids them
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -144,16 +146,23 @@ class EmulatorState:
         user = self.users.get(user_id)
         was_blocked = user is not None and user.state == "blocked"
         if user is None:
-            user = self.users[user_id] = User(user_id, "friend", f"User {user_id[-4:]}")
+            user = self._new_user(user_id, "friend", profile.get("display_name"))
         user.state = "friend"
         for key, value in profile.items():
             if value is not None:
                 setattr(user, key, value)
+        self.names.add(user.display_name)
         return was_blocked
 
     def unfollow(self, user_id: str) -> None:
-        user = self.users.setdefault(user_id, User(user_id, "blocked", f"User {user_id[-4:]}"))
+        user = self.users.get(user_id) or self._new_user(user_id, "blocked")
         user.state = "blocked"
+
+    def _new_user(self, user_id: str, state: Literal["friend", "blocked"], name=None) -> User:
+        """A user first seen: the name given, else a readable one no other user has."""
+        user = self.users[user_id] = User(user_id, state, name or display_name(user_id, self.names))
+        self.names.add(user.display_name)
+        return user
 
     def friend_sent(
         self,

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from core import bubbles as drawing
+from emulator.names import display_name
 from tests.emulator.conftest import befriend, push, text, user
 
 ACTIONS = [
@@ -205,7 +206,7 @@ async def test_add_a_friend_with_a_given_id(client, state, receiver):
     answer = await client.post("/emulator/chat/friends", data={"user_id": user(7)})
     assert answer.status_code == 303
     assert answer.headers["location"].startswith(f"/emulator/chat/{user(7)}?")
-    assert state.users[user(7)].display_name == f"User {user(7)[-4:]}"
+    assert state.users[user(7)].display_name == display_name(user(7), ())  # a readable name
     assert len(receiver.requests) == 1
 
 
