@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import dashboard, errors
+from api import dashboard, docs_pages, errors
 from api.bodylimit import BodyLimit
 from api.deps import Services
 from api.routes import (
@@ -50,8 +50,16 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
             finally:  # webhooks being answered are written before the dispatcher stops
                 await app.state.services.webhook_writer.close()
 
-    app = FastAPI(title="stepline", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="stepline",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # docs_pages: the same pages, their assets served from here
+        redoc_url=None,
+    )
     errors.install(app)
+    docs_pages.install(app)
     app.add_middleware(
         BodyLimit,
         default=settings.max_body_bytes,
@@ -63,7 +71,7 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         hints={"/friends/import": imports.IMPORT_HINT},
     )
     # outermost: headers on every answer, cross-site form posts refused before anything runs
-    app.add_middleware(BrowserGuard, cacheable=("/static/",), framing_only=("/docs", "/redoc"))
+    app.add_middleware(BrowserGuard, cacheable=("/static/",), docs=("/docs", "/redoc"))
     routers = (
         webhooks,
         health,

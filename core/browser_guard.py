@@ -3,9 +3,10 @@ API with its dashboard, and the LINE emulator): security headers, and a same-ori
 every request a browser could be made to send from another site (docs/SECURITY.md).
 
 * Headers, unless the answer set its own: a Content-Security-Policy (own scripts and styles
-  only, `frame-ancestors 'none'`), `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
-  `Referrer-Policy: no-referrer` and `Cache-Control: no-store` (pages and answers show
-  personal data; static assets under the given prefixes may be cached).
+  only, `frame-ancestors 'none'`; the API docs' pages also their inline ones),
+  `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`
+  and `Cache-Control: no-store` (pages and answers show personal data; static assets under the
+  given prefixes may be cached).
 * A POST, PUT, PATCH or DELETE is refused with 403 when the browser says another site sent
   it: `Sec-Fetch-Site` other than `same-origin` / `none`, or else an `Origin` that is not this
   host (no page of another site has a reason to change anything here: there is no CORS).
@@ -28,7 +29,14 @@ EMULATOR_CSP = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline';"
     " script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-FRAMING_ONLY = "frame-ancestors 'none'"  # pages that load their own assets elsewhere (/docs)
+# /docs and /redoc (api/docs_pages.py): FastAPI's pages start Swagger UI and ReDoc with an inline
+# script, ReDoc's styles are injected and its search runs in a blob: worker; every asset is
+# stepline's own, so nothing from another origin is allowed (not even ReDoc's remote logo)
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
+    " script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; object-src 'none';"
+    " base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SAME_SITE = frozenset({b"same-origin", b"none"})
 REFUSED = json.dumps({"detail": "cross-site request refused"}).encode()
@@ -40,13 +48,13 @@ class BrowserGuard:
         app,
         *,
         cacheable: Iterable[str] = (),
-        framing_only: Iterable[str] = (),
+        docs: Iterable[str] = (),
         csp: str = CSP,
     ) -> None:
         self.app = app
         self.csp = csp
         self.cacheable = tuple(cacheable)
-        self.framing_only = tuple(framing_only)
+        self.docs = tuple(docs)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -63,7 +71,7 @@ class BrowserGuard:
             (b"referrer-policy", b"no-referrer"),
             (
                 b"content-security-policy",
-                (FRAMING_ONLY if path.startswith(self.framing_only) else self.csp).encode(),
+                (DOCS_CSP if path.startswith(self.docs) else self.csp).encode(),
             ),
         ]
         if not path.startswith(self.cacheable):

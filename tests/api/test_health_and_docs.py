@@ -74,6 +74,12 @@ async def test_healthz_does_not_wait_for_a_temporal_that_never_answers(tmp_path)
 async def test_docs_and_openapi_load(shared):
     docs = await shared.api.get("/docs")
     assert docs.status_code == 200 and "swagger-ui" in docs.text
+    redoc = await shared.api.get("/redoc")
+    assert redoc.status_code == 200 and "redoc" in redoc.text
+    for page in (docs, redoc):  # served from here: the pages work offline (tests/browser)
+        assert "https://" not in page.text, page.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+        assert (await shared.api.get(f"/static/docs/{asset}")).status_code == 200, asset
     schema = await shared.api.get("/openapi.json")
     assert schema.status_code == 200
     assert schema.json()["info"]["title"] == "stepline"

@@ -4,6 +4,7 @@ form or use a dashboard cookie — neither to the API (logout included) nor to t
 import pytest
 
 from api.dashboard import auth
+from core.browser_guard import DOCS_CSP
 from tests.api.test_dashboard_pages import browser, signed_in
 from tests.support.stack import ADMIN_TOKEN, user
 
@@ -32,8 +33,11 @@ async def test_pages_carry_the_security_headers(shared, path):
 async def test_static_assets_may_be_cached_and_docs_still_frame_nobody(shared):
     script = await shared.api.get("/static/dashboard/live.js")
     assert script.status_code == 200 and script.headers.get("cache-control") != "no-store"
-    docs = await shared.api.get("/docs")
-    assert docs.headers["content-security-policy"] == "frame-ancestors 'none'"
+    docs = await shared.api.get("/docs")  # its assets are stepline's own (api/docs_pages.py)
+    assert docs.headers["content-security-policy"] == DOCS_CSP
+    assert "frame-ancestors 'none'" in DOCS_CSP and "https:" not in DOCS_CSP
+    bundle = await shared.api.get("/static/docs/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and bundle.headers.get("cache-control") != "no-store"
 
 
 @pytest.mark.parametrize("headers", CROSS_SITE)
