@@ -2,13 +2,14 @@
 
 - `api_role`: what `uvicorn api.app:app` runs on (api/app.py wraps it in its Services);
 - `worker_role`, `worker_activities` and `dispatching`: what `python worker.py` runs on;
-- `cli_endpoints`: where the `stepline` commands find the API and the emulator (cli/targets.py).
+- `cli_endpoints`: where the `stepline` commands find the API and the emulator (cli/targets.py;
+  defined in app/endpoints.py, on the standard library alone, so a command starts quickly).
 """
 
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from activities.progress import StoreActivities
 from activities.richmenu import RichMenuActivities
 from activities.sending import SendActivities
 from activities.survey import SurveyActivities
+from app.endpoints import Endpoints as Endpoints
+from app.endpoints import cli_endpoints as cli_endpoints
 from core import metrics
 from core.config import Settings
 from line.client import LinePusher
@@ -195,26 +198,3 @@ async def connect(settings: Settings) -> Client:
             )
             await asyncio.sleep(pause)
             pause = min(pause * 2, 5.0)
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where a `stepline` command finds the API (and its admin token) and the LINE emulator."""
-
-    api_url: str
-    admin_token: str | None
-    emulator_url: str | None
-
-
-def cli_endpoints(environ: Mapping[str, str], dev: Endpoints | None) -> Endpoints:
-    """The environment first (STEPLINE_PUBLIC_URL, STEPLINE_ADMIN_TOKEN, LINE_API_BASE_URL
-    unless it is LINE's own), else what `stepline dev` is running (`dev`)."""
-    line_api = environ.get("LINE_API_BASE_URL")
-    emulator = line_api if line_api and "api.line.me" not in line_api else None
-    return Endpoints(
-        api_url=(
-            environ.get("STEPLINE_PUBLIC_URL") or (dev.api_url if dev else "http://localhost:8000")
-        ).rstrip("/"),
-        admin_token=environ.get("STEPLINE_ADMIN_TOKEN") or (dev.admin_token if dev else None),
-        emulator_url=emulator or (dev.emulator_url if dev else None),
-    )

@@ -2,17 +2,14 @@
 migrations when they start; `stepline db upgrade` does it as one step of a deploy, before."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, pool
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
-from core.config import load_settings
-from store import migrate
+# alembic, sqlalchemy, the settings and the store are imported by the commands that use them:
+# every `stepline` command imports this module, and they take a second to import.
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 db_app = typer.Typer(
     help="The database schema (alembic migrations; the API and the worker apply them on start).",
@@ -28,21 +25,33 @@ DatabaseUrl = Annotated[
 
 
 def _url(database_url: str | None) -> str:
+    from core.config import load_settings
+
     if database_url is None:
         return load_settings().database_url
     return load_settings(STEPLINE_DATABASE_URL=database_url).database_url
 
 
 def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _scripts(url: str) -> ScriptDirectory:
+def _scripts(url: str) -> "ScriptDirectory":
+    from alembic.script import ScriptDirectory
+
+    from store import migrate
+
     return ScriptDirectory.from_config(migrate.alembic_config(url))
 
 
 def current_revision(url: str) -> str | None:
     """The revision the database is at; None for an empty one (or a SQLite file not there)."""
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine, pool
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if not Path(parsed.database).exists():
@@ -71,6 +80,10 @@ def _state(revision: str | None, head: str | None) -> str:
 @db_app.command()
 def upgrade(database_url: DatabaseUrl = None) -> None:
     """Migrate the schema to the newest revision (head); nothing to do when it is there."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store import migrate
+
     url = _url(database_url)
     try:
         before = current_revision(url)
@@ -90,6 +103,8 @@ def current(
     check: Annotated[bool, typer.Option(help="exit 1 unless the schema is at head")] = False,
 ) -> None:
     """The revision the database is at, and whether it is the newest."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     url = _url(database_url)
     head = _scripts(url).get_current_head()
     try:
@@ -104,6 +119,8 @@ def current(
 @db_app.command()
 def history(database_url: DatabaseUrl = None) -> None:
     """Every migration, newest first; the database's own is marked `current`."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     url = _url(database_url)
     try:
         revision = current_revision(url)

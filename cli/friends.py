@@ -6,32 +6,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from app.wording import describe
 from cli.output import cell, console, moment, show, table
 from cli.targets import fail, targets
-from domain.ids import USER_ID_PATTERN
 
 friend_app = typer.Typer(
     help="Look at a friend; import friend attributes from CSV.", no_args_is_help=True
 )
 CHUNK = 64 * 1024  # bytes read and sent at a time while uploading
-IMPORT_TIMEOUT = httpx.Timeout(30, read=600)  # a big file takes the API a while to check
+IMPORT_READ_TIMEOUT = 600  # seconds: a big file takes the API a while to check
 
 
 def _user(user_id: str) -> str:
+    from domain.ids import USER_ID_PATTERN  # here, not at the top: domain imports pydantic
+
     if not re.match(USER_ID_PATTERN, user_id):
         raise typer.BadParameter("a LINE user ID is U followed by 32 lowercase hex characters")
     return user_id
@@ -138,6 +129,17 @@ def friend_import(
 ) -> None:
     """Merge attributes of many friends from a CSV file (user_id first, then one column per
     attribute), all or nothing: any problem in any row and nothing is written."""
+    import httpx
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     size = file.stat().st_size
     progress = Progress(
         SpinnerColumn(),
@@ -159,7 +161,7 @@ def friend_import(
                     progress.advance(sending, len(chunk))
             progress.update(sending, description=f"{file.name} sent; the API is importing it")
 
-        api.timeout = IMPORT_TIMEOUT
+        api.timeout = httpx.Timeout(30, read=IMPORT_READ_TIMEOUT)
         answer = api.post(
             "/friends/import",
             params={"dry_run": "true"} if dry_run else None,

@@ -2,10 +2,10 @@
 
 import json
 import secrets
+import sys
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from cli.db import db_app
@@ -197,7 +197,12 @@ def main() -> None:
     """Entry point: a server that cannot be reached is one line, not a traceback."""
     try:
         app()
-    except httpx.TransportError as exc:
+    except Exception as exc:
+        # httpx is imported by the commands that talk to a server (not by `--help`): when it
+        # is not loaded, no call was made and the exception is not a transport error
+        httpx = sys.modules.get("httpx")
+        if httpx is None or not isinstance(exc, httpx.TransportError):
+            raise
         url = exc.request.url  # client calls always carry their request
         typer.secho(
             f"stepline: cannot reach {url.scheme}://{url.netloc.decode()} ({type(exc).__name__}); "

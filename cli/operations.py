@@ -2,14 +2,15 @@
 answered at once; these follow it (with --wait, until it is done, with a progress bar)."""
 
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from cli.output import console, table
 from cli.targets import fail, targets
+
+if TYPE_CHECKING:
+    import httpx
 
 operation_app = typer.Typer(
     help="Follow bulk operations (pause, resume, end…).", no_args_is_help=True
@@ -24,8 +25,10 @@ def _line(op: dict[str, Any]) -> str:
     return f"{op['id']}  {op['action']}{where}  {op['status']}  {op['done']}/{op['total']}{error}"
 
 
-def follow(api: httpx.Client, op: dict[str, Any], *, timeout: float | None = None) -> dict:
+def follow(api: "httpx.Client", op: dict[str, Any], *, timeout: float | None = None) -> dict:
     """Poll the operation until it is finished, a progress bar on the way."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     deadline = None if timeout is None else time.monotonic() + timeout
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console()
@@ -49,6 +52,8 @@ def run(path: str, *, wait: bool, params: dict[str, str] | None = None) -> None:
         fail(answer)
         changed = answer.json()
         typer.echo(f"{changed['id']}  v{changed['version']}  {changed['status']}")
+        for warning in changed.get("warnings") or []:  # follow scenarios taking the same friends
+            typer.secho(f"warning: {warning['msg']}", fg="yellow", err=True)
         op = changed.get("operation")
         if op is None:
             return

@@ -13,7 +13,6 @@ import yaml
 from cli.operations import run as run_operation
 from cli.output import console, table
 from cli.targets import fail, targets
-from scenarios.validate import DefinitionError, validate_definition
 
 scenario_app = typer.Typer(help="Create, update and list scenarios.", no_args_is_help=True)
 
@@ -39,6 +38,9 @@ def scenario_apply(
     activate: Annotated[bool, typer.Option(help="activate it after creating")] = False,
 ) -> None:
     """Validate a definition, then create it, or add a version to the scenario of the same name."""
+    # here, not at the top: the definition's checks import LINE's SDK (a second to import)
+    from scenarios.validate import DefinitionError, validate_definition
+
     try:
         document = _as_json(yaml.safe_load(file.read_text(encoding="utf-8")))
         definition = validate_definition(document)

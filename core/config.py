@@ -3,6 +3,7 @@
 import sys
 from functools import lru_cache
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,9 @@ class Settings(BaseSettings):
     task_queue: str = Field("stepline", alias="STEPLINE_TASK_QUEUE", min_length=1)
     admin_token: SecretStr | None = Field(None, alias="STEPLINE_ADMIN_TOKEN")
     public_url: AnyHttpUrl = Field("http://localhost:8000", alias="STEPLINE_PUBLIC_URL")
+    # the channel's timezone: times a person reads where no scenario's applies (the dashboard's
+    # lists, the CLI, the emulator's chat view); a scenario's own pages use the scenario's
+    timezone: str = Field("Asia/Tokyo", alias="STEPLINE_TIMEZONE", min_length=1, max_length=64)
     line_channel_secret: SecretStr | None = Field(None, alias="LINE_CHANNEL_SECRET")
     line_channel_access_token: SecretStr | None = Field(None, alias="LINE_CHANNEL_ACCESS_TOKEN")
     line_api_base_url: AnyHttpUrl = Field("https://api.line.me", alias="LINE_API_BASE_URL")
@@ -82,6 +86,15 @@ class Settings(BaseSettings):
     # log lines as JSON objects (one a line, with enrollment, scenario, step and user ids) or
     # as text for a terminal (`stepline dev`)
     log_format: Literal["json", "text"] = Field("json", alias="STEPLINE_LOG_FORMAT")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Asia/Tokyo)") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -63,3 +63,8 @@ def _reading(day, wanted: time, zone: ZoneInfo) -> list[datetime]:
 
 def local_text(when: datetime, tz: str) -> str:
     return when.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def local_moment(when: datetime, tz: str) -> str:
+    """To the second, in `tz`, its zone named: what a person reads (dashboard, CLI, chat)."""
+    return when.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S %Z")

@@ -1,6 +1,7 @@
 """Friends: a search over recent friends, and a friend's page (profile, attributes, tags,
 enrollments and the timeline of what happened to them)."""
 
+import contextlib
 import re
 from datetime import datetime
 from gettext import NullTranslations
@@ -83,18 +84,22 @@ async def friend_page(
         records = await timeline_records.read(
             session, user_id=user_id, limit=TIMELINE, before=before
         )
-        names = dict(
-            (
-                await session.exec(
-                    select(Scenario.id, Scenario.name).where(
-                        col(Scenario.id).in_(
-                            {row.scenario_id for row in rows}
-                            | {row.scenario_id for row in (records.enrollments if records else [])}
-                        )
+        listed = (
+            await session.exec(
+                select(Scenario.id, Scenario.name, Scenario.version).where(
+                    col(Scenario.id).in_(
+                        {row.scenario_id for row in rows}
+                        | {row.scenario_id for row in (records.enrollments if records else [])}
                     )
                 )
-            ).all()
-        )
+            )
+        ).all()
+        names = {scenario_id: name for scenario_id, name, _ in listed}
+        zones = {}  # each scenario's entries in its timezone
+        for scenario_id, _, version in listed:
+            with contextlib.suppress(LookupError):  # a version not stored: the channel's zone
+                definition = await services.definitions.get(scenario_id, version, session=session)
+                zones[scenario_id] = definition.timezone
     story = await _timeline(services, records, before, translations(request))
     emulator = emulator_url(services.settings)
     context = {
@@ -105,6 +110,7 @@ async def friend_page(
         ],
         "timeline": story,
         "names": names,  # scenario names by id
+        "zones": zones,  # scenario timezones by id
         "chat_url": f"{emulator}/emulator/chat/{user_id}" if emulator else None,
         "live_url": live_url(request),
     }

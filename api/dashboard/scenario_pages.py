@@ -115,6 +115,7 @@ async def scenario_page(
     context = {
         "scenario": scenario,
         "definition": definition,
+        "zone": definition.timezone,  # its times in its own timezone
         "stats": numbers,
         "graph": graph.step_graph(definition, numbers),
         "older_steps": graph.older_steps(definition, numbers),

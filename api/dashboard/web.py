@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,11 @@ from jinja2 import Environment, FileSystemLoader
 from api.dashboard import i18n, problem_words
 from api.dashboard.i18n import N_
 from core.config import Settings
+from core.windows import local_moment
 
 HERE = Path(__file__).parent
+DEFAULT_ZONE = "Asia/Tokyo"  # Settings.timezone's default, for a page rendered without settings
+_page_zone: ContextVar[str] = ContextVar("dashboard_zone", default=DEFAULT_ZONE)
 SESSION_COOKIE = "stepline_dashboard"  # the dashboard session's id (api/dashboard/auth.py)
 LIVE = "live"  # ?fragment=live: only the part of the page that refreshes itself
 
@@ -49,14 +53,21 @@ def _percent(value: Any) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def when(value: Any) -> str:
+def moment_in(value: Any, zone: str) -> str:
+    """A stored moment as a person reads it: in `zone`, its zone named (JST, EST…)."""
     if value is None:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return local_moment(value, zone)
+
+
+def when(value: Any, zone: str | None = None) -> str:
+    """`{{ x | when }}`: in the zone of the page being rendered (a scenario's page, its
+    scenario's timezone; elsewhere STEPLINE_TIMEZONE: see `render`), or `{{ x | when(zone) }}`."""
+    return moment_in(value, zone or _page_zone.get())
 
 
 def _p_value(value: Any) -> str:
@@ -114,7 +125,14 @@ templates = Jinja2Templates(env=environment, context_processors=[_nav])
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    answer = templates.TemplateResponse(request, name, context, status_code=status)
+    """The page; its times in `context["zone"]` (a scenario's), else the channel's."""
+    services = getattr(request.app.state, "services", None)
+    channel = services.settings.timezone if services else DEFAULT_ZONE
+    token = _page_zone.set(context.get("zone") or channel)
+    try:
+        answer = templates.TemplateResponse(request, name, context, status_code=status)
+    finally:
+        _page_zone.reset(token)
     answer.headers["Content-Language"] = i18n.language(request)
     return answer
 

@@ -1,0 +1,94 @@
+"""`stepline --help` and the short commands import only what they need (issue 20): not the
+worker's and the API's object graph (temporalio, the store, LINE's SDK, FastAPI). Timing-free:
+what is imported is checked, in a fresh interpreter; the seconds are bench/cli_startup.py's."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.serve import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+# what a command that only talks to the API must never import
+HEAVY = [
+    "temporalio", "sqlalchemy", "sqlmodel", "alembic", "fastapi", "starlette", "linebot",
+    "aiohttp", "pydantic_settings", "app.roles", "store", "scenarios", "triggers", "workflows",
+    "activities", "line", "api", "emulator",
+]  # fmt: skip
+# … and what `--help` needs neither: no request is made, no LINE ID checked (pydantic may be
+# there: typer itself converts a command's parameters with it)
+NOT_FOR_HELP = [*HEAVY, "httpx", "domain"]
+USER = "U" + "0" * 32
+
+# runs `stepline ARGS…` as the entry point does, then prints the modules it imported
+SCRIPT = """
+import json, sys
+from cli.main import main
+sys.argv = ["stepline", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.__stderr__)
+"""
+
+
+def imported(*args: str) -> tuple[object, set[str]]:
+    """The exit code of `stepline ARGS…` in a fresh interpreter and the modules it imported."""
+    unreachable = f"http://127.0.0.1:{free_port()}"  # nothing listens: each call fails at once
+    env = {**os.environ, "STEPLINE_PUBLIC_URL": unreachable, "LINE_API_BASE_URL": unreachable}
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report["code"], set(report["modules"])
+
+
+def loaded(modules: set[str], packages: list[str]) -> list[str]:
+    return [p for p in packages if any(m == p or m.startswith(p + ".") for m in modules)]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["scenario", "--help"],
+        ["friend", "--help"],
+        ["db", "--help"],
+        ["stats", "--help"],
+    ],
+)
+def test_help_imports_no_heavy_module(args):
+    code, modules = imported(*args)
+    assert code in (0, None)
+    assert loaded(modules, NOT_FOR_HELP) == []
+    assert "cli.main" in modules and "typer" in modules  # the check saw the real thing
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scenario", "list"],
+        ["stats", "scn_nothing"],
+        ["friend", "show", USER],
+        ["emulator", "messages"],
+        ["simulate", "follow"],
+        ["operation", "list"],
+    ],
+)
+def test_short_commands_import_only_an_http_client(args):
+    code, modules = imported(*args)
+    assert code == 1  # "cannot reach …": the command got as far as its request
+    assert "httpx" in modules
+    assert loaded(modules, HEAVY) == []
