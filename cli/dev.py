@@ -61,6 +61,7 @@ class DevRunner:
         sdk_metrics_port: int = 9465,
         examples: bool,
         state_dir: Path,
+        fresh: bool = False,
     ):
         self.ports = {
             "api": api_port,
@@ -71,6 +72,7 @@ class DevRunner:
             "sdk_metrics": sdk_metrics_port,  # the Temporal SDK's metrics of the worker
         }
         self.examples = examples
+        self.fresh = fresh
         self.state_dir = state_dir if state_dir.is_absolute() else ROOT / state_dir
         self.children: dict[str, subprocess.Popen] = {}
         self.stopping = False
@@ -96,7 +98,9 @@ class DevRunner:
                 LINE_LOGIN_CHANNEL_SECRET=DEFAULT_LOGIN_CHANNEL_SECRET,
                 LINE_LOGIN_BASE_URL=f"http://127.0.0.1:{self.ports['emulator']}",
             )
-        env.setdefault("STEPLINE_DATABASE_URL", f"sqlite:///{self.state_dir / 'stepline.db'}")
+        env.setdefault(
+            "STEPLINE_DATABASE_URL", f"sqlite:///{self.state_dir / devstate.APP_DATABASE}"
+        )
         env.setdefault("STEPLINE_PUBLIC_URL", f"http://localhost:{self.ports['api']}")
         env["STEPLINE_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.ports['temporal']}"
         env.setdefault("STEPLINE_TEMPORAL_UI_URL", f"http://localhost:{self.ports['ui']}")
@@ -112,8 +116,23 @@ class DevRunner:
         return temporal_command(
             port=self.ports["temporal"],
             ui_port=self.ports["ui"],
-            db_file=self.state_dir / "temporal.db",
+            db_file=self.state_dir / devstate.TEMPORAL_DATABASE,
         )
+
+    def emulator_command(self, webhook_url: str) -> list[str]:
+        """The LINE emulator, keeping its friends, chats … in the state folder."""
+        return [
+            sys.executable, "-m", "emulator", "--port", str(self.ports["emulator"]),
+            "--webhook-url", webhook_url,
+            "--state-file", str(self.state_dir / devstate.EMULATOR_STATE),
+        ]  # fmt: skip
+
+    def clear_state(self, env: dict[str, str]) -> None:
+        """`--fresh` (see devstate.clear); refused while a run on the folder answers."""
+        if devstate.running(self.state_dir / "dev.json"):
+            raise RuntimeError(f"--fresh: stepline dev is running on {self.state_dir}: stop it")
+        for line in devstate.clear(self.state_dir, env["STEPLINE_DATABASE_URL"]):
+            typer.echo(line)
 
     def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
         child = subprocess.Popen(
@@ -193,16 +212,17 @@ class DevRunner:
         api_url = f"http://127.0.0.1:{self.ports['api']}"
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, _interrupt)  # also when started in the background
+        if self.fresh:
+            try:
+                self.clear_state(env)
+            except RuntimeError as exc:
+                typer.echo(f"stepline dev: {exc}", err=True)
+                return 1
         try:
             self.start("temporal", self.temporal_command(), env)
             self.wait_until("Temporal", lambda: _port_open(self.ports["temporal"]))
             if emulated:
-                self.start(
-                    "emulator",
-                    [sys.executable, "-m", "emulator", "--port", str(self.ports["emulator"]),
-                     "--webhook-url", f"{api_url}/webhooks/line"],
-                    env,
-                )  # fmt: skip
+                self.start("emulator", self.emulator_command(f"{api_url}/webhooks/line"), env)
             self.start("worker", [sys.executable, "worker.py"], env)
             self.start(
                 "api",

@@ -59,8 +59,16 @@ def dev(
         bool, typer.Option(help="load examples/ (active) and templates/ (draft)")
     ] = True,
     state_dir: Annotated[
-        Path, typer.Option(help="Temporal's SQLite file and the app database")
+        Path, typer.Option(help="Temporal's SQLite file, the app database, the emulator's state")
     ] = Path(".stepline"),
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="start clean: remove Temporal's history, the app database and the emulator's "
+            "state from the state folder first",
+        ),
+    ] = False,
 ) -> None:
     """Run everything: Temporal dev server, worker, API, LINE emulator, example scenarios."""
     from cli.dev import DevRunner
@@ -74,6 +82,7 @@ def dev(
         sdk_metrics_port=sdk_metrics_port,
         examples=examples,
         state_dir=state_dir,
+        fresh=fresh,
     )
     raise typer.Exit(runner.run())
 
