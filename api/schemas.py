@@ -15,6 +15,17 @@ class ScenarioRef(BaseModel):
     status: str
 
 
+WARNINGS = (
+    "follow scenarios that would take the same new friends (app/overlaps.py): "
+    "`{type: follow_overlap, msg, scenarios: [{id, name, status, first_day_messages}], "
+    "any_route, routes, added_from?, added_until?, first_day_messages, if_activated}`"
+)
+
+
+class ScenarioWarned(ScenarioRef):
+    warnings: list[dict[str, Any]] = Field(default_factory=list, description=WARNINGS)
+
+
 class OperationPublic(BaseModel):
     id: str
     scenario_id: str | None = None

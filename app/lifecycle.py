@@ -94,11 +94,20 @@ async def create(
 async def new_version(
     session: AsyncSession, scenario_id: str, definition: ScenarioDefinition, *, migrate: bool
 ) -> Changed:
-    """A new version, checked; `migrate`: running enrollments move to it."""
+    """A new version, checked; `migrate`: running enrollments move to it. A definition
+    equal to the current version's (the same document once read: comments, key order and
+    defaults written out or not do not matter) makes none: `Changed.unchanged`, and with
+    `migrate` the enrollments on older versions move to the current one."""
     scenario = await find(session, scenario_id)
     if scenario.status == "ended":
         raise Conflict("the scenario has ended; create a new one")
     definition = await checked(session, definition, scenario_id)
+    try:
+        current = await definition_of(session, scenario)
+    except NotFound:  # its current version is missing: a new one mends it
+        current = None
+    if current is not None and current.dump() == definition.dump():
+        return await lifecycle.keep_version(session, scenario, definition, migrate=migrate)
     return await lifecycle.new_version(session, scenario, definition, migrate=migrate)
 
 

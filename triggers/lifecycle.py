@@ -22,6 +22,7 @@ from triggers import audience_triggers, bulk
 class Changed:
     scenario: Scenario
     operations: list[Operation]
+    unchanged: bool = False  # a definition equal to the current version's: no new version
 
 
 async def transition(
@@ -76,8 +77,26 @@ async def new_version(
     if scenario.status in ("active", "paused") and isinstance(definition.trigger, DateTrigger):
         planned.append(await bulk.plan(session, action="dates", scenario=scenario))
     if migrate:
-        steps = [step.id for _, step in walk_steps(definition.steps)]
-        params = {"version": scenario.version, "below": scenario.version, "steps": steps}
-        planned.append(await bulk.plan(session, action="migrate", scenario=scenario, params=params))
+        planned.append(await _migration(session, scenario, definition))
     await session.commit()
     return Changed(scenario, planned)
+
+
+async def keep_version(
+    session: AsyncSession, scenario: Scenario, definition: ScenarioDefinition, *, migrate: bool
+) -> Changed:
+    """A definition equal to the current version's: no new version; with `migrate`, running
+    enrollments on older versions move to the current one."""
+    planned: list[Operation] = []
+    if migrate and scenario.version > 1:
+        planned.append(await _migration(session, scenario, definition))
+        await session.commit()
+    return Changed(scenario, planned, unchanged=True)
+
+
+async def _migration(
+    session: AsyncSession, scenario: Scenario, definition: ScenarioDefinition
+) -> Operation:
+    steps = [step.id for _, step in walk_steps(definition.steps)]
+    params = {"version": scenario.version, "below": scenario.version, "steps": steps}
+    return await bulk.plan(session, action="migrate", scenario=scenario, params=params)

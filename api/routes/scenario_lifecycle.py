@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute, unprocessable
-from api.schemas import OperationPublic, ScenarioRef, operation_ref
-from app import lifecycle
+from api.schemas import OperationPublic, ScenarioWarned, operation_ref
+from app import lifecycle, overlaps
 from domain.durations import period_of
 from scenarios.definition import ScenarioDefinition
 from store import operations
@@ -21,7 +21,7 @@ router = APIRouter(
 DEFAULT_SPREAD = "PT5M"
 
 
-class ScenarioChanged(ScenarioRef):
+class ScenarioChanged(ScenarioWarned):
     # what carries the change to every enrollment (or friend), done in the background
     operation: OperationPublic | None = None
     operations: list[OperationPublic] | None = None
@@ -29,10 +29,12 @@ class ScenarioChanged(ScenarioRef):
 
 class VersionRef(ScenarioChanged):
     migrating: int | None = None  # with ?migrate=true: enrollments told to move to it
+    unchanged: bool = False  # the definition was the current version's: no new version
 
 
-def _answer(changed: Changed, response: Response) -> dict[str, Any]:
-    """The scenario as it is now, with its operations: 202 when there is work under way."""
+async def _answer(session: SessionDep, changed: Changed, response: Response) -> dict[str, Any]:
+    """The scenario as it is now, with its operations (202 when there is work under way) and
+    the follow scenarios it takes the same new friends as."""
     refs = [operation_ref(operation) for operation in changed.operations]
     if changed.operations:
         response.status_code = status.HTTP_202_ACCEPTED
@@ -40,6 +42,7 @@ def _answer(changed: Changed, response: Response) -> dict[str, Any]:
         **changed.scenario.model_dump(),
         "operation": refs[-1] if refs else None,
         "operations": refs if len(refs) > 1 else None,  # an end of a date scenario: two
+        "warnings": await overlaps.of_scenario(session, changed.scenario),
     }
 
 
@@ -47,7 +50,10 @@ def _answer(changed: Changed, response: Response) -> dict[str, Any]:
     "/{scenario_id}",
     response_model=VersionRef,
     response_model_exclude_none=True,
-    responses={202: {"description": "a new version; its operations carry it on"}},
+    responses={
+        200: {"description": "a new version, or `unchanged: true`: the current one kept"},
+        202: {"description": "a new version (or a migration); its operations carry it on"},
+    },
 )
 async def update_scenario(
     scenario_id: str,
@@ -62,9 +68,11 @@ async def update_scenario(
     `migrate=true`: then those whose current step exists in the new version move to it once
     that step is done (see `GET /scenarios/{id}/impact` first); the others finish on theirs.
     The move (and, for an active date-triggered scenario, every friend's schedule) is done
-    in the background: 202 with its `operation`."""
+    in the background: 202 with its `operation`. A definition equal to the current version's
+    makes no version: 200 with the current one and `unchanged: true` (with `migrate=true`,
+    the enrollments on older versions move to it)."""
     changed = await lifecycle.new_version(session, scenario_id, definition, migrate=migrate)
-    answer = _answer(changed, response)
+    answer = await _answer(session, changed, response) | {"unchanged": changed.unchanged}
     if migrate:
         answer["migrating"] = next(
             (op.total for op in changed.operations if op.action == "migrate"), 0
@@ -101,7 +109,7 @@ async def activate(
     changed = await lifecycle.transition(
         session, services.definitions, scenario_id, "activate", spread=spread
     )
-    return _answer(changed, response)
+    return await _answer(session, changed, response)
 
 
 @router.post(
@@ -114,7 +122,7 @@ async def pause(
     push goes out from now on, and the `operation` tells every enrollment in the background
     (`GET /operations/{id}`)."""
     changed = await lifecycle.transition(session, services.definitions, scenario_id, "pause")
-    return _answer(changed, response)
+    return await _answer(session, changed, response)
 
 
 @router.post(
@@ -128,7 +136,7 @@ async def resume(
     changed = await lifecycle.transition(
         session, services.definitions, scenario_id, "resume", spread=spread
     )
-    return _answer(changed, response)
+    return await _answer(session, changed, response)
 
 
 @router.post(
@@ -140,7 +148,7 @@ async def end(
     """End the scenario and every running enrollment of it (status `ended`): nothing is
     pushed from now on, and the `operation` ends every enrollment in the background."""
     changed = await lifecycle.transition(session, services.definitions, scenario_id, "end")
-    return _answer(changed, response)
+    return await _answer(session, changed, response)
 
 
 @router.get("/{scenario_id}/operations", response_model=list[OperationPublic])

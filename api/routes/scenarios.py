@@ -8,8 +8,8 @@ from fastapi import APIRouter, Header, Query, Response, status
 from api.deps import Admin, ServicesDep, SessionDep
 from api.downloads import csv_download
 from api.errors import StrictJSONRoute, unprocessable
-from api.schemas import EnrollmentPublic, ScenarioRef
-from app import lifecycle
+from api.schemas import EnrollmentPublic, ScenarioWarned
+from app import lifecycle, overlaps
 from app import stats as stats_service
 from domain.moments import Moment
 from domain.statuses import Status
@@ -17,7 +17,6 @@ from scenarios.definition import ScenarioDefinition
 from store import enrollments, scenarios
 from store.impact import Impact, impact
 from store.stats_models import ScenarioStats
-from store.tables import Scenario
 
 router = APIRouter(
     prefix="/scenarios", tags=["scenarios"], dependencies=Admin, route_class=StrictJSONRoute
@@ -25,7 +24,7 @@ router = APIRouter(
 MAX_INT = 2**31 - 1
 
 
-class ScenarioPublic(ScenarioRef):
+class ScenarioPublic(ScenarioWarned):
     name: str
     trigger_type: str
     delivery_cap: int | None
@@ -39,18 +38,28 @@ class ScenarioDetail(ScenarioPublic):
     definition_version: int
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ScenarioRef)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ScenarioWarned)
 async def create_scenario(
     definition: ScenarioDefinition, session: SessionDep, services: ServicesDep
-) -> Scenario:
-    """Create a scenario (version 1, draft) from a definition."""
-    return await lifecycle.create(session, services.definitions, definition)
+) -> dict[str, Any]:
+    """Create a scenario (version 1, draft) from a definition. `warnings`: the active follow
+    scenarios it would take the same new friends as, once activated."""
+    scenario = await lifecycle.create(session, services.definitions, definition)
+    return {**scenario.model_dump(), "warnings": await overlaps.of_scenario(session, scenario)}
 
 
 @router.get("", response_model=list[ScenarioPublic])
-async def list_scenarios(session: SessionDep) -> list[Scenario]:
-    """Every scenario with its current version and status."""
-    return await scenarios.list_scenarios(session)
+async def list_scenarios(session: SessionDep) -> list[dict[str, Any]]:
+    """Every scenario with its current version and status; `warnings` on each follow scenario
+    that takes the same new friends as another (active or paused ones only)."""
+    found = await overlaps.everywhere(session)
+    return [
+        {
+            **scenario.model_dump(),
+            "warnings": [w for w in found if scenario.id in {s["id"] for s in w["scenarios"]}],
+        }
+        for scenario in await scenarios.list_scenarios(session)
+    ]
 
 
 @router.get("/{scenario_id}", response_model=ScenarioDetail)
@@ -59,13 +68,15 @@ async def read_scenario(
     session: SessionDep,
     version: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> dict[str, Any]:
-    """A scenario and its definition (the current version, or `?version=N`)."""
+    """A scenario and its definition (the current version, or `?version=N`); `warnings`:
+    the follow scenarios taking new friends it overlaps with (a draft: once activated)."""
     scenario = await lifecycle.find(session, scenario_id)
     definition = await lifecycle.definition_of(session, scenario, version)
     return {
         **scenario.model_dump(),
         "definition": definition.dump(),
         "definition_version": version or scenario.version,
+        "warnings": await overlaps.of_scenario(session, scenario),
     }
 
 

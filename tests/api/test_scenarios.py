@@ -24,7 +24,7 @@ async def test_create_answers_201_with_id_version_1_and_draft(shared):
     answer = await shared.api.post("/scenarios", json=V1)
     assert answer.status_code == 201
     body = answer.json()
-    assert body == {"id": body["id"], "version": 1, "status": "draft"}
+    assert body == {"id": body["id"], "version": 1, "status": "draft", "warnings": []}
     assert body["id"].startswith("scn_")
     async with shared.db.session() as session:
         row = await session.get(Scenario, body["id"])
@@ -83,7 +83,13 @@ async def test_put_makes_version_2_and_older_versions_stay_readable(shared):
     scenario_id = await create(shared)
     answer = await shared.api.put(f"/scenarios/{scenario_id}", json=V2)
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"id": scenario_id, "version": 2, "status": "draft"}
+    assert answer.json() == {
+        "id": scenario_id,
+        "version": 2,
+        "status": "draft",
+        "unchanged": False,
+        "warnings": [],
+    }
 
     current = (await shared.api.get(f"/scenarios/{scenario_id}")).json()
     assert (current["version"], current["definition_version"], current["name"]) == (2, 2, "Renamed")

@@ -46,7 +46,15 @@ async def test_create_stores_the_template_as_a_draft_scenario(shared, name):
     answer = await create(shared, name)
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    assert body == {"id": body["id"], "version": 1, "status": "draft"}
+    assert body == {
+        "id": body["id"],
+        "version": 1,
+        "status": "draft",
+        "warnings": [],
+        "existing": False,
+        "activated": False,
+        "note": None,
+    }
     read = (await shared.api.get(f"/scenarios/{body['id']}")).json()
     # exactly what POST /scenarios stores for the same definition
     assert read["definition"] == ScenarioDefinition.model_validate(template(name)).dump()
@@ -61,7 +69,7 @@ async def test_an_empty_object_or_null_body_changes_nothing(shared):
         {"content": b"null", "headers": {"Content-Type": "application/json"}},
     ):
         answer = await create(shared, "review-request", **kwargs)
-        assert answer.status_code == 201, answer.text
+        assert answer.status_code in (200, 201), answer.text  # 200: the one made before
         read = (await shared.api.get(f"/scenarios/{answer.json()['id']}")).json()
         assert (
             read["definition"]
@@ -83,7 +91,7 @@ async def test_name_and_delivery_cap_override_the_templates(shared):
     expected = {**template("product-promotion"), "name": "Yuzu launch (Tokyo)", "delivery_cap": 500}
     assert read["definition"] == ScenarioDefinition.model_validate(expected).dump()
 
-    uncapped = await create(shared, "product-promotion", {"delivery_cap": None})
+    uncapped = await create(shared, "product-promotion", {"delivery_cap": None, "new": True})
     read = (await shared.api.get(f"/scenarios/{uncapped.json()['id']}")).json()
     assert read["delivery_cap"] is None and "delivery_cap" not in read["definition"]
     assert read["name"] == "商品プロモーション"
@@ -121,7 +129,7 @@ def welcome(language: str, display_name: str) -> str:
 async def test_activating_a_template_needs_nothing_else(shared):
     """Every template activates on a fresh install (no audiences, no coupons to create)."""
     for name in NAMES[1:]:
-        answer = await create(shared, name, {"activate": True})
+        answer = await create(shared, name, {"activate": True, "new": True})
         assert answer.status_code == 201, answer.text
         assert answer.json()["status"] == "active"
         ended = await shared.api.post(f"/scenarios/{answer.json()['id']}/end")

@@ -20,7 +20,13 @@ async def test_friends_keep_the_version_they_started_on(stack):
     await stack.env.sleep(timedelta(hours=6))  # mid-wait
 
     answer = await stack.api.put(f"/scenarios/{scenario_id}", json=version("v2"))
-    assert answer.json() == {"id": scenario_id, "version": 2, "status": "active"}
+    assert answer.json() == {
+        "id": scenario_id,
+        "version": 2,
+        "status": "active",
+        "unchanged": False,
+        "warnings": [],
+    }
     await stack.follow(late)
 
     assert (await stack.outcome(scenario_id, early)).version == 1
