@@ -9,7 +9,8 @@ STATE_FILE = ROOT / ".stepline" / "dev.json"
 EMULATOR_STATE = "emulator.json"  # the LINE emulator's friends, chats, coupons … (in the folder)
 APP_DATABASE = "stepline.db"  # the app database when STEPLINE_DATABASE_URL is not set
 TEMPORAL_DATABASE = "temporal.db"
-SQLITE_SIDES = ("", "-wal", "-shm", "-journal")
+# a database file with its SQLite side files and the app's lock files (store/turns.py, migrate.py)
+SQLITE_SIDES = ("", "-wal", "-shm", "-journal", "-turn", ".migrate-lock")
 
 
 @dataclass
@@ -66,7 +67,11 @@ def clear(state_dir: Path, database_url: str) -> list[str]:
     for path in removed:
         path.unlink(missing_ok=True)
     names = ", ".join(
-        dict.fromkeys(path.name.split("-")[0] for path in removed if path.name[0] != ".")
+        dict.fromkeys(
+            path.name.split("-")[0].removesuffix(".migrate")
+            for path in removed
+            if path.name[0] != "."
+        )
     )  # temporal.db for temporal.db-wal too
     lines = [f"stepline dev --fresh: removed {names or 'nothing'} from {state_dir}"]
     if not is_folder_database(state_dir, database_url):

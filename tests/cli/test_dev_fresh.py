@@ -18,6 +18,8 @@ CLEARED = (
     "temporal.db-shm",
     "stepline.db",
     "stepline.db-wal",
+    "stepline.db-turn",
+    "stepline.db.migrate-lock",
     "emulator.json",
     ".emulator.json.x1y2.tmp",
 )
@@ -83,7 +85,7 @@ def test_fresh_removes_the_runs_state_and_nothing_else(folder, started, capsys):
 def test_fresh_keeps_a_database_that_is_not_the_folders(folder):
     lines = devstate.clear(folder, "postgresql+psycopg://u:p@db/stepline")
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        (*KEPT, "stepline.db", "stepline.db-wal")
+        (*KEPT, *(name for name in CLEARED if name.startswith("stepline.db")))
     )
     assert "kept the database STEPLINE_DATABASE_URL names" in lines[1]
 
