@@ -177,14 +177,38 @@ def _describe_problems(app: FastAPI) -> None:
     app.openapi = openapi
 
 
+def _json_type(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def not_json(request: Request, exc: RequestValidationError) -> str | None:
+    """What to say when a JSON body came with another content type (curl's `-d` sends
+    `application/x-www-form-urlencoded`): FastAPI then validates the raw bytes, and pydantic's
+    "Input should be a valid dictionary" says nothing of why. FastAPI reads JSON only when
+    the request says it is (`strict_content_type`); with no content type at all, it is said so.
+    None for a JSON content type (FastAPI parsed the body, or said it is not valid JSON)."""
+    content_type = request.headers.get("content-type", "")
+    if _json_type(content_type) or not isinstance(exc.body, bytes | str):
+        return None
+    got = content_type or "no Content-Type"
+    return f"expected JSON (Content-Type: application/json), got {got}"
+
+
 def install(app: FastAPI) -> None:
     _describe_problems(app)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         body = _body(exc.body)
+        wrong_type = not_json(request, exc)
         detail = [
-            {
+            {"path": "(body)", "msg": wrong_type, "type": "json_expected"}
+            # the whole body refused (a form route's problems name its fields instead)
+            if wrong_type is not None and tuple(err["loc"]) == ("body",)
+            else {
                 "path": _path(err, body),
                 "msg": _message(err),
                 "type": err["type"],
