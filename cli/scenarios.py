@@ -10,6 +10,7 @@ from urllib.parse import quote
 import typer
 import yaml
 
+from cli import scenario_words
 from cli.operations import run as run_operation
 from cli.output import console, table
 from cli.targets import fail, targets
@@ -35,9 +36,15 @@ def scenario_apply(
         Path, typer.Argument(exists=True, dir_okay=False, help="YAML or JSON definition")
     ],
     scenario_id: Annotated[str | None, typer.Option("--id", help="update this scenario")] = None,
-    activate: Annotated[bool, typer.Option(help="activate it after creating")] = False,
+    activate: Annotated[
+        bool, typer.Option(help="activate it (created or updated; a draft otherwise)")
+    ] = False,
+    migrate: Annotated[
+        bool, typer.Option(help="a new version: move friends on their way to it")
+    ] = False,
 ) -> None:
-    """Validate a definition, then create it, or add a version to the scenario of the same name."""
+    """Validate a definition, then create it, or add a version to the scenario of the same name
+    (none when the document is unchanged)."""
     # here, not at the top: the definition's checks import LINE's SDK (a second to import)
     from scenarios.validate import DefinitionError, validate_definition
 
@@ -64,17 +71,9 @@ def scenario_apply(
                 ),
                 None,
             )
-        if scenario_id is None:
-            answer = api.post("/scenarios", json=document)
-        else:
-            answer = api.put(f"/scenarios/{scenario_id}", json=document)
-        fail(answer)
-        created = answer.json()
-        if activate and created["status"] in ("draft", "paused"):
-            answer = api.post(f"/scenarios/{created['id']}/activate")
-            fail(answer)
-            created = answer.json()
-    typer.echo(f"{created['id']}  v{created['version']}  {created['status']}  {definition.name}")
+        done = scenario_words.apply(api, document, scenario_id, activate=activate, migrate=migrate)
+    typer.echo(done["line"])
+    scenario_words.warn(done.get("warnings") or [])
 
 
 Wait = Annotated[bool, typer.Option(help="follow it until every enrollment has it")]
@@ -125,6 +124,7 @@ def scenario_list() -> None:
             row["id"], str(row["version"]), row["status"], str(row["sent_count"]), row["name"]
         )
     console().print(grid)
+    scenario_words.warn([w for row in rows for w in row.get("warnings") or []])
 
 
 def _list_templates() -> None:
@@ -153,9 +153,13 @@ def scenario_template(
     delivery_cap: Annotated[
         int | None, typer.Option(min=1, help="messages it may send in total")
     ] = None,
+    new: Annotated[
+        bool, typer.Option("--new", help="another scenario even if one of its name is there")
+    ] = False,
     list_: Annotated[bool, typer.Option("--list", help="list the templates")] = False,
 ) -> None:
-    """Create a scenario from a ready template (templates/), printing its id."""
+    """Create a scenario from a ready template (templates/), printing its id; when a scenario
+    of the same name is there already, that one (activated with --activate), unless --new."""
     if list_:
         _list_templates()
         return
@@ -166,11 +170,14 @@ def scenario_template(
         body["name"] = title
     if delivery_cap is not None:
         body["delivery_cap"] = delivery_cap
+    if new:
+        body["new"] = True
     with targets().api() as api:
         answer = api.post(f"/templates/{quote(name, safe='')}/scenarios", json=body)
         fail(answer)
-    created = answer.json()
-    typer.echo(f"{created['id']}  v{created['version']}  {created['status']}  {title or name}")
+    done = answer.json()
+    typer.echo(scenario_words.template_line(done, name))
+    scenario_words.warn(done.get("warnings") or [])
 
 
 @scenario_app.command("templates")

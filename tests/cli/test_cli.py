@@ -46,11 +46,11 @@ async def test_apply_list_simulate_and_read_messages(stack, env, tmp_path):
     file.write_text(DEMO)
     created = await stepline(env, "scenario", "apply", str(file), "--activate")
     assert created.exit_code == 0, created.output
-    scenario_id, version, status, *_ = created.output.split()
-    assert (version, status) == ("v1", "active")
+    said, scenario_id, version, status = created.output.split()
+    assert (said, version, status) == ("created", "v1", "(active)")
 
-    again = await stepline(env, "scenario", "apply", str(file))
-    assert again.exit_code == 0 and again.output.split()[:3] == [scenario_id, "v2", "active"]
+    again = await stepline(env, "scenario", "apply", str(file))  # the same file: no version
+    assert again.exit_code == 0 and again.output == f"{scenario_id} unchanged (v1, active)\n"
 
     listed = await stepline(env, "scenario", "list")
     assert scenario_id in listed.output and "cli demo" in listed.output
@@ -97,7 +97,7 @@ async def test_apply_takes_an_unquoted_until_which_yaml_reads_as_a_datetime(stac
     file.write_text(_until_yaml(moment))
     created = await stepline(env, "scenario", "apply", str(file))
     assert created.exit_code == 0, created.output
-    scenario_id = created.output.split()[0]
+    scenario_id = created.output.split()[1]
     read = (await stack.api.get(f"/scenarios/{scenario_id}")).json()
     assert read["definition"]["steps"][0] == {"id": "xmas", "type": "wait", "until": moment}
 
@@ -128,8 +128,11 @@ def test_unreachable_api_is_one_line(monkeypatch, capsys):
 async def test_template_creates_a_scenario_through_the_api(stack, env):
     created = await stepline(env, "scenario", "template", "review-request")
     assert created.exit_code == 0, created.output
-    scenario_id, version, status, name = created.output.split()
-    assert (version, status, name) == ("v1", "draft", "review-request")
+    said, scenario_id, version, status, *rest = created.output.split()
+    assert (said, version, status) == ("created", "v1", "(draft)")
+    assert " ".join(rest) == (
+        f"from template review-request — activate with: stepline scenario activate {scenario_id}"
+    )
     read = (await stack.api.get(f"/scenarios/{scenario_id}")).json()
     assert read["name"] == "レビュー・問い合わせ依頼"
 
@@ -137,9 +140,9 @@ async def test_template_creates_a_scenario_through_the_api(stack, env):
         env, "scenario", "template", "follow-up", "--activate", "--name", "Welcome (EN/JA)"
     )
     assert active.exit_code == 0, active.output
-    scenario_id, version, status, *_ = active.output.split()
-    assert (version, status) == ("v1", "active")
-    assert active.output.rstrip().endswith("Welcome (EN/JA)")
+    said, scenario_id, version, status, *_ = active.output.split()
+    assert (said, version, status) == ("created", "v1", "(active)")
+    assert active.output.rstrip().endswith("from template follow-up")
     read = (await stack.api.get(f"/scenarios/{scenario_id}")).json()
     assert (read["name"], read["status"]) == ("Welcome (EN/JA)", "active")
 
