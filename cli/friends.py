@@ -3,6 +3,7 @@
 import json
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,6 +45,7 @@ def friend_show(
         fail(friend)
         timeline = api.get(f"/friends/{user_id}/timeline", params={"limit": limit})
         fail(timeline)
+        zones = _zones(api, friend.json(), timeline.json())
     if as_json:
         typer.echo(
             json.dumps(
@@ -55,8 +57,20 @@ def friend_show(
         return
     out = console()
     _profile(out, friend.json())
-    _enrollments(out, friend.json()["enrollments"])
-    _timeline(out, timeline.json())
+    _enrollments(out, friend.json()["enrollments"], zones)
+    _timeline(out, timeline.json(), zones)
+
+
+def _zones(api: Any, friend: dict[str, Any], timeline: dict[str, Any]) -> dict[str, str]:
+    """Each scenario's timezone, for its rows' times (the others: the channel's)."""
+    ids = {row["scenario_id"] for row in friend["enrollments"]}
+    ids |= {entry["scenario_id"] for entry in timeline["entries"] if entry.get("scenario_id")}
+    zones = {}
+    for scenario_id in sorted(ids):
+        answer = api.get(f"/scenarios/{scenario_id}")
+        if answer.status_code == 200:
+            zones[scenario_id] = answer.json()["definition"].get("timezone")
+    return zones
 
 
 def _profile(out: Console, friend: dict[str, Any]) -> None:
@@ -79,7 +93,7 @@ def _profile(out: Console, friend: dict[str, Any]) -> None:
     show(out, f"Friend {friend['user_id']}", grid)
 
 
-def _enrollments(out: Console, rows: list[dict[str, Any]]) -> None:
+def _enrollments(out: Console, rows: list[dict[str, Any]], zones: dict[str, str]) -> None:
     if not rows:
         out.print("no enrollments")
         return
@@ -87,31 +101,34 @@ def _enrollments(out: Console, rows: list[dict[str, Any]]) -> None:
     grid = table([*columns, "ERROR"], numeric=["VER"])
     for row in rows:
         now = row.get("explain") or row  # explain: the live state, when the API has it
+        zone = zones.get(row["scenario_id"])
         grid.add_row(
             row["scenario_id"],
             str(row["version"]),
             now["status"],
             cell(now.get("step", row.get("current_step"))),
-            moment(now.get("next_wake_at")),
+            moment(now.get("next_wake_at"), zone),
             cell(now.get("hold_reason")),
             cell(now.get("source")),
-            moment(row["started_at"]),
+            moment(row["started_at"], zone),
             cell(now.get("error")),
         )
     show(out, "Enrollments", grid)
 
 
-def _timeline(out: Console, timeline: dict[str, Any]) -> None:
+def _timeline(out: Console, timeline: dict[str, Any], zones: dict[str, str]) -> None:
     entries = timeline["entries"]
     title = "Timeline" + (" (the newest entries)" if timeline.get("truncated") else "")
     grid = table(["AT", "KIND", "SCENARIO", "STEP", "WHAT"])
     for entry in entries:
+        zone = zones.get(entry.get("scenario_id") or "")
+        clock = partial(moment, timezone=zone)
         grid.add_row(
-            moment(entry["at"]),
+            clock(entry["at"]),
             entry["kind"],
             cell(entry.get("scenario_id")),
             cell(entry.get("step_id")),
-            describe(entry, clock=moment, step_shown=True),
+            describe(entry, clock=clock, step_shown=True),
         )
     if entries:
         show(out, title, grid)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich import box
 from rich.console import Console
@@ -59,12 +60,25 @@ def rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def moment(value: str | None) -> str:
-    """An ISO timestamp from the API, to the second, in this machine's timezone."""
+def zone(name: str | None = None) -> ZoneInfo:
+    """`name` (a scenario's timezone), else the channel's: STEPLINE_TIMEZONE, Asia/Tokyo by
+    default — not this machine's, which may be anywhere."""
+    for candidate in (name, os.environ.get("STEPLINE_TIMEZONE"), "Asia/Tokyo"):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("Asia/Tokyo")
+
+
+def moment(value: str | None, timezone: str | None = None) -> str:
+    """An ISO timestamp from the API, to the second, in the scenario's or the channel's
+    timezone (`zone`), its zone named: `2026-12-07 10:00:00 JST`."""
     if not value:
         return "-"
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return value
-    return parsed.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return parsed.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M:%S %Z")

@@ -53,6 +53,7 @@ def _context(request: Request, user_id: str | None, **extra: Any) -> dict:
         "rich_menu_actions": chatscreen.rich_menu_actions(state, user_id) if friend else [],
         "quick_reply": chatscreen.quick_reply(days),
         "stamp": chatscreen.stamp(state),
+        "zone": chatscreen.zone_name(state),  # times are shown in it
         "notice": None,
         "error": None,
         "form": {"display_name": "", "user_id": ""},

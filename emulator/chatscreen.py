@@ -4,10 +4,12 @@ the linked rich menu and quick reply, and the stamp the live poll compares."""
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.bubbles import preview, quick_reply_items
 from emulator.state import Delivery, EmulatorState, FriendMessage, User
@@ -55,13 +57,29 @@ class FriendRow:
 # --- the conversation and the chat list ------------------------------------------------------
 
 
+def zone() -> ZoneInfo:
+    """The phone's timezone the chat view shows times in: the channel's (STEPLINE_TIMEZONE,
+    which `stepline dev` passes on), Japan's by default; named at the top of the chat."""
+    try:
+        return ZoneInfo(os.environ.get("STEPLINE_TIMEZONE") or "Asia/Tokyo")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Asia/Tokyo")
+
+
+def zone_name(state: EmulatorState) -> str:
+    """The zone as the chat view names it: its abbreviation now, and its IANA name."""
+    here = zone()
+    return f"{state.now().astimezone(here).strftime('%Z')} ({here.key})"
+
+
 def conversation(state: EmulatorState, user_id: str) -> list[Day]:
     """One friend's chat: the pushes to them and what they sent, in order, grouped by (local)
     day as LINE does."""
-    today = state.now().astimezone().date()
+    here = zone()
+    today = state.now().astimezone(here).date()
     days: list[Day] = []
     for item in _timeline(state, user_id):
-        at = item.at.astimezone()
+        at = item.at.astimezone(here)
         item.at = at
         label = _day_label(at, today)
         if not days or days[-1].label != label:
@@ -136,7 +154,7 @@ def friend_rows(state: EmulatorState) -> list[FriendRow]:
                 received=len(delivered),
                 undelivered=sum(len(d.messages) for _, d in mine if not d.delivered),
                 preview=shown,
-                last_at=max(times).astimezone() if times else None,
+                last_at=max(times).astimezone(zone()) if times else None,
             )
         )
     return rows
