@@ -67,3 +67,16 @@ def test_each_curl_body_is_there_and_valid(words):
         validate_definition(document)  # DefinitionError lists every problem
     else:
         assert isinstance(document, dict) and document, (route, document)
+
+
+def test_the_citation_check_reads_the_templates_readme():
+    """templates/README.md once cited the outside SPEC: the check for such citations
+    (test_docs_cover_code.py) reads it, and its section references are the contract's."""
+    from tests.docs.test_docs_cover_code import _sources
+
+    templates_readme = ROOT / "templates" / "README.md"
+    assert templates_readme in set(_sources(".md"))
+    contract = (ROOT / "docs" / "CONTRACT.md").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^#+ (\d+(?:\.\d+)*)[. ]", contract, flags=re.M))
+    cited = re.findall(r"CONTRACT\.md §(\d+(?:\.\d+)*)", templates_readme.read_text("utf-8"))
+    assert cited and set(cited) <= sections, (cited, sorted(sections))
