@@ -80,3 +80,17 @@ def test_the_citation_check_reads_the_templates_readme():
     sections = set(re.findall(r"^#+ (\d+(?:\.\d+)*)[. ]", contract, flags=re.M))
     cited = re.findall(r"CONTRACT\.md §(\d+(?:\.\d+)*)", templates_readme.read_text("utf-8"))
     assert cited and set(cited) <= sections, (cited, sorted(sections))
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "examples").glob("*.yaml")) + sorted((ROOT / "templates").glob("*.yaml")),
+    ids=lambda path: path.name,
+)
+def test_each_example_and_template_opens_with_what_it_does(path):
+    opening = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        opening.append(line)
+    assert len(" ".join(opening)) > 80, f"{path.name}: no opening comment saying what it does"
