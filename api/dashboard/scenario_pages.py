@@ -24,7 +24,7 @@ from api.dashboard.web import (
 )
 from api.deps import ServicesDep
 from api.downloads import csv_download
-from app import lifecycle
+from app import lifecycle, overlaps
 from app import stats as stats_service
 from app.errors import NotFound
 from domain.statuses import Status
@@ -52,7 +52,13 @@ async def scenario_list(request: Request, services: ServicesDep, fragment: Fragm
                 {"scenario": scenario, "stats": await stats_service.summary(session, scenario)}
             )
         open_drafts = await drafts.open_ones(session, None)
-    context = {"rows": rows, "live_url": live_url(request), "drafts": open_drafts}
+        found = await overlaps.everywhere(session)  # follow scenarios taking the same friends
+    context = {
+        "rows": rows,
+        "live_url": live_url(request),
+        "drafts": open_drafts,
+        "overlaps": found,
+    }
     return render(request, "_scenarios_live.html" if live else "scenarios.html", context)
 
 
@@ -112,7 +118,9 @@ async def scenario_page(
         )
         recent = await operations.of_scenario(session, scenario.id, limit=5)
         open_drafts = await drafts.open_ones(session, scenario.id)
+        found = await overlaps.of_scenario(session, scenario)
     context = {
+        "overlaps": found,  # follow scenarios taking the same new friends
         "scenario": scenario,
         "definition": definition,
         "zone": definition.timezone,  # its times in its own timezone

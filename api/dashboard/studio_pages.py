@@ -16,7 +16,7 @@ from api.dashboard.i18n import N_, translations
 from api.dashboard.studio_labels import label_of
 from api.dashboard.web import PageError, PageRoute, environment, render, render_off_loop
 from api.deps import ServicesDep
-from app import templates
+from app import overlaps, templates
 from app.errors import Conflict, NotFound
 from app.studio import blanks, check, edits, fields, service, shown
 from app.studio.paths import BadPath
@@ -149,7 +149,17 @@ async def save_page(request: Request, services: ServicesDep, draft_id: str) -> R
         draft = await _draft(session, draft_id)
         context = await _context(session, draft, request)
         context["impact"] = await service.impact_of(session, draft)
+        context["overlaps"] = await _overlaps(session, draft)
     return await render_off_loop(request, "studio_save.html", context)
+
+
+async def _overlaps(session: AsyncSession, draft: StudioDraft) -> list[dict[str, Any]]:
+    """The follow scenarios taking new friends that the saved document would overlap."""
+    definition, _ = await check.problems(session, draft.document, draft.scenario_id)
+    if definition is None:
+        return []
+    scenario = await scenarios.get_scenario(session, scenario_id=draft.scenario_id or "")
+    return await overlaps.of_document(session, definition, scenario)
 
 
 @router.post("/dashboard/studio/{draft_id}/save", dependencies=Changes)
