@@ -1,6 +1,7 @@
 """The dashboard warns where follow scenarios take the same new friends: the scenario list,
 a scenario's page and the studio's save page, with a new friend's first-day messages, as
-the API's `warnings` say (app/overlaps.py), in English and Japanese."""
+the API's `warnings` say (app/overlaps.py), in English and Japanese; and a studio save of an
+unchanged scenario."""
 
 import re
 
@@ -59,3 +60,15 @@ async def test_the_list_the_page_and_the_save_page_warn(shared):
         await shared.api.post(f"/scenarios/{two}/end")
         page = await client.get(f"/dashboard/scenarios/{two}")
         assert overlaps(page.text) == ""  # ended: it takes nobody
+
+
+async def test_saving_an_unchanged_scenario_makes_no_version(shared):
+    """The studio saves through app/lifecycle.new_version: the same document, no version."""
+    scenario_id = await shared.scenario(follow("Unchanged", "Hi"), activate=False)
+    async with operator(shared) as client:
+        place = await new_draft(client, scenario_id=scenario_id)
+        saved = await client.post(f"{place}/save", data={"csrf": csrf(client)})
+        assert saved.status_code == 303
+        assert saved.headers["location"] == f"/dashboard/scenarios/{scenario_id}"
+    read = (await shared.api.get(f"/scenarios/{scenario_id}")).json()
+    assert read["version"] == 1
