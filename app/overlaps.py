@@ -89,9 +89,12 @@ async def _takers(session: AsyncSession, but: str | None = None) -> list[Taker]:
     for scenario in await scenarios.enrolling_on(session, trigger_type="follow"):
         if scenario.id == but:
             continue
-        definition = await scenarios.get_definition(
-            session, scenario_id=scenario.id, version=scenario.version
-        )
+        try:
+            definition = await scenarios.get_definition(
+                session, scenario_id=scenario.id, version=scenario.version
+            )
+        except LookupError:  # its current version is missing: it enrols nobody
+            continue
         taker = _taker(scenario.id, scenario.name, scenario.status, definition)
         if taker:
             found.append(taker)
@@ -173,9 +176,12 @@ async def of_scenario(session: AsyncSession, scenario: Scenario) -> list[dict[st
     capped = scenario.delivery_cap is not None and scenario.sent_count >= scenario.delivery_cap
     if scenario.status == "ended" or capped:
         return []
-    definition = await scenarios.get_definition(
-        session, scenario_id=scenario.id, version=scenario.version
-    )
+    try:
+        definition = await scenarios.get_definition(
+            session, scenario_id=scenario.id, version=scenario.version
+        )
+    except LookupError:
+        return []
     return await of_document(session, definition, scenario)
 
 
