@@ -3,12 +3,13 @@
 import sys
 from functools import lru_cache
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from domain.zones import known_zone
 
 DEV_ADMIN_TOKEN = "stepline-dev"  # `stepline dev` with the emulator: public, never with real LINE
 MIN_ADMIN_TOKEN = 32
@@ -90,11 +91,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Asia/Tokyo)") from None
-        return value
+        return known_zone(value)
 
     @field_validator("database_url")
     @classmethod

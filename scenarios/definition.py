@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -16,6 +15,7 @@ from domain.conditions import Condition
 from domain.durations import parse_duration
 from domain.steps import Step, SwitchStep, walk_steps
 from domain.steps.parts import WaitPeriod
+from domain.zones import known_zone
 from scenarios.limits import size_problem
 from scenarios.trigger import Trigger
 
@@ -69,11 +69,7 @@ class ScenarioDefinition(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Asia/Tokyo)") from None
-        return value
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "ScenarioDefinition":
