@@ -11,6 +11,7 @@ import typer
 from cli.db import db_app
 from cli.friends import friend_app
 from cli.operations import operation_app
+from cli.output import moment
 from cli.scenarios import scenario_app
 from cli.stats import stats
 from cli.targets import fail, targets
@@ -199,7 +200,7 @@ def emulator_messages(
         state = "delivered" if push["delivered"] else f"not delivered ({push['reason']})"
         for message in push["messages"]:
             body = message.get("text") or message.get("altText") or message["type"]
-            typer.echo(f"{push['received_at'][:19]}  {push['to']}  {state:<12}  {body}")
+            typer.echo(f"{moment(push['received_at'])}  {push['to']}  {state:<12}  {body}")
 
 
 def main() -> None:

@@ -33,3 +33,31 @@ def test_the_chat_view_names_its_zone(monkeypatch):
     assert chatscreen.zone_name(state) in ("GMT (Europe/London)", "BST (Europe/London)")
     assert chatscreen.zone().key == "Europe/London"
     assert datetime(2026, 1, 1, tzinfo=UTC).astimezone(chatscreen.zone()).hour == 0
+
+
+def test_emulator_messages_show_their_moment_in_the_channels_zone(monkeypatch, capsys):
+    """`stepline emulator messages`: each push's time as the rest of the CLI writes it."""
+    import cli.main
+
+    class Answer:
+        status_code = 200
+
+        def json(self):
+            return [{"received_at": AT, "to": "U1", "delivered": True, "reason": None,
+                     "messages": [{"type": "text", "text": "Hello"}]}]  # fmt: skip
+
+    class Emulator:
+        def get(self, *args, **kwargs):
+            return Answer()
+
+    class Targets:
+        def emulator(self):
+            import contextlib
+
+            return contextlib.nullcontext(Emulator())
+
+    monkeypatch.delenv("STEPLINE_TIMEZONE", raising=False)
+    monkeypatch.setattr(cli.main, "targets", Targets)
+    monkeypatch.setattr(cli.main, "fail", lambda answer: None)
+    cli.main.emulator_messages(user_id=None, as_json=False)
+    assert capsys.readouterr().out == "2026-12-07 00:30:00 JST  U1  delivered     Hello\n"
