@@ -26,6 +26,31 @@ async def record_status(
     await record_statuses(session, [ProgressUpdate(status=status, at=at, entered=entered)])
 
 
+async def settle(
+    session: AsyncSession,
+    row: Enrollment,
+    status: str,
+    *,
+    at: datetime,
+    error: str | None = None,
+) -> None:
+    """An enrollment settled here, not by its workflow (it never started, or is over): its
+    row takes `status` as if the workflow had reported it, at the step it had got to."""
+    await record_status(
+        session,
+        status=EnrollmentStatus(
+            enrollment_id=row.id,
+            scenario_id=row.scenario_id,
+            version=row.version,
+            user_id=row.user_id,
+            status=status,  # type: ignore[arg-type]
+            step=row.current_step,
+            error=error,
+        ),
+        at=at,
+    )
+
+
 class Report(Protocol):
     """What record_progress hands over: a status, the moment, the step just entered."""
 

@@ -9,7 +9,6 @@ from temporalio.client import Client
 
 from core import logs, metrics
 from domain.statuses import LIVE, Status
-from scenarios.runs import EnrollmentStatus
 from store import enrollment_progress
 from store.db import Database
 from store.definitions import Definitions
@@ -100,16 +99,5 @@ class Commands:
 
     async def _settle(self, row: Enrollment, status: Status, *, at=None) -> None:
         async with self.db.session() as session:
-            await enrollment_progress.record_status(
-                session,
-                status=EnrollmentStatus(
-                    enrollment_id=row.id,
-                    scenario_id=row.scenario_id,
-                    version=row.version,
-                    user_id=row.user_id,
-                    status=status,
-                    step=row.current_step,
-                ),
-                at=at or utcnow(),
-            )
+            await enrollment_progress.settle(session, row, status, at=at or utcnow())
             await session.commit()

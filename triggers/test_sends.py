@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.statuses import LIVE
-from scenarios.runs import EnrollmentStatus, TestRun
+from scenarios.runs import TestRun
 from store import enrollment_progress, operations
 from store.tables import Enrollment, Friend, Scenario
 from store.types import utcnow
@@ -57,18 +57,8 @@ async def start_test(commands: "Commands", item: StartTest) -> None:
 
 async def _settle(commands: "Commands", row: Enrollment, operation_id: str) -> None:
     async with commands.db.session() as session:
-        await enrollment_progress.record_status(
-            session,
-            status=EnrollmentStatus(
-                enrollment_id=row.id,
-                scenario_id=row.scenario_id,
-                version=row.version,
-                user_id=row.user_id,
-                status="blocked",
-                error="the tester no longer follows the account",
-            ),
-            at=utcnow(),
-        )
+        error = "the tester no longer follows the account"
+        await enrollment_progress.settle(session, row, "blocked", at=utcnow(), error=error)
         await operations.count_reached(session, operation_id, 1)
         await session.commit()
 
