@@ -1,10 +1,6 @@
 """The channel (docs/CONTRACT.md §5): its delivery policy, and how much of LINE's monthly quota is left."""
 
-from dataclasses import asdict
-from typing import Literal
-
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
@@ -14,15 +10,6 @@ from scenarios.policy import ChannelPolicy
 router = APIRouter(
     prefix="/channel", tags=["channel"], dependencies=Admin, route_class=StrictJSONRoute
 )
-
-
-class QuotaPublic(BaseModel):
-    type: Literal["limited", "none"]  # "none": the plan has no monthly target
-    limit: int | None  # the monthly target (null for "none")
-    used: int  # messages sent this month, as LINE counts them
-    remaining: int | None  # limit - used, never below 0 (null for "none")
-    reserve_percent: int  # the policy's quota_reserve_percent, kept for manual broadcasts
-    available_to_steps: int | None  # what step delivery may still send (null for "none")
 
 
 @router.get("/policy", response_model=ChannelPolicy)
@@ -40,17 +27,17 @@ async def replace_policy(body: ChannelPolicy, session: SessionDep) -> ChannelPol
 
 @router.get(
     "/quota",
-    response_model=QuotaPublic,
+    response_model=channel.Quota,
     responses={
         502: {"description": "LINE answered with an error or could not be reached"},
         503: {"description": "no LINE_CHANNEL_ACCESS_TOKEN: LINE cannot be asked"},
     },
 )
-async def read_quota(session: SessionDep, services: ServicesDep) -> QuotaPublic:
+async def read_quota(session: SessionDep, services: ServicesDep) -> channel.Quota:
     """This month's quota, read from LINE, and the share of it left to step delivery once the
     policy's reserve for manual broadcasts is kept back."""
     try:
         found = await channel.quota(session, services.settings, services.line)
     except channel.QuotaUnknown as exc:
         raise HTTPException(exc.status, detail=str(exc)) from None
-    return QuotaPublic(**asdict(found))
+    return found
