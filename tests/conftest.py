@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from store.db import Database
 from tests.support.database import POSTGRES_URL, postgres_database
 from tests.support.stack import running_stack
 from tests.support.temporal import time_skipping
@@ -34,6 +35,15 @@ def database_url(request, tmp_path):
         pytest.skip("STEPLINE_TEST_DATABASE_URL is not set")
     with postgres_database() as url:
         yield url
+
+
+@pytest.fixture
+async def db(database_url):
+    """The store, migrated, on each database `database_url` names."""
+    database = Database(database_url)
+    await database.migrate()
+    yield database
+    await database.close()
 
 
 @pytest.fixture

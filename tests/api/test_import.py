@@ -4,7 +4,6 @@ import pytest
 from sqlmodel import col, select
 
 from store import imports
-from store.db import Database
 from store.tables import Friend
 from store.upsert import insert_ignore
 from tests.api.helpers import count
@@ -479,14 +478,6 @@ async def test_import_is_not_taken_for_a_user_id(shared):
     bad_query = await post_csv(shared, "user_id\n", dry_run="maybe")
     assert bad_query.status_code == 422
     assert bad_query.json()["detail"][0]["path"] == "dry_run"
-
-
-@pytest.fixture
-async def db(database_url):
-    database = Database(database_url)
-    await database.migrate()
-    yield database
-    await database.close()
 
 
 async def test_store_merges_in_one_go_on_each_database(db, monkeypatch):
