@@ -223,7 +223,6 @@ async def _context(session: AsyncSession, draft: StudioDraft, request: Request) 
         "scenario_options": [("", "—")]
         + [(s.id, f"{s.name} ({s.id})") for s in listed if s.id != draft.scenario_id],
         "message_steps": [("", "—")] + [(i, i) for i in shown.message_step_ids(draft.document)],
-        "templates": templates.listing(),
         "step_kinds": list(blanks.STEPS),
         "message_kinds": list(blanks.MESSAGES),
         "condition_kinds": list(blanks.CONDITIONS),
