@@ -2,8 +2,8 @@
 
 - `api_role`: what `uvicorn api.app:app` runs on (api/app.py wraps it in its Services);
 - `worker_role`, `worker_activities` and `dispatching`: what `python worker.py` runs on;
-- `cli_endpoints`: where the `stepline` commands find the API and the emulator (cli/targets.py;
-  defined in app/endpoints.py, on the standard library alone, so a command starts quickly).
+- where the `stepline` commands find the API and the emulator is app/endpoints.py's (the
+  standard library alone, so a command starts quickly).
 """
 
 import asyncio
@@ -22,8 +22,6 @@ from activities.progress import StoreActivities
 from activities.richmenu import RichMenuActivities
 from activities.sending import SendActivities
 from activities.survey import SurveyActivities
-from app.endpoints import Endpoints as Endpoints
-from app.endpoints import cli_endpoints as cli_endpoints
 from core import metrics
 from core.config import Settings
 from line.client import LinePusher
