@@ -1,14 +1,28 @@
 """Run an ASGI app with uvicorn inside the current event loop (tests, the dev runner, bench)."""
 
 import asyncio
+import random
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
 
+_ports = random.SystemRandom()  # not the seedable global one: tests may seed that
+
 
 def free_port() -> int:
+    """A free port below Linux's ephemeral range (32768-60999), so a server stopped and started
+    again on it cannot find it taken by some outgoing connection meanwhile (a port the kernel
+    hands out for `bind(0)` lies inside that range and can be)."""
+    for _ in range(50):
+        port = _ports.randrange(20_000, 32_000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
