@@ -1,7 +1,8 @@
 # stepline: one image for both processes (docs/CONTRACT.md §2).
-#   API:    uvicorn api.app:app --host 0.0.0.0 --port 8000   (the default command)
+#   API:    uvicorn api.app:app --host 0.0.0.0 --port 8000 --timeout-graceful-shutdown 20
+#           (the default command: on SIGTERM, requests in flight get 20 s to finish)
 #   worker: python worker.py
-# docker-compose.yml runs both against Temporal on PostgreSQL.
+# docker-compose.yml runs both against Temporal on PostgreSQL; deploy/ on Kubernetes.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -38,4 +39,4 @@ RUN pip install . \
 USER stepline
 
 EXPOSE 8000
-CMD ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "api.app:app", "--host", "0.0.0.0", "--port", "8000", "--timeout-graceful-shutdown", "20"]
