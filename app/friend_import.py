@@ -1,17 +1,22 @@
 """A CSV import of friends' attributes, merged once checked (store/imports.py parses and
 checks; a file with any problem writes nothing): a chunk of friends a transaction, each with
-what it means for journeys, for the admin API's `POST /friends/import` and the dashboard."""
+what it means for journeys, for the admin API's `POST /friends/import` and the dashboard.
+The dashboard keeps a file between its dry run and the operator's confirmation in the database
+(store/import_uploads.py), so that any API replica may confirm it, and only one imports it."""
 
 import asyncio
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from store import imports, operations
+from store import import_uploads, imports, operations
 from store.db import Database
 from store.pipeline_tables import Operation
 from triggers import record
 
 CHUNK = 2000  # friends merged a transaction: a webhook waits for one chunk at most
+WAIT_SECONDS = 120.0  # a confirmation that finds another importing waits this long for it
+POLL_SECONDS = 0.5
 
 
 async def parse(data: bytes) -> imports.ParsedImport:
@@ -57,3 +62,53 @@ async def merge_in_chunks(
         total.created += done.created
         total.updated += done.updated
     return total, operation
+
+
+async def keep_upload(db: Database, data: bytes, facts: dict[str, Any], *, by: str) -> str:
+    """The checked file kept with what its dry run found, for its confirmation; its id."""
+    async with db.session() as session:
+        return await import_uploads.keep(session, data, facts, by=by)
+
+
+async def kept_upload(db: Database, upload_id: str) -> dict[str, Any] | None:
+    """What the dry run found and, once imported, `result`; None: unknown or expired."""
+    async with db.reading() as session:
+        return await import_uploads.kept(session, upload_id)
+
+
+async def confirm_upload(db: Database, upload_id: str, *, by: str) -> dict[str, Any] | None:
+    """The kept file imported once, however many confirmations reach however many replicas:
+    the one that claims it imports it; another waits for its result (WAIT_SECONDS at most).
+    What kept_upload answers then; ImportInvalid should the kept file not parse."""
+    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    while True:
+        async with db.session() as session:
+            claimed = await import_uploads.claim(session, upload_id, by=by)
+        if claimed:
+            try:
+                await _import_claimed(db, upload_id)
+            except BaseException:  # failed or cancelled: another confirmation may try again
+                async with db.session() as session:
+                    await import_uploads.release(session, upload_id)
+                raise
+        upload = await kept_upload(db, upload_id)
+        if upload is None or "result" in upload or asyncio.get_running_loop().time() >= deadline:
+            return upload
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def _import_claimed(db: Database, upload_id: str) -> None:
+    async with db.reading() as session:
+        data = await import_uploads.data_of(session, upload_id)
+    if data is None:
+        return
+    parsed = await parse(data)
+    result, operation = await merge_in_chunks(db, parsed)
+    done = {
+        "imported": result.imported,
+        "created": result.created,
+        "updated": result.updated,
+        "operation": operation.id if operation is not None else None,
+    }
+    async with db.session() as session:
+        await import_uploads.imported(session, upload_id, done)

@@ -243,9 +243,10 @@ class SurveyToken(SQLModel, table=True):
     closed_at: datetime | None = _when()  # timed out: no answer counts any more
 
 
-# the durable change pipeline's tables (triggers/dispatch.py), dashboard sessions and studio
-# drafts, on the same metadata
+# the durable change pipeline's tables (triggers/dispatch.py), dashboard sessions, studio
+# drafts and the dashboard's kept CSV imports, on the same metadata
 from store.drafts import StudioDraft  # noqa: E402, F401
+from store.import_uploads import ImportUpload  # noqa: E402, F401
 from store.pipeline_tables import Operation, Outbox  # noqa: E402, F401
 from store.sessions import DashboardSession  # noqa: E402, F401
 from store.test_send_table import TestSend  # noqa: E402, F401

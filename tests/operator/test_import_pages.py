@@ -1,7 +1,15 @@
 """Importing friends' attributes from the dashboard: the dry run first (what
-`POST /friends/import?dry_run=true` answers), then the import once confirmed."""
+`POST /friends/import?dry_run=true` answers), then the import once confirmed — on any API
+replica (the upload waits in the database they share), and once."""
 
-from api.dashboard import import_files
+import asyncio
+from contextlib import asynccontextmanager
+from types import SimpleNamespace
+
+from api.app import create_app
+from app import friend_import
+from core.serve import serving
+from store import import_uploads
 from tests.operator.signed_in import csrf, operator
 from tests.support.stack import user
 
@@ -49,7 +57,8 @@ async def test_a_file_is_dry_run_then_imported_once_confirmed(shared):
         assert 'id="import-result"' in result.text and "2 rows imported" in result.text
         again = await client.post(place, data={"csrf": csrf(client)})  # a double click
         assert again.status_code == 303
-        assert import_files.data(place.rsplit("/", 1)[1]) is None  # the file is not kept
+        async with shared.db.reading() as session:  # the file is not kept
+            assert await import_uploads.data_of(session, place.rsplit("/", 1)[1]) is None
 
 
 async def test_a_file_with_problems_lists_them_by_line_and_writes_nothing(shared):
@@ -83,3 +92,53 @@ async def test_posts_need_the_token_and_unknown_uploads_are_404(shared):
                                "<i>f</i>.csv")  # fmt: skip
         page = await client.get(escaped.headers["location"])
         assert "<b>x</b>" not in page.text and "<i>f</i>" not in page.text
+
+
+@asynccontextmanager
+async def replica(shared):
+    """Another API process on the same database, as a second replica behind a load balancer
+    (the first one's dispatcher acts on what either records)."""
+    settings = shared.settings.model_copy(update={"webhook_processor": "worker"})
+    async with serving(create_app(settings, temporal=shared.env.client)) as url:
+        yield SimpleNamespace(api=SimpleNamespace(base_url=url))
+
+
+async def test_an_upload_checked_on_one_replica_is_confirmed_on_another(shared):
+    data = f"user_id,tier\n{user(0x911)},silver\n".encode()
+    async with replica(shared) as other, operator(shared) as first, operator(other) as second:
+        place = (await upload(first, data)).headers["location"]
+        dry = await second.get(place)
+        assert dry.status_code == 200 and 'id="confirm-form"' in dry.text
+        done = await second.post(place, data={"csrf": csrf(second)})
+        assert done.status_code == 303 and done.headers["location"] == place
+        assert (await shared.api.get(f"/friends/{user(0x911)}")).json()["attributes"] == {
+            "tier": "silver"
+        }
+        for client in (first, second):  # either replica shows the result
+            assert "1 rows imported" in (await client.get(place)).text
+
+
+async def test_two_replicas_confirming_at_once_import_once(shared, monkeypatch):
+    merged = []
+    merge = friend_import.merge_in_chunks
+
+    async def slow_merge(db, parsed):  # both confirmations arrive while it imports
+        merged.append(sorted(parsed.rows))
+        await asyncio.sleep(0.5)
+        return await merge(db, parsed)
+
+    monkeypatch.setattr(friend_import, "merge_in_chunks", slow_merge)
+    data = f"user_id,tier\n{user(0x921)},gold\n{user(0x922)},gold\n".encode()
+    async with replica(shared) as other, operator(shared) as first, operator(other) as second:
+        place = (await upload(first, data)).headers["location"]
+        answers = await asyncio.gather(
+            first.post(place, data={"csrf": csrf(first)}),
+            second.post(place, data={"csrf": csrf(second)}),
+            second.post(place, data={"csrf": csrf(second)}),
+        )
+        assert [answer.status_code for answer in answers] == [303, 303, 303]
+        assert merged == [[user(0x921), user(0x922)]]  # imported once
+        for client in (first, second):  # each waited for the result, which is shown
+            assert "2 rows imported" in (await client.get(place)).text
+        await first.post(place, data={"csrf": csrf(first)})  # later still: the result
+        assert len(merged) == 1
