@@ -19,6 +19,7 @@ from core import logs, metrics
 from core.config import load_settings
 from line.client import LinePusher
 from store.db import Database
+from triggers.connection import TemporalSettingError
 from workflows.date_trigger import DateTriggerWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -47,6 +48,7 @@ def create_worker(
     local_push_rate: float | None = None,
     workflow_cache: int = 2500,
     sandboxed: bool = True,
+    grace_seconds: float = 20.0,
 ) -> Worker:
     compile_workflows()
     return Worker(
@@ -61,8 +63,9 @@ def create_worker(
             public_url=public_url,
             push_rate=local_push_rate or push_rate,
         ),
-        # a deploy lets pushes under way finish rather than cancel them mid-request
-        graceful_shutdown_timeout=timedelta(seconds=10),
+        # SIGTERM (a deploy, a scale-down): polling stops at once, and pushes under way get
+        # STEPLINE_WORKER_GRACE_SECONDS to finish rather than be cancelled mid-request
+        graceful_shutdown_timeout=timedelta(seconds=grace_seconds),
         # pushes are the task queue's only regular activities: Temporal's server spreads this
         # limit over every worker polling the queue, so the channel as a whole stays under it
         max_task_queue_activities_per_second=push_rate,
@@ -93,6 +96,7 @@ async def main() -> None:
             local_push_rate=settings.worker_push_rate,
             workflow_cache=settings.workflow_cache,
             sandboxed=settings.workflow_sandbox,
+            grace_seconds=settings.worker_grace_seconds,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -114,6 +118,9 @@ def run() -> int:
     try:
         asyncio.run(main())
         return 0
+    except TemporalSettingError as exc:  # a setting Temporal refuses (TLS): fix, not retry
+        sys.stderr.write(f"stepline worker: {exc}\n")
+        return 2
     except RuntimeError as exc:  # e.g. Temporal unreachable: one line, not a traceback
         sys.stderr.write(f"stepline worker: {exc}\n")
         return 1

@@ -31,6 +31,7 @@ from app.roles import api_role
 from core import logs
 from core.browser_guard import BrowserGuard
 from core.config import Settings, load_settings
+from triggers import connection
 
 DESCRIPTION = """Step delivery (ステップ配信) for LINE Official Accounts.
 
@@ -40,6 +41,8 @@ Admin routes need `Authorization: Bearer $STEPLINE_ADMIN_TOKEN`. Errors are `{"d
 
 def create_app(settings: Settings | None = None, *, temporal: Client | None = None) -> FastAPI:
     settings = (settings or load_settings().require("LINE_CHANNEL_SECRET")).require_safe_admin()
+    if temporal is None:
+        connection.require_usable(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -6,15 +6,12 @@
   standard library alone, so a command starts quickly).
 """
 
-import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from activities.dates import DateActivities
 from activities.journeys import JourneyActivities
@@ -27,10 +24,10 @@ from core.config import Settings
 from line.client import LinePusher
 from store.db import Database
 from store.definitions import Definitions
+from triggers import connection
 from triggers.dispatch import Dispatcher
 from triggers.friendship import PROFILE_TIMEOUT
 from triggers.pipeline import Pipeline, build_pipeline
-from triggers.temporal import connect_lazily
 from workflows import contract
 
 log = logging.getLogger("stepline.worker")
@@ -79,7 +76,7 @@ async def api_role(settings: Settings, *, temporal: Client | None = None) -> Asy
     runtime = Runtime(
         settings=settings,
         db=db,
-        temporal=temporal or await connect_lazily(settings),
+        temporal=temporal or await connection.connect_lazily(settings),
         definitions=Definitions(db),
         line=(
             LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
@@ -170,29 +167,9 @@ async def dispatching(
 
 
 async def connect(settings: Settings) -> Client:
-    """Temporal's client; a server still starting (or restarting) is waited for, up to
-    STEPLINE_TEMPORAL_CONNECT_TIMEOUT seconds. With STEPLINE_TEMPORAL_METRICS_ADDRESS, on a
-    runtime that exports Temporal's SDK metrics there."""
-    deadline = time.monotonic() + settings.temporal_connect_timeout
-    pause = 0.5
+    """Temporal's client (triggers/connection.py): a server still starting is waited for.
+    With STEPLINE_TEMPORAL_METRICS_ADDRESS, on a runtime that exports Temporal's SDK metrics
+    there."""
     address = settings.temporal_metrics_address
     runtime = metrics.temporal_runtime(address) if address else None
-    while True:
-        try:
-            return await Client.connect(
-                settings.temporal_address,
-                namespace=settings.temporal_namespace,
-                data_converter=pydantic_data_converter,
-                runtime=runtime,
-            )
-        except RuntimeError as exc:
-            if time.monotonic() + pause > deadline:
-                raise
-            log.warning(
-                "Temporal at %s not reachable yet, trying again in %.1fs: %s",
-                settings.temporal_address,
-                pause,
-                exc,
-            )
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 5.0)
+    return await connection.connect(settings, runtime=runtime)

@@ -4,28 +4,47 @@ import sys
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.setting_files import FileValues, SettingFileError
+from core.temporal_settings import TemporalSettings
 from domain.zones import known_zone
 
+# the settings a `…_FILE` variable may give: the secrets, the database URL (it holds a password)
+# and the Temporal TLS certificates
+FROM_FILES = (
+    "STEPLINE_DATABASE_URL",
+    "STEPLINE_ADMIN_TOKEN",
+    "STEPLINE_METRICS_TOKEN",
+    "LINE_CHANNEL_SECRET",
+    "LINE_CHANNEL_ACCESS_TOKEN",
+    "LINE_LOGIN_CHANNEL_SECRET",
+    "STEPLINE_TEMPORAL_TLS_CA",
+    "STEPLINE_TEMPORAL_TLS_CERT",
+    "STEPLINE_TEMPORAL_TLS_KEY",
+    "STEPLINE_TEMPORAL_API_KEY",
+)
 DEV_ADMIN_TOKEN = "stepline-dev"  # `stepline dev` with the emulator: public, never with real LINE
 MIN_ADMIN_TOKEN = 32
 
 
-class Settings(BaseSettings):
+class Settings(TemporalSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str = Field("sqlite:///./.stepline/stepline.db", alias="STEPLINE_DATABASE_URL")
-    temporal_address: str = Field("localhost:7233", alias="STEPLINE_TEMPORAL_ADDRESS")
-    temporal_namespace: str = Field("default", alias="STEPLINE_TEMPORAL_NAMESPACE", min_length=1)
-    # how long a starting worker keeps trying to reach Temporal (a restart of both at once)
-    temporal_connect_timeout: float = Field(
-        60.0, alias="STEPLINE_TEMPORAL_CONNECT_TIMEOUT", ge=0, le=3600
-    )
     task_queue: str = Field("stepline", alias="STEPLINE_TASK_QUEUE", min_length=1)
+    # seconds a stopping worker (SIGTERM) gives the activities under way to finish after it
+    # stopped polling; the orchestrator's grace period must be longer
+    worker_grace_seconds: float = Field(20.0, alias="STEPLINE_WORKER_GRACE_SECONDS", ge=0, le=3600)
     admin_token: SecretStr | None = Field(None, alias="STEPLINE_ADMIN_TOKEN")
     public_url: AnyHttpUrl = Field("http://localhost:8000", alias="STEPLINE_PUBLIC_URL")
     # the channel's timezone: times a person reads where no scenario's applies (the dashboard's
@@ -88,6 +107,14 @@ class Settings(BaseSettings):
     # as text for a terminal (`stepline dev`)
     log_format: Literal["json", "text"] = Field("json", alias="STEPLINE_LOG_FORMAT")
 
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
+        """The environment, then `.env`, then `NAME_FILE` files (core/setting_files.py)."""
+        files = FileValues(settings_cls, FROM_FILES)
+        return init_settings, env_settings, dotenv_settings, files, file_secret_settings
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -102,14 +129,6 @@ class Settings(BaseSettings):
             raise ValueError(f"not a database URL ({exc})") from None
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
-        return value
-
-    @field_validator("temporal_address")
-    @classmethod
-    def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit():
-            raise ValueError("must be host:port, e.g. localhost:7233")
         return value
 
     @field_validator("temporal_metrics_address")
@@ -159,7 +178,7 @@ class Settings(BaseSettings):
         """Stop a process serving the admin API if a real channel's token is unsafe."""
         problem = self.admin_token_problem() if (self.real_line if real is None else real) else None
         if problem:
-            _die(problem)
+            die(problem)
         return self
 
     def real_channel_given(self) -> bool:
@@ -172,7 +191,7 @@ class Settings(BaseSettings):
         present = [name for name, value in given.items() if value and value.get_secret_value()]
         if len(present) == 1:
             (missing,) = set(given) - set(present)
-            _die(
+            die(
                 f"{present[0]} is set but {missing} is not: set both for a real LINE channel,"
                 " or neither to use the emulator"
             )
@@ -193,11 +212,11 @@ class Settings(BaseSettings):
         by_alias = {f.alias: name for name, f in type(self).model_fields.items()}
         for env_name in names:
             if getattr(self, by_alias[env_name]) is None:
-                _die(f"{env_name} is not set (this process needs it; see README)")
+                die(f"{env_name} is not set (this process needs it; see README)")
         return self
 
 
-def _die(message: str) -> None:
+def die(message: str) -> None:
     sys.stderr.write(f"stepline: {message}\n")
     sys.exit(2)
 
@@ -206,11 +225,15 @@ def load_settings(**overrides) -> Settings:
     """Settings from the environment; a malformed one stops the process naming the variable."""
     try:
         return Settings(**overrides)
+    except SettingFileError as exc:
+        die(str(exc))
+        raise  # unreachable; keeps type checkers calm
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = first["loc"][0] if first["loc"] else "settings"
-        _die(f"{name} is invalid: {first['msg']}")
-        raise  # unreachable; keeps type checkers calm
+        if not first["loc"]:  # a rule over several settings: its message names them
+            die(str(first["msg"]).removeprefix("Value error, "))
+        die(f"{first['loc'][0]} is invalid: {first['msg']}")
+        raise
 
 
 @lru_cache

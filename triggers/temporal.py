@@ -14,11 +14,9 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from core.config import Settings
 from scenarios.definition import ScenarioDefinition
 from scenarios.runs import DateTriggerInput, EnrollmentInput, EnrollmentStatus
 from workflows import search
@@ -28,17 +26,6 @@ from workflows.enrollment import EnrollmentWorkflow
 log = logging.getLogger("stepline.temporal")
 SIGNAL_CONCURRENCY = 50
 RPC_TIMEOUT = timedelta(seconds=10)  # a call Temporal does not answer is tried again later
-
-
-async def connect_lazily(settings: Settings) -> Client:
-    """A client that connects on first use, so the API starts (and says so on /healthz) while
-    Temporal is still down."""
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-        lazy=True,
-    )
 
 
 async def start_enrollment(
