@@ -23,6 +23,8 @@ from workflows import search
 
 DEV_SECRET = "stepline-dev-channel-secret"
 DEV_TOKEN = "stepline-dev-channel-access-token"
+# settings of a secured Temporal (TLS, API key, their _FILE forms): kept from the embedded server
+TEMPORAL_TLS = ("STEPLINE_TEMPORAL_TLS", "STEPLINE_TEMPORAL_API_KEY")
 COLOURS = {"temporal": "\033[35m", "worker": "\033[36m", "api": "\033[32m", "emulator": "\033[33m"}
 
 
@@ -62,6 +64,7 @@ class DevRunner:
         examples: bool,
         state_dir: Path,
         fresh: bool = False,
+        temporal: str | None = None,
     ):
         self.ports = {
             "api": api_port,
@@ -73,6 +76,7 @@ class DevRunner:
         }
         self.examples = examples
         self.fresh = fresh
+        self.temporal = temporal  # an existing Temporal (host:port) instead of the embedded one
         self.state_dir = state_dir if state_dir.is_absolute() else ROOT / state_dir
         self.children: dict[str, subprocess.Popen] = {}
         self.stopping = False
@@ -102,8 +106,13 @@ class DevRunner:
             "STEPLINE_DATABASE_URL", f"sqlite:///{self.state_dir / devstate.APP_DATABASE}"
         )
         env.setdefault("STEPLINE_PUBLIC_URL", f"http://localhost:{self.ports['api']}")
-        env["STEPLINE_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.ports['temporal']}"
-        env.setdefault("STEPLINE_TEMPORAL_UI_URL", f"http://localhost:{self.ports['ui']}")
+        if self.temporal:  # its TLS settings and API key apply, as for the worker and the API
+            env["STEPLINE_TEMPORAL_ADDRESS"] = self.temporal
+        else:  # the embedded dev server speaks plaintext: TLS settings meant elsewhere go
+            for name in [name for name in env if name.startswith(TEMPORAL_TLS)]:
+                del env[name]
+            env["STEPLINE_TEMPORAL_ADDRESS"] = f"127.0.0.1:{self.ports['temporal']}"
+            env.setdefault("STEPLINE_TEMPORAL_UI_URL", f"http://localhost:{self.ports['ui']}")
         env.setdefault("STEPLINE_LOG_FORMAT", "text")
         env.setdefault("STEPLINE_WORKER_METRICS_PORT", str(self.ports["metrics"]))
         env.setdefault(
@@ -219,8 +228,13 @@ class DevRunner:
                 typer.echo(f"stepline dev: {exc}", err=True)
                 return 1
         try:
-            self.start("temporal", self.temporal_command(), env)
-            self.wait_until("Temporal", lambda: _port_open(self.ports["temporal"]))
+            if self.temporal:  # a setting it refuses stops here, named (triggers/connection.py)
+                from triggers import connection
+
+                connection.require_usable(load_settings(STEPLINE_TEMPORAL_ADDRESS=self.temporal))
+            else:
+                self.start("temporal", self.temporal_command(), env)
+                self.wait_until("Temporal", lambda: _port_open(self.ports["temporal"]))
             if emulated:
                 self.start("emulator", self.emulator_command(f"{api_url}/webhooks/line"), env)
             self.start("worker", [sys.executable, "worker.py"], env)
@@ -242,7 +256,7 @@ class DevRunner:
                 # a real channel's token is the operator's secret: not written down, not shown
                 admin_token=env["STEPLINE_ADMIN_TOKEN"] if emulated else "",
                 emulator_url=f"http://127.0.0.1:{self.ports['emulator']}" if emulated else None,
-                temporal_ui_url=f"http://localhost:{self.ports['ui']}",
+                temporal_ui_url=env.get("STEPLINE_TEMPORAL_UI_URL", ""),
             )
             devstate.save(state, self.state_dir / "dev.json")
             self.banner(state, loaded)
@@ -270,7 +284,8 @@ class DevRunner:
             "stepline is running",
             f"  Dashboard     {state.api_url}/   (admin token: {token})",
             f"  API docs      {state.api_url}/docs   (admin token: {token})",
-            f'  Temporal UI   {state.temporal_ui_url}   (filter: StepScenarioId="…" AND StepStatus="waiting")',
+            f"  Temporal UI   {state.temporal_ui_url or '(set STEPLINE_TEMPORAL_UI_URL)'}"
+            '   (filter: StepScenarioId="…" AND StepStatus="waiting")',
             f"  Metrics       {state.api_url}/metrics · worker http://127.0.0.1:{self.ports['metrics']}/metrics"
             f" · Temporal SDK http://127.0.0.1:{self.ports['sdk_metrics']}/metrics",
         ]

@@ -70,6 +70,13 @@ def dev(
             "state from the state folder first",
         ),
     ] = False,
+    temporal: Annotated[
+        str | None,
+        typer.Option(
+            help="host:port of an existing Temporal to use instead of the embedded dev server "
+            "(with the STEPLINE_TEMPORAL_TLS_… and STEPLINE_TEMPORAL_API_KEY settings)",
+        ),
+    ] = None,
 ) -> None:
     """Run everything: Temporal dev server, worker, API, LINE emulator, example scenarios."""
     from cli.dev import DevRunner
@@ -84,6 +91,7 @@ def dev(
         examples=examples,
         state_dir=state_dir,
         fresh=fresh,
+        temporal=temporal,
     )
     raise typer.Exit(runner.run())
 

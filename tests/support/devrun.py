@@ -36,10 +36,19 @@ class DevRun:
 
 
 @contextmanager
-def dev_run(folder: Path, *, examples: bool) -> Iterator[DevRun]:
-    """Started once `stepline dev` has written dev.json (everything up, examples loaded)."""
+def dev_run(
+    folder: Path,
+    *,
+    examples: bool,
+    options: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[DevRun]:
+    """Started once `stepline dev` has written dev.json (everything up, examples loaded);
+    `options` and `env` added to its command line and its environment."""
     ports = {name: free_port() for name in PORTS}
+    given = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STEPLINE_", "LINE_"))}
+    env.update(given)
     state = folder / "state"
     command = [
         sys.executable, "-m", "cli.main", "dev", "--state-dir", str(state),
@@ -47,6 +56,7 @@ def dev_run(folder: Path, *, examples: bool) -> Iterator[DevRun]:
         "--api-port", str(ports["api"]), "--temporal-port", str(ports["temporal"]),
         "--ui-port", str(ports["ui"]), "--emulator-port", str(ports["emulator"]),
         "--metrics-port", str(ports["metrics"]), "--sdk-metrics-port", str(ports["sdk-metrics"]),
+        *options,
     ]  # fmt: skip
     log = folder / "dev.log"
     with open(log, "wb") as out:

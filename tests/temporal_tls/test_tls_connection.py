@@ -8,7 +8,6 @@ import os
 import sys
 import time
 from contextlib import AsyncExitStack
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,23 +21,9 @@ from core.serve import free_port
 from emulator.webhooks import follow_event, post_events
 from tests.faults.processes import environment, line_emulator
 from tests.support.stack import ADMIN_TOKEN, CHANNEL_SECRET
-from tests.support.temporal import time_skipping
-from tests.support.tls_proxy import Certificates, tls_proxy
+from tests.temporal_tls.certs import CERTS, SERVER_NAME, STRANGER, tls_files
 from triggers import connection
 from triggers.connection import TemporalSettingError
-
-SERVER_NAME = "temporal.test"
-CERTS = Certificates.make(SERVER_NAME)
-STRANGER = Certificates.make(SERVER_NAME)  # the same names, signed by another CA
-
-
-@pytest.fixture(scope="module")
-async def secured():
-    """A time-skipping server behind an mTLS front: the front's address."""
-    async with time_skipping() as env:
-        target = env.client.service_client.config.target_host
-        async with tls_proxy(target, CERTS, mutual=True) as address:
-            yield address
 
 
 def settings(address: str, **values) -> Settings:
@@ -129,20 +114,6 @@ async def test_the_api_refuses_to_start_on_a_refused_setting(secured, capsys):
     assert exited.value.code == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("stepline: Temporal at ") and "STEPLINE_TEMPORAL_TLS_CA" in line
-
-
-def tls_files(folder: Path, certs: Certificates) -> dict[str, str]:
-    """The certificates as a container gets them: files, named by `…_FILE` variables."""
-    files = {
-        "STEPLINE_TEMPORAL_TLS_CA_FILE": ("ca.pem", certs.ca_pem),
-        "STEPLINE_TEMPORAL_TLS_CERT_FILE": ("client.pem", CERTS.client_cert_pem),
-        "STEPLINE_TEMPORAL_TLS_KEY_FILE": ("client.key", CERTS.client_key_pem),
-    }
-    env = {"STEPLINE_TEMPORAL_TLS_SERVER_NAME": SERVER_NAME}
-    for variable, (name, text) in files.items():
-        (folder / name).write_text(text + "\n")
-        env[variable] = str(folder / name)
-    return env
 
 
 def clean_environ() -> dict[str, str]:
