@@ -14,8 +14,9 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from app.probes import probing, readiness
 from app.roles import dispatching, worker_activities, worker_role
-from core import logs, metrics
+from core import logs
 from core.config import load_settings
 from line.client import LinePusher
 from store.db import Database
@@ -83,9 +84,8 @@ def create_worker(
 async def main() -> None:
     settings = load_settings().require("LINE_CHANNEL_ACCESS_TOKEN")
     logs.configure(settings.log_format)
-    if settings.worker_metrics_port:  # sends, LINE latency, holds: /metrics on this port
-        metrics.serve(settings.worker_metrics_port, settings.worker_metrics_host)
-    async with worker_role(settings) as runtime:
+    # STEPLINE_WORKER_METRICS_PORT: sends, LINE latency, holds at /metrics; /healthz, /readyz
+    async with probing(settings) as probes, worker_role(settings) as runtime:
         worker = create_worker(
             runtime.temporal,
             task_queue=settings.task_queue,
@@ -111,6 +111,8 @@ async def main() -> None:
                 await running.enter_async_context(
                     dispatching(settings, runtime.temporal, runtime.db)
                 )
+            # entered last, it ends first: /readyz says 503 while the rest stops and drains
+            await running.enter_async_context(readiness(probes, worker, runtime.db))
             await stop.wait()
 
 

@@ -48,9 +48,11 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
     async def lifespan(app: FastAPI):
         async with api_role(settings, temporal=temporal) as runtime:
             app.state.services = Services.around(runtime)
+            app.state.stopping = False
             try:
                 yield
             finally:  # webhooks being answered are written before the dispatcher stops
+                app.state.stopping = True  # /readyz: 503 `shutting down` from now on
                 await app.state.services.webhook_writer.close()
 
     app = FastAPI(

@@ -3,9 +3,9 @@ runs, on the API as it runs in production (uvicorn, a SQLite file, the dev serve
 
 1. a CSV import of N friends (`POST /friends/import`), merged a chunk a transaction;
 2. meanwhile, the page of the largest scenario allowed (500 steps) fetched again and again;
-3. meanwhile, a signed follow webhook every 100 ms and `/healthz` every 500 ms.
+3. meanwhile, a signed follow webhook every 100 ms and `/readyz` every 500 ms.
 
-Measured: the import's time, the page's, and each webhook's and /healthz's answer while the
+Measured: the import's time, the page's, and each webhook's and /readyz's answer while the
 import runs (p50, p99, max). The target (issue 17): every webhook answered within 2 s. The
 figures go to bench/results/contention-latest.json and (`--write`) docs/PERFORMANCE.md."""
 
@@ -143,7 +143,7 @@ async def run(rows: int, folder: Path) -> dict:
         importing.set()
         tasks = [
             asyncio.create_task(keep_sending()),
-            asyncio.create_task(keep_asking("/healthz", health, line, 0.5)),
+            asyncio.create_task(keep_asking("/readyz", health, line, 0.5)),
             asyncio.create_task(keep_asking(page, pages, admin, 0.5)),
         ]
         started = time.monotonic()
@@ -156,13 +156,13 @@ async def run(rows: int, folder: Path) -> dict:
         assert answer.status_code == 200, answer.text[:300]
         assert answer.json()["imported"] == rows, answer.text[:300]
         figures["webhook"] = summary(webhooks)
-        figures["healthz"] = summary(health)
+        figures["readyz"] = summary(health)
         figures["page"] = summary(pages)
         return figures
 
 
 def table(figures: dict) -> str:
-    hook, health, page = figures["webhook"], figures["healthz"], figures["page"]
+    hook, health, page = figures["webhook"], figures["readyz"], figures["page"]
     return "\n".join(
         [
             f"`python -m bench.contention --rows {figures['rows']}`, {figures['run_at']}, "
@@ -176,7 +176,7 @@ def table(figures: dict) -> str:
                 f"| {s['max_ms']:,.0f} ms |"
                 for name, s in (
                     ("signed follow webhook, every 100 ms", hook),
-                    ("`/healthz`, every 500 ms", health),
+                    ("`/readyz`, every 500 ms", health),
                     (f"the {figures['steps']}-step scenario's page, every 500 ms", page),
                 )
                 if s.get("count")

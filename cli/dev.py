@@ -245,7 +245,7 @@ class DevRunner:
                 env,
             )  # fmt: skip
             with httpx.Client(base_url=api_url, timeout=10) as probe:
-                self.wait_until("the API", lambda: probe.get("/healthz").status_code == 200)
+                self.wait_until("the API", lambda: probe.get("/readyz").status_code == 200)
             if emulated:
                 self.wait_until("the emulator", lambda: _port_open(self.ports["emulator"]))
             headers = {"Authorization": f"Bearer {env['STEPLINE_ADMIN_TOKEN']}"}

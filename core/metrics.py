@@ -2,15 +2,23 @@
 the database says at scrape time is store/metrics.py.
 
 The API serves both at `GET /metrics`; a worker serves its own counters on
-STEPLINE_WORKER_METRICS_PORT, and Temporal's SDK metrics on STEPLINE_TEMPORAL_METRICS_ADDRESS."""
+STEPLINE_WORKER_METRICS_PORT (with its /healthz and /readyz, core/probes.py), and Temporal's SDK
+metrics on STEPLINE_TEMPORAL_METRICS_ADDRESS."""
 
 import asyncio
+import json
+import socket
+import threading
 import time
-from collections.abc import Awaitable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Histogram, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+from core.probes import Probes
 
 T = TypeVar("T")
 
@@ -117,15 +125,45 @@ async def line_call(endpoint: str, call: Awaitable[T]) -> T:
 # --- the worker's endpoints --------------------------------------------------------------
 
 
-def serve(port: int, address: str = "127.0.0.1"):
-    """This process's counters at http://address:port/metrics, from a thread of its own;
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # a probe every few seconds
+        pass
+
+
+def endpoints(probes: Probes | None = None) -> Callable:
+    """The WSGI app of the worker's port: /metrics, and with `probes` /healthz and /readyz."""
+    counters = make_wsgi_app()
+    answers = {"/healthz": probes.alive, "/readyz": probes.ready} if probes else {}
+
+    def app(environ: dict, start_response: Callable) -> list[bytes]:
+        answer = answers.get(environ.get("PATH_INFO", ""))
+        if answer is None:
+            return counters(environ, start_response)
+        code, body = answer()
+        payload = json.dumps(body).encode()
+        status = "200 OK" if code == 200 else f"{code} Service Unavailable"
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+        start_response(status, headers + [("Cache-Control", "no-store")])
+        return [payload]
+
+    return app
+
+
+def serve(port: int, address: str = "127.0.0.1", probes: Probes | None = None):
+    """This process's counters at http://address:port/metrics — and, given `probes`, its
+    liveness at /healthz and readiness at /readyz (core/probes.py) — from a thread of its own;
     returns the server (its `shutdown()` stops it)."""
     try:
-        server, _thread = start_http_server(port, addr=address)
+        found = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, *_, where = found[0]  # an IPv6 address needs its family
+        # a thread per request, as prometheus_client's own server
+        server_class = type("Server", (ThreadingWSGIServer,), {"address_family": family})
+        server = make_server(where[0], port, endpoints(probes), server_class, handler_class=_Quiet)
     except OSError as exc:
         raise RuntimeError(
             f"STEPLINE_WORKER_METRICS_PORT {address}:{port}: {exc.strerror or exc}"
         ) from None
+    threading.Thread(target=server.serve_forever, name="probes", daemon=True).start()
     return server
 
 

@@ -1,14 +1,22 @@
 """Alembic, driven from code: the API and the worker upgrade the schema on start. Two
 processes starting together take turns (a file lock for SQLite, an advisory lock in
-migrations/env.py for PostgreSQL), so the second finds the schema already there."""
+migrations/env.py for PostgreSQL), so the second finds the schema already there. `at_head`:
+is a store's schema the one this code expects (the API's /readyz, the worker's)."""
 
 import fcntl
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:  # store/db.py imports this module
+    from store.db import Database
 
 _ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,3 +47,31 @@ def _sqlite_lock(database_url: str):
 def upgrade(database_url: str) -> None:
     with _sqlite_lock(database_url):
         command.upgrade(alembic_config(database_url), "head")
+
+
+@cache
+def script_heads() -> frozenset[str]:
+    """The newest revision(s) under migrations/ (read once: the scripts do not change while a
+    process runs)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+async def revisions(db: "Database") -> frozenset[str]:
+    """The revision(s) the store's schema is at (none: no schema yet). Read with plain SQL:
+    alembic's MigrationContext logs two lines each time, and the probes ask every 2 s."""
+
+    def read(connection: Connection) -> frozenset[str]:
+        if not inspect(connection).has_table("alembic_version"):
+            return frozenset()
+        return frozenset(
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        )
+
+    async with db.reader.connect() as connection:
+        return await connection.run_sync(read)
+
+
+async def at_head(db: "Database") -> bool:
+    """Is the store's schema the one this code expects (its revision the scripts' head)?
+    Behind — or ahead, written by newer code — it is not: /readyz and the worker's say so."""
+    return await revisions(db) == script_heads()

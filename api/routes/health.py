@@ -1,61 +1,94 @@
-"""GET /healthz: 200 when the database and Temporal answer, 503 naming what does not; `status`
-says `degraded` (still 200: webhooks and the admin API are taken) while a change accepted has
-waited more than a minute to be acted on, with the reason.
+"""The probes of a container orchestrator (Kubernetes, compose):
 
-Anyone may ask (a load balancer has no token), so it says *what* is unreachable and what kind
+- `GET /healthz`, liveness: 200 while the process runs and its event loop answers. It asks
+  nothing of the database or of Temporal: their outage must not get every API process restarted.
+- `GET /readyz`, readiness: 200 when the database and Temporal answer and the database's schema
+  is at the migrations' head, 503 naming what is not (and `shutting down` once the app stops);
+  `status` says `degraded` (still 200: webhooks and the admin API are taken) while a change
+  accepted has waited more than a minute to be acted on, with the reason.
+
+Anyone may ask (a load balancer has no token), so they say *what* is unreachable and what kind
 of error holds changes back, never an address or an error's text: those go to the log (and,
 behind the login, to the dashboard's banner)."""
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from api.deps import ServicesDep
-from store import outbox
+from store import migrate, outbox
 from store.outbox import Pending
 from store.types import utcnow
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("stepline.health")
-TIMEOUT = 2.0
+TIMEOUT = 2.0  # seconds each check of /readyz may take; they run at the same time
 STALE_AFTER = 60.0  # seconds a change may wait before the service reads as degraded
 
 
 @router.get("/healthz")
-async def healthz(services: ServicesDep) -> JSONResponse:
-    """Is the database reachable? Is Temporal? Do accepted changes wait too long?"""
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers. Asks nothing of the database or Temporal."""
+    return {"status": "ok"}
+
+
+async def answered(name: str, check: Awaitable[Any]) -> str:
+    """`ok`, or `unreachable` (why goes to the log: anyone may read the answer)."""
+    try:
+        await asyncio.wait_for(check, TIMEOUT)
+        return "ok"
+    except TimeoutError:
+        log.warning("/readyz: %s gave no answer within %g s", name, TIMEOUT)
+    except Exception as exc:
+        log.warning("/readyz: %s unreachable: %s: %s", name, type(exc).__name__, exc)
+    return "unreachable"
+
+
+@router.get(
+    "/readyz",
+    responses={503: {"description": "not ready: `detail` names what (or `shutting down`)"}},
+)
+async def readyz(request: Request, services: ServicesDep) -> JSONResponse:
+    """Readiness: is the database reachable, its schema at head? Is Temporal reachable? Do
+    accepted changes wait too long?"""
+    if getattr(request.app.state, "stopping", False):  # set as the shutdown begins (api/app.py)
+        return JSONResponse({"status": "unavailable", "detail": "shutting down"}, status_code=503)
     pending: list[Pending] = []
+    schema: list[bool] = []
 
     async def changes() -> None:
         async with services.db.reading() as session:
             pending.append(await outbox.pending(session))
 
-    checks = {
-        "database": changes(),
-        "temporal": services.temporal.workflow_service.get_system_info(GetSystemInfoRequest()),
-    }
-    report: dict[str, Any] = {}
-    for name, check in checks.items():
-        try:
-            await asyncio.wait_for(check, TIMEOUT)
-            report[name] = "ok"
-        except TimeoutError:
-            log.warning("/healthz: %s gave no answer within %g s", name, TIMEOUT)
-            report[name] = "unreachable"
-        except Exception as exc:
-            log.warning("/healthz: %s unreachable: %s: %s", name, type(exc).__name__, exc)
-            report[name] = "unreachable"
-    down = [name for name, state in report.items() if state != "ok"]
+    async def migrations() -> None:
+        schema.append(await migrate.at_head(services.db))
+
+    temporal = services.temporal.workflow_service.get_system_info(GetSystemInfoRequest())
+    states = await asyncio.gather(
+        answered("database", changes()),
+        answered("temporal", temporal),
+        answered("migrations", migrations()),
+    )
+    report: dict[str, Any] = dict(zip(("database", "temporal"), states[:2], strict=True))
+    report["migrations"] = (
+        ("ok" if schema[0] else "not at head") if schema else "unknown"  # unknown: no database
+    )
+    down = [name for name, state in report.items() if state == "unreachable"]
+    problems = [f"{' and '.join(down)} unreachable"] if down else []
+    if report["migrations"] == "not at head":
+        problems.append("migrations not at head")
+    elif report["migrations"] == "unknown" and "database" not in down:
+        problems.append("migrations unknown")
     if pending:
         report["changes"] = describe(pending[0])
-    if down:
+    if problems:
         return JSONResponse(
-            {"status": "unavailable", "detail": f"{' and '.join(down)} unreachable", **report},
-            status_code=503,
+            {"status": "unavailable", "detail": "; ".join(problems), **report}, status_code=503
         )
     if pending and pending[0].age() > STALE_AFTER:
         return JSONResponse({"status": "degraded", "detail": delay(pending[0]), **report})

@@ -1,5 +1,5 @@
 """Every admin route needs `Authorization: Bearer $STEPLINE_ADMIN_TOKEN`; the webhook and
-/healthz need none; an unset token closes the admin API altogether."""
+the probes (/healthz, /readyz) need none; an unset token closes the admin API altogether."""
 
 import re
 from contextlib import asynccontextmanager
@@ -14,7 +14,12 @@ from store.tables import Scenario
 from tests.api.helpers import count, scenario, sign, text
 from tests.support.stack import ADMIN_TOKEN, settings_for, user
 
-PUBLIC = {("POST", "/webhooks/line"), ("GET", "/healthz"), ("GET", "/r/{token}")}
+PUBLIC = {
+    ("POST", "/webhooks/line"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/r/{token}"),
+}
 PATH_VALUES = {
     "scenario_id": "scn_000000000000",
     "user_id": user(1),
@@ -120,10 +125,10 @@ async def test_the_right_token_is_let_in(shared):
     assert shared.api.headers["Authorization"] == f"Bearer {ADMIN_TOKEN}"
 
 
-async def test_webhook_and_healthz_need_no_token(shared):
+async def test_webhook_and_the_probes_need_no_token(shared):
     async with httpx.AsyncClient(base_url=str(shared.api.base_url)) as client:
-        health = await client.get("/healthz")
-        assert health.status_code == 200
+        for probe in ("/healthz", "/readyz"):
+            assert (await client.get(probe)).status_code == 200, probe
         body = b'{"destination": "U0", "events": []}'
         hook = await client.post(
             "/webhooks/line",
@@ -159,3 +164,4 @@ async def test_without_an_admin_token_the_admin_api_refuses_everything(ts_env, t
         async with app.state.services.db.session() as session:
             assert (await session.exec(Scenario.__table__.select())).all() == []
         assert (await client.get("/healthz")).status_code == 200
+        assert (await client.get("/readyz")).status_code == 200

@@ -1,64 +1,90 @@
-"""GET /healthz, and the OpenAPI description of the admin API."""
+"""GET /healthz (liveness) and GET /readyz (readiness), and the OpenAPI description of the
+admin API."""
 
+import asyncio
 import socket
 import time
+from contextlib import asynccontextmanager
 
 import httpx
+from alembic import command
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.app import create_app
 from core.serve import free_port, serving
+from store.db import Database
+from store.migrate import alembic_config
 from tests.support.stack import settings_for
 
-PUBLIC = {("POST", "/webhooks/line"), ("GET", "/healthz"), ("GET", "/r/{token}")}
+PUBLIC = {
+    ("POST", "/webhooks/line"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/r/{token}"),
+}
 
 
-async def test_healthz_is_200_when_everything_answers(shared):
+async def test_readyz_is_200_when_everything_answers(shared):
     async with httpx.AsyncClient(base_url=str(shared.api.base_url)) as anonymous:
-        answer = await anonymous.get("/healthz")
+        answer = await anonymous.get("/readyz")
+        alive = await anonymous.get("/healthz")
     assert answer.status_code == 200
     assert answer.json() == {
         "status": "ok",
         "database": "ok",
         "temporal": "ok",
+        "migrations": "ok",
         "changes": {"pending": 0, "oldest_seconds": 0.0, "failing_since": None, "last_error": None},
     }
+    assert (alive.status_code, alive.json()) == (200, {"status": "ok"})
 
 
-async def healthz_with_temporal_at(port: int, tmp_path) -> tuple[httpx.Response, float]:
-    temporal = await Client.connect(
-        f"127.0.0.1:{port}", data_converter=pydantic_data_converter, lazy=True
-    )
+@asynccontextmanager
+async def api_on(tmp_path, *, temporal: Client | None = None, port: int | None = None):
+    """The API on a SQLite file of its own, its Temporal client `temporal` (or one for a
+    closed port); yields the app and an anonymous client."""
+    if temporal is None:
+        temporal = await Client.connect(
+            f"127.0.0.1:{port or free_port()}", data_converter=pydantic_data_converter, lazy=True
+        )
     settings = settings_for(
         database_url=f"sqlite:///{tmp_path}/stepline.db", line_api="http://127.0.0.1:9"
     )
-    async with serving(create_app(settings, temporal=temporal)) as url:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-            started = time.monotonic()
-            answer = await client.get("/healthz")
-            return answer, time.monotonic() - started
+    app = create_app(settings, temporal=temporal)
+    async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
+        yield app, client
 
 
-async def test_healthz_is_503_naming_temporal_when_its_port_is_closed(tmp_path, caplog):
+async def timed(client: httpx.AsyncClient, path: str) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    answer = await client.get(path)
+    return answer, time.monotonic() - started
+
+
+async def test_healthz_is_200_while_temporal_is_down_and_readyz_503_naming_it(tmp_path, caplog):
     port = free_port()
-    answer, elapsed = await healthz_with_temporal_at(port, tmp_path)
+    async with api_on(tmp_path, port=port) as (_app, client):
+        alive, _ = await timed(client, "/healthz")
+        answer, elapsed = await timed(client, "/readyz")
+    assert (alive.status_code, alive.json()) == (200, {"status": "ok"})  # no restart for it
     assert answer.status_code == 503
     body = answer.json()
     assert body["detail"] == "temporal unreachable"
-    assert body["database"] == "ok"
-    assert body["temporal"] == "unreachable"  # anyone may ask: no address, no error text
-    assert str(port) not in answer.text
+    assert (body["database"], body["temporal"], body["migrations"]) == ("ok", "unreachable", "ok")
+    assert str(port) not in answer.text  # anyone may ask: no address, no error text
     logged = [r.getMessage() for r in caplog.records if r.name == "stepline.health"]
     assert any("temporal unreachable: " in line for line in logged), logged  # the log has it
-    assert elapsed < 5, f"/healthz took {elapsed:.1f} s"
+    assert elapsed < 5, f"/readyz took {elapsed:.1f} s"
 
 
-async def test_healthz_does_not_wait_for_a_temporal_that_never_answers(tmp_path):
+async def test_readyz_does_not_wait_for_a_temporal_that_never_answers(tmp_path):
     with socket.socket() as silent:  # accepts connections, never says a word
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
-        answer, elapsed = await healthz_with_temporal_at(silent.getsockname()[1], tmp_path)
+        async with api_on(tmp_path, port=silent.getsockname()[1]) as (_app, client):
+            answer, elapsed = await timed(client, "/readyz")
+            alive, quick = await timed(client, "/healthz")
     assert answer.status_code == 503
     body = answer.json()
     assert body.pop("changes")["pending"] == 0
@@ -67,8 +93,75 @@ async def test_healthz_does_not_wait_for_a_temporal_that_never_answers(tmp_path)
         "detail": "temporal unreachable",
         "database": "ok",
         "temporal": "unreachable",
+        "migrations": "ok",
     }
-    assert elapsed < 5, f"/healthz took {elapsed:.1f} s"
+    assert elapsed < 5, f"/readyz took {elapsed:.1f} s"  # 2 s at most per check, at once
+    assert alive.status_code == 200 and quick < 1
+
+
+async def test_readyz_is_503_naming_the_database_when_it_does_not_answer(ts_env, tmp_path):
+    port = free_port()  # nobody listens: a PostgreSQL server that is down
+    down = Database(f"postgresql://stepline:secret@127.0.0.1:{port}/stepline")
+    try:
+        async with api_on(tmp_path, temporal=ts_env.client) as (app, client):
+            app.state.services.db = down
+            answer, elapsed = await timed(client, "/readyz")
+            alive = await client.get("/healthz")
+    finally:
+        await down.close()
+    assert answer.status_code == 503
+    body = answer.json()
+    assert body == {
+        "status": "unavailable",
+        "detail": "database unreachable",
+        "database": "unreachable",
+        "temporal": "ok",
+        "migrations": "unknown",
+    }
+    assert str(port) not in answer.text and "secret" not in answer.text
+    assert elapsed < 5, f"/readyz took {elapsed:.1f} s"
+    assert alive.status_code == 200
+
+
+async def test_readyz_is_503_while_the_schema_is_one_migration_behind(ts_env, tmp_path):
+    async with api_on(tmp_path, temporal=ts_env.client) as (_app, client):
+        assert (await client.get("/readyz")).status_code == 200  # migrated on start
+        config = alembic_config(f"sqlite:///{tmp_path}/stepline.db")
+        await asyncio.to_thread(command.downgrade, config, "-1")
+        behind = await client.get("/readyz")
+        await asyncio.to_thread(command.upgrade, config, "head")
+        again = await client.get("/readyz")
+    assert behind.status_code == 503
+    body = behind.json()
+    assert body["detail"] == "migrations not at head"
+    assert (body["database"], body["temporal"], body["migrations"]) == ("ok", "ok", "not at head")
+    assert again.status_code == 200 and again.json()["migrations"] == "ok"
+
+
+async def test_readyz_is_503_shutting_down_once_the_app_stops(ts_env, tmp_path):
+    settings = settings_for(
+        database_url=f"sqlite:///{tmp_path}/stepline.db", line_api="http://127.0.0.1:9"
+    )
+    app = create_app(settings, temporal=ts_env.client)
+    transport = httpx.ASGITransport(app=app)
+    during: list[httpx.Response] = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        async with app.router.lifespan_context(app):
+            assert (await client.get("/readyz")).status_code == 200
+            writer = app.state.services.webhook_writer
+            close = writer.close
+
+            async def closing() -> None:  # a step of the shutdown: ask while it runs
+                during.extend([await client.get("/readyz"), await client.get("/healthz")])
+                await close()
+
+            writer.close = closing
+    ready, alive = during
+    assert (ready.status_code, ready.json()) == (
+        503,
+        {"status": "unavailable", "detail": "shutting down"},
+    )
+    assert alive.status_code == 200  # still alive: stopping is not hanging
 
 
 async def test_docs_and_openapi_load(shared):
@@ -97,7 +190,7 @@ async def test_every_admin_route_declares_bearer_security(shared):
         for path, item in schema["paths"].items()
         for method, operation in item.items()
     }
-    assert PUBLIC <= set(operations)
+    assert PUBLIC <= set(operations)  # the probes are described too
     admin = {key: op for key, op in operations.items() if key not in PUBLIC}
     assert len(admin) >= 15
     for (method, path), operation in sorted(admin.items()):

@@ -1,5 +1,5 @@
 """What waits to be acted on is visible: /metrics counts the pending changes and the age of the
-oldest, /healthz reads `degraded` (naming why) once one has waited over a minute, the
+oldest, /readyz reads `degraded` (naming why) once one has waited over a minute, the
 dashboard's banner says what is queued and why, and bulk operations are followed through
 `GET /operations/{id}`, the scenario's list and `stepline operation show`."""
 
@@ -28,7 +28,7 @@ async def age_everything(stack, by: timedelta, error: str | None = None) -> None
 
 async def health(stack) -> httpx.Response:
     async with httpx.AsyncClient(base_url=str(stack.api.base_url)) as anonymous:
-        return await anonymous.get("/healthz")
+        return await anonymous.get("/readyz")
 
 
 async def test_changes_waiting_over_a_minute_make_health_degraded_and_show_everywhere(stack):

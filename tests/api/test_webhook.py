@@ -142,11 +142,12 @@ async def test_every_event_type_line_sends_is_answered_200_and_nothing_breaks(st
     await stack.follow(friend)
     assert (await stack.outcome(scenario_id, friend)).status == "completed"
     assert await stack.texts(friend) == ["Welcome"]
-    health = await stack.api.get("/healthz")
-    assert {k: health.json()[k] for k in ("status", "database", "temporal")} == {
+    health = await stack.api.get("/readyz")
+    assert {k: health.json()[k] for k in ("status", "database", "temporal", "migrations")} == {
         "status": "ok",
         "database": "ok",
         "temporal": "ok",
+        "migrations": "ok",
     }
 
 

@@ -16,7 +16,7 @@ FIGURES = {
     "page_alone_ms": 400.0,
     "import_s": 41.5,
     "webhook": {"count": 300, "p50_ms": 12.0, "p99_ms": 250.0, "max_ms": 900.4},
-    "healthz": {"count": 80, "p50_ms": 5.0, "p99_ms": 90.0, "max_ms": 120.0},
+    "readyz": {"count": 80, "p50_ms": 5.0, "p99_ms": 90.0, "max_ms": 120.0},
     "page": {"count": 0},
     "run_at": "2026-12-06 15:00 UTC",
     "machine": "2 cores",

@@ -41,7 +41,7 @@ async def test_run_command_end_to_end(dev_stack, tmp_path):
         httpx.AsyncClient(base_url=api_url, headers=headers, timeout=30) as api,
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['emulator']}", timeout=30) as emu,
     ):
-        health = (await api.get("/healthz")).json()
+        health = (await api.get("/readyz")).json()
         assert (health["status"], health["database"], health["temporal"]) == ("ok", "ok", "ok")
         scenario_id = (await api.post("/scenarios", json=SCENARIO)).json()["id"]
         assert (await api.post(f"/scenarios/{scenario_id}/activate")).status_code == 200

@@ -140,7 +140,7 @@ class Outage:
 
     async def health(self) -> httpx.Response:
         async with httpx.AsyncClient(base_url=str(self.api.base_url), timeout=10) as anonymous:
-            return await anonymous.get("/healthz")
+            return await anonymous.get("/readyz")
 
     async def settled(self, timeout: float = 90.0) -> None:
         """Until the API says nothing waits to be acted on any more."""

@@ -87,7 +87,7 @@ class Run:
     outage: Outage
     ids: dict[str, str] = field(default_factory=dict)  # scenario ids by name
     texts: dict[str, list[str]] = field(default_factory=dict)  # what each friend got, at the end
-    health_down: dict = field(default_factory=dict)  # /healthz while Temporal was away
+    health_down: dict = field(default_factory=dict)  # /readyz while Temporal was away
     metrics_down: str = ""
     held: str = ""  # the paused friend's status between the pause and the resume
     audience: str = ""

@@ -90,6 +90,11 @@ TESTS = [
      "/friends/{user_id}` explains each enrollment (step, last decision and its inputs, next "
      "wake-up, hold reason, deliveries); `POST /enrollments/{id}/retry` sends a failed step "
      "again exactly once"),
+    ("tests/api/test_health_and_docs.py, tests/ops/test_worker_probes.py", "the probes: "
+     "`/healthz` stays 200 while Temporal is down (no restart for an outage); `/readyz` is 503 "
+     "naming Temporal, the database or migrations not at head, and `shutting down` as the API "
+     "stops; the worker's `/readyz` turns 200 once it polls and 503 on SIGTERM while a push "
+     "under way drains, its `/healthz` 503 when its event loop stops answering"),
 ]  # fmt: skip
 
 
@@ -99,7 +104,7 @@ def outage_section(runs: list[dict]) -> list[str]:
     heads = " | ".join(f"seen ({run['database']})" for run in runs)
     lines = [
         f"Temporal stopped for {', '.join(str(r['outage_seconds']) + ' s' for r in runs)} in "
-        "all (two outages a run); while it was away `/healthz` answered "
+        "all (two outages a run); while it was away `/readyz` answered "
         f"{', '.join(str(r['health_while_away']) for r in runs)} with "
         f"{', '.join(str(r['pending_while_away']) for r in runs)} changes pending, and once "
         "it was back every change was acted on within "

@@ -16,7 +16,7 @@ CROSS_SITE = [
 ]
 
 
-@pytest.mark.parametrize("path", ["/", "/dashboard/friends", "/login", "/healthz"])
+@pytest.mark.parametrize("path", ["/", "/dashboard/friends", "/login", "/healthz", "/readyz"])
 async def test_pages_carry_the_security_headers(shared, path):
     async with browser(shared) as client:
         await signed_in(client)
