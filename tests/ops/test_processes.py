@@ -79,7 +79,7 @@ def test_the_worker_logs_json_and_serves_its_counters(tmp_path):
     found = [json.loads(line) for line in logged]  # every log line is a JSON object
     waiting = [line for line in found if "not reachable yet" in line["message"]]
     assert waiting and {(line["level"], line["logger"]) for line in waiting} == {
-        ("WARNING", "stepline.worker")
+        ("WARNING", "stepline.temporal")
     }
 
 
