@@ -10,6 +10,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.faults import replicas_doc
 from tests.faults.outage_matrix import OUTAGE_MATRIX
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +72,8 @@ MATRIX = [
 TESTS = [
     ("tests/faults/", "the chaos run above; asserts every friend's messages, the store and the "
      "injected faults (`test_faults.py`); every kind of change made while Temporal is away, "
-     "on SQLite and PostgreSQL (`test_outage.py`, `test_outage_postgres.py`); all run in CI"),
+     "on SQLite and PostgreSQL (`test_outage.py`, `test_outage_postgres.py`); three workers "
+     "and two APIs at once on PostgreSQL (`test_replicas.py`); all run in CI"),
     ("tests/store/test_outbox.py, tests/journeys/test_bulk_operations.py", "the outbox: rows "
      "taken in order per lane, leased to one dispatcher at a time (two claiming at once "
      "never share one), a failed row waits and its lane behind it, a seq never used twice; "
@@ -124,6 +126,7 @@ def run_suite(report: Path) -> int:
         os.environ,
         STEPLINE_FAULT_REPORT=str(report),
         STEPLINE_OUTAGE_REPORT=str(report.with_name("outage")),
+        STEPLINE_REPLICAS_REPORT=str(report.with_name(replicas_doc.REPORT_NAME)),
         STEPLINE_OUTAGE_SECONDS=os.environ.get("STEPLINE_OUTAGE_SECONDS", "60"),
     )
     command = [sys.executable, "-m", "pytest", "tests/faults", "-q", "-p", "no:cacheprovider"]
@@ -199,6 +202,7 @@ def render(figures: dict, passed: bool) -> str:
         "names a server (CI sets it).",
         "",
         *outage_section(figures.get("outage", [])),
+        *replicas_doc.section(figures.get("replicas")),
         "## What each part of the suite proves",
         "",
         "| tests | prove |",
@@ -230,6 +234,8 @@ def main() -> int:
         figures["outage"] = [
             json.loads(path.read_text()) for path in sorted(Path(folder).glob("outage.*.json"))
         ]
+        replicas = Path(folder) / replicas_doc.REPORT_NAME
+        figures["replicas"] = json.loads(replicas.read_text()) if replicas.exists() else None
     figures["run_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     figures["machine"] = f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}"
     DOC.parent.mkdir(exist_ok=True)
