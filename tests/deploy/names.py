@@ -3,7 +3,7 @@ grouped by what they are for, and the names a process accepts: every `Settings` 
 plus `<alias>_FILE` for the settings that may be read from a file (core/config.py)."""
 
 from core import config
-from core.config import Settings
+from core.config import FROM_FILES, Settings
 
 # docs/CONTRACT.md §2's variables: the API checks webhook signatures and guards the admin API;
 # the worker pushes through the Messaging API. Both need the database, Temporal, the task queue,
@@ -63,18 +63,7 @@ LIFECYCLE = {"STEPLINE_WORKER_GRACE_SECONDS"}
 ALL = SPEC_VARIABLES | ROUTE_LINKS | DELIVERY | TUNING | OPERATIONS | TEMPORAL_SECURITY | LIFECYCLE
 
 # the secrets: never in a ConfigMap, always from a file in Kubernetes
-SECRETS = {
-    "STEPLINE_DATABASE_URL",
-    "STEPLINE_ADMIN_TOKEN",
-    "STEPLINE_METRICS_TOKEN",
-    "LINE_CHANNEL_SECRET",
-    "LINE_CHANNEL_ACCESS_TOKEN",
-    "LINE_LOGIN_CHANNEL_SECRET",
-    "STEPLINE_TEMPORAL_TLS_CA",
-    "STEPLINE_TEMPORAL_TLS_CERT",
-    "STEPLINE_TEMPORAL_TLS_KEY",
-    "STEPLINE_TEMPORAL_API_KEY",
-}
+SECRETS = set(FROM_FILES)
 FILE_SUFFIX = "_FILE"
 
 

@@ -1,8 +1,16 @@
 """What the fault runs share: LINE's emulator in this process, pointed at the API to come, and
 the environment the API and the worker processes run with."""
 
+import asyncio
+import os
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
+
+from bench import processes
+from bench.processes import Process
 from core.serve import serving
 from emulator.app import EmulatorConfig
 from emulator.app import create_app as create_emulator
@@ -38,3 +46,46 @@ def environment(
         "PYTHONUNBUFFERED": "1",
         **more,
     }
+
+
+@dataclass
+class Pair:
+    """`python worker.py` and the API under uvicorn, started; an admin client of the API."""
+
+    worker: Process
+    api: Process
+    admin: httpx.AsyncClient
+
+    async def activated(self, definition: dict) -> str:
+        """Create and activate a scenario; its id."""
+        created = await self.admin.post("/scenarios", json=definition)
+        assert created.status_code == 201, created.text
+        scenario_id = created.json()["id"]
+        activated = await self.admin.post(f"/scenarios/{scenario_id}/activate")
+        assert activated.status_code == 200, activated.text
+        return scenario_id
+
+
+async def worker_and_api(
+    exits: AsyncExitStack, folder: Path, env: dict[str, str], api_port: int, *, stop: float = 20
+) -> Pair:
+    """Both processes with `env` alone (no STEPLINE_/LINE_ variable of this machine), stopped
+    with `exits` (the worker given `stop` seconds to drain), and the API listening."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STEPLINE_", "LINE_"))}
+    worker = processes.worker(folder, env)
+    worker.env = clean | env
+    worker.start()
+    exits.callback(worker.stop, stop)
+    api = processes.api(folder, env, api_port)
+    api.env = clean | env
+    api.start()
+    exits.callback(api.stop)
+    await asyncio.to_thread(processes.wait_for_port, f"127.0.0.1:{api_port}", api)
+    admin = await exits.enter_async_context(
+        httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{api_port}",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=30,
+        )
+    )
+    return Pair(worker, api, admin)

@@ -8,15 +8,12 @@ import signal
 import time
 from contextlib import AsyncExitStack
 
-import httpx
-
-from bench import processes
 from bench.processes import temporal_server, wait_for_port
 from core.serve import free_port
 from emulator.state import Fault
 from emulator.webhooks import follow_event, post_events
-from tests.faults.processes import environment, line_emulator
-from tests.support.stack import ADMIN_TOKEN, user
+from tests.faults.processes import environment, line_emulator, worker_and_api
+from tests.support.stack import user
 
 HELD = 4.0  # seconds LINE takes to answer the push in flight at the SIGTERM
 GRACE = 15
@@ -53,23 +50,9 @@ async def test_sigterm_mid_push_drains_then_resumes_exactly_once(tmp_path):
             task_queue="drain",
             STEPLINE_WORKER_GRACE_SECONDS=str(GRACE),
         )
-        worker = processes.worker(tmp_path, env)
-        worker.start()
-        exits.callback(worker.stop)
-        api = processes.api(tmp_path, env, api_port)
-        api.start()
-        exits.callback(api.stop)
-        await asyncio.to_thread(wait_for_port, f"127.0.0.1:{api_port}", api)
-        admin = await exits.enter_async_context(
-            httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{api_port}",
-                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-                timeout=30,
-            )
-        )
-        created = await admin.post("/scenarios", json=SCENARIO)
-        assert created.status_code == 201, created.text
-        assert (await admin.post(f"/scenarios/{created.json()['id']}/activate")).status_code == 200
+        pair = await worker_and_api(exits, tmp_path, env, api_port)
+        worker, admin = pair.worker, pair.admin
+        scenario = await pair.activated(SCENARIO)
 
         friend = user(5)
         held = Fault(delay_seconds=HELD, user_id=friend)
@@ -99,7 +82,6 @@ async def test_sigterm_mid_push_drains_then_resumes_exactly_once(tmp_path):
         texts = [m["text"] for d in line.deliveries if d.to == friend for m in d.messages]
         assert texts == ["one", "two"]
         assert line.conflicts["push"] == 0  # "one" was not even tried again
-        scenario = created.json()["id"]
         for _ in range(50):  # the store follows the workflow's last step a moment later
             listed = (await admin.get(f"/scenarios/{scenario}/enrollments")).json()
             if [e["status"] for e in listed] == ["completed"]:

@@ -9,18 +9,16 @@ import sys
 import time
 from contextlib import AsyncExitStack
 
-import httpx
 import pytest
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from api.app import create_app
-from bench import processes
 from cli.devstate import ROOT
 from core.config import Settings
 from core.serve import free_port
 from emulator.webhooks import follow_event, post_events
-from tests.faults.processes import environment, line_emulator
-from tests.support.stack import ADMIN_TOKEN, CHANNEL_SECRET
+from tests.faults.processes import environment, line_emulator, worker_and_api
+from tests.support.stack import CHANNEL_SECRET
 from tests.temporal_tls.certs import CERTS, SERVER_NAME, STRANGER, tls_files
 from triggers import connection
 from triggers.connection import TemporalSettingError
@@ -133,33 +131,16 @@ async def test_worker_and_api_processes_deliver_through_mtls(secured, tmp_path):
             task_queue="tls",
             **tls_files(tmp_path, CERTS),
         )
-        worker = processes.worker(tmp_path, env)
-        worker.env = clean_environ() | env
-        worker.start()
-        exits.callback(worker.stop, 3)  # no drain to see here (the time-skipping server)
-        api = processes.api(tmp_path, env, api_port)
-        api.env = clean_environ() | env
-        api.start()
-        exits.callback(api.stop)
-        await asyncio.to_thread(processes.wait_for_port, f"127.0.0.1:{api_port}", api)
-        admin = await exits.enter_async_context(
-            httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{api_port}",
-                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-                timeout=30,
-            )
+        pair = await worker_and_api(exits, tmp_path, env, api_port, stop=3)  # no drain here
+        await pair.activated(
+            {
+                "name": "tls welcome",
+                "trigger": {"type": "follow"},
+                "steps": [
+                    {"id": "hi", "type": "message", "messages": [{"type": "text", "text": "hi"}]}
+                ],
+            }
         )
-        welcome = {
-            "name": "tls welcome",
-            "trigger": {"type": "follow"},
-            "steps": [
-                {"id": "hi", "type": "message", "messages": [{"type": "text", "text": "hi"}]}
-            ],
-        }
-        created = await admin.post("/scenarios", json=welcome)
-        assert created.status_code == 201, created.text
-        activated = await admin.post(f"/scenarios/{created.json()['id']}/activate")
-        assert activated.status_code == 200, activated.text
         user = "U" + "7" * 32
         assert (
             await post_events(
@@ -168,8 +149,8 @@ async def test_worker_and_api_processes_deliver_through_mtls(secured, tmp_path):
         ).status == 200
         deadline = time.monotonic() + 60
         while not [d for d in line.deliveries if d.to == user]:
-            assert time.monotonic() < deadline, worker.tail() + api.tail()
-            worker.check_alive()
+            assert time.monotonic() < deadline, pair.worker.tail() + pair.api.tail()
+            pair.worker.check_alive()
             await asyncio.sleep(0.2)
         (pushed,) = [d for d in line.deliveries if d.to == user]
         assert [m["text"] for m in pushed.messages] == ["hi"]
