@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -50,10 +51,22 @@ def upgrade(database_url: str) -> None:
 
 
 @cache
+def scripts() -> ScriptDirectory:
+    """migrations/ (read once: the scripts do not change while a process runs)."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
 def script_heads() -> frozenset[str]:
-    """The newest revision(s) under migrations/ (read once: the scripts do not change while a
-    process runs)."""
-    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    """The newest revision(s) under migrations/."""
+    return frozenset(scripts().get_heads())
+
+
+def newer(revision: str) -> bool:
+    """A revision these scripts do not know: written by a newer release."""
+    try:
+        return scripts().get_revision(revision) is None
+    except CommandError:  # "No such revision"
+        return True
 
 
 async def revisions(db: "Database") -> frozenset[str]:
@@ -72,6 +85,8 @@ async def revisions(db: "Database") -> frozenset[str]:
 
 
 async def at_head(db: "Database") -> bool:
-    """Is the store's schema the one this code expects (its revision the scripts' head)?
-    Behind — or ahead, written by newer code — it is not: /readyz and the worker's say so."""
-    return await revisions(db) == script_heads()
+    """Can this code work on the store's schema: is it at the scripts' head — or ahead of it,
+    migrated by a newer release during a rolling upgrade (migrations stay compatible with the
+    release before, docs/DEPLOY.md)? Behind, it cannot: /readyz and the worker's say so."""
+    found = await revisions(db)
+    return found == script_heads() or bool(found) and all(newer(r) for r in found)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from alembic import command
+from sqlalchemy import text
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -197,3 +198,14 @@ async def test_every_admin_route_declares_bearer_security(shared):
         assert operation.get("security") == [{"HTTPBearer": []}], f"{method} {path}"
     for key in PUBLIC:
         assert "security" not in operations[key], key
+
+
+async def test_readyz_stays_200_on_a_schema_a_newer_release_migrated(ts_env, tmp_path):
+    """A rolling upgrade: the first new pod migrated; the pods of the release before still
+    serve (migrations stay compatible with it), so they stay ready."""
+    async with api_on(tmp_path, temporal=ts_env.client) as (app, client):
+        async with app.state.services.db.engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        newer = await client.get("/readyz")
+    assert newer.status_code == 200, newer.text
+    assert newer.json()["migrations"] == "ok"
