@@ -14,9 +14,9 @@ behind the login, to the dashboard's banner)."""
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
@@ -29,6 +29,7 @@ router = APIRouter(tags=["health"])
 log = logging.getLogger("stepline.health")
 TIMEOUT = 2.0  # seconds each check of /readyz may take; they run at the same time
 STALE_AFTER = 60.0  # seconds a change may wait before the service reads as degraded
+Check = Literal["database", "temporal", "migrations"]
 
 
 @router.get("/healthz")
@@ -53,7 +54,18 @@ async def answered(name: str, check: Awaitable[Any]) -> str:
     "/readyz",
     responses={503: {"description": "not ready: `detail` names what (or `shutting down`)"}},
 )
-async def readyz(request: Request, services: ServicesDep) -> JSONResponse:
+async def readyz(
+    request: Request,
+    services: ServicesDep,
+    exclude: Annotated[
+        list[Check],
+        Query(
+            description="checks still run and reported but not counted, as Kubernetes' own"
+            " `/readyz?exclude=…`: a load balancer in front of the webhook asks"
+            " `exclude=temporal`, since changes are taken while Temporal is away"
+        ),
+    ] = [],  # noqa: B006 (FastAPI copies it)
+) -> JSONResponse:
     """Readiness: is the database reachable, its schema at head? Is Temporal reachable? Do
     accepted changes wait too long?"""
     if getattr(request.app.state, "stopping", False):  # set as the shutdown begins (api/app.py)
@@ -78,11 +90,12 @@ async def readyz(request: Request, services: ServicesDep) -> JSONResponse:
     report["migrations"] = (
         ("ok" if schema[0] else "not at head") if schema else "unknown"  # unknown: no database
     )
-    down = [name for name, state in report.items() if state == "unreachable"]
+    counted = {name: state for name, state in report.items() if name not in exclude}
+    down = [name for name, state in counted.items() if state == "unreachable"]
     problems = [f"{' and '.join(down)} unreachable"] if down else []
-    if report["migrations"] == "not at head":
+    if counted.get("migrations") == "not at head":
         problems.append("migrations not at head")
-    elif report["migrations"] == "unknown" and "database" not in down:
+    elif counted.get("migrations") == "unknown" and report["database"] != "unreachable":
         problems.append("migrations unknown")
     if pending:
         report["changes"] = describe(pending[0])

@@ -124,6 +124,21 @@ async def test_readyz_is_503_naming_the_database_when_it_does_not_answer(ts_env,
     assert alive.status_code == 200
 
 
+async def test_readyz_excluding_temporal_stays_200_while_it_is_down(tmp_path):
+    """The API takes webhooks and changes while Temporal is away (they wait in the outbox):
+    the load balancer in front of it asks `exclude=temporal` and keeps sending them."""
+    async with api_on(tmp_path) as (_app, client):
+        answer = await client.get("/readyz", params={"exclude": "temporal"})
+        both = await client.get("/readyz?exclude=temporal&exclude=migrations")
+        wrong = await client.get("/readyz", params={"exclude": "redis"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["status"], body["temporal"], body["database"]) == ("ok", "unreachable", "ok")
+    assert both.status_code == 200
+    assert wrong.status_code == 422
+    assert "exclude" in wrong.text
+
+
 async def test_readyz_is_503_while_the_schema_is_one_migration_behind(ts_env, tmp_path):
     async with api_on(tmp_path, temporal=ts_env.client) as (_app, client):
         assert (await client.get("/readyz")).status_code == 200  # migrated on start
