@@ -186,6 +186,19 @@ async def release(session: AsyncSession, seqs: Iterable[int]) -> None:
         )
 
 
+async def extend(
+    session: AsyncSession, seq: int, *, owner: str, lease: timedelta, now: datetime | None = None
+) -> bool:
+    """Hold a row this dispatcher leased for `lease` more (no commit); False when it is not
+    its own any more."""
+    extended = await session.exec(
+        update(Outbox)
+        .where(col(Outbox.seq) == seq, col(Outbox.owner) == owner)
+        .values(lease_until=(now or utcnow()) + lease)
+    )
+    return extended.rowcount == 1
+
+
 async def release_owned(session: AsyncSession, owner: str) -> None:
     """Give back every row this dispatcher holds (it is stopping; no commit)."""
     await session.exec(

@@ -30,15 +30,16 @@ from triggers.bulk import Bulk
 from triggers.commands import Commands
 from triggers.evaluate import Evaluator, Prepared
 from triggers.kinds import BULK, CHANGES, COMMANDS, Kind, OperationStep, parse
+from triggers.leases import holding
 from triggers.temporal import unavailable
 
 log = logging.getLogger("stepline.dispatch")
 BATCH = 200  # rows a round
 POLL_EVERY = 0.1  # seconds between looks at the outbox when nothing woke the dispatcher
 # a row is another dispatcher's again after this (its holder died): above any one call's time
-# (Temporal's RPC timeout is 10 s); a bulk step, up to 500 calls, is given longer
+# (Temporal's RPC timeout is 10 s); a bulk step, up to 500 calls, holds its row as long as it
+# runs (triggers/leases.py), so a holder that died lets it go as soon
 LEASE = timedelta(seconds=20)
-BULK_LEASE = timedelta(seconds=90)
 PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
 COMMANDS_AT_ONCE = 50
 MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
@@ -177,9 +178,7 @@ class Dispatcher:
         if self.down_since is not None and asyncio.get_running_loop().time() < self._next_probe:
             return 0
         async with self.db.session() as session:
-            rows = await outbox.claim(
-                session, owner=self.owner, limit=4, lease=BULK_LEASE, kinds=BULK
-            )
+            rows = await outbox.claim(session, owner=self.owner, limit=4, lease=LEASE, kinds=BULK)
             await session.commit()
         for row in rows:
             item = parse(row.kind, row.payload)
@@ -188,7 +187,8 @@ class Dispatcher:
                 await self.expedite(await self._evaluate([(row, item)]))
                 continue
             try:
-                await self.bulk.step(row.seq, item.operation_id)
+                async with holding(self.db, row.seq, owner=self.owner, lease=LEASE):
+                    await self.bulk.step(row.seq, item.operation_id)
                 self._answered()
             except Exception as exc:
                 await self._failed(row, exc, operation_id=item.operation_id)

@@ -74,11 +74,13 @@ TESTS = [
      "injected faults (`test_faults.py`); every kind of change made while Temporal is away, "
      "on SQLite and PostgreSQL (`test_outage.py`, `test_outage_postgres.py`); three workers "
      "and two APIs at once on PostgreSQL (`test_replicas.py`); all run in CI"),
-    ("tests/store/test_outbox.py, tests/journeys/test_bulk_operations.py", "the outbox: rows "
+    ("tests/store/test_outbox.py, tests/store/test_outbox_leases.py, "
+     "tests/journeys/test_bulk_operations.py", "the outbox: rows "
      "taken in order per lane, leased to one dispatcher at a time (two claiming at once "
      "never share one), a failed row waits and its lane behind it, a seq never used twice; "
-     "a bulk operation killed halfway goes on from its cursor, and its second signal changes "
-     "nothing"),
+     "a bulk step holds its row while it runs, and one whose dispatcher died goes to another "
+     "one 20 s lease later; a bulk operation killed halfway goes on from its cursor, and its "
+     "second signal changes nothing"),
     ("tests/replay/", "saved histories of real enrollments (waiting, branched, blocked, exited, "
      "wait_for, split, retried) replayed with Temporal's `Replayer`: a workflow change that "
      "would break running enrollments fails the build"),
