@@ -11,16 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.replicas import (
-    COUPONS,
-    GOLD,
-    GRACE,
-    LITE,
-    PER_DAY,
-    Report,
-    processor,
-    run_replicas,
-)
+from tests.faults.replicas import Report, processor, run_replicas
+from tests.faults.replicas_plan import COUPONS, GOLD, GRACE, LITE, PER_DAY
 from tests.support.database import POSTGRES_URL, postgres_database
 
 FRIENDS = int(os.environ.get("STEPLINE_REPLICAS_FRIENDS", "90"))
