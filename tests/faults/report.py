@@ -73,7 +73,9 @@ TESTS = [
     ("tests/faults/", "the chaos run above; asserts every friend's messages, the store and the "
      "injected faults (`test_faults.py`); every kind of change made while Temporal is away, "
      "on SQLite and PostgreSQL (`test_outage.py`, `test_outage_postgres.py`); three workers "
-     "and two APIs at once on PostgreSQL (`test_replicas.py`); all run in CI"),
+     "and two APIs at once on PostgreSQL (`test_replicas.py`); a worker SIGTERMed mid-push "
+     "and an API mid-request finish them and stop cleanly (`test_drain.py`, "
+     "`test_api_drain.py`); all run in CI"),
     ("tests/store/test_outbox.py, tests/store/test_outbox_leases.py, "
      "tests/journeys/test_bulk_operations.py", "the outbox: rows "
      "taken in order per lane, leased to one dispatcher at a time (two claiming at once "
