@@ -23,6 +23,9 @@ async def test_two_dispatchers_enrol_every_friend_once(any_stack):
         definitions=Definitions(stack.db),
     ).dispatcher
     friends = [user(7600 + n) for n in range(30)]
+    # a few rows a claim each: one claim of the default 200 would let whichever starts first
+    # take all 40 changes, and the other nothing to share
+    other.batch = stack.dispatcher.batch = 4
     async with dispatcher_stopped(stack):  # both start together on what has piled up
         for friend in friends:
             await stack.follow(friend, settle=False)
