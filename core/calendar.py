@@ -1,5 +1,5 @@
-"""The next moment a message may go out: a step's window, the channel's quiet hours, weekends
-and public holidays, all in the scenario's timezone. Pure (no I/O), so it is easy to test."""
+"""The next moment a message may go out: a step's window, the channel's quiet hours, weekends,
+public holidays and closed days, all in the scenario's timezone. Pure (no I/O), so it is easy to test."""
 
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from core.closed_days import closed_on, parse
 from core.windows import in_window, next_clock, next_opening
 
 _MAX_STEPS = 400  # more than a year of skipped days: a policy that never opens is a bug
@@ -26,14 +27,21 @@ def next_allowed(
     skip_weekends: bool = False,
     skip_holidays: bool = False,
     country: str = "JP",
+    closed: tuple[str, ...] = (),
 ) -> datetime:
-    """`now` if a message may go out now, else the earliest later moment (UTC)."""
+    """`now` if a message may go out now, else the earliest later moment (UTC). `closed`: the
+    channel's closed days (core/closed_days.py), skipped whole like holidays."""
     zone = ZoneInfo(tz)
+    closures = tuple(parse(entry) for entry in closed)
     candidate = now.astimezone(UTC)
     for _ in range(_MAX_STEPS):
         local = candidate.astimezone(zone)
         day = local.date()
-        if (skip_weekends and day.weekday() >= 5) or (skip_holidays and day in _holidays(country)):
+        if (
+            (skip_weekends and day.weekday() >= 5)
+            or (skip_holidays and day in _holidays(country))
+            or closed_on(day, closures)
+        ):
             candidate = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
             candidate = candidate.astimezone(UTC)
         elif window and not in_window(candidate, tz, *window):

@@ -1,14 +1,24 @@
-"""The channel's delivery policy (one per channel, `PUT /channel/policy`): quiet hours and
-calendars, frequency caps, spacing of held messages, and the share of the LINE plan kept back."""
+"""The channel's delivery policy (one per channel, `PUT /channel/policy`): quiet hours,
+calendars and closed days, frequency caps, spacing of held messages, and the share of the LINE plan kept back."""
 
 from datetime import timedelta
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from core.closed_days import parse as parse_closed
 from domain.durations import period_of
 from domain.steps import Window
 
 MAX_GAP = timedelta(days=1)
+
+
+def _closed_day(entry: str) -> str:
+    parse_closed(entry)  # its ValueError says what is wrong with the entry
+    return entry.strip()
+
+
+ClosedDay = Annotated[str, Field(max_length=21), AfterValidator(_closed_day)]
 
 
 class ChannelPolicy(BaseModel):
@@ -18,6 +28,9 @@ class ChannelPolicy(BaseModel):
     skip_weekends: bool = False  # Saturdays and Sundays
     skip_holidays: bool = False  # public holidays of `holiday_country`
     holiday_country: str = Field("JP", pattern=r"^[A-Z]{2}$")
+    # days nothing is sent (in each scenario's timezone): `2026-12-31`, `2026-12-29/2027-01-03`,
+    # every year `12-31` or `12-29/01-03`; held like quiet hours, released with the gap
+    closed_days: tuple[ClosedDay, ...] = Field((), max_length=100)
     max_per_day: int | None = Field(None, ge=1, le=1000)  # per friend, any 24 hours, all scenarios
     max_per_week: int | None = Field(None, ge=1, le=10_000)  # per friend, any 7 days
     # a friend gets held messages at least this far apart, never several at the same moment
@@ -46,4 +59,6 @@ class ChannelPolicy(BaseModel):
 
     @property
     def calendar_rules(self) -> bool:
-        return bool(self.quiet_hours or self.skip_weekends or self.skip_holidays)
+        return bool(
+            self.quiet_hours or self.skip_weekends or self.skip_holidays or self.closed_days
+        )

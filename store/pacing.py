@@ -41,6 +41,7 @@ async def deferral(
             skip_weekends=policy.skip_weekends,
             skip_holidays=policy.skip_holidays,
             country=policy.holiday_country,
+            closed=policy.closed_days,
         )
         if allowed > now:
             return allowed, "quiet"

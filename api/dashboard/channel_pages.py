@@ -33,6 +33,7 @@ def _shown(policy: ChannelPolicy) -> dict[str, Any]:
     for name in (*NUMBERS, *TEXTS):
         value = getattr(policy, name)
         shown[name] = "" if value is None else str(value)
+    shown["closed_days"] = "\n".join(policy.closed_days)
     return shown | {name: getattr(policy, name) for name in CHECKS}
 
 
@@ -50,7 +51,9 @@ def _body(form: FormData, problems: Problems) -> tuple[dict[str, Any], dict[str,
             body[name] = typed
     for name in CHECKS:
         body[name] = form.get(name) == "true"
-    typed = {"quiet_hours.start": start, "quiet_hours.end": end}
+    closed = text(form, "closed_days", problems)  # one a line
+    body["closed_days"] = [line.strip() for line in closed.splitlines() if line.strip()]
+    typed = {"quiet_hours.start": start, "quiet_hours.end": end, "closed_days": closed}
     typed |= {name: body.get(name, "") for name in (*NUMBERS, *TEXTS, *CHECKS)}
     return body, typed
 
@@ -91,7 +94,10 @@ async def save_policy(request: Request, services: ServicesDep) -> Response:
     try:
         policy = ChannelPolicy.model_validate(body)
     except ValidationError as error:
-        problems = problems_of(error) | problems
+        found = problems_of(error)
+        for key in [key for key in found if key.startswith("closed_days.")]:  # its line's
+            found.setdefault("closed_days", found.pop(key))
+        problems = found | problems
     if problems:
         return await _page(request, services, typed, problems, 422)
     async with services.db.session() as session:

@@ -94,6 +94,15 @@ FORM_PATTERNS = (
     ),
     # scenarios/policy.py, app/audiences.py, app/lifecycle.py, app/friends.py, app/templates.py
     N_("no holiday calendar for %(country)s (e.g. JP)"),
+    # core/closed_days.py (the policy's closed days)
+    N_("%(day)s is not a date"),
+    N_("%(day)s is not a day of the year (MM-DD)"),
+    N_("%(entry)s ends before it starts"),
+    N_("%(entry)s is longer than a year"),
+    N_(
+        "%(entry)s is not a closed day: write YYYY-MM-DD, MM-DD (every year), or a range of "
+        "either: 2026-12-29/2027-01-03, 12-29/01-03"
+    ),
     N_("scenario %(scenario)s has no message step %(step)s"),
     N_("no audience %(id)s"),
     N_("no scenario %(id)s"),

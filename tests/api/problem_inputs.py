@@ -136,6 +136,8 @@ POLICIES = [
     {"holiday_country": "jp"}, {"holiday_country": "ZZ"}, {"skip_weekends": "x"},
     {"catch_up_gap": "P2D"}, {"quota_reserve_percent": 95}, {"zz": 1},
     {"quiet_hours": {"start": "x", "end": "10:00"}},
+    {"closed_days": ["2026-13-01", "12-32", "2026-12-31/2026-12-01", "2026-01-01/2027-06-01",
+                     "12-29/2027-01-03", "x" * 30]},
 ]  # fmt: skip
 # what the services say that needs a database to make (app/lifecycle.py, test_sends.py …),
 # as they word it

@@ -19,6 +19,7 @@ DEFAULTS = {
     "skip_weekends": False,
     "skip_holidays": False,
     "holiday_country": "JP",
+    "closed_days": [],
     "max_per_day": None,
     "max_per_week": None,
     "catch_up_gap": "PT1M",
@@ -29,6 +30,7 @@ FULL = {
     "skip_weekends": True,
     "skip_holidays": True,
     "holiday_country": "US",
+    "closed_days": ["12-29/01-03", "2026-08-14"],
     "max_per_day": 3,
     "max_per_week": 10,
     "catch_up_gap": "PT5M",
@@ -159,6 +161,10 @@ BAD = [
     ({"quota_reserve_percent": 91}, "quota_reserve_percent", "less_than_equal"),
     ({"quota_reserve_percent": None}, "quota_reserve_percent", "int_type"),
     ({"quiet_hour": {"start": "21:00", "end": "09:00"}}, "quiet_hour", "extra_forbidden"),
+    ({"closed_days": ["12-31", "2026-02-30"]}, "closed_days[1]", "value_error"),
+    ({"closed_days": ["12-31/2027-01-03"]}, "closed_days[0]", "value_error"),
+    ({"closed_days": "12-31"}, "closed_days", "tuple_type"),
+    ({"closed_days": ["12-31"] * 101}, "closed_days", "too_long"),
 ]
 
 
@@ -183,6 +189,7 @@ async def test_the_messages_say_what_is_wrong(shared):
         "quiet_hours.start": ({"quiet_hours": {"start": "25:00", "end": "09:00"}}, "HH:MM"),
         "quiet_hours": ({"quiet_hours": {"start": "21:00", "end": "21:00"}}, "must differ"),
         "catch_up_gap": ({"catch_up_gap": "P2D"}, "between 1 second (PT1S) and 1 days"),
+        "closed_days[0]": ({"closed_days": ["2026-12-31/2026-12-01"]}, "ends before it starts"),
     }
     for path, (body, words) in cases.items():
         answer = await shared.api.put("/channel/policy", json=body)

@@ -258,3 +258,42 @@ async def test_on_unblock_resume_never_back_ends_blocked(stack):
     ended = await stack.outcome(scenario_id, friend)
     assert (ended.status, ended.skipped) == ("blocked", ["m2", "m3"])
     assert await stack.texts(friend) == ["One"]
+
+
+async def test_messages_due_on_closed_days_go_out_after_them_spaced(stack):
+    """A shop closed for three days: the messages of two scenarios that fall due meanwhile are
+    held (as for quiet hours) and go out the morning after, the catch-up gap apart; what comes
+    after them waits from the real send."""
+    now = await stack.env.get_current_time()
+    first_day = now.astimezone(TOKYO).date() + timedelta(days=2)
+    last_day = first_day + timedelta(days=2)
+    await policy(
+        stack,
+        closed_days=[f"{first_day}/{last_day}"],
+        quiet_hours={"start": "21:00", "end": "09:00"},
+        catch_up_gap="PT10M",
+    )
+    noon, evening = (datetime.combine(first_day, time(h, 0), tzinfo=TOKYO) for h in (12, 18))
+    coupon = await stack.scenario(
+        scenario(
+            wait("to-closure", until(now, noon)),
+            text("coupon", "Coupon"),
+            wait("a-day", "P1D"),
+            text("reminder", "Reminder"),
+        )
+    )
+    news = await stack.scenario(
+        scenario(wait("to-evening", until(now, evening)), text("news", "News"))
+    )
+    friend = user(702)
+    await stack.follow(friend)
+    for scenario_id in (coupon, news):
+        assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    sent = await planned(stack, friend)
+    reopening = datetime.combine(last_day + timedelta(days=1), time(9, 0), tzinfo=TOKYO)
+    released = sorted((sent["coupon"], sent["news"]))
+    assert close(released[0], reopening), released[0].astimezone(TOKYO)
+    assert close(released[1], released[0] + timedelta(minutes=10))  # never at the same moment
+    assert close(sent["reminder"], sent["coupon"] + timedelta(days=1))
+    texts = await stack.texts(friend)
+    assert sorted(texts[:2]) == ["Coupon", "News"] and texts[2:] == ["Reminder"]

@@ -8,7 +8,7 @@ from tests.operator.signed_in import csrf, operator, problem_on
 GOOD = {
     "quiet_hours.start": "21:00", "quiet_hours.end": "09:00", "skip_weekends": "true",
     "holiday_country": "JP", "max_per_day": "3", "max_per_week": "", "catch_up_gap": "PT5M",
-    "quota_reserve_percent": "10",
+    "quota_reserve_percent": "10", "closed_days": "12-29/01-03\r\n\r\n 2026-08-14 ",
 }  # fmt: skip
 
 
@@ -22,7 +22,8 @@ async def test_the_policy_is_saved_and_the_quota_shown(shared):
         policy = (await shared.api.get("/channel/policy")).json()
         assert policy == {
             "quiet_hours": {"start": "21:00", "end": "09:00"}, "skip_weekends": True,
-            "skip_holidays": False, "holiday_country": "JP", "max_per_day": 3,
+            "skip_holidays": False, "holiday_country": "JP",
+            "closed_days": ["12-29/01-03", "2026-08-14"], "max_per_day": 3,
             "max_per_week": None, "catch_up_gap": "PT5M", "quota_reserve_percent": 10,
         }  # fmt: skip
         page = await client.get("/dashboard/channel?saved=1")
@@ -33,6 +34,7 @@ async def test_the_policy_is_saved_and_the_quota_shown(shared):
             'data-quota="available">650<' in page.text and 'data-quota="reserve">10%<' in page.text
         )
         assert 'value="21:00"' in page.text and "op-saved" in page.text
+        assert ">12-29/01-03\n2026-08-14</textarea>" in page.text  # one a line, as saved
         cleared = await client.post("/dashboard/channel/policy", data={"csrf": csrf(client)})
         assert cleared.status_code == 303  # every field empty: the defaults
         assert (await shared.api.get("/channel/policy")).json()["quiet_hours"] is None
@@ -48,6 +50,7 @@ async def test_the_policy_is_saved_and_the_quota_shown(shared):
         ("holiday_country", "XX", "no holiday calendar"),
         ("catch_up_gap", "P2D", "between 1 second (PT1S) and 1 days (P1D)"),
         ("quota_reserve_percent", "95", "less than or equal to 90"),
+        ("closed_days", "12-31\n2026-12-31/2026-12-01", "ends before it starts"),
     ],
 )
 async def test_bad_input_is_the_form_again_with_the_message_on_its_field(
@@ -60,7 +63,8 @@ async def test_bad_input_is_the_form_again_with_the_message_on_its_field(
         )
     assert answer.status_code == 422
     assert said in problem_on(answer.text, field), answer.text
-    assert f'value="{value}"' in answer.text  # as typed
+    typed = f">{value}</textarea>" if field == "closed_days" else f'value="{value}"'
+    assert typed in answer.text  # as typed
     assert (await shared.api.get("/channel/policy")).json() == before
 
 
