@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 
 MAX_DAYS = 366  # a range longer than a year is a typing mistake, not a closure
-_DATED = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YEARLY = re.compile(r"^\d{2}-\d{2}$")
+_DATED = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_YEARLY = re.compile(r"^[0-9]{2}-[0-9]{2}$")
 FORMS = "YYYY-MM-DD, MM-DD (every year), or a range of either: 2026-12-29/2027-01-03, 12-29/01-03"
 
 
