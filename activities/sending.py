@@ -27,7 +27,7 @@ from line.client import (
 from line.profiles import refresh_profile
 from scenarios.policy import ChannelPolicy
 from scenarios.runs import SendOutcome, SendRequest
-from store import deliveries, links, send_gate, surveys
+from store import deliveries, links, pacing, send_gate, surveys
 from store.batches import GroupCommit
 from store.db import Database
 from store.definitions import Definitions
@@ -178,8 +178,9 @@ class SendActivities(contract.Sending):
         if isinstance(found, SurveyStep):
             messages = await self.ask(found, request, messages)
         try:
+            silent = step.silent or pacing.silenced(policy, request.planned_at, definition.timezone)
             request_id = await self.line.push(
-                to=request.user_id, messages=messages, retry_key=prepared.retry_key
+                to=request.user_id, messages=messages, retry_key=prepared.retry_key, silent=silent
             )
         except LineRejected as exc:
             metrics.SENDS.labels(outcome="failed").inc()

@@ -61,8 +61,11 @@ def _gate(request: Request, endpoint: str, *, retry_key_allowed: bool) -> JSONRe
     return None
 
 
-def _read_send_request(raw: bytes, multicast: bool) -> tuple[list[str], list[dict]] | JSONResponse:
-    """Parse and validate a push/multicast body: (recipients, messages) or the 400 to answer."""
+def _read_send_request(
+    raw: bytes, multicast: bool
+) -> tuple[list[str], list[dict], bool] | JSONResponse:
+    """Parse and validate a push/multicast body: (recipients, messages, notificationDisabled)
+    or the 400 to answer."""
     try:
         payload = json.loads(raw)
     except ValueError as exc:
@@ -91,7 +94,7 @@ def _read_send_request(raw: bytes, multicast: bool) -> tuple[list[str], list[dic
         details.append({"message": "must be true or false", "property": "notificationDisabled"})
     if details:
         return line_error(400, f"The request body has {len(details)} error(s)", details=details)
-    return (to if multicast else [to]), messages
+    return (to if multicast else [to]), messages, payload.get("notificationDisabled", False)
 
 
 async def _send(request: Request, endpoint: str, multicast: bool) -> JSONResponse:
@@ -104,7 +107,7 @@ async def _send(request: Request, endpoint: str, multicast: bool) -> JSONRespons
     parsed = _read_send_request(await request.body(), multicast)
     if isinstance(parsed, JSONResponse):
         return parsed
-    recipients, messages = parsed
+    recipients, messages, silent = parsed
     from emulator.coupons import unavailable_coupons  # it builds on this module's helpers
 
     if problems := unavailable_coupons(state, messages):
@@ -134,7 +137,9 @@ async def _send(request: Request, endpoint: str, multicast: bool) -> JSONRespons
         for item, message in zip(sent, messages, strict=True):
             if message.get("type") in QUOTABLE:
                 item["quoteToken"] = quote_token()
-    state.accept(request.state.line_request_id, recipients, messages, retry_key, sent)
+    state.accept(
+        request.state.line_request_id, recipients, messages, retry_key, sent, silent=silent
+    )
 
     if fault and fault.accept_then_drop:
         if fault.delay_seconds:  # accepted, then silent until the client gives up

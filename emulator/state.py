@@ -51,6 +51,7 @@ class Delivery:
     delivered: bool
     reason: Reason | None
     received_at: datetime
+    silent: bool = False  # notificationDisabled: delivered without a notification
 
     def to_json(self) -> dict:
         return asdict(self) | {"received_at": self.received_at.isoformat()}
@@ -247,13 +248,22 @@ class EmulatorState:
         messages: list[dict],
         retry_key: str | None,
         sent_messages: list[dict] | None,
+        *,
+        silent: bool = False,
     ) -> None:
         received_at = self.now()
         for user_id in recipients:
             reason = self.undeliverable_reason(user_id)
             self.deliveries.append(
                 Delivery(
-                    request_id, user_id, messages, retry_key, reason is None, reason, received_at
+                    request_id,
+                    user_id,
+                    messages,
+                    retry_key,
+                    reason is None,
+                    reason,
+                    received_at,
+                    silent,
                 )
             )
             if reason is None:

@@ -100,9 +100,14 @@ class LinePusher:
         client = AsyncApiClient(configuration)
         return cls(AsyncMessagingApi(client), client, timeout or settings.line_timeout)
 
-    async def push(self, *, to: str, messages: list[dict], retry_key: str) -> str | None:
-        """LINE's request id of the accepted push (after a 409: of the first, accepted one)."""
-        request = PushMessageRequest(to=to, messages=to_sdk_messages(messages))
+    async def push(
+        self, *, to: str, messages: list[dict], retry_key: str, silent: bool = False
+    ) -> str | None:
+        """LINE's request id of the accepted push (after a 409: of the first, accepted one).
+        `silent`: LINE's notificationDisabled (no sound or banner on the phone)."""
+        request = PushMessageRequest(
+            to=to, messages=to_sdk_messages(messages), notification_disabled=silent
+        )
         try:
             response = await metrics.line_call(
                 "push",

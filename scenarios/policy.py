@@ -2,7 +2,7 @@
 calendars and closed days, frequency caps, spacing of held messages, and the share of the LINE plan kept back."""
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -25,6 +25,9 @@ class ChannelPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     # no sends in these hours (in each scenario's timezone); may span midnight: 21:00–09:00
     quiet_hours: Window | None = None
+    # what a message due in the quiet hours does: `hold` until they end, or go out at once
+    # `silent` (LINE's notificationDisabled: no sound or banner)
+    quiet_hours_mode: Literal["hold", "silent"] = "hold"
     skip_weekends: bool = False  # Saturdays and Sundays
     skip_holidays: bool = False  # public holidays of `holiday_country`
     holiday_country: str = Field("JP", pattern=r"^[A-Z]{2}$")

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.calendar import next_allowed
+from core.windows import in_window
 from domain.statuses import PUSHED, HoldReason
 from domain.steps import Window
 from scenarios.policy import ChannelPolicy
@@ -36,7 +37,7 @@ async def deferral(
             timezone,
             window=(window.start, window.end) if window else None,
             quiet=(policy.quiet_hours.start, policy.quiet_hours.end)
-            if policy.quiet_hours
+            if policy.quiet_hours and policy.quiet_hours_mode == "hold"
             else None,
             skip_weekends=policy.skip_weekends,
             skip_holidays=policy.skip_holidays,
@@ -67,6 +68,15 @@ async def deferral(
         later.append(sent[-1] + policy.gap)
     until = max(later, default=now)
     return (until, "frequency") if until > now else None
+
+
+def silenced(policy: ChannelPolicy | None, now: datetime, timezone: str) -> bool:
+    """Whether a push going out `now` goes silently for the channel's quiet hours (their mode
+    `silent`: sent at once without a notification instead of held)."""
+    hours = policy.quiet_hours if policy is not None else None
+    if hours is None or policy is None or policy.quiet_hours_mode != "silent":
+        return False
+    return in_window(now, timezone, hours.start, hours.end)
 
 
 def _released(sent: list[datetime], now: datetime, cap: int, period: timedelta) -> datetime:

@@ -34,6 +34,7 @@ def _shown(policy: ChannelPolicy) -> dict[str, Any]:
         value = getattr(policy, name)
         shown[name] = "" if value is None else str(value)
     shown["closed_days"] = "\n".join(policy.closed_days)
+    shown["quiet_hours_silent"] = policy.quiet_hours_mode == "silent"
     return shown | {name: getattr(policy, name) for name in CHECKS}
 
 
@@ -51,9 +52,12 @@ def _body(form: FormData, problems: Problems) -> tuple[dict[str, Any], dict[str,
             body[name] = typed
     for name in CHECKS:
         body[name] = form.get(name) == "true"
+    silent = form.get("quiet_hours_silent") == "true"
+    body["quiet_hours_mode"] = "silent" if silent else "hold"
     closed = text(form, "closed_days", problems)  # one a line
     body["closed_days"] = [line.strip() for line in closed.splitlines() if line.strip()]
     typed = {"quiet_hours.start": start, "quiet_hours.end": end, "closed_days": closed}
+    typed["quiet_hours_silent"] = silent
     typed |= {name: body.get(name, "") for name in (*NUMBERS, *TEXTS, *CHECKS)}
     return body, typed
 

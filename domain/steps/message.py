@@ -13,6 +13,8 @@ class MessageStep(StepKind):
     messages: list[dict[str, Any]] = Field(min_length=1, max_length=5)
     window: Window | None = None
     track_links: bool = True
+    # LINE's notificationDisabled: delivered without the phone's sound or banner
+    silent: bool = False
     # what `{displayName}` / `{attribute:NAME}` become when the friend has no value (keys
     # are checked with the placeholders themselves, by scenarios.validate)
     defaults: dict[str, Annotated[str, StringConstraints(max_length=1000)]] = Field(
@@ -24,4 +26,4 @@ class MessageStep(StepKind):
         text = first.get("text") or first.get("altText") or f"({first.get('type', 'message')})"
         more = f" (+{len(self.messages) - 1})" if len(self.messages) > 1 else ""
         window = f" · {self.window.start}–{self.window.end}" if self.window else ""
-        return short(str(text)) + more + window
+        return short(str(text)) + more + window + (" · silent" if self.silent else "")

@@ -16,6 +16,7 @@ from tests.support.stack import ADMIN_TOKEN, settings_for
 
 DEFAULTS = {
     "quiet_hours": None,
+    "quiet_hours_mode": "hold",
     "skip_weekends": False,
     "skip_holidays": False,
     "holiday_country": "JP",
@@ -27,6 +28,7 @@ DEFAULTS = {
 }
 FULL = {
     "quiet_hours": {"start": "21:00", "end": "09:00"},
+    "quiet_hours_mode": "silent",
     "skip_weekends": True,
     "skip_holidays": True,
     "holiday_country": "US",
@@ -161,6 +163,7 @@ BAD = [
     ({"quota_reserve_percent": 91}, "quota_reserve_percent", "less_than_equal"),
     ({"quota_reserve_percent": None}, "quota_reserve_percent", "int_type"),
     ({"quiet_hour": {"start": "21:00", "end": "09:00"}}, "quiet_hour", "extra_forbidden"),
+    ({"quiet_hours_mode": "mute"}, "quiet_hours_mode", "literal_error"),
     ({"closed_days": ["12-31", "2026-02-30"]}, "closed_days[1]", "value_error"),
     ({"closed_days": ["12-31/2027-01-03"]}, "closed_days[0]", "value_error"),
     ({"closed_days": "12-31"}, "closed_days", "tuple_type"),

@@ -73,6 +73,7 @@ async def test_list_and_read(shared):
                 "type": "message",
                 "messages": [{"type": "text", "text": "Welcome"}],
                 "track_links": True,
+                "silent": False,
                 "defaults": {},
             }
         ],

@@ -38,8 +38,22 @@ async def test_push_to_a_friend_is_delivered_and_recorded(client, state):
         "retry_key": key,
         "delivered": True,
         "reason": None,
+        "silent": False,  # no notificationDisabled: the phone notifies
     }
     assert state.consumption == 1  # one push to one user counts one, however many objects
+
+
+async def test_notification_disabled_is_recorded_and_must_be_a_boolean(client):
+    await befriend(client, user(1))
+    body = {"to": user(1), "messages": [text("shh")], "notificationDisabled": True}
+    assert (await client.post("/v2/bot/message/push", json=body)).status_code == 200
+    (record,) = (await client.get("/emulator/messages", params={"user_id": user(1)})).json()
+    assert record["silent"] is True
+    wrong = await client.post("/v2/bot/message/push", json=body | {"notificationDisabled": "yes"})
+    assert wrong.status_code == 400
+    assert wrong.json()["details"] == [
+        {"message": "must be true or false", "property": "notificationDisabled"}
+    ]
 
 
 async def test_quote_tokens_only_for_quotable_messages(client):

@@ -297,3 +297,48 @@ async def test_messages_due_on_closed_days_go_out_after_them_spaced(stack):
     assert close(sent["reminder"], sent["coupon"] + timedelta(days=1))
     texts = await stack.texts(friend)
     assert sorted(texts[:2]) == ["Coupon", "News"] and texts[2:] == ["Reminder"]
+
+
+async def silent_texts(stack, friend: str) -> list[tuple[str, bool]]:
+    """(text, sent with notificationDisabled) of each message LINE delivered to the friend."""
+    return [
+        (push["messages"][0]["text"], push["silent"])
+        for push in await stack.received(friend)
+        if push["delivered"]
+    ]
+
+
+async def test_a_silent_step_goes_without_a_notification_the_others_with(stack):
+    scenario_id = await stack.scenario(
+        scenario(text("hello", "Hello"), {**text("news", "News"), "silent": True})
+    )
+    friend = user(703)
+    await stack.follow(friend)
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    assert await silent_texts(stack, friend) == [("Hello", False), ("News", True)]
+
+
+async def test_quiet_hours_in_silent_mode_send_at_once_without_a_notification(stack):
+    """`quiet_hours_mode: silent`: what falls due in the quiet hours goes at its time, silently
+    (not held to their end); what falls due outside them notifies as usual."""
+    await policy(stack, quiet_hours={"start": "21:00", "end": "09:00"}, quiet_hours_mode="silent")
+    now = await stack.env.get_current_time()
+    local = now.astimezone(TOKYO)
+    night = datetime.combine(local.date(), time(23, 0), tzinfo=TOKYO)
+    if night <= local + timedelta(minutes=5):
+        night += timedelta(days=1)
+    morning = datetime.combine(night.date() + timedelta(days=1), time(10, 0), tzinfo=TOKYO)
+    scenario_id = await stack.scenario(
+        scenario(
+            wait("to-night", until(now, night)),
+            text("night", "Night"),
+            wait("to-morning", f"PT{int((morning - night).total_seconds())}S"),
+            text("morning", "Morning"),
+        )
+    )
+    friend = user(704)
+    await stack.follow(friend)
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    sent = await planned(stack, friend)
+    assert abs(sent["night"] - night) < SLACK  # at its time (to the second): not held to 09:00
+    assert await silent_texts(stack, friend) == [("Night", True), ("Morning", False)]

@@ -21,7 +21,8 @@ async def test_the_policy_is_saved_and_the_quota_shown(shared):
         )
         policy = (await shared.api.get("/channel/policy")).json()
         assert policy == {
-            "quiet_hours": {"start": "21:00", "end": "09:00"}, "skip_weekends": True,
+            "quiet_hours": {"start": "21:00", "end": "09:00"}, "quiet_hours_mode": "hold",
+            "skip_weekends": True,
             "skip_holidays": False, "holiday_country": "JP",
             "closed_days": ["12-29/01-03", "2026-08-14"], "max_per_day": 3,
             "max_per_week": None, "catch_up_gap": "PT5M", "quota_reserve_percent": 10,
