@@ -30,15 +30,14 @@ from triggers.bulk import Bulk
 from triggers.commands import Commands
 from triggers.evaluate import Evaluator, Prepared
 from triggers.kinds import BULK, CHANGES, COMMANDS, Kind, OperationStep, parse
-from triggers.leases import holding
+from triggers.leases import ended, holding
 from triggers.temporal import unavailable
 
 log = logging.getLogger("stepline.dispatch")
 BATCH = 200  # rows a round
 POLL_EVERY = 0.1  # seconds between looks at the outbox when nothing woke the dispatcher
-# a row is another dispatcher's again after this (its holder died): above any one call's time
-# (Temporal's RPC timeout is 10 s); a bulk step, up to 500 calls, holds its row as long as it
-# runs (triggers/leases.py), so a holder that died lets it go as soon
+# a row is another dispatcher's again after this (its holder died): above one call's time
+# (Temporal's RPC timeout is 10 s); a bulk step holds its row while it runs (triggers/leases.py)
 LEASE = timedelta(seconds=20)
 PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
 COMMANDS_AT_ONCE = 50
@@ -64,6 +63,7 @@ class Dispatcher:
         self._next_probe = 0.0
         self._wakes: list[asyncio.Event] = []
         self._tasks: list[asyncio.Task] = []
+        self._stopping = False  # stop(): no new round
         self._unlisten = None
 
     # --- running ---------------------------------------------------------------------------
@@ -87,18 +87,17 @@ class Dispatcher:
         return any(not task.done() for task in self._tasks)
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop taking rows; a round under way is cancelled, and the rows it held are given
-        back for any dispatcher to take at once (after a crash instead, once their lease has
-        run out)."""
+        """Stop taking rows: a round under way may finish (within `timeout`: cancelled
+        mid-transaction, a SQLite connection can keep its write turn), then the rows still
+        held are given back for any dispatcher to take at once (after a crash instead, once
+        their lease has run out)."""
         if self._unlisten is not None:
             self._unlisten()
-        for task in self._tasks:
-            task.cancel()
-        if self._tasks:
-            _done, stuck = await asyncio.wait(self._tasks, timeout=timeout)
-            for task in stuck:
-                log.warning("dispatcher task did not stop within %.0fs: %r", timeout, task)
-        self._tasks = []
+        self._stopping = True
+        for event in self._wakes:
+            event.set()
+        await ended(self._tasks, timeout)
+        self._stopping, self._tasks = False, []
         try:
             async with self.db.session() as session:
                 await outbox.release_owned(session, self.owner)
@@ -108,7 +107,7 @@ class Dispatcher:
 
     async def _loop(self, round_, wake: asyncio.Event) -> None:
         # a cancel may be swallowed on the way (a session's cleanup raises its own): stop anyway
-        while not asyncio.current_task().cancelling():
+        while not (self._stopping or asyncio.current_task().cancelling()):
             wake.clear()
             try:
                 busy = await round_()
@@ -124,7 +123,8 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):  # not wait_for: 3.11's may eat a cancel
                 async with asyncio.timeout(self.poll_every):
                     await wake.wait()
-        raise asyncio.CancelledError
+        if not self._stopping:
+            raise asyncio.CancelledError
 
     # --- one round -------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """An outbox row held while work on it outlasts its lease: a bulk operation's step (up to 500
 calls to Temporal) keeps its row from other dispatchers as long as it runs, while a holder that
-died lets it go one short lease later (triggers/dispatch.py)."""
+died lets it go one short lease later (triggers/dispatch.py). And the dispatcher's loops let go
+of at its stop: a round under way finishes first, cancelled only if it takes too long."""
 
 import asyncio
 import logging
@@ -36,3 +37,17 @@ async def holding(db: Database, seq: int, *, owner: str, lease: timedelta) -> As
         renewing.cancel()
         with suppress(asyncio.CancelledError):
             await renewing
+
+
+async def ended(tasks: list[asyncio.Task], timeout: float) -> None:
+    """Wait up to `timeout` for the tasks (told to stop) to end; cancel those still running,
+    and wait as long again; the ones that do not end even then are left, named in the log."""
+    if not tasks:
+        return
+    _done, late = await asyncio.wait(tasks, timeout=timeout)
+    for task in late:
+        task.cancel()
+    if late:
+        _done, stuck = await asyncio.wait(late, timeout=timeout)
+        for task in stuck:
+            log.warning("dispatcher task did not stop within %.0fs: %r", 2 * timeout, task)
