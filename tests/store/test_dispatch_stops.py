@@ -31,7 +31,7 @@ async def test_a_loop_whose_round_swallows_the_cancel_still_stops(outcome):
         return await _until_cancelled_then(outcome)
 
     loop = asyncio.create_task(
-        Dispatcher._loop(SimpleNamespace(poll_every=0.05), round_, asyncio.Event())
+        Dispatcher._loop(SimpleNamespace(poll_every=0.05, _stopping=False), round_, asyncio.Event())
     )
     await asyncio.sleep(0.1)
     loop.cancel()
