@@ -20,6 +20,26 @@ OK = "ok"
 Check = Callable[[], Awaitable[str]]  # a state: "ok", or what is wrong in a word or two
 
 
+async def run_checks(
+    checks: Mapping[str, Check], timeout: float, *, where: str, logger: logging.Logger = log
+) -> dict[str, str]:
+    """Every check at once, each given `timeout` seconds: its state, or `unreachable` when it
+    raised or gave no answer (why goes to `logger`, prefixed `where`: anyone may read the
+    states). The worker's /readyz and the API's alike."""
+
+    async def state(name: str, check: Check) -> str:
+        try:
+            return await asyncio.wait_for(check(), timeout)
+        except TimeoutError:
+            logger.warning("%s: %s gave no answer within %g s", where, name, timeout)
+        except Exception as exc:
+            logger.warning("%s: %s unreachable: %s: %s", where, name, type(exc).__name__, exc)
+        return "unreachable"
+
+    states = await asyncio.gather(*(state(name, check) for name, check in checks.items()))
+    return dict(zip(checks, states, strict=True))
+
+
 class Probes:
     def __init__(
         self, *, stale_after: float = 10.0, clock: Callable[[], float] = time.monotonic
@@ -41,19 +61,9 @@ class Probes:
 
     async def check(self, checks: Mapping[str, Check], timeout: float = 2.0) -> dict[str, str]:
         """Every check at once, each given `timeout` seconds; their states, recorded."""
-
-        async def state(name: str, check: Check) -> str:
-            try:
-                return await asyncio.wait_for(check(), timeout)
-            except TimeoutError:
-                log.warning("readiness: %s gave no answer within %g s", name, timeout)
-            except Exception as exc:
-                log.warning("readiness: %s unreachable: %s: %s", name, type(exc).__name__, exc)
-            return "unreachable"
-
-        states = await asyncio.gather(*(state(name, check) for name, check in checks.items()))
-        self.record(zip(checks, states, strict=True))
-        return dict(self.checked[1]) if self.checked else {}
+        states = await run_checks(checks, timeout, where="readiness")
+        self.record(states.items())
+        return states
 
     async def watch(
         self, checks: Mapping[str, Check], every: float = 2.0, timeout: float = 2.0

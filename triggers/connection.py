@@ -143,14 +143,12 @@ async def check_settings(settings: Settings, *, timeout: float = 5.0) -> None:
     """One try at connecting: raise TemporalSettingError if Temporal refuses the settings;
     a server that does not answer (down, starting) is not this check's business."""
     try:
-        client = await asyncio.wait_for(
+        await asyncio.wait_for(
             Client.connect(settings.temporal_address, **options(settings)), timeout
         )
     except (RuntimeError, TimeoutError) as exc:
         if problem := setting_problem(settings, exc):
             raise TemporalSettingError(problem) from None
-        return
-    del client
 
 
 def require_usable(settings: Settings) -> None:

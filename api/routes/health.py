@@ -11,9 +11,7 @@ Anyone may ask (a load balancer has no token), so they say *what* is unreachable
 of error holds changes back, never an address or an error's text: those go to the log (and,
 behind the login, to the dashboard's banner)."""
 
-import asyncio
 import logging
-from collections.abc import Awaitable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -21,7 +19,9 @@ from fastapi.responses import JSONResponse
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from api.deps import ServicesDep
-from store import migrate, outbox
+from app.probes import schema
+from core.probes import OK, run_checks
+from store import outbox
 from store.outbox import Pending
 from store.types import utcnow
 
@@ -36,18 +36,6 @@ Check = Literal["database", "temporal", "migrations"]
 async def healthz() -> dict[str, str]:
     """Liveness: the process answers. Asks nothing of the database or Temporal."""
     return {"status": "ok"}
-
-
-async def answered(name: str, check: Awaitable[Any]) -> str:
-    """`ok`, or `unreachable` (why goes to the log: anyone may read the answer)."""
-    try:
-        await asyncio.wait_for(check, TIMEOUT)
-        return "ok"
-    except TimeoutError:
-        log.warning("/readyz: %s gave no answer within %g s", name, TIMEOUT)
-    except Exception as exc:
-        log.warning("/readyz: %s unreachable: %s: %s", name, type(exc).__name__, exc)
-    return "unreachable"
 
 
 @router.get(
@@ -71,25 +59,24 @@ async def readyz(
     if getattr(request.app.state, "stopping", False):  # set as the shutdown begins (api/app.py)
         return JSONResponse({"status": "unavailable", "detail": "shutting down"}, status_code=503)
     pending: list[Pending] = []
-    schema: list[bool] = []
 
-    async def changes() -> None:
+    async def changes() -> str:
         async with services.db.reading() as session:
             pending.append(await outbox.pending(session))
+        return OK
 
-    async def migrations() -> None:
-        schema.append(await migrate.at_head(services.db))
+    async def temporal() -> str:
+        await services.temporal.workflow_service.get_system_info(GetSystemInfoRequest())
+        return OK
 
-    temporal = services.temporal.workflow_service.get_system_info(GetSystemInfoRequest())
-    states = await asyncio.gather(
-        answered("database", changes()),
-        answered("temporal", temporal),
-        answered("migrations", migrations()),
+    report: dict[str, Any] = await run_checks(
+        {"database": changes, "temporal": temporal, "migrations": lambda: schema(services.db)},
+        TIMEOUT,
+        where="/readyz",
+        logger=log,
     )
-    report: dict[str, Any] = dict(zip(("database", "temporal"), states[:2], strict=True))
-    report["migrations"] = (
-        ("ok" if schema[0] else "not at head") if schema else "unknown"  # unknown: no database
-    )
+    if report["migrations"] == "unreachable":  # not read (no database): nothing known
+        report["migrations"] = "unknown"
     counted = {name: state for name, state in report.items() if name not in exclude}
     down = [name for name, state in counted.items() if state == "unreachable"]
     problems = [f"{' and '.join(down)} unreachable"] if down else []
