@@ -11,7 +11,7 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from cli.dev import temporal_command
+from cli.dev_temporal import temporal_command
 from cli.devstate import ROOT
 from core.serve import free_port
 

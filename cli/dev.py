@@ -16,39 +16,16 @@ import typer
 import yaml
 
 from cli import devstate
+from cli.dev_temporal import temporal_command
 from cli.devstate import ROOT, DevState
 from core.config import DEV_ADMIN_TOKEN, load_settings
 from emulator.config import DEFAULT_LOGIN_CHANNEL_ID, DEFAULT_LOGIN_CHANNEL_SECRET
-from workflows import search
 
 DEV_SECRET = "stepline-dev-channel-secret"
 DEV_TOKEN = "stepline-dev-channel-access-token"
 # settings of a secured Temporal (TLS, API key, their _FILE forms): kept from the embedded server
 TEMPORAL_TLS = ("STEPLINE_TEMPORAL_TLS", "STEPLINE_TEMPORAL_API_KEY")
 COLOURS = {"temporal": "\033[35m", "worker": "\033[36m", "api": "\033[32m", "emulator": "\033[33m"}
-
-
-def _binary(name: str) -> str:
-    candidate = Path(sys.executable).parent / name
-    return str(candidate) if candidate.exists() else name
-
-
-def temporal_command(*, port: int, ui_port: int, db_file: Path) -> list[str]:
-    """The Temporal dev server on a SQLite file (WAL: about twice as fast), with stepline's
-    search attributes registered."""
-    command = [
-        _binary("temporal"), "server", "start-dev",
-        "--ip", "127.0.0.1",
-        "--port", str(port),
-        "--ui-port", str(ui_port),
-        "--db-filename", str(db_file),
-        "--sqlite-pragma", "journal_mode=wal",
-        "--sqlite-pragma", "synchronous=normal",
-        "--log-level", "warn",
-    ]  # fmt: skip
-    for key in search.ALL:
-        command += ["--search-attribute", f"{key.name}=Keyword"]
-    return command
 
 
 class DevRunner:
