@@ -10,6 +10,7 @@ import pytest
 from cli import devstate
 from cli.dev import DevRunner
 from cli.devstate import DevState
+from tests.support.devrun import dev_runner
 
 KEPT = ("notes.txt", "dev.json.bak")
 CLEARED = (
@@ -26,15 +27,7 @@ CLEARED = (
 
 
 def runner(state_dir, *, fresh: bool) -> DevRunner:
-    return DevRunner(
-        api_port=18000,
-        temporal_port=17233,
-        ui_port=18233,
-        emulator_port=18001,
-        examples=False,
-        state_dir=state_dir,
-        fresh=fresh,
-    )
+    return dev_runner(state_dir, fresh=fresh)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from cli.dev import DevRunner
 from core.serve import free_port
 
 PORTS = ("api", "temporal", "ui", "emulator", "metrics", "sdk-metrics")
@@ -33,6 +34,19 @@ class DevRun:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def dev_runner(state_dir: Path, **options) -> DevRunner:
+    """A DevRunner on fixed ports that nothing is started on (tests of what it would do)."""
+    return DevRunner(
+        api_port=18000,
+        temporal_port=17233,
+        ui_port=18233,
+        emulator_port=18001,
+        examples=False,
+        state_dir=state_dir,
+        **options,
+    )
 
 
 @contextmanager

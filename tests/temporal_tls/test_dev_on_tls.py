@@ -11,7 +11,7 @@ import httpx
 
 from cli.dev import DevRunner
 from core.config import DEV_ADMIN_TOKEN
-from tests.support.devrun import dev_run
+from tests.support.devrun import dev_run, dev_runner
 from tests.support.stack import user
 from tests.temporal_tls.certs import CERTS, SERVER_NAME, STRANGER, tls_files
 
@@ -23,15 +23,7 @@ WELCOME = {
 
 
 def runner(tmp_path, temporal: str | None) -> DevRunner:
-    return DevRunner(
-        api_port=18000,
-        temporal_port=17233,
-        ui_port=18233,
-        emulator_port=18001,
-        examples=False,
-        state_dir=tmp_path,
-        temporal=temporal,
-    )
+    return dev_runner(tmp_path, temporal=temporal)
 
 
 def test_the_embedded_server_gets_no_tls_settings(monkeypatch, tmp_path):
