@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from core.browser_guard import EMULATOR_CSP, BrowserGuard
-from emulator import chat, control, coupons, line_api, login, login_tokens, richmenus
+from emulator import chat, control, coupons, line_api, login, login_tokens, reply, richmenus
 from emulator.config import EmulatorConfig
 from emulator.middleware import DropConnectionMiddleware, RequestIdMiddleware
 from emulator.persist import SaveAfterRequests, Saver, load
@@ -42,6 +42,7 @@ def create_app(config: EmulatorConfig) -> FastAPI:
     )
     app.state.emulator = state
     app.include_router(line_api.router)
+    app.include_router(reply.router)
     app.include_router(coupons.router)
     app.include_router(coupons.control)
     app.include_router(richmenus.router)

@@ -55,7 +55,7 @@ class QuotaBody(BaseModel):
     consumption: int | None = Field(None, ge=0)
 
 
-FaultEndpoint = Literal["push", "multicast", "quota", "consumption"]
+FaultEndpoint = Literal["push", "multicast", "reply", "quota", "consumption"]
 
 
 class FaultBody(BaseModel):
@@ -65,7 +65,7 @@ class FaultBody(BaseModel):
     delay_seconds: float | None = Field(None, ge=0)
     accept_then_drop: bool = False
     user_id: str | None = None
-    # push and multicast unless told; the quota reads only when named here
+    # push and multicast unless told; the reply API and the quota reads only when named here
     endpoints: list[FaultEndpoint] = Field(["push", "multicast"], min_length=1)
 
 
@@ -79,6 +79,13 @@ def _checked(user_id: str) -> str:
     return user_id
 
 
+def _with_reply_token(state: EmulatorState, event: dict) -> dict:
+    """`event`, its replyToken remembered as issued to its user (for one reply, in a minute);
+    remembered before the webhook goes out, since the bot may reply while handling it."""
+    state.reply_tokens.issue(event["source"]["userId"], event["replyToken"])
+    return event
+
+
 def _answer(result: WebhookResult, **extra: Any) -> dict:
     answer = {"webhook_status": result.status, **extra}
     if result.error:
@@ -89,7 +96,9 @@ def _answer(result: WebhookResult, **extra: Any) -> dict:
 async def follow_user(state: EmulatorState, user_id: str, **profile: str | None) -> dict:
     """The user adds the account as a friend: state changes, a signed follow webhook goes out."""
     unblocked = state.follow(user_id, **profile)
-    event = follow_event(user_id, int(state.clock() * 1000), is_unblocked=unblocked)
+    event = _with_reply_token(
+        state, follow_event(user_id, int(state.clock() * 1000), is_unblocked=unblocked)
+    )
     return _answer(await post_events(state, [event]), event=event)
 
 
@@ -135,7 +144,9 @@ async def postback_user(
     and only a signed postback webhook goes out (no message event for the displayText)."""
     _acting(state, user_id)
     state.friend_sent(user_id, "postback", display_text, data, params or None)
-    event = postback_event(user_id, int(state.clock() * 1000), data, params)
+    event = _with_reply_token(
+        state, postback_event(user_id, int(state.clock() * 1000), data, params)
+    )
     return _answer(await post_events(state, [event]), event=event)
 
 
@@ -143,7 +154,7 @@ async def message_user(state: EmulatorState, user_id: str, text: str) -> dict:
     """The friend sends a text message: a signed message webhook with a text message."""
     _acting(state, user_id)
     state.friend_sent(user_id, "message", text)
-    event = text_message_event(user_id, int(state.clock() * 1000), text)
+    event = _with_reply_token(state, text_message_event(user_id, int(state.clock() * 1000), text))
     return _answer(await post_events(state, [event]), event=event)
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from core.linemsg import check_messages
 from emulator.ids import is_user_id, is_uuid, message_id, quote_token
 from emulator.middleware import DropConnection
-from emulator.state import EmulatorState
+from emulator.state import EmulatorState, Fault
 
 router = APIRouter()
 
@@ -61,11 +61,8 @@ def _gate(request: Request, endpoint: str, *, retry_key_allowed: bool) -> JSONRe
     return None
 
 
-def _read_send_request(
-    raw: bytes, multicast: bool
-) -> tuple[list[str], list[dict], bool] | JSONResponse:
-    """Parse and validate a push/multicast body: (recipients, messages, notificationDisabled)
-    or the 400 to answer."""
+def _json_object(raw: bytes) -> dict | JSONResponse:
+    """The request body as a JSON object, or the 400 LINE answers when it is not one."""
     try:
         payload = json.loads(raw)
     except ValueError as exc:
@@ -75,6 +72,34 @@ def _read_send_request(
         )
     if not isinstance(payload, dict):
         return line_error(400, "The request body could not be parsed as JSON (line: 1, column: 1)")
+    return payload
+
+
+def _message_details(payload: dict) -> list[dict]:
+    """What is wrong with a send request's `messages` and `notificationDisabled`."""
+    details: list[dict] = []
+    messages = payload.get("messages")
+    if messages is None:
+        details.append({"message": "must be specified", "property": "messages"})
+    else:
+        details += [{"message": p.message, "property": p.path} for p in check_messages(messages)]
+    if not isinstance(payload.get("notificationDisabled", False), bool):
+        details.append({"message": "must be true or false", "property": "notificationDisabled"})
+    return details
+
+
+def _body_errors(details: list[dict]) -> JSONResponse:
+    return line_error(400, f"The request body has {len(details)} error(s)", details=details)
+
+
+def _read_send_request(
+    raw: bytes, multicast: bool
+) -> tuple[list[str], list[dict], bool] | JSONResponse:
+    """Parse and validate a push/multicast body: (recipients, messages, notificationDisabled)
+    or the 400 to answer."""
+    payload = _json_object(raw)
+    if isinstance(payload, JSONResponse):
+        return payload
     details: list[dict] = []
     to = payload.get("to")
     if to is None:
@@ -85,42 +110,71 @@ def _read_send_request(
         details.append({"message": "size must be between 1 and 500", "property": "to"})
     elif not multicast and not is_user_id(to):
         return line_error(400, INVALID_TO)
-    messages = payload.get("messages")
-    if messages is None:
-        details.append({"message": "must be specified", "property": "messages"})
-    else:
-        details += [{"message": p.message, "property": p.path} for p in check_messages(messages)]
-    if not isinstance(payload.get("notificationDisabled", False), bool):
-        details.append({"message": "must be true or false", "property": "notificationDisabled"})
-    if details:
-        return line_error(400, f"The request body has {len(details)} error(s)", details=details)
-    return (to if multicast else [to]), messages, payload.get("notificationDisabled", False)
+    if details := details + _message_details(payload):
+        return _body_errors(details)
+    return (
+        (to if multicast else [to]),
+        payload["messages"],
+        payload.get("notificationDisabled", False),
+    )
+
+
+def _unsupported_content_type(request: Request) -> JSONResponse | None:
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        return line_error(415, f"The content type, '{content_type}', is not supported")
+    return None
+
+
+def _unavailable_coupons(state: EmulatorState, messages: list[dict]) -> JSONResponse | None:
+    """The 400 for coupon messages whose coupon is closed, expired or unknown."""
+    from emulator.coupons import unavailable_coupons  # it builds on this module's helpers
+
+    if problems := unavailable_coupons(state, messages):
+        return _body_errors([{"message": p.message, "property": p.path} for p in problems])
+    return None
+
+
+def _fault_error(fault: Fault) -> JSONResponse:
+    message = fault.message or DEFAULT_FAULT_MESSAGES.get(fault.status or 500, "An error occurred")
+    return line_error(fault.status or 500, message)
+
+
+async def _drop(fault: Fault) -> None:
+    """An accept_then_drop fault, once the request is accepted: silence, then a hang-up."""
+    if fault.delay_seconds:  # accepted, then silent until the client gives up
+        await asyncio.sleep(fault.delay_seconds)
+    raise DropConnection(fallback_hang_seconds=fault.delay_seconds or 30.0)
+
+
+def _sent_messages(messages: list[dict]) -> list[dict]:
+    """A push's or reply's sentMessages: an id each, and a quoteToken for the quotable types."""
+    sent = [{"id": message_id()} for _ in messages]
+    for item, message in zip(sent, messages, strict=True):
+        if message.get("type") in QUOTABLE:
+            item["quoteToken"] = quote_token()
+    return sent
 
 
 async def _send(request: Request, endpoint: str, multicast: bool) -> JSONResponse:
     state = _state(request)
     if refused := _gate(request, endpoint, retry_key_allowed=True):
         return refused
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        return line_error(415, f"The content type, '{content_type}', is not supported")
+    if refused := _unsupported_content_type(request):
+        return refused
     parsed = _read_send_request(await request.body(), multicast)
     if isinstance(parsed, JSONResponse):
         return parsed
     recipients, messages, silent = parsed
-    from emulator.coupons import unavailable_coupons  # it builds on this module's helpers
-
-    if problems := unavailable_coupons(state, messages):
-        details = [{"message": p.message, "property": p.path} for p in problems]
-        return line_error(400, f"The request body has {len(details)} error(s)", details=details)
+    if refused := _unavailable_coupons(state, messages):
+        return refused
     retry_key = request.headers.get("x-line-retry-key")
 
     fault = state.take_fault(endpoint, recipients)
     if fault and fault.delay_seconds and not fault.accept_then_drop:
         await asyncio.sleep(fault.delay_seconds)
     if fault and fault.status:
-        message = fault.message or DEFAULT_FAULT_MESSAGES.get(fault.status, "An error occurred")
-        return line_error(fault.status, message)
+        return _fault_error(fault)
 
     if retry_key is not None and (first := state.accepted_request(retry_key)):
         state.conflicts[endpoint] += 1
@@ -131,20 +185,12 @@ async def _send(request: Request, endpoint: str, multicast: bool) -> JSONRespons
     if state.quota_exceeded_by(reachable):
         return line_error(429, MONTHLY_LIMIT)
 
-    sent = None
-    if not multicast:
-        sent = [{"id": message_id()} for _ in messages]
-        for item, message in zip(sent, messages, strict=True):
-            if message.get("type") in QUOTABLE:
-                item["quoteToken"] = quote_token()
+    sent = None if multicast else _sent_messages(messages)
     state.accept(
         request.state.line_request_id, recipients, messages, retry_key, sent, silent=silent
     )
-
     if fault and fault.accept_then_drop:
-        if fault.delay_seconds:  # accepted, then silent until the client gives up
-            await asyncio.sleep(fault.delay_seconds)
-        raise DropConnection(fallback_hang_seconds=fault.delay_seconds or 30.0)
+        await _drop(fault)
     return JSONResponse({"sentMessages": sent} if sent is not None else {})
 
 
@@ -170,10 +216,7 @@ async def _read_gate(request: Request, endpoint: str) -> JSONResponse | None:
         await asyncio.sleep(fault.delay_seconds)
     if fault.accept_then_drop:
         raise DropConnection(fallback_hang_seconds=fault.delay_seconds or 30.0)
-    if fault.status:
-        message = fault.message or DEFAULT_FAULT_MESSAGES.get(fault.status, "An error occurred")
-        return line_error(fault.status, message)
-    return None
+    return _fault_error(fault) if fault.status else None
 
 
 @router.get("/v2/bot/message/quota")

@@ -1,5 +1,5 @@
 """An EmulatorState as plain JSON and back: everything it remembers except the rate limit's
-one-second windows (which mean nothing after a restart)."""
+one-second windows and the reply tokens (which live a minute: a restart may forget them)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def _restore(state: EmulatorState, data: dict[str, Any]) -> None:
     for user in data["users"]:
         state.users[user["user_id"]] = User(**user)
     state.deliveries = [
-        Delivery(**(d | {"received_at": datetime.fromisoformat(d["received_at"])}))
+        Delivery(**(d | {"received_at": datetime.fromisoformat(d["received_at"]), "via": _via(d)}))
         for d in data["deliveries"]
     ]
     state.friend_messages = [
@@ -85,6 +85,14 @@ def _restore(state: EmulatorState, data: dict[str, Any]) -> None:
     state.names = {str(name) for name in data["names"]} | {
         user.display_name for user in state.users.values()
     }
+
+
+def _via(delivery: dict) -> str:
+    """How a delivery was sent: "push" in files from before the reply API."""
+    via = delivery.get("via", "push")
+    if via not in ("push", "reply"):
+        raise ValueError(f"a delivery via {via!r}")
+    return via
 
 
 def _optional_int(value: object) -> int | None:

@@ -1,4 +1,5 @@
-"""Everything the emulated LINE platform remembers: friends, deliveries, retry keys, quota, faults.
+"""Everything the emulated LINE platform remembers: friends, deliveries, retry keys, reply
+tokens, quota, faults.
 
 Plain synchronous code: the FastAPI handlers call it between awaits, so no locking is needed.
 """
@@ -13,6 +14,7 @@ from typing import Literal
 from emulator.config import EmulatorConfig
 from emulator.ids import bot_user_id
 from emulator.names import display_name
+from emulator.reply_tokens import ReplyTokens
 
 RETRY_KEY_LIFETIME = 24 * 3600  # seconds; LINE honours a retry key for 24 hours
 JST = timezone(timedelta(hours=9))  # LINE's quota month follows Japan time
@@ -42,7 +44,8 @@ class User:
 
 @dataclass
 class Delivery:
-    """One accepted message request to one recipient (a multicast yields one per recipient)."""
+    """One accepted message request to one recipient (a multicast yields one per recipient;
+    a reply goes to the user whose webhook event carried the reply token)."""
 
     request_id: str
     to: str
@@ -52,6 +55,7 @@ class Delivery:
     reason: Reason | None
     received_at: datetime
     silent: bool = False  # notificationDisabled: delivered without a notification
+    via: Literal["push", "reply"] = "push"  # push and multicast, or the reply API (free)
 
     def to_json(self) -> dict:
         return asdict(self) | {"received_at": self.received_at.isoformat()}
@@ -122,6 +126,7 @@ class EmulatorState:
         self.users: dict[str, User] = {}
         self.deliveries: list[Delivery] = []
         self.retry_keys: dict[str, AcceptedRequest] = {}
+        self.reply_tokens = ReplyTokens(lambda: self.clock())  # issued in webhook events
         self.faults: list[Fault] = []
         self.monthly_quota: int | None = self.config.monthly_quota
         self._consumption = 0
@@ -250,7 +255,10 @@ class EmulatorState:
         sent_messages: list[dict] | None,
         *,
         silent: bool = False,
+        via: Literal["push", "reply"] = "push",
     ) -> None:
+        """Record a request LINE accepted; what reaches someone counts towards the monthly
+        quota, except replies (free on LINE)."""
         received_at = self.now()
         for user_id in recipients:
             reason = self.undeliverable_reason(user_id)
@@ -264,9 +272,10 @@ class EmulatorState:
                     reason,
                     received_at,
                     silent,
+                    via,
                 )
             )
-            if reason is None:
+            if reason is None and via == "push":
                 self.consumption += 1
         if retry_key is not None:
             self.retry_keys[retry_key] = AcceptedRequest(request_id, sent_messages, self.clock())

@@ -39,6 +39,7 @@ async def test_push_to_a_friend_is_delivered_and_recorded(client, state):
         "delivered": True,
         "reason": None,
         "silent": False,  # no notificationDisabled: the phone notifies
+        "via": "push",  # not the reply API
     }
     assert state.consumption == 1  # one push to one user counts one, however many objects
 
