@@ -6,7 +6,7 @@ menu: 404, one without an image: 400) are recorded, not retried: the enrollment 
 
 from temporalio import activity
 
-from activities.sending import retry_later
+from activities.line_answers import retry_later
 from line.client import LineError, LinePusher, LineRejected
 from scenarios.runs import RichMenuRequest, RichMenuResult
 from store.db import Database

@@ -1,15 +1,23 @@
 """The message-step activity: one push per step, recorded in the same activity."""
 
-import random
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import heartbeating
+from activities.line_answers import (
+    PushBudget,
+    coupon_expired,
+    moment,
+    not_pushed,
+    retry_later,
+)
+from activities.replying import Replied, Replier
 from activities.survey import as_message_step, with_options
 from core import metrics
 from core.links import rewrite_links, tracked_urls
@@ -27,7 +35,7 @@ from line.client import (
 from line.profiles import refresh_profile
 from scenarios.policy import ChannelPolicy
 from scenarios.runs import SendOutcome, SendRequest
-from store import deliveries, links, pacing, send_gate, surveys
+from store import deliveries, links, pacing, replies, send_gate, surveys
 from store.batches import GroupCommit
 from store.db import Database
 from store.definitions import Definitions
@@ -40,63 +48,6 @@ from workflows.calls import QUOTA_RECHECK
 
 POLICY_TTL = 5.0  # seconds a worker keeps the channel's policy before reading it again
 QUOTA_FRESH = timedelta(minutes=1)  # LINE's quota and consumption, re-read this often
-
-
-def rate_limit_delay(attempt: int) -> timedelta:
-    """Exponential backoff with full jitter, so a burst of 429s does not come back in step."""
-    ceiling = min(60.0, 0.5 * 2 ** min(attempt, 10))
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
-
-
-def retry_later(exc: LineError) -> ApplicationError:
-    """A LINE call that may succeed later, for Temporal to retry: a 429 after
-    rate_limit_delay, anything else (a 5xx, a timeout) on the activity's retry policy."""
-    if isinstance(exc, RateLimited):
-        return ApplicationError(
-            exc.message,
-            type="RateLimited",
-            next_retry_delay=rate_limit_delay(activity.info().attempt),
-        )
-    return ApplicationError(
-        f"LINE {exc.status or 'unreachable'}: {exc.message}", type="LineUnavailable"
-    )
-
-
-def coupon_expired(coupon: dict) -> bool:
-    """Past its `endTimestamp` (epoch seconds): LINE says it cannot be used after that."""
-    end = coupon.get("endTimestamp")
-    return isinstance(end, int) and end <= time.time()
-
-
-def _moment(seconds: int) -> str:
-    """Epoch seconds as ISO-8601 UTC (the number itself when no date can hold it)."""
-    try:
-        return datetime.fromtimestamp(seconds, UTC).isoformat()
-    except (OverflowError, OSError, ValueError):
-        return f"{seconds} (epoch seconds)"
-
-
-def _not_pushed(outcome: SendOutcome) -> str:
-    """The sends metric's outcome for a push decided against (or done on an earlier try)."""
-    return f"already_{outcome.result}" if outcome.result in ("sent", "failed") else outcome.result
-
-
-class PushBudget:
-    """This process's share of the channel's push rate, for pushes made as local activities
-    (Temporal's task-queue limit only paces regular activities): a token bucket holding one
-    second of pushes. A push that finds it empty goes the regular way instead."""
-
-    def __init__(self, rate: float):
-        self.rate, self.tokens, self.at = rate, rate, time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 async def _mark_sent(
@@ -128,6 +79,7 @@ class SendActivities(contract.Sending):
         self.public_url = public_url.rstrip("/")
         self.expedite = expedite  # the dispatcher's: act on the changes a send made, now
         self.budget = PushBudget(push_rate)
+        self.replier = Replier(db, line)
         # pushes decided at the same moment (enrollments waking together) are decided in one
         # transaction, and those LINE accepted at the same moment are marked sent in one
         self.preparing = GroupCommit(db, deliveries.prepare_sends, name="prepare_send")
@@ -162,11 +114,14 @@ class SendActivities(contract.Sending):
                 policy=policy,
                 timezone=definition.timezone,
                 window=step.window,
-                quota_reserved=await self.quota_reserved(policy, request.planned_at),
+                # a reply is not counted: the plan's reserve is looked at if it is pushed
+                quota_reserved=None
+                if request.reply
+                else await self.quota_reserved(policy, request.planned_at),
             )
         )
         if not isinstance(prepared, Delivery):
-            metrics.SENDS.labels(outcome=_not_pushed(prepared)).inc()
+            metrics.SENDS.labels(outcome=not_pushed(prepared)).inc()
             return prepared
         if unavailable := await self.unavailable_coupon(step):
             metrics.SENDS.labels(outcome="skipped").inc()
@@ -177,8 +132,18 @@ class SendActivities(contract.Sending):
         messages = await self.compose(step, request)
         if isinstance(found, SurveyStep):
             messages = await self.ask(found, request, messages)
+        silent = step.silent or pacing.silenced(policy, request.planned_at, definition.timezone)
+        prepared.silent = silent  # recorded with the row's `sent`
+        if request.reply and not request.held:
+            replied = await self.replier.reply(prepared, messages, silent)
+            if replied is not None:
+                return await self.replied(prepared, replied)
+            if (later := await self.quota_reserved(policy, request.planned_at)) is not None:
+                async with self.db.session() as session:  # pushed, it would eat the reserve
+                    await replies.withdraw(session, delivery=prepared)
+                    await session.commit()
+                return SendOutcome(result="deferred", not_before=later, hold="quota")
         try:
-            silent = step.silent or pacing.silenced(policy, request.planned_at, definition.timezone)
             request_id = await self.line.push(
                 to=request.user_id, messages=messages, retry_key=prepared.retry_key, silent=silent
             )
@@ -196,11 +161,25 @@ class SendActivities(contract.Sending):
         except LineUnavailable as exc:
             metrics.SENDS.labels(outcome="unavailable").inc()
             raise retry_later(exc) from None
+        return await self.accepted(prepared, request_id)
+
+    async def replied(self, prepared: Delivery, replied: Replied) -> SendOutcome:
+        """The first message went as a reply (or may have: its answer was lost, and it is
+        never pushed). Sent, as a push LINE accepted would be."""
+        if replied.lost is not None:
+            metrics.SENDS.labels(outcome="reply_lost").inc()
+            return SendOutcome(result="sent", via="reply", error=replied.lost)
+        return await self.accepted(prepared, replied.request_id, via="reply")
+
+    async def accepted(
+        self, prepared: Delivery, request_id: str | None, via: Literal["push", "reply"] = "push"
+    ) -> SendOutcome:
+        """LINE accepted it: the row says sent (with the others accepted at this moment)."""
         changes = await self.sent.submit((prepared, request_id))
-        metrics.SENDS.labels(outcome="sent").inc()
+        metrics.SENDS.labels(outcome="sent" if via == "push" else "replied").inc()
         if changes and self.expedite is not None:  # a `delivered` audience's trigger: now
             await self.expedite(changes)
-        return SendOutcome(result="sent", request_id=request_id)
+        return SendOutcome(result="sent", request_id=request_id, via=via)
 
     async def ask(self, step: SurveyStep, request: SendRequest, messages: list[dict]) -> list:
         """The question with its options' postbacks, under the token of this enrollment's
@@ -234,7 +213,7 @@ class SendActivities(contract.Sending):
             if coupon is None:
                 return f"coupon {coupon_id} is unknown to LINE"
             if coupon_expired(coupon):
-                return f"coupon {coupon_id} expired at {_moment(coupon['endTimestamp'])}"
+                return f"coupon {coupon_id} expired at {moment(coupon['endTimestamp'])}"
             if coupon.get("status") == "CLOSED":
                 return f"coupon {coupon_id} is closed"
         return None

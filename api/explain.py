@@ -68,6 +68,8 @@ def _explain(
                 sent_at=delivery.sent_at,
                 request_id=delivery.request_id,
                 error=delivery.error,
+                via=delivery.via,
+                silent=delivery.silent,
             )
             for delivery in history.deliveries
         ],

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.statuses import DeliveryStatus
+from domain.statuses import DeliveryStatus, DeliveryVia
 from store.pipeline_tables import Operation
 
 
@@ -77,6 +77,9 @@ class DeliveryPublic(BaseModel):
     sent_at: datetime | None
     request_id: str | None  # LINE's x-line-request-id of the accepted push
     error: str | None  # LINE's message when it refused the push
+    # push (counted in LINE's plan), or reply: the free answer to the event that started it
+    via: DeliveryVia = DeliveryVia.PUSH
+    silent: bool = False  # sent with notificationDisabled
 
 
 class Explanation(BaseModel):
@@ -107,7 +110,7 @@ TimelineKind = Literal[
     "step_entered",
     "held",  # a message step waited (`reason`: window, quiet, frequency, pause, quota, blocked)
     "decision",  # a branch, split or wait_for went one way (`label`; `detail.inputs`: the facts)
-    "sent",  # LINE accepted the push
+    "sent",  # LINE accepted it (`detail.via`: push or reply; `detail.silent`)
     "failed",  # LINE refused it (`reason`: LINE's message)
     "unconfirmed",  # pushed, the enrollment stopped before LINE's answer was seen
     "reserved",  # pushed, LINE's answer not recorded yet

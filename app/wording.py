@@ -16,6 +16,8 @@ def N_(message: str) -> str:
 
 SENDS = {"sent": N_("sent"), "failed": N_("LINE refused"), "unconfirmed": N_("pushed, unconfirmed"),
          "reserved": N_("pushing"), "skipped": N_("skipped")}  # fmt: skip
+# a first message sent as the free reply to the event that started the enrollment
+REPLIES = {"sent": N_("sent as a free reply"), "unconfirmed": N_("replied, unconfirmed")}
 LIMIT = 120  # characters of the facts or properties shown
 ENGLISH = gettext.NullTranslations()
 
@@ -85,7 +87,12 @@ def describe(
             if detail.get("request_id")
             else ""
         )
-        return _(SENDS[kind]) + (f" {step}" if step else "") + because + request
+        said = (
+            _(REPLIES[kind]) if detail.get("via") == "reply" and kind in REPLIES else _(SENDS[kind])
+        )
+        if detail.get("silent") and kind == "sent":
+            said += " " + _("(silently)")
+        return said + (f" {step}" if step else "") + because + request
     if kind == "click":
         url = detail.get("url") or _("a tracked link")
         if step:

@@ -49,10 +49,19 @@ ENROLMENTS = Counter(
 )
 SENDS = Counter(
     "stepline_sends",
-    "Message-step send attempts by outcome: sent, failed (LINE 4xx), rate_limited (429, "
+    "Message-step send attempts by outcome: sent, replied (a first message as a free reply), "
+    "reply_lost (a reply whose answer was lost: not pushed), failed (LINE 4xx), rate_limited (429, "
     "retried), monthly_limit, unavailable (5xx, timeout: retried); not pushed: deferred, "
     "blocked, exited, ended, paused, capped, skipped (coupon closed or expired), already_sent, "
     "already_failed",
+    ["outcome"],
+)
+REPLIES = Counter(
+    "stepline_replies",
+    "First messages offered a webhook event's reply token (replies are not counted in LINE's "
+    "plan), by outcome: sent (one counted message saved), lost (LINE's answer was lost: never "
+    "pushed again), refused (LINE refused the token: pushed instead), late (the token was too "
+    "old to try: pushed instead)",
     ["outcome"],
 )
 HOLDS = Counter(

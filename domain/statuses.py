@@ -24,5 +24,12 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"  # not pushed, for good: its coupon closed or expired (the row says why)
 
 
+class DeliveryVia(StrEnum):
+    """How a delivery row's messages went to LINE."""
+
+    PUSH = "push"  # the push API: counted in the plan's messages
+    REPLY = "reply"  # the reply API, with the token of the webhook event that started it: free
+
+
 # rows of messages pushed, or being pushed: what a friend's caps and spacing count
 PUSHED = (DeliveryStatus.RESERVED, DeliveryStatus.SENT, DeliveryStatus.UNCONFIRMED)

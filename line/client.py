@@ -13,6 +13,7 @@ from linebot.v3.messaging import (
     Configuration,
     CouponCreateRequest,
     PushMessageRequest,
+    ReplyMessageRequest,
 )
 
 from core import metrics
@@ -118,6 +119,23 @@ class LinePusher:
         except ApiException as exc:
             if exc.status == 409:
                 return exc.headers.get("x-line-accepted-request-id") if exc.headers else None
+            raise classify(exc) from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+        return (response.headers or {}).get("x-line-request-id")
+
+    async def reply(self, *, token: str, messages: list[dict], silent: bool = False) -> str | None:
+        """LINE's request id of the accepted reply (free: not counted in the plan). LINE takes
+        no retry key here: a reply whose answer is lost must not be sent again."""
+        request = ReplyMessageRequest(
+            reply_token=token, messages=to_sdk_messages(messages), notification_disabled=silent
+        )
+        try:
+            response = await metrics.line_call(
+                "reply",
+                self.api.reply_message_with_http_info(request, _request_timeout=self.timeout),
+            )
+        except ApiException as exc:
             raise classify(exc) from None
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None

@@ -49,6 +49,9 @@ class ScenarioDefinition(BaseModel):
     on_unblock: Literal["restart", "resume", "ignore"] = "restart"
     resume_grace: WaitPeriod = "P1D"
     exit: list[Condition] | None = Field(None, min_length=1, max_length=20)
+    # a first message due at once after the follow, message or postback that started the
+    # enrollment goes as LINE's reply to that event: free, not counted in the plan
+    reply_first: bool = True
     goal: Goal | None = None  # the conversion the stats count (optional)
     steps: list[Step] = Field(min_length=1)
 

@@ -43,6 +43,9 @@ class EnrollmentInput(BaseModel):
     # enrollments started before this, whose histories hold that upsert
     indexed: bool = False
     test: TestRun | None = None  # a test send's run (`test:…` workflow id), not an enrollment
+    # started by a webhook event with a replyToken (and the scenario says `reply_first`): a
+    # first message due at once may go as the reply (activities/replying.py decides)
+    reply: bool = False
 
 
 class Signal(BaseModel):
@@ -116,6 +119,7 @@ class SendRequest(BaseModel):
     step_id: str
     planned_at: datetime
     held: bool = False  # it waited (window, quiet hours, a cap…): spaced from other sends
+    reply: bool = False  # due at once after the webhook event that started it: try a reply
 
     @property
     def test(self) -> bool:
@@ -133,6 +137,7 @@ class SendOutcome(BaseModel):
     control_seq: int | None = None
     request_id: str | None = None
     error: str | None = None
+    via: Literal["push", "reply"] = "push"  # sent: as a push (counted) or a reply (free)
 
 
 class BranchRequest(BaseModel):

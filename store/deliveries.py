@@ -175,11 +175,19 @@ async def mark_sent_many(
     statement = (
         update(table)
         .where(table.c.enrollment_id == bindparam("e"), table.c.step_id == bindparam("s"))
-        .values(status=DeliveryStatus.SENT, request_id=bindparam("r"), sent_at=now)
+        .values(
+            status=DeliveryStatus.SENT,
+            request_id=bindparam("r"),
+            silent=bindparam("q"),
+            sent_at=now,
+        )
     )
     await session.exec(
         statement,
-        params=[{"e": d.enrollment_id, "s": d.step_id, "r": request_id} for d, request_id in sent],
+        params=[
+            {"e": d.enrollment_id, "s": d.step_id, "r": request_id, "q": bool(d.silent)}
+            for d, request_id in sent
+        ],
     )
     for delivery, request_id in sent:
         delivery.status, delivery.request_id, delivery.sent_at = (

@@ -24,6 +24,7 @@ async def ensure_enrollment(
     at: datetime,
     entry: int = 1,
     event_seq: int = 0,
+    reply_event: str | None = None,
 ) -> str:
     eid = enrollment_id(scenario_id=scenario_id, user_id=user_id, epoch=epoch, entry=entry)
     await insert_ignore(
@@ -38,6 +39,7 @@ async def ensure_enrollment(
                 "epoch": epoch,
                 "entry": entry,
                 "event_seq": event_seq,
+                "reply_event": reply_event,
                 "status": "waiting",
                 "started_at": at,
                 "updated_at": at,

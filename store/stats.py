@@ -9,7 +9,7 @@ from sqlalchemy import distinct, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.statuses import LIVE, DeliveryStatus
+from domain.statuses import LIVE, DeliveryStatus, DeliveryVia
 from domain.steps import Step, SurveyStep, walk_steps
 from domain.steps.branch import OTHERWISE
 from store.conversions import Conversions, goal_reached
@@ -54,14 +54,16 @@ async def scenario_stats(
             )
         ).all()
     )
-    sent: dict[tuple[str, str], int] = {
-        (step, state): count
-        for step, state, count in await session.exec(
-            select(Delivery.step_id, Delivery.status, func.count())
-            .where(col(Delivery.enrollment_id).in_(ids))
-            .group_by(Delivery.step_id, Delivery.status)
-        )
-    }
+    sent: dict[tuple[str, str], int] = defaultdict(int)
+    replies: dict[str, int] = defaultdict(int)  # sent as free replies, by step
+    for step, state, via, count in await session.exec(
+        select(Delivery.step_id, Delivery.status, Delivery.via, func.count())
+        .where(col(Delivery.enrollment_id).in_(ids))
+        .group_by(Delivery.step_id, Delivery.status, Delivery.via)
+    ):
+        sent[(step, state)] += count
+        if via == DeliveryVia.REPLY and state == DeliveryStatus.SENT:
+            replies[step] += count
     taken: dict[tuple[str, str | None], int] = {
         (step, label): count
         for step, label, count in await session.exec(
@@ -90,7 +92,7 @@ async def scenario_stats(
     # a message step's conversions count from its send: steps of this version that are
     # messages, and older ones that had deliveries
     messages = {s for s, kind in kinds.items() if kind == "message"}
-    messages |= {step for step, _ in sent if step not in kinds}
+    messages |= {step for step, _ in list(sent) if step not in kinds}
 
     def converted_at(step_id: str) -> int | None:
         if definition.goal is None:
@@ -115,12 +117,14 @@ async def scenario_stats(
         messages_sent=sum(
             count for (_, state), count in sent.items() if state == DeliveryStatus.SENT
         ),
+        replies=sum(replies.values()),
         steps=[
             StepStats(
                 id=step_id,
                 type=kinds.get(step_id),
                 entered=entered.get(step_id, 0),
                 sent=sent.get((step_id, DeliveryStatus.SENT), 0),
+                replies=replies.get(step_id, 0),
                 failed=sent.get((step_id, DeliveryStatus.FAILED), 0),
                 skipped=sent.get((step_id, DeliveryStatus.SKIPPED), 0),
                 clicks=clicks.get(step_id, (0, 0))[0],

@@ -26,6 +26,9 @@ class StepStats(BaseModel):
     goal event within the goal's `within` after that moment; null when there is no goal."""
     blocked: int = 0
     """Enrollments that ended `blocked` while at this step (the friend blocked the account)."""
+    replies: int = 0
+    """Of `sent`, those that went as LINE's reply to the event that started the enrollment:
+    free, not counted in the plan (each saved one counted message)."""
     skipped: int = 0
     """Messages of this step not pushed for good, the enrollment going on (a coupon closed or
     past its end: the delivery's reason says which)."""
@@ -93,6 +96,8 @@ class ScenarioStats(BaseModel):
     ended: int  # ended by the scenario: `end`, or its delivery cap (status `capped`)
     failed: int
     messages_sent: int
+    replies: int = 0
+    """Of `messages_sent`, those sent as free replies: counted messages saved."""
     steps: list[StepStats]
     branches: list[BranchStats]
     goal: Goal | None = None

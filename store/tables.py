@@ -86,6 +86,8 @@ class WebhookEvent(SQLModel, table=True):
     processed_at: datetime | None = _when(index=True)
     attempts: int = 0
     last_error: str | None = None
+    # the enrollment that used the event's replyToken (one use: the first message due at once)
+    reply_claimed_by: str | None = Field(default=None, max_length=200)
 
 
 class Enrollment(SQLModel, table=True):
@@ -96,6 +98,9 @@ class Enrollment(SQLModel, table=True):
     epoch: int
     entry: int = 1  # 2, 3 … when a `reentry: true` scenario takes the friend again
     event_seq: int = Field(default=0, sa_type=BigInteger)  # last Event.seq when it began
+    # the webhook event (follow, message, postback) that started it: its replyToken may carry
+    # the first message, free (activities/replying.py)
+    reply_event: str | None = Field(default=None, max_length=64)
     status: str = Field(default="waiting", index=True)
     current_step: str | None = None
     next_wake_at: datetime | None = _when()
@@ -121,6 +126,8 @@ class Delivery(SQLModel, table=True):
     user_id: str = Field(index=True, max_length=33)
     retry_key: str
     status: str = "reserved"  # a DeliveryStatus (domain/statuses.py; store/deliveries.py)
+    via: str = "push"  # a DeliveryVia: a reply is free (not counted in LINE's plan)
+    silent: bool = False  # sent with notificationDisabled (the step's or the quiet hours')
     request_id: str | None = None
     error: str | None = None
     planned_at: datetime | None = _when()

@@ -173,6 +173,8 @@ class Builder:
                 "planned_at": delivery.planned_at,
                 "sent_at": delivery.sent_at,
                 "request_id": delivery.request_id,
+                "via": delivery.via,
+                "silent": delivery.silent,
             },
         )
 

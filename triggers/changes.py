@@ -68,10 +68,13 @@ class FriendChanges:
         *,
         seq: int | None = None,
         reason: Reason = "event",
+        reply_event: str | None = None,
     ) -> None:
         """An event was recorded for this friend (`seq`: its Event.seq, when known, so that
         handling one event twice never enrols twice; see Enroller.admit). `reason`:
-        `attributes` for one that changed an attribute too (a survey's answer)."""
+        `attributes` for one that changed an attribute too (a survey's answer). `reply_event`:
+        the webhook event it is (a message, a postback), whose replyToken an enrollment it
+        starts may answer with."""
         candidates = await scenarios.enrolling_on(session, trigger_type="event")
         if _text_message(name, properties):
             candidates += await scenarios.enrolling_on(session, trigger_type="keyword")
@@ -83,7 +86,7 @@ class FriendChanges:
             if friend is not None and _triggered(trigger, name, properties):
                 cause = "keyword" if isinstance(trigger, KeywordTrigger) else "event"
                 admission = await self.enroller.admit(
-                    session, scenario, friend, cause=cause, event_seq=seq
+                    session, scenario, friend, cause=cause, event_seq=seq, reply_event=reply_event
                 )
                 if admission is not None:
                     record_admission(session, admission)

@@ -74,7 +74,14 @@ class Commands:
             task_queue=self.task_queue,
             definition=definition,
             eager=self.eager,
-            input=enrollment_input(row.id, scenario, row.version, friend, definition=definition),
+            input=enrollment_input(
+                row.id,
+                scenario,
+                row.version,
+                friend,
+                definition=definition,
+                reply=row.reply_event is not None and definition.reply_first,
+            ),
         )
         if started:
             metrics.ENROLMENTS.labels(scenario_id=scenario.id, trigger=item.cause).inc()

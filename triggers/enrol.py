@@ -120,6 +120,7 @@ class Enroller:
         cause: Cause,
         event_seq: int | None = None,
         since: datetime | None = None,
+        reply_event: str | None = None,
     ) -> Admission | None:
         """The enrollment row if the scenario takes the friend, else None, in the caller's
         transaction (which commits it, with `record_admission`'s commands).
@@ -130,7 +131,9 @@ class Enroller:
         running. `event_seq`: the event that enrols (its Event.seq); an enrollment that began
         after it was recorded is its enrollment already (the event handled a second time).
         A date enrols once, or every year (`yearly: true`, whatever `reentry` says); `since`:
-        the moment the date came (an enrollment begun since then is this one's already)."""
+        the moment the date came (an enrollment begun since then is this one's already).
+        `reply_event`: the webhook event (follow, message, postback) that admits the friend,
+        whose replyToken may carry the first message (activities/replying.py)."""
         if not friend.following:
             return None
         definition = await self.definitions.get(scenario.id, scenario.version, session=session)
@@ -177,6 +180,7 @@ class Enroller:
             entry=entry,
             at=at,
             event_seq=await events.last_seq(session, user_id=friend.user_id),
+            reply_event=reply_event,
         )
         return Admission(workflow_id, scenario, friend, definition, cause)
 

@@ -77,7 +77,9 @@ class Friendship:
             elif event.user_id is None or event.type not in ("follow", "unfollow"):
                 log.info("webhook event %s of type %s: nothing to do", event.event_id, event.type)
             elif event.type == "follow":
-                await self.follow(session, event.user_id, event.timestamp_ms, at, fetched)
+                await self.follow(
+                    session, event.user_id, event.timestamp_ms, at, fetched, event.event_id
+                )
             else:
                 await self.unfollow(session, event.user_id, event.timestamp_ms, at)
         await webhooks.mark_processed_many(session, [event.event_id])
@@ -89,9 +91,11 @@ class Friendship:
         timestamp_ms: int,
         at: datetime,
         fetched: Fetched | None = None,
+        reply_event: str | None = None,
     ) -> None:
         """Admit the friend into every scenario whose trigger takes them. A re-add after a
-        block is a new epoch, so it starts new enrollments from the first step."""
+        block is a new epoch, so it starts new enrollments from the first step. `reply_event`:
+        the follow's webhook event, whose replyToken may carry a first message."""
         if await webhooks.blocked_later(session, user_id=user_id, timestamp_ms=timestamp_ms):
             log.info("follow of %s at %s came after a later block: ignored", user_id, at)
             return
@@ -105,7 +109,9 @@ class Friendship:
         if fetched is not None:  # name and language, before any branch asks
             friends.set_profile(session, friend, **fetched.fields())
         for scenario in await scenarios.enrolling_on(session, trigger_type="follow"):
-            admission = await self.enroller.admit(session, scenario, friend, cause="follow")
+            admission = await self.enroller.admit(
+                session, scenario, friend, cause="follow", reply_event=reply_event
+            )
             if admission is not None:
                 record_admission(session, admission)
 

@@ -67,7 +67,9 @@ class MessageHandler:
         )
         # a survey's answer is stored before journeys react, so that they see it
         taken = await surveys.answer(session, event, name, properties, at, fresh=fresh)
-        await self.changes.event(session, event.user_id, name, properties, seq=seq)
+        await self.changes.event(
+            session, event.user_id, name, properties, seq=seq, reply_event=event.event_id
+        )
         if taken is not None:  # the answer is an event (and an attribute) of its own
             await self.changes.event(
                 session,

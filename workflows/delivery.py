@@ -99,6 +99,10 @@ async def hold(
 async def push(journey: Journey, step: Deliverable, held: bool) -> SendOutcome | None:
     """LINE's answer for the step; None: the monthly limit is reached."""
     set_state(journey, "sending", step.id)
+    # the first message, due at once after the event that started the enrollment: offered
+    # that event's reply token (once; enrollments started before this never are)
+    reply = journey.reply and not held and workflow.patched("reply-first")
+    journey.reply = False
     request = SendRequest(
         enrollment_id=journey.input.enrollment_id,
         scenario_id=journey.input.scenario_id,
@@ -108,6 +112,7 @@ async def push(journey: Journey, step: Deliverable, held: bool) -> SendOutcome |
         step_id=step.id,
         planned_at=workflow.now(),
         held=held,
+        reply=reply,
     )
     count = len(step.messages) if isinstance(step, MessageStep) else 1
     summary = f"send {step.id} ({count} message(s))"

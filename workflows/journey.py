@@ -68,6 +68,9 @@ class Journey:
         # started before this (their input has no `fast`) replay the way they ran
         self.fast = input.fast
         self.test = input.test  # a test send's run: waits shortened, nothing held
+        # the webhook event that started it may carry the first message as a reply, as long
+        # as nothing has waited or been sent (workflows/waiting.py, workflows/delivery.py)
+        self.reply = input.reply
         self.state = EnrollmentStatus(
             enrollment_id=input.enrollment_id,
             scenario_id=input.scenario_id,

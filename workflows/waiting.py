@@ -20,6 +20,7 @@ async def until(
     condition ends it). `summary` names the timer in the Temporal UI. The search attributes are
     brought up to date first: the enrollment may rest here for weeks."""
     index(journey)
+    journey.reply = False  # a message after a wait is not an answer to the event any more
     if deadline is not None:
         deadline = journey.due(deadline)  # a test send's walk: a few seconds at most
     if deadline is None:
