@@ -14,7 +14,12 @@ from cli.targets import fail, targets
 SUMMARY = ["enrolled", "completed", "active", "blocked", "exited", "ended", "failed"]
 SUMMARY += ["messages_sent", "converted", "conversion_rate"]
 STEP_COLUMNS = ["id", "type", "entered", "sent", "failed", "clicks", "unique_clicks"]
-STEP_COLUMNS += ["conversions", "blocked"]
+STEP_COLUMNS += ["conversions", "blocked", "replies", "counted", "cost_yen", "saved_yen"]
+COSTS = ["messages_sent", "replies", "counted", "message_price_yen", "cost_yen", "saved_yen"]
+HOLDOUT_COLUMNS = ["step", "holdout", "holdout_taken", "holdout_conversions", "holdout_rate"]
+HOLDOUT_COLUMNS += ["treated", "treated_taken", "treated_conversions", "treated_rate"]
+HOLDOUT_COSTS = ["step", "holdout", "incremental_conversions", "counted", "cost_yen"]
+HOLDOUT_COSTS += ["cost_per_incremental_conversion"]
 BRANCH_COLUMNS = ["step", "type", "label", "taken", "conversions", "conversion_rate"]
 TEST_COLUMNS = ["step", "test", "arms", "statistic", "dof", "p_value", "significant", "reason"]
 ALWAYS = {
@@ -27,7 +32,9 @@ ALWAYS = {
     "clicks",
     "taken",
 }  # docs/CONTRACT.md §7
-TEXT = {"id", "type", "step", "label", "test", "arms", "reason", "significant"}
+TEXT = {"id", "type", "step", "label", "test", "arms", "reason", "significant", "holdout"}
+TEXT |= {"treated"}
+YEN = {"message_price_yen", "cost_yen", "saved_yen", "cost_per_incremental_conversion"}
 
 
 def _moment(text: str, option: str) -> str:
@@ -53,7 +60,8 @@ def stats(
     to: Annotated[str | None, typer.Option("--to", help="… and before (ISO)")] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="print the API's CSV instead")] = False,
 ) -> None:
-    """A scenario's stats: totals, each step, each branch and split arm, significance tests."""
+    """A scenario's stats: totals, what the messages cost, each step, each branch and split arm,
+    significance tests, holdouts."""
     params: dict[str, str] = {}
     if from_:
         params["from"] = _moment(from_, "--from")
@@ -83,12 +91,21 @@ def render(data: dict[str, Any], out: Console, *, scenario_id: str = "") -> None
     show(out, f"Scenario {scenario_id}".strip(), totals)
     if data.get("goal"):
         out.print(f"goal: {cell(data['goal'])}")
+    if "counted" in data:  # an older server sends no costs
+        _rows(out, "Messages and costs (replies are free)", COSTS, [data], others=False)
+        if data.get("message_price_yen") is None:
+            out.print("costs: unknown until the channel policy sets message_price_yen")
     _rows(out, "Steps", STEP_COLUMNS, data.get("steps") or [])
     _rows(out, "Branches and arms", BRANCH_COLUMNS, data.get("branches") or [])
     _rows(out, "Significance tests", TEST_COLUMNS, data.get("tests") or [])
+    holdouts = data.get("holdouts") or []
+    _rows(out, "Holdouts", HOLDOUT_COLUMNS, holdouts, others=False)
+    _rows(out, "What the sends added (against the holdout)", HOLDOUT_COSTS, holdouts, others=False)
 
 
-def _rows(out: Console, title: str, preferred: list[str], rows: list[dict]) -> None:
+def _rows(
+    out: Console, title: str, preferred: list[str], rows: list[dict], *, others: bool = True
+) -> None:
     if not rows:
         return
     # the known columns the API sent with a value, in their order, then any new ones
@@ -101,7 +118,7 @@ def _rows(out: Console, title: str, preferred: list[str], rows: list[dict]) -> N
     present += [
         key
         for key in dict.fromkeys(key for row in rows for key in row)
-        if key not in preferred and any(row.get(key) is not None for row in rows)
+        if others and key not in preferred and any(row.get(key) is not None for row in rows)
     ]
     grid = table([_header(k) for k in present])
     for column, key in zip(grid.columns, present, strict=True):
@@ -124,6 +141,10 @@ def _value(key: str, value: Any) -> str:
         return "<0.0001" if value < 0.0001 else f"{value:.4f}"
     if key == "statistic":
         return f"{value:.3f}"
-    if key == "arms":
+    if key in ("arms", "treated"):
         return " / ".join(value)
+    if key in YEN:
+        return f"¥{value:,.2f}".removesuffix(".00")
+    if key == "incremental_conversions":
+        return f"{value:,.2f}".removesuffix(".00")
     return cell(value)

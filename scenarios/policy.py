@@ -1,5 +1,6 @@
 """The channel's delivery policy (one per channel, `PUT /channel/policy`): quiet hours,
-calendars and closed days, frequency caps, spacing of held messages, and the share of the LINE plan kept back."""
+calendars and closed days, frequency caps, spacing of held messages, the share of the LINE plan kept back,
+and what the plan gives free and a message beyond it costs."""
 
 from datetime import timedelta
 from typing import Annotated, Literal
@@ -40,6 +41,10 @@ class ChannelPolicy(BaseModel):
     catch_up_gap: str = "PT1M"
     # percent of the monthly plan step delivery leaves for manual broadcasts
     quota_reserve_percent: int = Field(0, ge=0, le=90)
+    # what one counted message costs beyond the plan's free ones (yen; stats show costs with it)
+    message_price_yen: float | None = Field(None, ge=0, le=1000, allow_inf_nan=False)
+    # the plan's free messages a month (200, 5,000, 30,000 …)
+    free_messages: int | None = Field(None, ge=0, le=100_000_000)
 
     @field_validator("catch_up_gap")
     @classmethod

@@ -1,6 +1,7 @@
 """Scenario stats (docs/CONTRACT.md §7), counted over the enrollments started in a period: per status, per
 step, per branch and split arm, and — when the scenario has a `goal` — conversions, with a
-significance test between the arms of each branch and split."""
+significance test between the arms of each branch and split; what the counted messages cost, and
+a split's holdout against its other arms (store/costs.py)."""
 
 from collections import defaultdict
 from datetime import datetime
@@ -13,7 +14,9 @@ from domain.statuses import LIVE, DeliveryStatus, DeliveryVia
 from domain.steps import Step, SurveyStep, walk_steps
 from domain.steps.branch import OTHERWISE
 from store.conversions import Conversions, goal_reached
+from store.costs import holdouts, yen
 from store.enrollment_ids import counted
+from store.policy import get_policy
 from store.scenarios import get_definition
 from store.significance import arm_tests
 from store.stats_models import BranchStats, ScenarioStats, StepStats, SurveyStats
@@ -56,14 +59,15 @@ async def scenario_stats(
     )
     sent: dict[tuple[str, str], int] = defaultdict(int)
     replies: dict[str, int] = defaultdict(int)  # sent as free replies, by step
+    pushed: dict[str, int] = defaultdict(int)  # sent as pushes (counted by LINE), by step
     for step, state, via, count in await session.exec(
         select(Delivery.step_id, Delivery.status, Delivery.via, func.count())
         .where(col(Delivery.enrollment_id).in_(ids))
         .group_by(Delivery.step_id, Delivery.status, Delivery.via)
     ):
         sent[(step, state)] += count
-        if via == DeliveryVia.REPLY and state == DeliveryStatus.SENT:
-            replies[step] += count
+        if state == DeliveryStatus.SENT:
+            (replies if via == DeliveryVia.REPLY else pushed)[step] += count
     taken: dict[tuple[str, str | None], int] = {
         (step, label): count
         for step, label, count in await session.exec(
@@ -106,6 +110,8 @@ async def scenario_stats(
         for label, _, _ in step.ways()  # branches, split arms, a wait_for's two ways out
     ]
     enrolled = sum(by_status.values())
+    price = (await get_policy(session)).message_price_yen
+    pushes, saved = sum(pushed.values()), sum(replies.values())
     return ScenarioStats(
         enrolled=enrolled,
         completed=by_status.get("completed", 0),
@@ -117,7 +123,11 @@ async def scenario_stats(
         messages_sent=sum(
             count for (_, state), count in sent.items() if state == DeliveryStatus.SENT
         ),
-        replies=sum(replies.values()),
+        replies=saved,
+        counted=pushes,
+        message_price_yen=price,
+        cost_yen=yen(pushes, price),
+        saved_yen=yen(saved, price),
         steps=[
             StepStats(
                 id=step_id,
@@ -131,6 +141,9 @@ async def scenario_stats(
                 unique_clicks=clicks.get(step_id, (0, 0))[1],
                 conversions=converted_at(step_id),
                 blocked=blocked_at.get(step_id, 0),
+                counted=pushed.get(step_id, 0),
+                cost_yen=yen(pushed.get(step_id, 0), price),
+                saved_yen=yen(replies.get(step_id, 0), price),
             )
             for step_id in step_ids
         ],
@@ -144,6 +157,7 @@ async def scenario_stats(
             for _, step in walk_steps(definition.steps)
             if isinstance(step, SurveyStep)
         ],
+        holdouts=holdouts(definition, branches, pushed, price),
     )
 
 

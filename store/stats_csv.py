@@ -1,4 +1,5 @@
-"""Scenario stats as a CSV file: a row per step, then a row per branch, split arm and way."""
+"""Scenario stats as a CSV file: a row per step (with its counted messages and their cost), then a
+row per branch, split arm and way."""
 
 import csv
 import io
@@ -21,6 +22,10 @@ CSV_COLUMNS = [
     "taken",
     "conversion_rate",
     "p_value",
+    "replies",
+    "counted",
+    "cost_yen",
+    "saved_yen",
 ]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell a spreadsheet would run as a formula
 
@@ -44,6 +49,10 @@ def stats_csv(stats: ScenarioStats) -> str:
                 unique_clicks=step.unique_clicks,
                 conversions=step.conversions,
                 blocked=step.blocked,
+                replies=step.replies,
+                counted=step.counted,
+                cost_yen=step.cost_yen,
+                saved_yen=step.saved_yen,
             )
         )
     p_values = {test.step: test.p_value for test in stats.tests}

@@ -1,4 +1,5 @@
-"""The shape of scenario stats: per step, per branch way, arm tests, surveys, and the whole."""
+"""The shape of scenario stats: per step, per branch way, arm tests, surveys, holdouts, and the
+whole."""
 
 from typing import Literal
 
@@ -32,6 +33,15 @@ class StepStats(BaseModel):
     skipped: int = 0
     """Messages of this step not pushed for good, the enrollment going on (a coupon closed or
     past its end: the delivery's reason says which)."""
+    counted: int = 0
+    """Messages of this step LINE counted against the plan: those sent as pushes (`sent`
+    less `replies`; a push of up to five bubbles to one friend counts one)."""
+    cost_yen: float | None = None
+    """counted × the channel policy's `message_price_yen`, rounded to 0.01 yen; null when no
+    price is set."""
+    saved_yen: float | None = None
+    """replies × `message_price_yen`: what the free replies saved; null when no price is
+    set."""
 
 
 class BranchStats(BaseModel):
@@ -73,6 +83,42 @@ class ArmTest(BaseModel):
     """Why there is no p_value, or a caution about it (small expected counts)."""
 
 
+class HoldoutStats(BaseModel):
+    """A split step's holdout arm (`steps: []`: nothing sent) against its other arms: the
+    conversions the treated arms made beyond the holdout's rate, and what they cost."""
+
+    model_config = _STATS
+    step: str
+    """The split step."""
+    holdout: str
+    """The holdout arm's label."""
+    holdout_taken: int = 0
+    """Enrollments the split put in the holdout arm."""
+    holdout_conversions: int = 0
+    """Of those, enrollments with a goal event within the goal's `within` after the split."""
+    holdout_rate: float | None = None
+    """holdout_conversions / holdout_taken; null when nobody was held out."""
+    treated: list[str] = []
+    """The labels of the treated arms: the split's arms that send (steps not empty)."""
+    treated_taken: int = 0
+    """Enrollments the split put in a treated arm."""
+    treated_conversions: int = 0
+    """Of those, enrollments with a goal event within the goal's `within` after the split."""
+    treated_rate: float | None = None
+    """treated_conversions / treated_taken; null when nobody was treated."""
+    incremental_conversions: float | None = None
+    """treated_conversions − holdout_rate × treated_taken: the conversions the treated arms
+    made beyond what the holdout's rate predicts, rounded to 0.0001 (may be negative); null
+    when nobody was held out."""
+    counted: int = 0
+    """Counted messages (pushes) sent by the steps of the treated arms, nested ones too."""
+    cost_yen: float | None = None
+    """counted × `message_price_yen`, rounded to 0.01 yen; null when no price is set."""
+    cost_per_incremental_conversion: float | None = None
+    """cost_yen / incremental_conversions, rounded to 0.01 yen; null without a price or when
+    the incremental conversions are not above 0."""
+
+
 class SurveyStats(BaseModel):
     model_config = _STATS
     step: str
@@ -98,6 +144,16 @@ class ScenarioStats(BaseModel):
     messages_sent: int
     replies: int = 0
     """Of `messages_sent`, those sent as free replies: counted messages saved."""
+    counted: int = 0
+    """Of `messages_sent`, those LINE counted against the plan: the pushes (replies apart)."""
+    message_price_yen: float | None = None
+    """The channel policy's price of one counted message the costs are reckoned at; null: no
+    price is set, and every cost below is null."""
+    cost_yen: float | None = None
+    """counted × `message_price_yen`, rounded to 0.01 yen (the plan's free messages are the
+    channel's, for the month, and are not taken off)."""
+    saved_yen: float | None = None
+    """replies × `message_price_yen`: what the free replies saved."""
     steps: list[StepStats]
     branches: list[BranchStats]
     goal: Goal | None = None
@@ -112,3 +168,6 @@ class ScenarioStats(BaseModel):
     surveys: list[SurveyStats] = []
     """Per survey step of the current version: questions asked, answered, and the count of
     each answer."""
+    holdouts: list[HoldoutStats] = []
+    """Per holdout arm of a split step of the current version, when there is a goal: the
+    incremental conversions of the other arms and their cost per incremental conversion."""

@@ -19,6 +19,7 @@ from scenarios.policy import ChannelPolicy
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(require_viewer)])
 NUMBERS = ("max_per_day", "max_per_week", "quota_reserve_percent")
+NUMBERS += ("message_price_yen", "free_messages")  # what a message costs (the stats' costs)
 TEXTS = ("holiday_country", "catch_up_gap")
 CHECKS = ("skip_weekends", "skip_holidays")
 

@@ -53,6 +53,16 @@ def _percent(value: Any) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def _yen(value: Any) -> str:
+    """¥1,234 (whole yen) or ¥8.40."""
+    return "—" if value is None else f"¥{value:,.2f}".removesuffix(".00")
+
+
+def _decimal(value: Any) -> str:
+    """A count that need not be whole (incremental conversions): 2 decimals, whole without."""
+    return "—" if value is None else f"{value:,.2f}".removesuffix(".00")
+
+
 def moment_in(value: Any, zone: str) -> str:
     """A stored moment as a person reads it: in `zone`, its zone named (JST, EST…)."""
     if value is None:
@@ -119,6 +129,7 @@ def _nav(request: Request) -> dict[str, Any]:
 
 environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
 environment.filters.update(number=_number, percent=_percent, when=when, p_value=_p_value)
+environment.filters.update(yen=_yen, decimal=_decimal)
 i18n.install(environment)
 problem_words.install(environment)
 templates = Jinja2Templates(env=environment, context_processors=[_nav])

@@ -25,6 +25,8 @@ DEFAULTS = {
     "max_per_week": None,
     "catch_up_gap": "PT1M",
     "quota_reserve_percent": 0,
+    "message_price_yen": None,
+    "free_messages": None,
 }
 FULL = {
     "quiet_hours": {"start": "21:00", "end": "09:00"},
@@ -37,6 +39,8 @@ FULL = {
     "max_per_week": 10,
     "catch_up_gap": "PT5M",
     "quota_reserve_percent": 20,
+    "message_price_yen": 3.0,
+    "free_messages": 5000,
 }
 
 
@@ -114,6 +118,9 @@ ACCEPTED = {
     "caps at most": {"max_per_day": 1000, "max_per_week": 10_000},
     "reserve 90": {"quota_reserve_percent": 90},
     "GB": {"holiday_country": "GB"},
+    "free of charge": {"message_price_yen": 0.0, "free_messages": 0},
+    "a fraction of a yen": {"message_price_yen": 2.75, "free_messages": 30_000},
+    "the dearest": {"message_price_yen": 1000.0, "free_messages": 100_000_000},
 }
 
 
@@ -168,6 +175,14 @@ BAD = [
     ({"closed_days": ["12-31/2027-01-03"]}, "closed_days[0]", "value_error"),
     ({"closed_days": "12-31"}, "closed_days", "tuple_type"),
     ({"closed_days": ["12-31"] * 101}, "closed_days", "too_long"),
+    ({"message_price_yen": -0.5}, "message_price_yen", "greater_than_equal"),
+    ({"message_price_yen": 1000.5}, "message_price_yen", "less_than_equal"),
+    ({"message_price_yen": "three"}, "message_price_yen", "float_parsing"),
+    ({"message_price_yen": [3]}, "message_price_yen", "float_type"),
+    ({"free_messages": -1}, "free_messages", "greater_than_equal"),
+    ({"free_messages": 100_000_001}, "free_messages", "less_than_equal"),
+    ({"free_messages": 200.5}, "free_messages", "int_from_float"),
+    ({"free_messages": "lots"}, "free_messages", "int_parsing"),
 ]
 
 

@@ -78,6 +78,7 @@ async def test_bad_enrollment_query_is_422(shared, params, path):
 
 
 def stats_of(**numbers) -> dict:
+    replies = numbers.get("replies", 0)  # free first messages: the rest is counted
     return {
         "enrolled": 0,
         "completed": 0,
@@ -87,12 +88,19 @@ def stats_of(**numbers) -> dict:
         "ended": 0,
         "failed": 0,
         "messages_sent": 0,
+        "replies": replies,
+        "counted": numbers.get("messages_sent", 0) - replies,
+        # no price in the channel policy: no costs
+        "message_price_yen": None,
+        "cost_yen": None,
+        "saved_yen": None,
         # no goal: no conversion figures (tests/api/test_stats.py has them)
         "goal": None,
         "converted": None,
         "conversion_rate": None,
         "tests": [],
         "surveys": [],
+        "holdouts": [],
         **numbers,
     }
 
@@ -100,7 +108,7 @@ def stats_of(**numbers) -> dict:
 TYPES = {"wait-1d": "wait", "split": "branch"}  # the others are message steps
 
 
-def step(step_id: str, entered: int, sent: int = 0, blocked: int = 0) -> dict:
+def step(step_id: str, entered: int, sent: int = 0, blocked: int = 0, replies: int = 0) -> dict:
     return {
         "id": step_id,
         "type": TYPES.get(step_id, "message"),
@@ -112,6 +120,10 @@ def step(step_id: str, entered: int, sent: int = 0, blocked: int = 0) -> dict:
         "conversions": None,
         "blocked": blocked,
         "skipped": 0,
+        "replies": replies,
+        "counted": sent - replies,
+        "cost_yen": None,
+        "saved_yen": None,
     }
 
 
@@ -189,8 +201,9 @@ async def test_stats_count_enrollments_steps_and_branches(stack):
         completed=3,
         blocked=1,
         messages_sent=7,
+        replies=2,  # plain's and gone's welcomes; vip and gold were added 20 days ago
         steps=[
-            step("welcome", 4, 4),
+            step("welcome", 4, 4, replies=2),
             step("wait-1d", 4, blocked=1),  # where `gone` blocked
             step("split", 3),
             step("vip", 1, 1),
@@ -209,8 +222,9 @@ async def test_stats_count_enrollments_steps_and_branches(stack):
         completed=1,
         blocked=1,
         messages_sent=3,
+        replies=2,
         steps=[
-            step("welcome", 2, 2),
+            step("welcome", 2, 2, replies=2),
             step("wait-1d", 2, blocked=1),
             step("split", 1),
             step("vip", 0),
@@ -270,6 +284,7 @@ async def test_enrollments_stopped_by_the_delivery_cap_count_as_ended(stack):
         completed=1,
         ended=1,
         messages_sent=3,
-        steps=[step("welcome", 2, 2), step("second", 1, 1)],
+        replies=2,
+        steps=[step("welcome", 2, 2, replies=2), step("second", 1, 1)],
         branches=[],
     )

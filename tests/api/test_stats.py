@@ -145,7 +145,9 @@ def two_proportions(x1: int, n1: int, x2: int, n2: int) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
 
 
-def step(step_id, kind, entered, sent=0, *, clicks=0, unique=0, conversions=0, blocked=0):
+def step(
+    step_id, kind, entered, sent=0, *, clicks=0, unique=0, conversions=0, blocked=0, replies=0
+):
     return {
         "id": step_id,
         "type": kind,
@@ -157,6 +159,10 @@ def step(step_id, kind, entered, sent=0, *, clicks=0, unique=0, conversions=0, b
         "conversions": conversions,
         "blocked": blocked,
         "skipped": 0,
+        "replies": replies,  # free: the rest of `sent` is counted
+        "counted": sent - replies,
+        "cost_yen": None,  # no price in the channel policy
+        "saved_yen": None,
     }
 
 
@@ -181,6 +187,7 @@ async def test_stats_count_conversions_clicks_and_blocks_per_step_and_arm(journe
     stats = answer.json()
     tests = stats.pop("tests")
     assert stats.pop("surveys") == []  # no survey step
+    assert stats.pop("holdouts") == []  # no holdout arm
     assert stats == {
         "enrolled": 8,
         "completed": 7,
@@ -190,11 +197,16 @@ async def test_stats_count_conversions_clicks_and_blocks_per_step_and_arm(journe
         "ended": 0,
         "failed": 0,
         "messages_sent": 8 + 8 + 7,  # welcome, a or b, bye
+        "replies": 7,  # the welcomes, but o's: its follow is ten days old
+        "counted": 1 + 8 + 7,
+        "message_price_yen": None,
+        "cost_yen": None,
+        "saved_yen": None,
         "goal": {"event": "purchase", "within": "P7D", "properties": None},
         "converted": 4,  # a1, a2, b1 and o
         "conversion_rate": 0.5,
         "steps": [
-            step("welcome", "message", 8, 8, clicks=3, unique=2, conversions=3),
+            step("welcome", "message", 8, 8, clicks=3, unique=2, conversions=3, replies=7),
             step("ab", "split", 8, conversions=3),
             step("a", "message", 4, 4, conversions=2),
             step("b", "message", 4, 4, conversions=1),  # not o: it bought before its send
@@ -281,25 +293,30 @@ async def test_stats_download_as_csv(journey):
         "taken",
         "conversion_rate",
         "p_value",
+        "replies",
+        "counted",
+        "cost_yen",
+        "saved_yen",
     ]
     steps = [row for row in rows if row[0] == "step"]
     assert steps == [
-        ["step", "welcome", "message", "", "8", "8", "0", "3", "2", "3", "0", "", "", ""],
-        ["step", "ab", "split", "", "8", "0", "0", "0", "0", "3", "0", "", "", ""],
-        ["step", "a", "message", "", "4", "4", "0", "0", "0", "2", "0", "", "", ""],
-        ["step", "b", "message", "", "4", "4", "0", "0", "0", "1", "0", "", "", ""],
-        ["step", "seg", "branch", "", "8", "0", "0", "0", "0", "3", "0", "", "", ""],
-        ["step", "hold", "wait", "", "1", "0", "0", "0", "0", "0", "1", "", "", ""],
-        ["step", "late", "message", "", "0", "0", "0", "0", "0", "0", "0", "", "", ""],
-        ["step", "bye", "message", "", "7", "7", "0", "0", "0", "3", "0", "", "", ""],
-    ]
+        ["step", "welcome", "message", "", "8", "8", "0", "3", "2", "3", "0", "", "", "", "7", "1", "", ""],
+        ["step", "ab", "split", "", "8", "0", "0", "0", "0", "3", "0", "", "", "", "0", "0", "", ""],
+        ["step", "a", "message", "", "4", "4", "0", "0", "0", "2", "0", "", "", "", "0", "4", "", ""],
+        ["step", "b", "message", "", "4", "4", "0", "0", "0", "1", "0", "", "", "", "0", "4", "", ""],
+        ["step", "seg", "branch", "", "8", "0", "0", "0", "0", "3", "0", "", "", "", "0", "0", "", ""],
+        ["step", "hold", "wait", "", "1", "0", "0", "0", "0", "0", "1", "", "", "", "0", "0", "", ""],
+        ["step", "late", "message", "", "0", "0", "0", "0", "0", "0", "0", "", "", "", "0", "0", "", ""],
+        ["step", "bye", "message", "", "7", "7", "0", "0", "0", "3", "0", "", "", "", "0", "7", "", ""],
+    ]  # fmt: skip
     ab, seg = str(tests["ab"]), str(tests["seg"])
     blank = [""] * 5  # entered, sent, failed, clicks, unique_clicks
+    costs = [""] * 4  # replies, counted, cost_yen, saved_yen
     assert rows[len(steps) :] == [
-        ["branch", "ab", "split", "'" + OFF, *blank, "2", "", "4", "0.5", ab],
-        ["branch", "ab", "split", "B", *blank, "1", "", "4", "0.25", ab],
-        ["branch", "seg", "branch", "slow", *blank, "0", "", "1", "0.0", seg],
-        ["branch", "seg", "branch", "otherwise", *blank, "3", "", "7", str(3 / 7), seg],
+        ["branch", "ab", "split", "'" + OFF, *blank, "2", "", "4", "0.5", ab, *costs],
+        ["branch", "ab", "split", "B", *blank, "1", "", "4", "0.25", ab, *costs],
+        ["branch", "seg", "branch", "slow", *blank, "0", "", "1", "0.0", seg, *costs],
+        ["branch", "seg", "branch", "otherwise", *blank, "3", "", "7", str(3 / 7), seg, *costs],
     ]
 
     # asked for by the Accept header; `format` wins over it; JSON preferred stays JSON
@@ -320,7 +337,8 @@ async def test_stats_download_as_csv(journey):
         url, params={"format": "csv", "to": (datetime.now(UTC) - timedelta(days=5)).isoformat()}
     )
     assert rows_of(period)[1] == [
-        "step", "welcome", "message", "", "1", "1", "0", "0", "0", "0", "0", "", "", ""
+        "step", "welcome", "message", "", "1", "1", "0", "0", "0", "0", "0", "", "", "", "0", "1",
+        "", "",
     ]  # fmt: skip
 
 

@@ -9,6 +9,7 @@ GOOD = {
     "quiet_hours.start": "21:00", "quiet_hours.end": "09:00", "skip_weekends": "true",
     "holiday_country": "JP", "max_per_day": "3", "max_per_week": "", "catch_up_gap": "PT5M",
     "quota_reserve_percent": "10", "closed_days": "12-29/01-03\r\n\r\n 2026-08-14 ",
+    "message_price_yen": "2.5", "free_messages": "5000",
 }  # fmt: skip
 
 
@@ -26,6 +27,7 @@ async def test_the_policy_is_saved_and_the_quota_shown(shared):
             "skip_holidays": False, "holiday_country": "JP",
             "closed_days": ["12-29/01-03", "2026-08-14"], "max_per_day": 3,
             "max_per_week": None, "catch_up_gap": "PT5M", "quota_reserve_percent": 10,
+            "message_price_yen": 2.5, "free_messages": 5000,
         }  # fmt: skip
         page = await client.get("/dashboard/channel?saved=1")
         quota = (await shared.api.get("/channel/quota")).json()
@@ -36,9 +38,13 @@ async def test_the_policy_is_saved_and_the_quota_shown(shared):
         )
         assert 'value="21:00"' in page.text and "op-saved" in page.text
         assert ">12-29/01-03\n2026-08-14</textarea>" in page.text  # one a line, as saved
+        assert 'name="message_price_yen" type="text" value="2.5"' in page.text
+        assert 'name="free_messages" type="number" value="5000"' in page.text
         cleared = await client.post("/dashboard/channel/policy", data={"csrf": csrf(client)})
         assert cleared.status_code == 303  # every field empty: the defaults
-        assert (await shared.api.get("/channel/policy")).json()["quiet_hours"] is None
+        policy = (await shared.api.get("/channel/policy")).json()
+        cleared_fields = ("quiet_hours", "message_price_yen", "free_messages")
+        assert [policy[name] for name in cleared_fields] == [None, None, None]
 
 
 @pytest.mark.parametrize(
@@ -52,6 +58,11 @@ async def test_the_policy_is_saved_and_the_quota_shown(shared):
         ("catch_up_gap", "P2D", "between 1 second (PT1S) and 1 days (P1D)"),
         ("quota_reserve_percent", "95", "less than or equal to 90"),
         ("closed_days", "12-31\n2026-12-31/2026-12-01", "ends before it starts"),
+        ("message_price_yen", "-1", "greater than or equal to 0"),
+        ("message_price_yen", "3 yen", "valid number"),
+        ("message_price_yen", "nan", "finite number"),
+        ("free_messages", "-5", "greater than or equal to 0"),
+        ("free_messages", "200.5", "valid integer"),
     ],
 )
 async def test_bad_input_is_the_form_again_with_the_message_on_its_field(

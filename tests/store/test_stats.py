@@ -292,6 +292,10 @@ async def test_without_a_goal_conversions_are_null_not_zero(db):
         "taken": "",
         "conversion_rate": "",
         "p_value": "",
+        "replies": "0",
+        "counted": "5",  # the pushes sent
+        "cost_yen": "",  # no price in the channel policy
+        "saved_yen": "",
     }
 
 
