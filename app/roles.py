@@ -19,6 +19,7 @@ from activities.progress import StoreActivities
 from activities.richmenu import RichMenuActivities
 from activities.sending import SendActivities
 from activities.survey import SurveyActivities
+from app.forecast_watch import ForecastWatch
 from core import metrics
 from core.config import Settings
 from line.client import LinePusher
@@ -87,9 +88,12 @@ async def api_role(settings: Settings, *, temporal: Client | None = None) -> Asy
     if settings.webhook_processor == "api":  # else the workers act on what this one records
         runtime.dispatcher = pipeline(runtime, profiles=runtime.line).dispatcher
         await runtime.dispatcher.start()
+    watch = ForecastWatch(settings, db, runtime.definitions, runtime.line)
+    watch.start()
     try:
         yield runtime
     finally:
+        await watch.stop()
         if runtime.dispatcher is not None:
             await runtime.dispatcher.stop()
         if runtime.line is not None:

@@ -12,6 +12,7 @@ from cli.db import db_app
 from cli.friends import friend_app
 from cli.operations import operation_app
 from cli.output import moment
+from cli.quota import quota_app
 from cli.scenarios import scenario_app
 from cli.stats import stats
 from cli.targets import fail, targets
@@ -32,6 +33,7 @@ app.add_typer(emulator_app, name="emulator")
 app.add_typer(friend_app, name="friend")
 app.add_typer(db_app, name="db")
 app.add_typer(operation_app, name="operation")
+app.add_typer(quota_app, name="quota")
 app.command("stats")(stats)
 
 USER_HELP = "LINE user ID (U + 32 hex); a new random one when omitted"

@@ -46,6 +46,11 @@ class Settings(TemporalSettings):
     # stopped polling; the orchestrator's grace period must be longer
     worker_grace_seconds: float = Field(20.0, alias="STEPLINE_WORKER_GRACE_SECONDS", ge=0, le=3600)
     admin_token: SecretStr | None = Field(None, alias="STEPLINE_ADMIN_TOKEN")
+    # seconds between the API's quota forecasts for /metrics and the log's warning (0: only
+    # when asked for, GET /channel/quota/forecast)
+    quota_forecast_seconds: float = Field(
+        900.0, alias="STEPLINE_QUOTA_FORECAST_SECONDS", ge=0, le=86_400
+    )
     public_url: AnyHttpUrl = Field("http://localhost:8000", alias="STEPLINE_PUBLIC_URL")
     # the channel's timezone: times a person reads where no scenario's applies (the dashboard's
     # lists, the CLI, the emulator's chat view); a scenario's own pages use the scenario's

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import Counter, Histogram, make_wsgi_app
+from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.exposition import ThreadingWSGIServer
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
@@ -63,6 +63,17 @@ REPLIES = Counter(
     "pushed again), refused (LINE refused the token: pushed instead), late (the token was too "
     "old to try: pushed instead)",
     ["outcome"],
+)
+QUOTA_FORECAST = Gauge(
+    "stepline_quota_forecast_messages",
+    "The month's counted messages projected by its end (used so far plus the pushes the "
+    "waiting enrollments will make), as of the last quota forecast; month: this or next",
+    ["month"],
+)
+QUOTA_RUNS_OUT_IN_DAYS = Gauge(
+    "stepline_quota_runs_out_in_days",
+    "Days until the plan (or its reserve) is projected to be reached, as of the last quota "
+    "forecast; -1: not within this month and the next",
 )
 HOLDS = Counter(
     "stepline_holds",

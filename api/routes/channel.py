@@ -4,7 +4,7 @@ from fastapi import APIRouter, HTTPException
 
 from api.deps import Admin, ServicesDep, SessionDep
 from api.errors import StrictJSONRoute
-from app import channel
+from app import channel, forecast
 from scenarios.policy import ChannelPolicy
 
 router = APIRouter(
@@ -41,3 +41,13 @@ async def read_quota(session: SessionDep, services: ServicesDep) -> channel.Quot
     except channel.QuotaUnknown as exc:
         raise HTTPException(exc.status, detail=str(exc)) from None
     return found
+
+
+@router.get("/quota/forecast", response_model=forecast.Forecast)
+async def read_forecast(session: SessionDep, services: ServicesDep) -> forecast.Forecast:
+    """The counted messages the waiting enrollments will push on each remaining day of this
+    month and of the next (Japan time, as LINE counts them), against the plan and the
+    policy's reserve, with the day the plan is projected to run out. The plan and this
+    month's use are LINE's when it answers, else the policy's `free_messages` and the pushes
+    stepline made."""
+    return await forecast.forecast(session, services.definitions, services.settings, services.line)

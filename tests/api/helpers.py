@@ -33,6 +33,11 @@ def wait(step_id: str, duration: str) -> dict:
     return {"id": step_id, "type": "wait", "duration": duration}
 
 
+# a first message due at once goes as LINE's free reply (tests/journeys/test_replies.py); the
+# tests of what a push meets set this, so that their first message is a push
+PUSHED = {"reply_first": False}
+
+
 def scenario(*steps: dict, **extra: Any) -> dict:
     return {"name": "test", "trigger": {"type": "follow"}, "steps": list(steps), **extra}
 

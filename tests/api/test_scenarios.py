@@ -65,6 +65,7 @@ async def test_list_and_read(shared):
         "timezone": "Asia/Tokyo",
         "trigger": {"type": "follow"},
         "reentry": False,
+        "reply_first": True,
         "on_unblock": "restart",
         "resume_grace": "P1D",
         "steps": [

@@ -9,6 +9,7 @@ import holidays
 from core.calendar import next_allowed
 from scenarios.policy import ChannelPolicy
 from store.policy import set_policy
+from tests.api.helpers import PUSHED
 from tests.support.stack import user
 from tests.workflows.test_failures import scenario, text, wait
 from tests.workflows.test_journey import planned
@@ -142,7 +143,7 @@ async def test_the_quota_reserve_holds_step_delivery_until_the_plan_grows(stack)
     await policy(stack, quota_reserve_percent=20)
     await stack.emu.put("/emulator/quota", json={"monthly_quota": 100, "consumption": 78})
     steps = [text(f"m{n}", f"Message {n}") for n in range(1, 5)]
-    scenario_id = await stack.scenario(scenario(*steps))
+    scenario_id = await stack.scenario(scenario(*steps, **PUSHED))
     friend = user(720)
     await stack.follow(friend)
     # 80 of 100 are for step delivery: two more, then held (LINE would have taken 22 more)
@@ -158,7 +159,7 @@ async def test_the_quota_reserve_holds_step_delivery_until_the_plan_grows(stack)
 
 async def test_friends_held_by_the_monthly_limit_resume_in_their_original_order(stack):
     await stack.emu.put("/emulator/quota", json={"monthly_quota": 0})
-    scenario_id = await stack.scenario(scenario(text("hello", "Hello")))
+    scenario_id = await stack.scenario(scenario(text("hello", "Hello"), **PUSHED))
     friends = [user(730 + n) for n in range(3)]
     for friend in friends:
         await stack.follow(friend)

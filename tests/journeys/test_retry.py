@@ -8,6 +8,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from store.tables import Delivery
+from tests.api.helpers import PUSHED
 from tests.support.stack import user
 from tests.workflows.test_failures import WELCOME, enrollment_row, scenario, text, wait
 
@@ -18,6 +19,7 @@ PATH = scenario(
     text("coupon", "Coupon"),
     wait("later", "P1D"),
     text("bye", "Bye"),
+    **PUSHED,
 )
 
 

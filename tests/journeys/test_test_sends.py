@@ -17,7 +17,7 @@ from store.deliveries import retry_key
 from store.pipeline_tables import Outbox
 from store.policy import set_policy
 from store.tables import Delivery, Scenario
-from tests.api.helpers import scenario, text, wait
+from tests.api.helpers import PUSHED, scenario, text, wait
 from tests.support.stack import ADMIN_TOKEN, user
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -203,7 +203,7 @@ async def test_the_quota_reserve_holds_real_steps_and_not_a_test(stack):
     async with stack.db.session() as session:
         await set_policy(session, policy=ChannelPolicy(quota_reserve_percent=20))
     await stack.emu.put("/emulator/quota", json={"monthly_quota": 100, "consumption": 80})
-    scenario_id = await stack.scenario(scenario(text("hello", "Hello")))
+    scenario_id = await stack.scenario(scenario(text("hello", "Hello"), **PUSHED))
     real = user(9131)
     await stack.follow(real)
     held = await stack.until_status(scenario_id, real, "held", step="hello")

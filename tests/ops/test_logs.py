@@ -12,7 +12,7 @@ import temporalio.activity
 import temporalio.workflow
 
 from core import logs
-from tests.api.helpers import scenario, text
+from tests.api.helpers import PUSHED, scenario, text
 from tests.support.stack import user
 
 SECRET_TEXT = "Your coupon code is 4242-XYZZY"
@@ -109,7 +109,7 @@ def test_text_lines_end_with_the_ids(logging_restored):
 
 
 async def test_activity_and_enrolment_lines_carry_the_enrollment_and_step(stack, captured):
-    scenario_id = await stack.scenario(scenario(text("coupon", SECRET_TEXT)))
+    scenario_id = await stack.scenario(scenario(text("coupon", SECRET_TEXT), **PUSHED))
     friend = user(5)
     enrollment_id = f"enrollment:{scenario_id}:{friend}:1"
     fault = {"status": 500, "message": "LINE is down", "user_id": friend}

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from store import metrics as store_metrics
 from store.tables import Enrollment
-from tests.api.helpers import scenario, signed, text
+from tests.api.helpers import PUSHED, scenario, signed, text
 from tests.api.test_webhook import follow, webhook
 from tests.journeys.test_policy import policy
 from tests.ops.helpers import Samples, scrape
@@ -19,7 +19,7 @@ LINE_COUNT = "stepline_line_request_seconds_count"
 
 
 async def test_a_follow_is_counted_from_the_webhook_to_the_send(stack):
-    scenario_id = await stack.scenario(scenario(text("hi", "Hi")))
+    scenario_id = await stack.scenario(scenario(text("hi", "Hi"), **PUSHED))
     before = await scrape(stack)
     friend = user(1)
     await stack.follow(friend)
@@ -95,7 +95,7 @@ async def test_webhook_requests_and_events_by_outcome(stack):
 
 
 async def test_line_errors_are_counted_by_outcome_and_status(stack):
-    scenario_id = await stack.scenario(scenario(text("hi", "Hi")))
+    scenario_id = await stack.scenario(scenario(text("hi", "Hi"), **PUSHED))
     friend = user(4)
     for fault in ({"status": 500}, {"status": 429, "message": "Too many requests"}):
         answer = await stack.emu.post("/emulator/faults", json={**fault, "user_id": friend})
@@ -124,7 +124,7 @@ async def test_line_errors_are_counted_by_outcome_and_status(stack):
 
 
 async def test_a_lines_refusal_is_a_failed_send(stack):
-    scenario_id = await stack.scenario(scenario(text("hi", "Hi")))
+    scenario_id = await stack.scenario(scenario(text("hi", "Hi"), **PUSHED))
     friend = user(5)
     fault = {"status": 400, "message": "The request body has 1 error(s)", "user_id": friend}
     assert (await stack.emu.post("/emulator/faults", json=fault)).status_code == 200
@@ -146,8 +146,8 @@ async def rows(stack) -> list[Enrollment]:
 
 async def test_a_hold_is_counted_with_its_reason_and_the_gauges_follow_the_rows(stack):
     await policy(stack, max_per_day=1)  # the second scenario's message waits for tomorrow
-    first = await stack.scenario(scenario(text("a", "A")))
-    second = await stack.scenario(scenario(text("b", "B")))
+    first = await stack.scenario(scenario(text("a", "A"), **PUSHED))
+    second = await stack.scenario(scenario(text("b", "B"), **PUSHED))
     before = await scrape(stack)
     friend = user(6)
     await stack.follow(friend)
@@ -230,7 +230,7 @@ async def test_a_database_that_does_not_answer_still_gives_the_counters(stack, m
 
 async def test_events_the_worker_processes_are_counted_there(ts_env, sqlite_url):
     async with running_stack(ts_env, database_url=sqlite_url, webhook_processor="worker") as stack:
-        scenario_id = await stack.scenario(scenario(text("hi", "Hi")))
+        scenario_id = await stack.scenario(scenario(text("hi", "Hi"), **PUSHED))
         before = await scrape(stack)
         friend = user(7)
         await stack.follow(friend)

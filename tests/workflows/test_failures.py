@@ -6,21 +6,11 @@ from datetime import timedelta
 from sqlmodel import select
 
 from store.tables import Delivery, Enrollment
+from tests.api.helpers import PUSHED, scenario, text, wait
 from tests.support.stack import running_stack, user
 
 WELCOME = {"id": "welcome", "type": "message", "messages": [{"type": "text", "text": "Welcome"}]}
-
-
-def scenario(*steps: dict, **extra) -> dict:
-    return {"name": "test", "trigger": {"type": "follow"}, "steps": list(steps), **extra}
-
-
-def text(step_id: str, body: str) -> dict:
-    return {"id": step_id, "type": "message", "messages": [{"type": "text", "text": body}]}
-
-
-def wait(step_id: str, duration: str) -> dict:
-    return {"id": step_id, "type": "wait", "duration": duration}
+__all__ = ["PUSHED", "WELCOME", "enrollment_row", "scenario", "text", "wait"]  # other tests' too
 
 
 async def enrollment_row(stack, scenario_id: str, user_id: str, epoch: int = 1) -> Enrollment:
@@ -121,7 +111,7 @@ async def test_unfollow_older_than_follow_is_ignored_and_newer_unfollow_first_wi
 
 
 async def test_line_500s_then_success_sends_once(stack):
-    scenario_id = await stack.scenario(scenario(WELCOME))
+    scenario_id = await stack.scenario(scenario(WELCOME, **PUSHED))
     friend = user(20)
     await stack.emu.post("/emulator/faults", json={"status": 500, "times": 2})
     await stack.follow(friend)
@@ -131,7 +121,7 @@ async def test_line_500s_then_success_sends_once(stack):
 
 
 async def test_line_down_for_good_fails_within_the_retry_key_lifetime(stack):
-    scenario_id = await stack.scenario(scenario(WELCOME))
+    scenario_id = await stack.scenario(scenario(WELCOME, **PUSHED))
     friend = user(26)
     await stack.emu.post("/emulator/faults", json={"status": 503, "times": 10_000})
     started = await stack.env.get_current_time()
@@ -148,7 +138,7 @@ async def test_line_down_for_good_fails_within_the_retry_key_lifetime(stack):
 
 
 async def test_rate_limit_429_is_retried(stack):
-    scenario_id = await stack.scenario(scenario(WELCOME))
+    scenario_id = await stack.scenario(scenario(WELCOME, **PUSHED))
     friend = user(21)
     await stack.emu.post("/emulator/faults", json={"status": 429, "times": 3})
     await stack.follow(friend)
@@ -157,7 +147,7 @@ async def test_rate_limit_429_is_retried(stack):
 
 
 async def test_accepted_then_dropped_push_is_not_sent_twice(stack):
-    scenario_id = await stack.scenario(scenario(WELCOME))
+    scenario_id = await stack.scenario(scenario(WELCOME, **PUSHED))
     friend = user(22)
     await stack.emu.post("/emulator/faults", json={"accept_then_drop": True})
     await stack.follow(friend)
@@ -174,7 +164,7 @@ async def test_slow_answer_past_the_client_timeout_is_retried_and_not_sent_twice
     ts_env, sqlite_url
 ):
     async with running_stack(ts_env, database_url=sqlite_url, line_timeout=1.0) as stack:
-        scenario_id = await stack.scenario(scenario(WELCOME))
+        scenario_id = await stack.scenario(scenario(WELCOME, **PUSHED))
         friend = user(25)
         # LINE accepts the push, then answers nothing for 3 s: our client gives up after 1 s
         await stack.emu.post(
@@ -187,7 +177,7 @@ async def test_slow_answer_past_the_client_timeout_is_retried_and_not_sent_twice
 
 
 async def test_permanent_4xx_fails_the_step_with_lines_message(stack):
-    scenario_id = await stack.scenario(scenario(WELCOME, text("never", "Never")))
+    scenario_id = await stack.scenario(scenario(WELCOME, text("never", "Never"), **PUSHED))
     friend = user(23)
     await stack.emu.post(
         "/emulator/faults",
@@ -203,7 +193,7 @@ async def test_permanent_4xx_fails_the_step_with_lines_message(stack):
 
 
 async def test_monthly_limit_holds_then_resumes(stack):
-    scenario_id = await stack.scenario(scenario(WELCOME))
+    scenario_id = await stack.scenario(scenario(WELCOME, **PUSHED))
     friend = user(24)
     await stack.emu.put("/emulator/quota", json={"monthly_quota": 0})
     await stack.follow(friend)
