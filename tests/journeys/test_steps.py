@@ -94,7 +94,9 @@ SPLIT = scenario(
 
 async def test_a_split_sends_stable_arms_in_proportion(stack):
     scenario_id = await stack.scenario(SPLIT)
-    friends = [user(1000 + n) for n in range(300)]
+    # each friend's path is checked against choose_arm; that the arms fill in proportion to
+    # their weights is tests/scenarios/test_split.py's (thousands of ids, no workflows)
+    friends = [user(1000 + n) for n in range(60)]
     await stack.follow_many(friends)
     outcomes = [await stack.outcome(scenario_id, friend) for friend in friends]
     assert {outcome.status for outcome in outcomes} == {"completed"}
@@ -109,7 +111,7 @@ async def test_a_split_sends_stable_arms_in_proportion(stack):
         profile = (await stack.api.get(f"/friends/{friend}")).json()
         assert ("arm" in profile["attributes"]) == (expected == "A")
         assert "split-done" in profile["tags"]
-    assert 120 <= arms["A"] <= 180 and 60 <= arms["B"] <= 120 and 30 <= arms["holdout"] <= 90
+    assert set(arms) == {"A", "B", "holdout"}  # every arm taken by someone
     stats = (await stack.api.get(f"/scenarios/{scenario_id}/stats")).json()
     taken = {b["label"]: b["taken"] for b in stats["branches"] if b["step"] == "ab"}
     assert taken == dict(arms)
