@@ -91,7 +91,7 @@ def describe(
             _(REPLIES[kind]) if detail.get("via") == "reply" and kind in REPLIES else _(SENDS[kind])
         )
         if detail.get("silent") and kind == "sent":
-            said += " " + _("(silently)")
+            said = _("%(said)s (silently)") % {"said": said}
         return said + (f" {step}" if step else "") + because + request
     if kind == "click":
         url = detail.get("url") or _("a tracked link")

@@ -89,6 +89,23 @@ def test_the_timeline_words_stay_english_for_the_cli_and_are_translated_for_japa
 
 
 @pytest.mark.parametrize(
+    ("detail", "english", "japanese"),
+    [
+        ({"via": "reply"}, "sent as a free reply welcome", "無料の応答で送信 welcome"),
+        ({"via": "push", "silent": True}, "sent (silently) welcome", "送信（通知なし） welcome"),
+        ({"via": "push"}, "sent welcome", None),
+    ],
+)
+def test_a_send_says_whether_it_went_as_a_reply_or_silently(detail, english, japanese):
+    entry = {"kind": "sent", "step_id": "welcome", "detail": detail}
+    assert describe(entry, clock=str) == english
+    if japanese:
+        assert describe(entry, clock=str, translations=i18n.load("ja")) == japanese
+    lost = {"kind": "unconfirmed", "step_id": "welcome", "detail": {"via": "reply"}}
+    assert describe(lost, clock=str) == "replied, unconfirmed welcome"
+
+
+@pytest.mark.parametrize(
     ("value", "target"),
     [
         ("/dashboard/friends?q=U1", "/dashboard/friends?q=U1"),
