@@ -1,7 +1,9 @@
 """The channel: its delivery policy as a form (checked by the same strict model
-`PUT /channel/policy` takes, with its messages on the fields) and LINE's monthly quota as
-`GET /channel/quota` answers it (app/channel.py)."""
+`PUT /channel/policy` takes, with its messages on the fields), LINE's monthly quota as
+`GET /channel/quota` answers it (app/channel.py), and the quota forecast as
+`GET /channel/quota/forecast` makes it (app/forecast.py), drawn by forecast_chart.py."""
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -11,11 +13,15 @@ from starlette.datastructures import FormData
 
 from api.dashboard.auth import require_viewer
 from api.dashboard.csrf import require_form_token
+from api.dashboard.forecast_chart import alert, chart
 from api.dashboard.forms import Problems, posted, problems_of, text
 from api.dashboard.web import PageRoute, render
 from api.deps import ServicesDep
 from app import channel
+from app import forecast as quota_forecast
 from scenarios.policy import ChannelPolicy
+
+log = logging.getLogger("stepline.dashboard")
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(require_viewer)])
 NUMBERS = ("max_per_day", "max_per_week", "quota_reserve_percent")
@@ -75,11 +81,21 @@ async def _page(
             )
         except channel.QuotaUnknown as exc:
             quota, quota_problem = None, str(exc)
+        try:
+            found = await quota_forecast.forecast(
+                session, services.definitions, services.settings, services.line
+            )
+        except Exception:  # the page still shows the policy and the quota
+            log.exception("the channel page's quota forecast failed")
+            found = None
     context = {
         "form": _shown(policy) if form is None else form,
         "problems": problems,
         "quota": quota,
         "quota_problem": quota_problem,
+        "forecast": found,
+        "chart": chart(found) if found else None,
+        "alert": alert(found) if found else None,
         "saved": request.query_params.get("saved") == "1",
     }
     return render(request, "channel.html", context, status)
@@ -87,7 +103,8 @@ async def _page(
 
 @router.get("/dashboard/channel")
 async def channel_page(request: Request, services: ServicesDep) -> Response:
-    """The policy form, filled with the policy in force, and this month's quota."""
+    """The policy form, filled with the policy in force, this month's quota and the
+    forecast."""
     return await _page(request, services, None, {}, 200)
 
 
