@@ -4,13 +4,14 @@ enrollment (a follow, a keyword message, a postback): free, not counted in the p
 Tried once, only while the token is fresh. Whatever LINE answers, the friend never gets the
 message twice: the delivery row is marked as a reply before LINE is asked; a reply LINE
 refuses (an expired or used token, a 429) goes as the usual push with its retry key; a reply
-whose answer is lost (a timeout, a 5xx, a worker gone mid-call) is recorded `unconfirmed` and
-never pushed."""
+whose answer is lost (a timeout, a 5xx, a worker gone mid-call: found by a later attempt once
+the first would have had its answer) is recorded `unconfirmed` and never pushed."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from core import metrics
 from domain.statuses import DeliveryVia
@@ -37,11 +38,14 @@ class Replied:
 class Replier:
     def __init__(self, db: Database, line: LinePusher):
         self.db, self.line = db, line
+        # how long an attempt that asked LINE may still be waiting for its answer
+        self.in_flight = timedelta(seconds=getattr(line, "timeout", 20.0) + 10)
 
     async def reply(self, delivery: Delivery, messages: list[dict], silent: bool) -> Replied | None:
         """The reply's fate; None: push it instead (no fresh token of its own, or LINE
         refused it)."""
         if delivery.via == DeliveryVia.REPLY:  # an earlier attempt asked LINE; no answer kept
+            await self._not_under_way(delivery)
             return await self._lost(delivery, "the attempt before this one ended unanswered")
         async with self.db.session() as session:
             token = await replies.claim(
@@ -65,6 +69,20 @@ class Replier:
             return None
         metrics.REPLIES.labels(outcome="sent").inc()
         return Replied(request_id=request_id)
+
+    async def _not_under_way(self, delivery: Delivery) -> None:
+        """An attempt that asked LINE may still be waiting for its answer (the same activity
+        run again while the first still runs: a local activity's workflow task retried):
+        try again once it would have had its answer, rather than call it lost."""
+        async with self.db.reading() as session:
+            claimed = await replies.claimed_at(session, delivery=delivery)
+        under_way = self.in_flight - (utcnow() - claimed) if claimed else timedelta(0)
+        if under_way > timedelta(0):
+            raise ApplicationError(
+                "a reply for this step may still be waiting for LINE's answer",
+                type="ReplyUnderWay",
+                next_retry_delay=under_way,
+            )
 
     async def _lost(self, delivery: Delivery, why: str) -> Replied:
         metrics.REPLIES.labels(outcome="lost").inc()

@@ -41,12 +41,22 @@ async def claim(
             col(WebhookEvent.event_id) == event.event_id,
             col(WebhookEvent.reply_claimed_by).is_(None),
         )
-        .values(reply_claimed_by=delivery.enrollment_id)
+        .values(reply_claimed_by=delivery.enrollment_id, reply_claimed_at=now)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         return "taken"
     await _set(session, delivery, via=DeliveryVia.REPLY)
     return token
+
+
+async def claimed_at(session: AsyncSession, *, delivery: Delivery) -> datetime | None:
+    """When this delivery's enrollment claimed its event's token (None: it did not)."""
+    enrollment = await session.get(Enrollment, delivery.enrollment_id)
+    event = await session.get(WebhookEvent, enrollment.reply_event) if enrollment else None
+    if event is None or event.reply_claimed_by != delivery.enrollment_id:
+        return None
+    at = event.reply_claimed_at
+    return at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
 
 
 async def pushed_instead(session: AsyncSession, *, delivery: Delivery) -> None:

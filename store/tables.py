@@ -88,6 +88,7 @@ class WebhookEvent(SQLModel, table=True):
     last_error: str | None = None
     # the enrollment that used the event's replyToken (one use: the first message due at once)
     reply_claimed_by: str | None = Field(default=None, max_length=200)
+    reply_claimed_at: datetime | None = _when()
 
 
 class Enrollment(SQLModel, table=True):

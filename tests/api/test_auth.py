@@ -90,6 +90,7 @@ async def test_the_admin_routes_are_the_ones_we_expect(shared):
             ("GET", "/channel/policy"),
             ("PUT", "/channel/policy"),
             ("GET", "/channel/quota"),
+            ("GET", "/channel/quota/forecast"),
             ("POST", "/coupons"),
             ("GET", "/coupons/{coupon_id}"),
             ("GET", "/templates"),

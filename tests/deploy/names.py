@@ -47,6 +47,7 @@ OPERATIONS = {
     "STEPLINE_TEMPORAL_METRICS_ADDRESS",
     "STEPLINE_LOG_FORMAT",
     "STEPLINE_TIMEZONE",
+    "STEPLINE_QUOTA_FORECAST_SECONDS",  # the API's own quota forecast, for /metrics (issue 22)
 }
 # ours (issue 21): a Temporal cluster behind TLS or mTLS, or Temporal Cloud's API key
 TEMPORAL_SECURITY = {

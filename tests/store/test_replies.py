@@ -5,8 +5,10 @@ asked of LINE before is never sent again — whatever the activity's next attemp
 import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
+from temporalio.exceptions import ApplicationError
 
 from activities import replying
 from activities.replying import Replier
@@ -15,7 +17,7 @@ from store.migrate import alembic_config
 from store.tables import Delivery, Enrollment, WebhookEvent
 
 USER = "U" + "1" * 32
-HAPPENED = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+HAPPENED = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # long ago
 
 
 async def setup(db, *, token: str | None = "r" * 32, enrollments: int = 1) -> list[Delivery]:
@@ -103,6 +105,21 @@ class Line:
     async def reply(self, **_):
         self.asked += 1
         return "req"
+
+
+async def test_a_reply_asked_a_moment_ago_may_still_be_under_way(db, monkeypatch):
+    [delivery] = await setup(db)
+    async with db.session() as session:  # claimed now: that attempt may be waiting for LINE
+        now = datetime.now(UTC)
+        assert await replies.claim(session, delivery=delivery, now=now, within=timedelta(days=30))
+        await session.commit()
+    line = Line()
+    with pytest.raises(ApplicationError) as raised:
+        await Replier(db, line).reply(await row(db, delivery), [{"type": "text"}], False)
+    assert raised.value.type == "ReplyUnderWay" and raised.value.next_retry_delay
+    assert line.asked == 0
+    stored = await row(db, delivery)  # nothing decided: the next attempt looks again
+    assert (stored.via, stored.status) == ("reply", "reserved")
 
 
 async def test_a_reply_asked_of_line_before_is_lost_never_sent_again(db, monkeypatch):
