@@ -15,6 +15,7 @@ BODY = 3  # follow events per webhook body
 SCENARIO = {
     "name": "replicas",
     "trigger": {"type": "follow"},
+    "reply_first": False,  # pushes only, as in the chaos run (tests/faults/chaos.py)
     "steps": [
         {"id": "welcome", "type": "message", "messages": [{"type": "text", "text": "welcome"}]},
         {"id": "w1", "type": "wait", "duration": WAIT},
