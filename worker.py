@@ -50,6 +50,7 @@ def create_worker(
     workflow_cache: int = 2500,
     sandboxed: bool = True,
     grace_seconds: float = 20.0,
+    multicast: bool = True,
 ) -> Worker:
     compile_workflows()
     return Worker(
@@ -63,6 +64,7 @@ def create_worker(
             task_queue=task_queue,
             public_url=public_url,
             push_rate=local_push_rate or push_rate,
+            multicast=multicast,
         ),
         # SIGTERM (a deploy, a scale-down): polling stops at once, and pushes under way get
         # STEPLINE_WORKER_GRACE_SECONDS to finish rather than be cancelled mid-request
@@ -97,6 +99,7 @@ async def main() -> None:
             workflow_cache=settings.workflow_cache,
             sandboxed=settings.workflow_sandbox,
             grace_seconds=settings.worker_grace_seconds,
+            multicast=settings.multicast,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

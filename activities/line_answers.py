@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from line.client import LineError, RateLimited
+from domain.steps import MessageStep
+from line.client import LineError, LinePusher, LineRejected, RateLimited
 from scenarios.runs import SendOutcome
 
 
@@ -67,3 +68,25 @@ class PushBudget:
             return False
         self.tokens -= 1
         return True
+
+
+async def unavailable_coupon(line: LinePusher, step: MessageStep) -> str | None:
+    """Why a coupon of the step cannot be sent (closed, past its end, unknown to LINE),
+    asked of LINE's Coupon API just before the push; None when every coupon can go."""
+    for message in step.messages:
+        if message.get("type") != "coupon":
+            continue
+        coupon_id = str(message.get("couponId"))
+        try:
+            coupon = await line.get_coupon(coupon_id)
+        except LineRejected as exc:
+            return f"coupon {coupon_id}: LINE {exc.status}: {exc.message}"
+        except LineError as exc:
+            raise retry_later(exc) from None
+        if coupon is None:
+            return f"coupon {coupon_id} is unknown to LINE"
+        if coupon_expired(coupon):
+            return f"coupon {coupon_id} expired at {moment(coupon['endTimestamp'])}"
+        if coupon.get("status") == "CLOSED":
+            return f"coupon {coupon_id} is closed"
+    return None

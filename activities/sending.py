@@ -10,13 +10,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import heartbeating
-from activities.line_answers import (
-    PushBudget,
-    coupon_expired,
-    moment,
-    not_pushed,
-    retry_later,
-)
+from activities.line_answers import PushBudget, not_pushed, retry_later, unavailable_coupon
+from activities.multicast import ALONE, Multicaster
 from activities.replying import Replied, Replier
 from activities.survey import as_message_step, with_options
 from core import metrics
@@ -74,12 +69,14 @@ class SendActivities(contract.Sending):
         public_url: str,
         push_rate: float = 2000.0,
         expedite: Expedite | None = None,
+        multicast: bool = True,
     ):
         self.db, self.line, self.definitions = db, line, definitions
         self.public_url = public_url.rstrip("/")
         self.expedite = expedite  # the dispatcher's: act on the changes a send made, now
         self.budget = PushBudget(push_rate)
         self.replier = Replier(db, line)
+        self.multicaster = Multicaster(db, line, enabled=multicast, expedite=expedite)
         # pushes decided at the same moment (enrollments waking together) are decided in one
         # transaction, and those LINE accepted at the same moment are marked sent in one
         self.preparing = GroupCommit(db, deliveries.prepare_sends, name="prepare_send")
@@ -123,7 +120,7 @@ class SendActivities(contract.Sending):
         if not isinstance(prepared, Delivery):
             metrics.SENDS.labels(outcome=not_pushed(prepared)).inc()
             return prepared
-        if unavailable := await self.unavailable_coupon(step):
+        if unavailable := await unavailable_coupon(self.line, step):
             metrics.SENDS.labels(outcome="skipped").inc()
             activity.logger.warning("%s not sent: %s", request.step_id, unavailable)
             async with self.db.session() as session:
@@ -144,9 +141,7 @@ class SendActivities(contract.Sending):
                     await session.commit()
                 return SendOutcome(result="deferred", not_before=later, hold="quota")
         try:
-            request_id = await self.line.push(
-                to=request.user_id, messages=messages, retry_key=prepared.retry_key, silent=silent
-            )
+            request_id = await self.deliver(request, prepared, batchable(found, request), messages)
         except LineRejected as exc:
             metrics.SENDS.labels(outcome="failed").inc()
             async with self.db.session() as session:
@@ -161,7 +156,28 @@ class SendActivities(contract.Sending):
         except LineUnavailable as exc:
             metrics.SENDS.labels(outcome="unavailable").inc()
             raise retry_later(exc) from None
+        if prepared.batch is not None:  # the batch's rows were marked sent with it
+            metrics.SENDS.labels(outcome="sent").inc()
+            return SendOutcome(result="sent", request_id=request_id)
         return await self.accepted(prepared, request_id)
+
+    async def deliver(
+        self, request: SendRequest, prepared: Delivery, batchable: bool, messages: list[dict]
+    ) -> str | None:
+        """In a multicast with the others due with it (or the one it is in already), else
+        pushed on its own; LINE's request id."""
+        if prepared.batch is not None or (batchable and self.multicaster.enabled):
+            key = (request.scenario_id, request.version, request.step_id, prepared.silent)
+            answer = await self.multicaster.send(key, prepared, messages)
+            if answer is not ALONE:
+                return answer  # type: ignore[return-value]
+            prepared.batch = None
+        return await self.line.push(
+            to=request.user_id,
+            messages=messages,
+            retry_key=prepared.retry_key,
+            silent=prepared.silent,
+        )
 
     async def replied(self, prepared: Delivery, replied: Replied) -> SendOutcome:
         """The first message went as a reply (or may have: its answer was lost, and it is
@@ -196,27 +212,6 @@ class SendActivities(contract.Sending):
             )
             await session.commit()
         return with_options(messages, step, token)
-
-    async def unavailable_coupon(self, step: MessageStep) -> str | None:
-        """Why a coupon of the step cannot be sent (closed, past its end, unknown to LINE),
-        asked of LINE's Coupon API just before the push; None when every coupon can go."""
-        for message in step.messages:
-            if message.get("type") != "coupon":
-                continue
-            coupon_id = str(message.get("couponId"))
-            try:
-                coupon = await self.line.get_coupon(coupon_id)
-            except LineRejected as exc:
-                return f"coupon {coupon_id}: LINE {exc.status}: {exc.message}"
-            except LineError as exc:
-                raise retry_later(exc) from None
-            if coupon is None:
-                return f"coupon {coupon_id} is unknown to LINE"
-            if coupon_expired(coupon):
-                return f"coupon {coupon_id} expired at {moment(coupon['endTimestamp'])}"
-            if coupon.get("status") == "CLOSED":
-                return f"coupon {coupon_id} is closed"
-        return None
 
     async def policy(self) -> ChannelPolicy:
         """The channel's policy, read at most every few seconds."""
@@ -275,3 +270,13 @@ class SendActivities(contract.Sending):
                 {url: f"{self.public_url}/r/{tokens[target]}" for url, target in targets.items()},
             )
         return fill(messages, values, step.defaults) if values else messages
+
+
+def batchable(step: MessageStep | SurveyStep, request: SendRequest) -> bool:
+    """Whether the step's messages are the same for every friend (no placeholder, no tracked
+    link, no survey token), so that friends due them together may share a multicast."""
+    if isinstance(step, SurveyStep) or request.test or request.reply:
+        return False
+    return not placeholders(step.messages) and not (
+        step.track_links and tracked_urls(step.messages)
+    )

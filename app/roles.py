@@ -127,6 +127,7 @@ def worker_activities(
     task_queue: str,
     public_url: str,
     push_rate: float,
+    multicast: bool = True,
 ) -> list[Callable]:
     """Every activity the workflows call (workflows/contract.py), on one store and LINE client.
     What they record (a switch, a date's enrollment, a tag) is acted on at once on this
@@ -143,6 +144,7 @@ def worker_activities(
             public_url=public_url,
             push_rate=push_rate,
             expedite=changes.dispatcher.expedite,
+            multicast=multicast,
         ),
         StoreActivities(db),
         JourneyActivities(db, changes.enroller),

@@ -2,8 +2,9 @@
 sorted into what the workflow must do about them (docs/CONTRACT.md §6)."""
 
 import json
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import aiohttp
 from linebot.v3.messaging import (
@@ -12,6 +13,7 @@ from linebot.v3.messaging import (
     AsyncMessagingApi,
     Configuration,
     CouponCreateRequest,
+    MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
 )
@@ -109,20 +111,27 @@ class LinePusher:
         request = PushMessageRequest(
             to=to, messages=to_sdk_messages(messages), notification_disabled=silent
         )
-        try:
-            response = await metrics.line_call(
-                "push",
-                self.api.push_message_with_http_info(
-                    request, x_line_retry_key=retry_key, _request_timeout=self.timeout
-                ),
-            )
-        except ApiException as exc:
-            if exc.status == 409:
-                return exc.headers.get("x-line-accepted-request-id") if exc.headers else None
-            raise classify(exc) from None
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
-        return (response.headers or {}).get("x-line-request-id")
+        return await self._accepted(
+            "push",
+            self.api.push_message_with_http_info(
+                request, x_line_retry_key=retry_key, _request_timeout=self.timeout
+            ),
+        )
+
+    async def multicast(
+        self, *, to: list[str], messages: list[dict], retry_key: str, silent: bool = False
+    ) -> str | None:
+        """The same messages to up to 500 friends in one request (each counted, as pushes
+        are); LINE's request id, or after a 409 that of the first, accepted one."""
+        request = MulticastRequest(
+            to=to, messages=to_sdk_messages(messages), notification_disabled=silent
+        )
+        return await self._accepted(
+            "multicast",
+            self.api.multicast_with_http_info(
+                request, x_line_retry_key=retry_key, _request_timeout=self.timeout
+            ),
+        )
 
     async def reply(self, *, token: str, messages: list[dict], silent: bool = False) -> str | None:
         """LINE's request id of the accepted reply (free: not counted in the plan). LINE takes
@@ -130,12 +139,18 @@ class LinePusher:
         request = ReplyMessageRequest(
             reply_token=token, messages=to_sdk_messages(messages), notification_disabled=silent
         )
+        return await self._accepted(
+            "reply", self.api.reply_message_with_http_info(request, _request_timeout=self.timeout)
+        )
+
+    async def _accepted(self, endpoint: str, call: Awaitable[Any]) -> str | None:
+        """A message request's answer: LINE's request id, or its error sorted (`classify`);
+        a 409 (the retry key was accepted before) is the first request's acceptance."""
         try:
-            response = await metrics.line_call(
-                "reply",
-                self.api.reply_message_with_http_info(request, _request_timeout=self.timeout),
-            )
+            response = await metrics.line_call(endpoint, call)
         except ApiException as exc:
+            if exc.status == 409:
+                return exc.headers.get("x-line-accepted-request-id") if exc.headers else None
             raise classify(exc) from None
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise LineUnavailable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None

@@ -129,6 +129,8 @@ class Delivery(SQLModel, table=True):
     status: str = "reserved"  # a DeliveryStatus (domain/statuses.py; store/deliveries.py)
     via: str = "push"  # a DeliveryVia: a reply is free (not counted in LINE's plan)
     silent: bool = False  # sent with notificationDisabled (the step's or the quiet hours')
+    # the multicast it goes in (store/multicasts.py): every attempt sends that request again
+    batch: str | None = Field(default=None, max_length=36, index=True)
     request_id: str | None = None
     error: str | None = None
     planned_at: datetime | None = _when()
@@ -255,6 +257,7 @@ class SurveyToken(SQLModel, table=True):
 # drafts and the dashboard's kept CSV imports, on the same metadata
 from store.drafts import StudioDraft  # noqa: E402, F401
 from store.import_uploads import ImportUpload  # noqa: E402, F401
+from store.multicast_table import MulticastBatch  # noqa: E402, F401
 from store.pipeline_tables import Operation, Outbox  # noqa: E402, F401
 from store.sessions import DashboardSession  # noqa: E402, F401
 from store.test_send_table import TestSend  # noqa: E402, F401
