@@ -5,7 +5,6 @@ import asyncio
 import io
 import re
 
-import pytest
 from rich.console import Console
 from rich.progress import Progress
 from typer.testing import CliRunner
@@ -13,7 +12,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from cli.stats import render
 from tests.api.helpers import scenario, text, wait
-from tests.support.stack import ADMIN_TOKEN, user
+from tests.support.stack import user
 
 SALE = "https://shop.example/sale"
 PLAN = {
@@ -24,16 +23,6 @@ PLAN = {
     ],
     "otherwise": [wait("later", "P1D"), text("bye", "Bye")],
 }
-
-
-@pytest.fixture
-def env(stack):
-    return {
-        "STEPLINE_PUBLIC_URL": str(stack.api.base_url),
-        "STEPLINE_ADMIN_TOKEN": ADMIN_TOKEN,
-        "LINE_API_BASE_URL": str(stack.emu.base_url),
-        "COLUMNS": None,  # as from a pipe (pytest-xdist's workers set 80)
-    }
 
 
 async def stepline(env: dict, *args: str):

@@ -1,22 +1,10 @@
 """`stepline quota forecast` against a running API: the plan, the months and the days as
 `GET /channel/quota/forecast` answers them, and its warning; `--no-days` leaves the days out."""
 
-import pytest
-
 from tests.api.helpers import enrollment_at
 from tests.api.test_quota_forecast import PUSHES, later_pushes
 from tests.cli.test_cli_insight import stepline, table
-from tests.support.stack import ADMIN_TOKEN, user
-
-
-@pytest.fixture
-def env(stack):
-    return {
-        "STEPLINE_PUBLIC_URL": str(stack.api.base_url),
-        "STEPLINE_ADMIN_TOKEN": ADMIN_TOKEN,
-        "LINE_API_BASE_URL": str(stack.emu.base_url),
-        "COLUMNS": None,  # as from a pipe (pytest-xdist's workers set 80)
-    }
+from tests.support.stack import user
 
 
 async def test_the_forecast_prints_the_plan_months_days_and_warning(stack, env):
