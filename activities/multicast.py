@@ -10,10 +10,10 @@ sends that batch's request again: LINE answers 409 if it took it, so nobody gets
 batch LINE refuses (a 4xx) is let go and each of its friends is pushed on their own."""
 
 import asyncio
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import metrics
 from line.client import LinePusher, LineRejected
 from store import multicasts
 from store.db import Database
@@ -47,7 +47,6 @@ class Multicaster:
         self.enabled = enabled  # new batches; a batch recorded before is always sent again
         self.queues: dict[Key, _Queue] = {}
         self.resends: dict[str, asyncio.Future] = {}  # batch id → its request under way
-        self.requests: defaultdict[str, int] = defaultdict(int)  # multicasts sent, by outcome
 
     async def send(self, key: Key, delivery: Delivery, messages: list[dict]) -> str | _Alone | None:
         """LINE's request id once the batch holding this delivery was taken; ALONE when it
@@ -107,6 +106,7 @@ class Multicaster:
         if under_way is not None:
             return await asyncio.shield(under_way)
         future: asyncio.Future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())  # read
         self.resends[batch_id] = future
         try:
             async with self.db.reading() as session:
@@ -133,15 +133,16 @@ class Multicaster:
                 to=user_ids, messages=messages, retry_key=batch.id, silent=batch.silent
             )
         except LineRejected:
-            self.requests["refused"] += 1
+            metrics.MULTICASTS.labels(outcome="refused").inc()
             async with self.db.session() as session:
                 await multicasts.let_go(session, batch.id)
                 await session.commit()
             return ALONE
         except Exception:
-            self.requests["failed"] += 1
+            metrics.MULTICASTS.labels(outcome="failed").inc()
             raise
-        self.requests["sent"] += 1
+        metrics.MULTICASTS.labels(outcome="sent").inc()
+        metrics.MULTICAST_RECIPIENTS.inc(len(user_ids))
         async with self.db.session() as session:
             await multicasts.sent(session, batch, request_id)
             rows = await record.delivered(session, list(batch.user_ids))

@@ -64,6 +64,17 @@ REPLIES = Counter(
     "old to try: pushed instead)",
     ["outcome"],
 )
+MULTICASTS = Counter(
+    "stepline_multicasts",
+    "LINE multicast requests for messages due to several friends at once, by outcome: sent, "
+    "refused (LINE 4xx: each friend pushed instead), failed (5xx, 429, timeout: sent again "
+    "with the batch's retry key)",
+    ["outcome"],
+)
+MULTICAST_RECIPIENTS = Counter(
+    "stepline_multicast_recipients",
+    "Friends reached through multicasts LINE took (each a delivery that needed no push of its own)",
+)
 QUOTA_FORECAST = Gauge(
     "stepline_quota_forecast_messages",
     "The month's counted messages projected by its end (used so far plus the pushes the "

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from core import metrics
 from store.multicast_table import MulticastBatch
 from store.tables import Delivery
 from tests.api.helpers import scenario, text
@@ -38,6 +39,7 @@ async def everyone_once(stack, scenario_id: str, friends: list[str], body: str) 
 
 async def test_friends_due_together_share_multicasts_and_each_gets_it_once(stack):
     calls = dict(stack.emulator.calls)
+    reached = metrics.MULTICAST_RECIPIENTS._value.get()
     scenario_id, friends = await sale_at_one_moment(stack)
     await everyone_once(stack, scenario_id, friends, "Sale today")
     multicasts = stack.emulator.calls["multicast"] - calls.get("multicast", 0)
@@ -47,6 +49,7 @@ async def test_friends_due_together_share_multicasts_and_each_gets_it_once(stack
     assert {row.status for row in found} == {"sent"} and len(found) == FRIENDS
     batched = [row for row in found if row.batch]
     assert batched and all(row.request_id for row in batched)
+    assert metrics.MULTICAST_RECIPIENTS._value.get() - reached == len(batched)
     async with stack.db.session() as session:
         batches = list(await session.exec(select(MulticastBatch)))
     assert sorted(u for b in batches for u in b.user_ids) == sorted(r.user_id for r in batched)
