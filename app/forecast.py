@@ -80,40 +80,23 @@ async def forecast(
     this_month = today.replace(day=1)
     next_month = _month_after(this_month)
     horizon = datetime.combine(_month_after(next_month), datetime.min.time(), JST)
-    plan = await _plan(session, settings, line, policy.free_messages, this_month)
-    plan.reserve_percent = policy.quota_reserve_percent
-    if plan.limit is not None:
-        plan.allowed = plan.limit * (100 - policy.quota_reserve_percent) // 100
+    limit, used, source = await _use(session, settings, line, policy.free_messages, this_month)
+    reserve = policy.quota_reserve_percent
+    plan = Plan(
+        limit=limit,
+        used=used,
+        source=source,
+        reserve_percent=reserve,
+        allowed=None if limit is None else limit * (100 - reserve) // 100,
+    )
     by_day = await projected_pushes(
         session, definitions, policy=policy, now=now, horizon=horizon.astimezone(UTC)
     )
-    days, months = [], []
-    for first, used in ((this_month, plan.used), (next_month, 0)):
-        total = float(used)
-        month = Month(
-            month=first.strftime("%Y-%m"),
-            projected=0.0,
-            total=total,
-            runs_out_on=None,
-            reserve_reached_on=None,
-        )
-        day = max(first, today)
-        while day < _month_after(first):
-            projected = by_day.get(day, 0.0)
-            total += projected
-            month.projected += projected
-            days.append(Day(date=day, projected=round(projected, 2), total=round(total, 2)))
-            if plan.limit is not None and month.runs_out_on is None and total > plan.limit:
-                month.runs_out_on = day
-            if (
-                plan.allowed is not None
-                and month.reserve_reached_on is None
-                and total > plan.allowed
-            ):
-                month.reserve_reached_on = day
-            day += timedelta(days=1)
-        month.projected, month.total = round(month.projected, 2), round(total, 2)
-        months.append(month)
+    days: list[Day] = []
+    months = [
+        _month(plan, by_day, first=this_month, start=today, used=used, days=days),
+        _month(plan, by_day, first=next_month, start=next_month, used=0, days=days),
+    ]
     result = Forecast(
         generated_at=now, plan=plan, months=months, days=days, warning=_warning(plan, months)
     )
@@ -121,15 +104,42 @@ async def forecast(
     return result
 
 
+def _month(
+    plan: Plan, by_day: dict[date, float], *, first: date, start: date, used: int, days: list[Day]
+) -> Month:
+    """One month from `start` on, its days appended to `days`: what is projected, the total
+    with what was used, and the first day past the limit and past what steps may send."""
+    month = Month(
+        month=first.strftime("%Y-%m"),
+        projected=0.0,
+        total=float(used),
+        runs_out_on=None,
+        reserve_reached_on=None,
+    )
+    day, total = start, float(used)
+    while day < _month_after(first):
+        projected = by_day.get(day, 0.0)
+        total += projected
+        month.projected += projected
+        days.append(Day(date=day, projected=round(projected, 2), total=round(total, 2)))
+        if plan.limit is not None and month.runs_out_on is None and total > plan.limit:
+            month.runs_out_on = day
+        if plan.allowed is not None and month.reserve_reached_on is None and total > plan.allowed:
+            month.reserve_reached_on = day
+        day += timedelta(days=1)
+    month.projected, month.total = round(month.projected, 2), round(total, 2)
+    return month
+
+
 def _month_after(first: date) -> date:
     return (first.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-async def _plan(
+async def _use(
     session: AsyncSession, settings: Settings, line: object, free: int | None, month: date
-) -> Plan:
-    """LINE's plan and this month's use, else the policy's free messages and stepline's own
-    pushes this month."""
+) -> tuple[int | None, int, str]:
+    """The plan's limit, this month's use and where they come from: LINE's, else the
+    policy's free messages and stepline's own pushes this month."""
     if settings.line_channel_access_token and isinstance(line, LinePusher):
         try:
             read = await line.get_quota()
@@ -139,7 +149,7 @@ async def _plan(
             )
         else:
             limit = read.limit if read.type == "limited" else None
-            return Plan(limit=limit, used=read.used, source="line", reserve_percent=0, allowed=None)
+            return limit, read.used, "line"
     start = datetime.combine(month, datetime.min.time(), JST).astimezone(UTC)
     used = (
         await session.exec(
@@ -151,7 +161,7 @@ async def _plan(
             )
         )
     ).one()
-    return Plan(limit=free, used=used, source="stepline", reserve_percent=0, allowed=None)
+    return free, used, "stepline"
 
 
 def _warning(plan: Plan, months: list[Month]) -> str | None:
