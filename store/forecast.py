@@ -25,6 +25,9 @@ from store.enrollment_ids import counted
 from store.tables import BranchDecision, Enrollment, Friend, Scenario
 
 JST = timezone(timedelta(hours=9))  # LINE counts a month's messages in Japan time
+# held until an operator resumes the scenario, or the friend adds the account again: no day
+# to count their messages on
+UNTIL_SOMEONE_ACTS = ("pause", "blocked")
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,12 @@ async def projected_pushes(
             Enrollment.status,
             Enrollment.next_wake_at,
             Enrollment.user_id,
+            Enrollment.hold_reason,
         ).where(col(Enrollment.status).in_(LIVE), counted(Enrollment.id))
     )
-    for scenario_id, version, step_id, status, wake, user_id in rows:
+    for scenario_id, version, step_id, status, wake, user_id, hold in rows:
+        if status == "held" and hold in UNTIL_SOMEONE_ACTS:
+            continue
         key = (scenario_id, version)
         if key not in versions:
             versions[key] = await definitions.get(scenario_id, version, session=session)

@@ -129,3 +129,22 @@ async def test_the_reserve_is_reached_before_the_plan(stack):
         assert "reserve" in found.warning and str(day) in found.warning
     else:  # next month starts from nothing: 11 reaches neither
         assert found.warning is None
+
+
+async def test_a_paused_scenarios_enrollments_are_not_forecast_until_resumed(stack):
+    wake = await waiting_friend(stack, 0x52)
+    scenario_id = (await stack.api.get("/scenarios")).json()[-1]["id"]
+    services = stack.app.state.services
+
+    async def projected() -> float:
+        async with stack.db.reading() as session:
+            found = await forecast(session, services.definitions, services.settings, None)
+        return sum(day.projected for day in found.days)
+
+    assert await projected() == PUSHES
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 202
+    await stack.env.sleep(wake - await stack.env.get_current_time() + timedelta(minutes=1))
+    await stack.until_status(scenario_id, user(0x52), "held", step="m0")
+    assert await projected() == 0  # held for the operator: no day to count them on
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/resume")).status_code == 202
+    assert (await stack.outcome(scenario_id, user(0x52))).status == "completed"
