@@ -129,8 +129,8 @@ class Phase:
         await asyncio.sleep(1.0)  # a late duplicate would show up now
         pushes = (await self.line.get("/bench/pushes")).json()["pushes"]
         waking = set(friends)
-        arrivals = [at for user, _key, at in pushes if user in waking]
-        per_friend = Counter(user for user, _key, _at in pushes if user in waking)
+        arrivals = [at for user, _key, at, *_ in pushes if user in waking]
+        per_friend = Counter(user for user, *_ in pushes if user in waking)
         return lateness_figures(arrivals, wake_at) | {
             "duplicates": sum(n - 1 for n in per_friend.values())
         }
