@@ -6,12 +6,12 @@ import os
 import sys
 import tempfile
 import time
-import traceback
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bench import entry
 from bench.measure import Figures
 from bench.phases import floor_phase, stepline_phase
 from bench.plan import Plan
@@ -124,14 +124,4 @@ def run(
 
 
 if __name__ == "__main__":
-    try:
-        app(standalone_mode=False)
-        code = 0
-    except typer.Exit as exc:
-        code = exc.exit_code
-    except Exception:  # noqa: BLE001 - the whole story, then the exit code
-        sys.stderr.write(f"bench failed:\n{traceback.format_exc()}")
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)  # sdk-python#300: never abort while finalizing
+    entry.main(app, "bench")

@@ -16,10 +16,8 @@ import asyncio
 import json
 import math
 import os
-import sys
 import tempfile
 import time
-import traceback
 from collections import Counter
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
@@ -29,7 +27,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from bench import processes
+from bench import entry, processes
 from bench.bulk import _count, _friends
 from bench.burst_probe import Probe
 from bench.burst_report import MODES, write_doc
@@ -226,14 +224,4 @@ def main(
 
 
 if __name__ == "__main__":
-    try:
-        app(standalone_mode=False)
-        code = 0
-    except typer.Exit as exc:
-        code = exc.exit_code
-    except Exception:  # noqa: BLE001 - the whole story, then the exit code
-        sys.stderr.write(f"burst failed:\n{traceback.format_exc()}")
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)  # sdk-python#300: never abort while finalizing
+    entry.main(app, "burst")
