@@ -69,7 +69,7 @@ class SendActivities(contract.Sending):
         public_url: str,
         push_rate: float = 2000.0,
         expedite: Expedite | None = None,
-        multicast: bool = True,
+        multicast: bool = False,
     ):
         self.db, self.line, self.definitions = db, line, definitions
         self.public_url = public_url.rstrip("/")

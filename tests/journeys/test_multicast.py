@@ -4,15 +4,23 @@ moment share LINE multicasts, each friend still getting the step exactly once â€
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from core import metrics
 from store.multicast_table import MulticastBatch
 from store.tables import Delivery
 from tests.api.helpers import scenario, text
-from tests.support.stack import user
+from tests.support.stack import running_stack, user
 
 FRIENDS = 12
+
+
+@pytest.fixture
+async def stack(ts_env, sqlite_url):
+    """A stack whose worker multicasts (STEPLINE_MULTICAST, off by default for now)."""
+    async with running_stack(ts_env, database_url=sqlite_url, multicast=True) as running:
+        yield running
 
 
 async def sale_at_one_moment(stack, body: str = "Sale today") -> tuple[str, list[str]]:

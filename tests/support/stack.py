@@ -248,6 +248,7 @@ async def running_stack(
     worker: bool = True,
     line_timeout: float = 5.0,
     webhook_processor: Literal["api", "worker"] = "api",
+    multicast: bool = False,
     **emulator_options: Any,
 ) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as stack:
@@ -275,6 +276,7 @@ async def running_stack(
                     db=db,
                     line=line,
                     public_url=str(settings.public_url),
+                    multicast=multicast,
                 )
             )
 
