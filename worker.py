@@ -50,7 +50,7 @@ def create_worker(
     workflow_cache: int = 2500,
     sandboxed: bool = True,
     grace_seconds: float = 20.0,
-    multicast: bool = False,
+    multicast: bool = True,
 ) -> Worker:
     compile_workflows()
     return Worker(

@@ -11,7 +11,10 @@ batch LINE refuses (a 4xx) is let go and each of its friends is pushed on their 
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+
+from temporalio.exceptions import ApplicationError
 
 from core import metrics
 from line.client import LinePusher, LineRejected
@@ -22,6 +25,16 @@ from store.tables import Delivery
 from triggers import record
 
 WINDOW = 0.05  # seconds the first send of a step waits for others due with it
+
+
+def elsewhere() -> ApplicationError:
+    """A delivery another attempt of it put in a request at the same time: the next attempt
+    sends that request (retried; never a request of its own)."""
+    return ApplicationError(
+        "another attempt of this delivery put it in a request at the same moment",
+        type="InAnotherRequest",
+        next_retry_delay=timedelta(seconds=1),
+    )
 
 
 class _Alone:
@@ -79,8 +92,12 @@ class Multicaster:
                     if not future.done():
                         future.set_exception(error)
                 continue
-            for _, future in chunk:
-                if not future.done():
+            for delivery, future in chunk:
+                if future.done():
+                    continue
+                if delivery.batch is None:  # another attempt of it put it in a request
+                    future.set_exception(elsewhere())
+                else:
                     future.set_result(answer)
 
     async def _first(
@@ -97,7 +114,18 @@ class Multicaster:
                 silent=silent,
             )
             await session.commit()
+        if not batch.user_ids:  # every one of them is in another request already
+            return ALONE
         return await self._request(batch, batch.user_ids, messages)
+
+    async def alone(self, delivery: Delivery) -> None:
+        """Before a lone push: the row put in it (its own retry key as the request); raises
+        when another attempt of it put it in a request first (the next attempt sends that)."""
+        async with self.db.session() as session:
+            taken = await multicasts.claim(session, [delivery], delivery.retry_key)
+            await session.commit()
+        if not taken:
+            raise elsewhere()
 
     async def resend(self, batch_id: str, messages: list[dict]) -> str | _Alone | None:
         """The batch's request again, for those of it still waiting (once at a time in this

@@ -69,7 +69,7 @@ class SendActivities(contract.Sending):
         public_url: str,
         push_rate: float = 2000.0,
         expedite: Expedite | None = None,
-        multicast: bool = False,
+        multicast: bool = True,
     ):
         self.db, self.line, self.definitions = db, line, definitions
         self.public_url = public_url.rstrip("/")
@@ -156,7 +156,7 @@ class SendActivities(contract.Sending):
         except LineUnavailable as exc:
             metrics.SENDS.labels(outcome="unavailable").inc()
             raise retry_later(exc) from None
-        if prepared.batch is not None:  # the batch's rows were marked sent with it
+        if prepared.batch not in (None, prepared.retry_key):  # marked sent with its batch
             metrics.SENDS.labels(outcome="sent").inc()
             return SendOutcome(result="sent", request_id=request_id)
         return await self.accepted(prepared, request_id)
@@ -166,12 +166,14 @@ class SendActivities(contract.Sending):
     ) -> str | None:
         """In a multicast with the others due with it (or the one it is in already), else
         pushed on its own; LINE's request id."""
-        if prepared.batch is not None or (batchable and self.multicaster.enabled):
+        lone = prepared.batch == prepared.retry_key  # an earlier attempt pushed it alone
+        if not lone and (prepared.batch is not None or (batchable and self.multicaster.enabled)):
             key = (request.scenario_id, request.version, request.step_id, prepared.silent)
             answer = await self.multicaster.send(key, prepared, messages)
             if answer is not ALONE:
                 return answer  # type: ignore[return-value]
             prepared.batch = None
+            await self.multicaster.alone(prepared)  # in no batch, whatever else runs
         return await self.line.push(
             to=request.user_id,
             messages=messages,

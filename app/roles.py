@@ -127,7 +127,7 @@ def worker_activities(
     task_queue: str,
     public_url: str,
     push_rate: float,
-    multicast: bool = False,
+    multicast: bool = True,
 ) -> list[Callable]:
     """Every activity the workflows call (workflows/contract.py), on one store and LINE client.
     What they record (a switch, a date's enrollment, a tag) is acted on at once on this

@@ -64,10 +64,8 @@ class Settings(TemporalSettings):
     # paces only regular ones); default STEPLINE_PUSH_RATE. With N workers: the channel's
     # rate / N, so that together they stay under it (beyond it, pushes go the regular way)
     worker_push_rate: float | None = Field(None, alias="STEPLINE_WORKER_PUSH_RATE", gt=0, le=2000)
-    # the same messages due to several friends at once go as one LINE multicast (up to 500);
-    # off until two attempts of one delivery racing (a worker killed mid-send) cannot put it
-    # in two requests (docs/SETTINGS.md)
-    multicast: bool = Field(False, alias="STEPLINE_MULTICAST")
+    # the same messages due to several friends at once go as one LINE multicast (up to 500)
+    multicast: bool = Field(True, alias="STEPLINE_MULTICAST")
     # seconds a LINE request may take before it is given up and retried with the same retry key
     line_timeout: float = Field(20.0, alias="STEPLINE_LINE_TIMEOUT", gt=0, le=50)
     # enrollment workflows a worker keeps in memory between their steps: one that wakes while

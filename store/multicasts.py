@@ -8,7 +8,7 @@ its own push (with its own retry key)."""
 
 import uuid
 
-from sqlalchemy import bindparam
+from sqlalchemy import tuple_
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,18 +29,51 @@ async def record(
     step_id: str,
     silent: bool,
 ) -> MulticastBatch:
-    """The batch of these reserved deliveries (no commit); each row points at it."""
+    """The batch of those of these deliveries that are in no request yet (no commit): each
+    row it takes points at it, and only theirs are its recipients. A row another attempt put
+    in a request meanwhile (a batch, or its own push) is left where it is."""
+    batch_id = str(uuid.uuid4())
+    taken = await claim(session, deliveries, batch_id)
     batch = MulticastBatch(
-        id=str(uuid.uuid4()),
+        id=batch_id,
         scenario_id=scenario_id,
         version=version,
         step_id=step_id,
-        user_ids=[delivery.user_id for delivery in deliveries],
+        user_ids=[d.user_id for d in deliveries if (d.enrollment_id, d.step_id) in taken],
         silent=silent,
     )
-    session.add(batch)
-    await _point(session, deliveries, batch.id)
+    if batch.user_ids:
+        session.add(batch)
     return batch
+
+
+async def claim(
+    session: AsyncSession, deliveries: list[Delivery], request: str
+) -> set[tuple[str, str]]:
+    """Put the reserved rows that are in no request yet in `request` (a batch id, or a lone
+    push's own retry key) with one conditional UPDATE; the keys of those it took (no commit).
+    Of two attempts of one delivery running at once, one takes it: it is never in two."""
+    table = Delivery.__table__
+    keys = [(d.enrollment_id, d.step_id) for d in deliveries]
+    await session.exec(
+        update(table)
+        .where(
+            tuple_(table.c.enrollment_id, table.c.step_id).in_(keys),
+            table.c.batch.is_(None),
+            table.c.status == DeliveryStatus.RESERVED,
+        )
+        .values(batch=request)
+    )
+    taken = {
+        (enrollment_id, step_id)
+        for enrollment_id, step_id in await session.exec(
+            select(table.c.enrollment_id, table.c.step_id).where(table.c.batch == request)
+        )
+    }
+    for delivery in deliveries:
+        if (delivery.enrollment_id, delivery.step_id) in taken:
+            delivery.batch = request
+    return taken
 
 
 async def get(session: AsyncSession, batch_id: str) -> MulticastBatch | None:
@@ -73,18 +106,3 @@ async def let_go(session: AsyncSession, batch_id: str) -> None:
 
 async def rows_of(session: AsyncSession, batch_id: str) -> list[Delivery]:
     return list(await session.exec(select(Delivery).where(col(Delivery.batch) == batch_id)))
-
-
-async def _point(session: AsyncSession, deliveries: list[Delivery], batch_id: str) -> None:
-    """One UPDATE for them all (executemany)."""
-    table = Delivery.__table__
-    statement = (
-        update(table)
-        .where(table.c.enrollment_id == bindparam("e"), table.c.step_id == bindparam("s"))
-        .values(batch=batch_id)
-    )
-    await session.exec(
-        statement, params=[{"e": d.enrollment_id, "s": d.step_id} for d in deliveries]
-    )
-    for delivery in deliveries:
-        delivery.batch = batch_id

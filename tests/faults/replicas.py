@@ -120,6 +120,7 @@ class Replicas(Chaos):
             STEPLINE_WEBHOOK_PROCESSOR=self.processor,
             STEPLINE_PUSH_RATE=str(PUSH_RATE),
             STEPLINE_WORKER_PUSH_RATE=str(round(PUSH_RATE / WORKERS, 3)),
+            STEPLINE_MULTICAST="true",  # batches across three workers, as in the chaos run
             STEPLINE_WORKER_GRACE_SECONDS=str(WORKER_GRACE),
         )
         self.apis = [Api(f"api-{n + 1}", self.folder, env) for n in range(APIS)]
@@ -393,7 +394,8 @@ class Replicas(Chaos):
             report.coupon_enrolled = Counter(enrolled)
         report.rows = dict(Counter(row.status for row in rows))
         report.row_pushes = Counter((row.user_id, STEP_TEXTS[row.step_id]) for row in rows)
-        report.row_keys = {row.retry_key for row in rows}
+        # the key of the request each went in: its batch's, or its own
+        report.row_keys = {row.batch or row.retry_key for row in rows}
         report.sent_count = {names[s.id]: s.sent_count for s in scenarios}
 
 
@@ -420,7 +422,9 @@ async def run_replicas(folder: Path, friends: int, database_url: str, processor:
         report.accepted_keys = set(run.line.retry_keys)
         report.sigterm_exits = run.sigterm_exits
         report.webhooks_by_api = run.by_api
-        report.faults["retries answered 409 (already accepted)"] = run.line.conflicts["push"]
+        report.faults["retries answered 409 (already accepted)"] = (
+            run.line.conflicts["push"] + run.line.conflicts["multicast"]
+        )
         report.api_exits = run.api_exits
         await run.store(report)
         for worker in run.workers:
