@@ -27,9 +27,8 @@ async def ensure_enrollment(
     reply_event: str | None = None,
 ) -> str:
     eid = enrollment_id(scenario_id=scenario_id, user_id=user_id, epoch=epoch, entry=entry)
-    await insert_ignore(
+    await ensure_enrollments(
         session,
-        Enrollment,
         [
             {
                 "id": eid,
@@ -40,13 +39,29 @@ async def ensure_enrollment(
                 "entry": entry,
                 "event_seq": event_seq,
                 "reply_event": reply_event,
-                "status": "waiting",
-                "started_at": at,
-                "updated_at": at,
+                "at": at,
             }
         ],
     )
     return eid
+
+
+async def ensure_enrollments(session: AsyncSession, rows: list[dict]) -> None:
+    """`ensure_enrollment` for many, one statement: each row's id (`enrollment_id`), scenario,
+    version, friend, epoch, entry, event_seq, reply_event and `at`; kept where there already."""
+    await insert_ignore(
+        session,
+        Enrollment,
+        [
+            {
+                **{key: value for key, value in row.items() if key != "at"},
+                "status": "waiting",
+                "started_at": row["at"],
+                "updated_at": row["at"],
+            }
+            for row in rows
+        ],
+    )
 
 
 async def record_entry(

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.tables import Event
@@ -34,8 +34,21 @@ async def record_event(
 
 async def last_seq(session: AsyncSession, *, user_id: str) -> int:
     """The newest event of this friend so far (0: none): what "since now" means for events."""
-    statement = select(func.max(Event.seq)).where(Event.user_id == user_id)
-    return (await session.exec(statement)).one() or 0
+    return (await last_seqs(session, [user_id]))[user_id]
+
+
+async def last_seqs(session: AsyncSession, user_ids: list[str]) -> dict[str, int]:
+    """`last_seq` of each of these friends, one statement for them all."""
+    ids = sorted(set(user_ids))
+    seqs = dict.fromkeys(ids, 0)
+    for start in range(0, len(ids), 500):
+        statement = (
+            select(Event.user_id, func.max(Event.seq))
+            .where(col(Event.user_id).in_(ids[start : start + 500]))
+            .group_by(Event.user_id)
+        )
+        seqs.update((user_id, seq or 0) for user_id, seq in await session.exec(statement))
+    return seqs
 
 
 async def record_once(

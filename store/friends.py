@@ -8,6 +8,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.lookups import rows_by
 from store.tables import Friend, FriendTag
 from store.types import utcnow
 from store.upsert import insert_ignore
@@ -20,9 +21,16 @@ class FollowChange:
 
 
 async def _locked_friend(session: AsyncSession, user_id: str) -> Friend:
-    await insert_ignore(session, Friend, [{"user_id": user_id, "attributes": {}}])
-    statement = select(Friend).where(Friend.user_id == user_id).with_for_update()
-    return (await session.exec(statement)).one()
+    return (await _locked_friends(session, [user_id]))[user_id]
+
+
+async def _locked_friends(session: AsyncSession, user_ids: list[str]) -> dict[str, Friend]:
+    """These friends' rows (made where there are none), locked: two statements for them all."""
+    ids = sorted(set(user_ids))
+    await insert_ignore(
+        session, Friend, [{"user_id": user_id, "attributes": {}} for user_id in ids]
+    )
+    return await rows_by(session, Friend, Friend.user_id, ids, lock=True)
 
 
 async def record_follow(
@@ -32,18 +40,32 @@ async def record_follow(
     last follow/unfollow applied are stale and change nothing. With `commit=False` the change
     is part of the caller's transaction, which must commit it (stale or not: the row may be
     new)."""
-    friend = await _locked_friend(session, user_id)
-    applied = timestamp_ms >= friend.state_at_ms
-    if applied and not friend.following:
-        friend.following = True
-        friend.epoch += 1
-        friend.followed_at = at
-        friend.state_at_ms = timestamp_ms
-        friend.updated_at = utcnow()
-        session.add(friend)
+    (change,) = await record_follows(session, [(user_id, timestamp_ms, at)])
     if commit:
         await session.commit()
-    return FollowChange(friend, applied=applied)
+    return change
+
+
+async def record_follows(
+    session: AsyncSession, follows: list[tuple[str, int, datetime]]
+) -> list[FollowChange]:
+    """`record_follow` for many (user ID, timestamp in ms, moment), in the caller's
+    transaction, applied in their order: a batch of follows costs two statements, not two
+    each (the rows' changes are written at the commit)."""
+    rows = await _locked_friends(session, [user_id for user_id, _, _ in follows])
+    changes: list[FollowChange] = []
+    for user_id, timestamp_ms, at in follows:
+        friend = rows[user_id]
+        applied = timestamp_ms >= friend.state_at_ms
+        if applied and not friend.following:
+            friend.following = True
+            friend.epoch += 1
+            friend.followed_at = at
+            friend.state_at_ms = timestamp_ms
+            friend.updated_at = utcnow()
+            session.add(friend)
+        changes.append(FollowChange(friend, applied=applied))
+    return changes
 
 
 async def record_unfollow(
@@ -81,6 +103,11 @@ async def search(session: AsyncSession, text: str = "", *, limit: int = 50) -> l
 
 async def get_friend(session: AsyncSession, *, user_id: str) -> Friend | None:
     return await session.get(Friend, user_id)
+
+
+async def get_friends(session: AsyncSession, user_ids: list[str]) -> dict[str, Friend]:
+    """The rows of these friends that have one, one statement for them all."""
+    return await rows_by(session, Friend, Friend.user_id, user_ids)
 
 
 async def ensure_friend(session: AsyncSession, *, user_id: str) -> Friend:

@@ -4,8 +4,8 @@ that makes redeliveries harmless."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam
-from sqlmodel import select, update
+from sqlalchemy import bindparam, func
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import friends
@@ -87,12 +87,25 @@ async def get_event(session: AsyncSession, *, event_id: str) -> WebhookEvent | N
 async def blocked_later(session: AsyncSession, *, user_id: str, timestamp_ms: int) -> bool:
     """Whether an unfollow of this user newer than `timestamp_ms` has been received (processed
     or not): a follow older than that block is over already, whatever order they arrive in."""
-    statement = select(WebhookEvent.event_id).where(
-        WebhookEvent.user_id == user_id,
-        WebhookEvent.type == "unfollow",
-        WebhookEvent.timestamp_ms > timestamp_ms,
-    )
-    return (await session.exec(statement.limit(1))).first() is not None
+    return timestamp_ms < (await last_unfollows(session, [user_id])).get(user_id, -1)
+
+
+async def last_unfollows(session: AsyncSession, user_ids: list[str]) -> dict[str, int]:
+    """The newest unfollow received of each of these users that has one (its timestamp in
+    ms), one statement for them all: `blocked_later` for a batch of follows."""
+    ids = sorted(set(user_ids))
+    newest: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        statement = (
+            select(WebhookEvent.user_id, func.max(WebhookEvent.timestamp_ms))
+            .where(
+                col(WebhookEvent.user_id).in_(ids[start : start + 500]),
+                WebhookEvent.type == "unfollow",
+            )
+            .group_by(WebhookEvent.user_id)
+        )
+        newest.update((user_id, ms) for user_id, ms in await session.exec(statement))
+    return newest
 
 
 async def mark_processed_many(session: AsyncSession, event_ids: list[str]) -> list[None]:

@@ -3,6 +3,7 @@ idempotent — a start names its workflow id and leaves a running one alone, a s
 its row's seq as `change_id` — so a command run twice (a dispatcher died after the call,
 before deleting the row) changes nothing the second time."""
 
+import asyncio
 import logging
 
 from temporalio.client import Client
@@ -12,6 +13,7 @@ from domain.statuses import LIVE, Status
 from store import enrollment_progress
 from store.db import Database
 from store.definitions import Definitions
+from store.lookups import rows_by
 from store.tables import Enrollment, Friend, Scenario
 from store.types import utcnow
 from triggers.enrol import enrollment_input
@@ -32,12 +34,14 @@ class Commands:
         task_queue: str,
         definitions: Definitions,
         eager: bool = False,
+        at_once: int = 50,
     ):
         self.db, self.temporal, self.task_queue = db, temporal, task_queue
         self.definitions = definitions
         # in a worker's process, on its client: Temporal hands the first workflow task of a
         # start straight back to that worker (eager workflow start), no poll in between
         self.eager = eager
+        self.at_once = at_once  # starts in flight at a time
 
     async def run(self, seq: int, item: Kind) -> None:
         """Do what the command says; raises when Temporal did not take it (tried again)."""
@@ -56,10 +60,44 @@ class Commands:
         """Start the enrollment's workflow as the scenario and the friend are now: paused with
         a paused scenario; not at all when the scenario ended or the friend blocked since it
         was admitted (the row then says so)."""
+        (failure,) = await self.start_many([item])
+        if failure is not None:
+            raise failure
+
+    async def start_many(self, items: list[StartEnrollment]) -> list[Exception | None]:
+        """`start` for each, the rows read with one statement per table and up to `at_once`
+        starts in flight; for each, what Temporal answered (None: done)."""
+        ids = [item.enrollment_id for item in items]
         async with self.db.reading() as session:
-            row = await session.get(Enrollment, item.enrollment_id)
-            scenario = await session.get(Scenario, row.scenario_id) if row else None
-            friend = await session.get(Friend, row.user_id) if row else None
+            rows = await rows_by(session, Enrollment, Enrollment.id, ids)
+            scenarios = await rows_by(
+                session, Scenario, Scenario.id, [row.scenario_id for row in rows.values()]
+            )
+            friends = await rows_by(
+                session, Friend, Friend.user_id, [row.user_id for row in rows.values()]
+            )
+        limit = asyncio.Semaphore(self.at_once)
+
+        async def one(item: StartEnrollment) -> Exception | None:
+            row = rows.get(item.enrollment_id)
+            scenario = scenarios.get(row.scenario_id) if row else None
+            friend = friends.get(row.user_id) if row else None
+            try:
+                async with limit:
+                    await self._start(item, row, scenario, friend)
+            except Exception as exc:
+                return exc
+            return None
+
+        return list(await asyncio.gather(*(one(item) for item in items)))
+
+    async def _start(
+        self,
+        item: StartEnrollment,
+        row: Enrollment | None,
+        scenario: Scenario | None,
+        friend: Friend | None,
+    ) -> None:
         if row is None or scenario is None or friend is None or row.status not in LIVE:
             return  # settled meanwhile (blocked before it began)
         if scenario.status == "ended":

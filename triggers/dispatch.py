@@ -29,7 +29,7 @@ from store.types import utcnow
 from triggers.bulk import Bulk
 from triggers.commands import Commands
 from triggers.evaluate import Evaluator, Prepared
-from triggers.kinds import BULK, CHANGES, COMMANDS, Kind, OperationStep, parse
+from triggers.kinds import BULK, CHANGES, COMMANDS, Kind, OperationStep, StartEnrollment, parse
 from triggers.leases import ended, holding
 from triggers.temporal import unavailable
 
@@ -220,9 +220,9 @@ class Dispatcher:
     ) -> list[int]:
         async with self.db.session() as session:
             mine = set(await outbox.take(session, [row.seq for row, _ in changes if row.seq]))
-            for row, item in changes:
-                if row.seq in mine:  # else done by another dispatcher meanwhile
-                    await self.evaluator.evaluate(session, item, prepared)
+            # those another dispatcher did meanwhile are left out
+            items = [item for row, item in changes if row.seq in mine]
+            await self.evaluator.evaluate_all(session, items, prepared)
             await session.commit()
             written = outbox.added(session)
         self.transactions += 1
@@ -234,20 +234,29 @@ class Dispatcher:
         return written
 
     async def _run(self, commands: list[tuple[Outbox, Kind]]) -> None:
+        """Each command once; the starts together (their rows read at once, Commands.start_many)."""
         limit = asyncio.Semaphore(COMMANDS_AT_ONCE)
-        succeeded: list[int] = []
+        starts = [(row, item) for row, item in commands if isinstance(item, StartEnrollment)]
+        others = [(row, item) for row, item in commands if not isinstance(item, StartEnrollment)]
 
-        async def one(row: Outbox, item: Kind) -> None:
+        async def one(row: Outbox, item: Kind) -> Exception | None:
             assert row.seq is not None
             async with limit:
                 try:
                     await self.commands.run(row.seq, item)
                 except Exception as exc:
-                    await self._failed(row, exc)
-                    return
-            succeeded.append(row.seq)
+                    return exc
+            return None
 
-        await asyncio.gather(*(one(row, item) for row, item in commands))
+        answers = await asyncio.gather(
+            self.commands.start_many([item for _, item in starts]),  # type: ignore[misc]
+            *(one(row, item) for row, item in others),
+        )
+        outcomes = list(zip([*starts, *others], [*answers[0], *answers[1:]], strict=True))
+        succeeded = [row.seq for (row, _), failure in outcomes if failure is None and row.seq]
+        for (row, _), failure in outcomes:
+            if failure is not None:
+                await self._failed(row, failure)
         if succeeded:
             self._answered()
             async with self.db.session() as session:

@@ -17,6 +17,7 @@ from scenarios.trigger import DateTrigger, FollowTrigger
 from store import enrollments, events, outbox
 from store.db import Database
 from store.definitions import Definitions
+from store.enrollment_ids import enrollment_id
 from store.tables import Friend, Scenario
 from store.types import utcnow
 from triggers import record
@@ -138,24 +139,10 @@ class Enroller:
             return None
         definition = await self.definitions.get(scenario.id, scenario.version, session=session)
         if cause == "follow":
-            trigger = definition.trigger
-            added_at = friend.followed_at or utcnow()
-            if not isinstance(trigger, FollowTrigger) or not trigger.admits(
-                route=friend.route, added_at=added_at
-            ):
-                return None
-            if definition.on_unblock != "restart" and friend.epoch > 1:
-                before = await enrollments.of_friend_in(
-                    session, scenario_id=scenario.id, user_id=friend.user_id
-                )
-                parked = [r.id for r in before if r.status in LIVE and r.epoch < friend.epoch]
-                if parked:  # on_unblock: resume — it goes on where its schedule is
-                    return Admission(
-                        parked[0], scenario, friend, definition, cause, resume=tuple(parked)
-                    )
-                if before:  # went through it before the block: not again
-                    return None
-            entry, at = 1, added_at
+            entry = await self._follow_entry(session, scenario, definition, friend)
+            if entry is None or isinstance(entry, Admission):
+                return entry
+            at = friend.followed_at or utcnow()
         else:
             earlier = await enrollments.of_friend_in(
                 session, scenario_id=scenario.id, user_id=friend.user_id
@@ -183,6 +170,73 @@ class Enroller:
             reply_event=reply_event,
         )
         return Admission(workflow_id, scenario, friend, definition, cause)
+
+    async def admit_follows(
+        self, session: AsyncSession, scenario: Scenario, follows: list[tuple[Friend, str | None]]
+    ) -> list[Admission]:
+        """`admit` (cause: follow) for many friends who just followed, each with the webhook
+        event that admits them: their enrollment rows written with one statement, their
+        latest events read with one (a first follow needs no other)."""
+        definition = await self.definitions.get(scenario.id, scenario.version, session=session)
+        admissions: list[Admission] = []
+        rows: list[dict] = []
+        for friend, reply_event in follows:
+            if not friend.following:
+                continue
+            entry = await self._follow_entry(session, scenario, definition, friend)
+            if isinstance(entry, Admission):
+                admissions.append(entry)
+            elif entry is not None:
+                eid = enrollment_id(
+                    scenario_id=scenario.id, user_id=friend.user_id, epoch=friend.epoch, entry=entry
+                )
+                rows.append(
+                    {
+                        "id": eid,
+                        "scenario_id": scenario.id,
+                        "version": scenario.version,
+                        "user_id": friend.user_id,
+                        "epoch": friend.epoch,
+                        "entry": entry,
+                        "reply_event": reply_event,
+                        "at": friend.followed_at or utcnow(),
+                    }
+                )
+                admissions.append(Admission(eid, scenario, friend, definition, "follow"))
+        seqs = await events.last_seqs(session, [row["user_id"] for row in rows])
+        await enrollments.ensure_enrollments(
+            session, [row | {"event_seq": seqs[row["user_id"]]} for row in rows]
+        )
+        return admissions
+
+    async def _follow_entry(
+        self,
+        session: AsyncSession,
+        scenario: Scenario,
+        definition: ScenarioDefinition,
+        friend: Friend,
+    ) -> "int | Admission | None":
+        """Whether a follow admits the friend: its entry (1: a follow enrols once per follow
+        epoch), the parked enrollments to resume (a re-add with `on_unblock: resume`), or
+        None. Only a re-add reads the store."""
+        trigger = definition.trigger
+        added_at = friend.followed_at or utcnow()
+        if not isinstance(trigger, FollowTrigger) or not trigger.admits(
+            route=friend.route, added_at=added_at
+        ):
+            return None
+        if definition.on_unblock != "restart" and friend.epoch > 1:
+            before = await enrollments.of_friend_in(
+                session, scenario_id=scenario.id, user_id=friend.user_id
+            )
+            parked = [r.id for r in before if r.status in LIVE and r.epoch < friend.epoch]
+            if parked:  # on_unblock: resume — it goes on where its schedule is
+                return Admission(
+                    parked[0], scenario, friend, definition, "follow", resume=tuple(parked)
+                )
+            if before:  # went through it before the block: not again
+                return None
+        return 1
 
 
 def _utc(moment: datetime) -> datetime:

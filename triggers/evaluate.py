@@ -10,6 +10,7 @@ from core import metrics
 from line.profiles import Fetched
 from store import operations
 from store.db import Database
+from store.lookups import rows_by
 from store.tables import WebhookEvent
 from triggers import record
 from triggers.changes import FriendChanges
@@ -54,6 +55,34 @@ class Evaluator:
             profiles=await self.friendship.profiles_for(events),
             types={event.event_id: event.type for event in events},
         )
+
+    async def evaluate_all(
+        self, session: AsyncSession, items: list[Kind], prepared: Prepared
+    ) -> None:
+        """`evaluate` each, in order, in the caller's transaction; the webhook events read
+        with one statement, and follows one after the other admitted together
+        (Friendship.follows: a burst of follows is a few statements, not a few each)."""
+        ids = [item.event_id for item in items if isinstance(item, WebhookReceived)]
+        events = await rows_by(session, WebhookEvent, WebhookEvent.event_id, ids)
+        follows: list[WebhookEvent] = []
+        for item in items:
+            event = events.get(item.event_id) if isinstance(item, WebhookReceived) else None
+            if event is not None and event.processed_at is None and event.type == "follow":
+                if event.user_id is not None:
+                    follows.append(event)
+                    continue
+            if follows:
+                await self.friendship.follows(session, follows, prepared.profiles)
+                follows = []
+            if isinstance(item, WebhookReceived):
+                if event is not None:
+                    await self.friendship.handle(
+                        session, event, prepared.profiles.get(event.event_id)
+                    )
+            else:
+                await self.evaluate(session, item, prepared)
+        if follows:
+            await self.friendship.follows(session, follows, prepared.profiles)
 
     async def evaluate(self, session: AsyncSession, item: Kind, prepared: Prepared) -> None:
         """The commands this change calls for, in the caller's transaction."""

@@ -177,10 +177,10 @@ async def test_a_stop_between_the_rows_and_the_start_is_made_good_once(stack, mo
         await stack.follow(friend, settle=False)
         assert await stack.dispatcher.run_once() == 1  # evaluated: the start is in the outbox
 
-        async def stopped(seq, item):
+        async def stopped(items):
             raise asyncio.CancelledError  # as the process going away: nothing after it runs
 
-        monkeypatch.setattr(stack.dispatcher.commands, "run", stopped)
+        monkeypatch.setattr(stack.dispatcher.commands, "start_many", stopped)
         with pytest.raises(asyncio.CancelledError):
             await stack.dispatcher.run_once()
         async with stack.db.session() as session:
