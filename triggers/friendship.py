@@ -18,6 +18,7 @@ from store.db import Database
 from store.tables import Friend, WebhookEvent
 from triggers import record
 from triggers.enrol import Enroller, record_admission
+from triggers.kinds import Cause
 from triggers.messages import MessageHandler
 
 log = logging.getLogger("stepline.friendship")
@@ -135,7 +136,8 @@ class Friendship:
         changes = await friends.record_follows(
             session, [(f.user_id, f.timestamp_ms, f.at) for f in live]
         )
-        admitted: list[tuple[Friend, str | None]] = []
+        admitted: dict[str, tuple[Friend, str | None]] = {}  # a friend following twice: once
+        events: dict[str, str | None] = {}
         for follow, change in zip(live, changes, strict=True):
             if not change.applied or not change.friend.following:
                 log.info(
@@ -145,12 +147,24 @@ class Friendship:
                 continue
             if follow.fetched is not None:  # name and language, before any branch asks
                 friends.set_profile(session, change.friend, **follow.fetched.fields())
-            admitted.append((change.friend, follow.reply_event))
+            admitted.setdefault(follow.user_id, (change.friend, follow.reply_event))
+            events.setdefault(follow.user_id, follow.reply_event)
         if not admitted:
             return
+        starts: list[tuple[str, Cause, dict]] = []
         for scenario in await scenarios.enrolling_on(session, trigger_type="follow"):
-            for admission in await self.enroller.admit_follows(session, scenario, admitted):
-                record_admission(session, admission)
+            for admission in await self.enroller.admit_follows(
+                session, scenario, list(admitted.values())
+            ):
+                if admission.resume:
+                    record_admission(session, admission)
+                else:  # the log lines of the start name the follow it came from
+                    user_id = admission.friend.user_id
+                    origin = {"user_id": user_id}
+                    if (event_id := events[user_id]) is not None:
+                        origin["webhook_event_id"] = event_id
+                    starts.append((admission.workflow_id, "follow", origin))
+        await record.starts(session, starts)
 
     async def unfollow(
         self, session: AsyncSession, user_id: str, timestamp_ms: int, at: datetime

@@ -149,6 +149,24 @@ def start(session: AsyncSession, *, enrollment_id: str, cause: Cause) -> Outbox:
     return add(session, item, lane=enrollment_id)
 
 
+async def starts(session: AsyncSession, enrollments: list[tuple[str, Cause, dict]]) -> None:
+    """`start` for many (enrollment id, cause, origin: what the log lines name), in one
+    statement (their seqs are not kept: the dispatcher's next round takes them)."""
+    await outbox.add_many(
+        session,
+        [
+            {
+                "kind": "start",
+                "payload": StartEnrollment(
+                    enrollment_id=enrollment_id, cause=cause, origin=origin
+                ).model_dump(mode="json"),
+                "lane": enrollment_id,
+            }
+            for enrollment_id, cause, origin in enrollments
+        ],
+    )
+
+
 def signal(
     session: AsyncSession,
     *,
