@@ -48,6 +48,7 @@ def create_worker(
     push_rate: float = 2000.0,
     local_push_rate: float | None = None,
     workflow_cache: int = 2500,
+    tasks: int = 300,
     sandboxed: bool = True,
     grace_seconds: float = 20.0,
     multicast: bool = True,
@@ -73,6 +74,8 @@ def create_worker(
         # limit over every worker polling the queue, so the channel as a whole stays under it
         max_task_queue_activities_per_second=push_rate,
         max_cached_workflows=workflow_cache,
+        max_concurrent_workflow_tasks=tasks,
+        max_concurrent_local_activities=tasks,
         # 2,000 timers firing at once are 2,000 workflow tasks to fetch: 20 polls in flight
         # instead of Temporal's 5 delivered ~15 % more per second (bench/, 1,000 friends)
         workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(maximum=WORKFLOW_POLLS),
@@ -97,6 +100,7 @@ async def main() -> None:
             push_rate=settings.push_rate,
             local_push_rate=settings.worker_push_rate,
             workflow_cache=settings.workflow_cache,
+            tasks=settings.worker_tasks,
             sandboxed=settings.workflow_sandbox,
             grace_seconds=settings.worker_grace_seconds,
             multicast=settings.multicast,

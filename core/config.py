@@ -71,6 +71,10 @@ class Settings(TemporalSettings):
     # enrollment workflows a worker keeps in memory between their steps: one that wakes while
     # cached runs at once; one that was evicted is replayed from its history first (bench/)
     workflow_cache: int = Field(2500, alias="STEPLINE_WORKFLOW_CACHE", ge=0, le=1_000_000)
+    # workflow tasks (and local activities) a worker runs at once: enrollments waking together
+    # wait on the store's group commits and LINE, not on the CPU, so more in flight is more
+    # done a second — until a task's turn takes longer than Temporal's task timeout (bench/)
+    worker_tasks: int = Field(300, alias="STEPLINE_WORKER_TASKS", ge=2, le=10_000)
     # run workflows in Temporal's sandbox, a guard against non-deterministic calls. The test
     # suite always runs them in it (and replays saved histories), so production may go
     # without: a quarter less worker CPU and a third less memory (docs/PERFORMANCE.md)
