@@ -15,6 +15,7 @@ from bench import entry
 from bench.measure import Figures
 from bench.phases import floor_phase, stepline_phase
 from bench.plan import Plan
+from bench.repeats import median, spread
 
 RESULT = Path("bench/results/latest.json")
 app = typer.Typer(add_completion=False, help=__doc__)
@@ -58,6 +59,10 @@ def table(floor: Figures | None, stepline: Figures | None) -> str:
     return "\n".join(lines)
 
 
+def _last(runs: dict[str, list[Figures]]) -> tuple[Figures | None, Figures | None]:
+    return (runs["floor"] or [None])[-1], (runs["stepline"] or [None])[-1]
+
+
 def _cell(value) -> str:
     return "-" if value is None else f"{value:g}"
 
@@ -79,6 +84,9 @@ def run(
     webhook_processor: Annotated[
         str, typer.Option(help="STEPLINE_WEBHOOK_PROCESSOR of the stepline phase: api | worker")
     ] = "api",
+    repeats: Annotated[
+        int, typer.Option(help="runs of each phase (floor and stepline in turn): the medians")
+    ] = 3,
     out: Annotated[Path, typer.Option(help="the figures as JSON")] = RESULT,
     keep: Annotated[Path | None, typer.Option(help="keep logs and databases here")] = None,
 ) -> None:
@@ -95,10 +103,23 @@ def run(
         slack=slack,
         webhook_processor=webhook_processor,
     )
+    if repeats < 1:
+        raise typer.BadParameter("must be 1 or more", param_hint="--repeats")
     folder = keep or Path(tempfile.mkdtemp(prefix="stepline-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    floor = asyncio.run(floor_phase(folder, plan)) if phase in ("both", "floor") else None
-    stepline = asyncio.run(stepline_phase(folder, plan)) if phase != "floor" else None
+    runs: dict[str, list[Figures]] = {"floor": [], "stepline": []}
+    for n in range(repeats):  # in turn, so that a slower spell of the machine hits both
+        here = folder / f"run-{n + 1}" if repeats > 1 else folder
+        here.mkdir(parents=True, exist_ok=True)
+        if phase in ("both", "floor"):
+            runs["floor"].append(asyncio.run(floor_phase(here, plan)))
+        if phase != "floor":
+            runs["stepline"].append(asyncio.run(stepline_phase(here, plan)))
+        if repeats > 1:
+            sys.stdout.write(f"run {n + 1} of {repeats}:\n{table(*_last(runs))}\n")
+    floor = median(runs["floor"]) if runs["floor"] else None
+    stepline = median(runs["stepline"]) if runs["stepline"] else None
+    if repeats > 1:
+        sys.stdout.write(f"medians of {repeats} runs:\n")
     sys.stdout.write(table(floor, stepline) + "\n")
     for name, figures in (("floor", floor), ("stepline", stepline)):
         if figures:
@@ -114,9 +135,12 @@ def run(
             "database": database,
             "webhook_processor": webhook_processor,
         },
+        "repeats": repeats,
         "floor": floor.model_dump() if floor else None,
         "stepline": stepline.model_dump() if stepline else None,
         "ratio": ratios(floor, stepline) if floor and stepline else None,
+        "spread": {name: spread(figures) for name, figures in runs.items() if figures},
+        "runs": {name: [run.model_dump() for run in figures] for name, figures in runs.items()},
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

@@ -16,6 +16,7 @@ from bench.__main__ import ROWS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 TARGETS = {
+    "enrolments_per_s": "≥ 0.8×",
     "ack_p99_ms": "< 100 ms",
     "deliveries_per_s": "≥ 1.3×",
     "lateness_p99_s": "≤ 0.8×",
@@ -36,6 +37,10 @@ def section(result: dict) -> tuple[str, str]:
     )
     if plan["waiting"]:
         words += f", {plan['waiting']:,} more enrollments waiting"
+    repeats = result.get("repeats", 1)
+    spreads = result.get("spread") or {}
+    if repeats > 1:
+        words += f"; medians of {repeats} runs of each phase, lowest–highest in brackets"
     lines = [
         f"`python -m bench` ({words}), {result['at']}, {result['machine']['cores']} cores:",
         "",
@@ -48,9 +53,10 @@ def section(result: dict) -> tuple[str, str]:
         if mine is None and theirs is None:
             continue
         share = ratio.get(field)
+        floor_cell = _cell(theirs, (spreads.get("floor") or {}).get(field))
+        mine_cell = _cell(mine, (spreads.get("stepline") or {}).get(field))
         lines.append(
-            f"| {label} | {_cell(theirs)} | {_cell(mine)} | {_cell(share)} "
-            f"| {TARGETS.get(field, '')} |"
+            f"| {label} | {floor_cell} | {mine_cell} | {_cell(share)} | {TARGETS.get(field, '')} |"
         )
     lines.append("")
     for name, figures in (("floor", floor), ("stepline", stepline)):
@@ -67,8 +73,12 @@ def rewrite(document: str, name: str, text: str) -> str:
     return pattern.sub(lambda match: match.group(1) + text + "\n" + match.group(2), document)
 
 
-def _cell(value) -> str:
-    return "–" if value is None else f"{value:g}"
+def _cell(value, between: list[float] | None = None) -> str:
+    if value is None:
+        return "–"
+    if between is None or between[0] == between[1]:
+        return f"{value:g}"
+    return f"{value:g} ({between[0]:g}–{between[1]:g})"
 
 
 @app.command()

@@ -10,6 +10,7 @@ import httpx
 
 from bench.__main__ import ratios, table
 from bench.measure import Figures, ack_figures, lateness_figures, percentile
+from bench.repeats import median, spread
 from bench.standin import StandIn
 from cli.devstate import ROOT
 
@@ -56,6 +57,15 @@ def test_the_table_puts_both_side_by_side_with_their_ratio() -> None:
     assert row.split()[-3:] == ["100", "150", "1.50"]
 
 
+def test_a_run_reports_the_median_of_its_repeats_and_their_spread() -> None:
+    runs = [_figures(deliveries_per_s=v, lateness_p99_s=v / 10) for v in (40.0, 90.0, 50.0)]
+    runs[1] = runs[1].model_copy(update={"cpu_ms_per_friend": {"worker": 9.0}})
+    middle = median(runs)
+    assert middle.deliveries_per_s == 50.0 and middle.lateness_p99_s == 5.0  # not the mean
+    assert middle.delivered == 1 and isinstance(middle.delivered, int)
+    assert spread(runs)["deliveries_per_s"] == [40.0, 90.0]
+
+
 def test_a_small_run_of_the_benchmark_command(tmp_path: Path) -> None:
     """Both phases end to end: a dev server each, the stand-in, the floor's worker, then
     stepline's API and worker with signed webhooks; every friend gets one push."""
@@ -76,7 +86,7 @@ def _bench(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess, 
     """`python -m bench` as the README runs it; its output and the JSON it wrote."""
     out = tmp_path / "result.json"
     run = subprocess.run(
-        [sys.executable, "-m", "bench", *options, "--out", str(out)],
+        [sys.executable, "-m", "bench", "--repeats", "1", *options, "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -59,3 +59,20 @@ def test_a_waiting_run_fills_its_own_section(tmp_path: Path) -> None:
 def test_a_document_without_the_section_is_refused() -> None:
     with pytest.raises(ValueError, match="no <!-- latest figures --> section"):
         report.rewrite("# Performance\n", "latest figures", "table")
+
+
+def test_a_repeated_run_shows_its_medians_with_their_spread(tmp_path: Path) -> None:
+    doc, result = tmp_path / "PERFORMANCE.md", tmp_path / "latest.json"
+    doc.write_text(DOC)
+    repeated = _result() | {
+        "repeats": 3,
+        "spread": {
+            "floor": {"deliveries_per_s": [38.0, 44.5]},
+            "stepline": {"deliveries_per_s": [60.0, 60.0]},
+        },
+    }
+    result.write_text(json.dumps(repeated))
+    report.run(result, doc=doc)
+    text = doc.read_text()
+    assert "medians of 3 runs of each phase" in text
+    assert "| deliveries / s after T | 40 (38–44.5) | 60 | 1.5 | ≥ 1.3× |" in text
