@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, or_, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import delete, event, func, insert, update
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -101,51 +101,6 @@ def _committed(session: Session) -> None:
 def _rolled_back(session: Session) -> None:
     session.info.pop(_WAKE, None)
     session.info.pop(_ADDED, None)
-
-
-async def claim(
-    session: AsyncSession,
-    *,
-    owner: str,
-    limit: int,
-    lease: timedelta,
-    kinds: Iterable[str] | None = None,
-    seqs: Iterable[int] | None = None,
-    now: datetime | None = None,
-) -> list[Outbox]:
-    """Lease up to `limit` rows (of these kinds) that may be acted on now, oldest first: due,
-    not leased, and the oldest of their lane (no commit)."""
-    now = now or utcnow()
-    earlier = aliased(Outbox)
-    behind = (
-        select(earlier.seq)
-        .where(earlier.lane == Outbox.lane, col(earlier.seq) < col(Outbox.seq))
-        .exists()
-    )
-    free = or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) < now)
-    candidates = (
-        select(Outbox.seq)
-        .where(col(Outbox.available_at) <= now, free, or_(col(Outbox.lane).is_(None), ~behind))
-        .order_by(col(Outbox.seq))
-        .limit(limit)
-    )
-    if kinds is not None:
-        candidates = candidates.where(col(Outbox.kind).in_(list(kinds)))
-    if seqs is not None:  # just these (if they may be taken now)
-        candidates = candidates.where(col(Outbox.seq).in_(list(seqs)))
-    if session.bind.dialect.name == "postgresql":  # others' claims are skipped, not waited for
-        candidates = candidates.with_for_update(skip_locked=True, of=Outbox)
-    found = list(await session.exec(candidates))
-    if not found:
-        return []
-    leased = await session.exec(  # type: ignore[call-overload]
-        update(Outbox)
-        .where(col(Outbox.seq).in_(found), free)
-        .values(lease_until=now + lease, owner=owner)
-        .returning(Outbox)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(leased.scalars().all(), key=lambda row: row.seq or 0)
 
 
 async def done(session: AsyncSession, seqs: Iterable[int]) -> int:

@@ -43,6 +43,32 @@ class Commands:
         self.eager = eager
         self.at_once = at_once  # starts in flight at a time
 
+    async def run_all(self, commands: list[tuple[int, Kind]]) -> list[Exception | None]:
+        """Each command (seq, what) once, up to `at_once` in flight, the starts together
+        (`start_many`); for each, what failed (None: done)."""
+        starts = [
+            (n, item) for n, (_, item) in enumerate(commands) if isinstance(item, StartEnrollment)
+        ]
+        others = [(n, c) for n, c in enumerate(commands) if not isinstance(c[1], StartEnrollment)]
+        limit = asyncio.Semaphore(self.at_once)
+
+        async def one(seq: int, item: Kind) -> Exception | None:
+            async with limit:
+                try:
+                    await self.run(seq, item)
+                except Exception as exc:
+                    return exc
+            return None
+
+        answers = await asyncio.gather(
+            self.start_many([item for _, item in starts]),  # type: ignore[arg-type]
+            *(one(seq, item) for _, (seq, item) in others),
+        )
+        failures: list[Exception | None] = [None] * len(commands)
+        for (n, _), failure in zip([*starts, *others], [*answers[0], *answers[1:]], strict=True):
+            failures[n] = failure
+        return failures
+
     async def run(self, seq: int, item: Kind) -> None:
         """Do what the command says; raises when Temporal did not take it (tried again)."""
         if isinstance(item, StartEnrollment):

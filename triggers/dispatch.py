@@ -24,12 +24,13 @@ from datetime import datetime, timedelta
 from core import metrics
 from store import operations, outbox
 from store.db import Database
+from store.outbox_claims import claim_due
 from store.pipeline_tables import Outbox
 from store.types import utcnow
 from triggers.bulk import Bulk
 from triggers.commands import Commands
 from triggers.evaluate import Evaluator, Prepared
-from triggers.kinds import BULK, CHANGES, COMMANDS, Kind, OperationStep, StartEnrollment, parse
+from triggers.kinds import BULK, CHANGES, COMMANDS, Kind, OperationStep, parse
 from triggers.leases import ended, holding
 from triggers.temporal import unavailable
 
@@ -40,7 +41,6 @@ POLL_EVERY = 0.1  # seconds between looks at the outbox when nothing woke the di
 # (Temporal's RPC timeout is 10 s); a bulk step holds its row while it runs (triggers/leases.py)
 LEASE = timedelta(seconds=20)
 PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
-COMMANDS_AT_ONCE = 50
 MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
 
 
@@ -134,11 +134,9 @@ class Dispatcher:
         kinds = list(CHANGES)
         if self.down_since is None or asyncio.get_running_loop().time() >= self._next_probe:
             kinds += COMMANDS
-        async with self.db.session() as session:
-            rows = await outbox.claim(
-                session, owner=self.owner, limit=self.batch, lease=LEASE, kinds=kinds
-            )
-            await session.commit()
+        rows = await claim_due(
+            self.db, owner=self.owner, limit=self.batch, lease=LEASE, kinds=kinds
+        )
         await self._process(rows)
         return len(rows)
 
@@ -150,11 +148,9 @@ class Dispatcher:
         if not seqs or depth == 0:
             return
         kinds = [*CHANGES, *COMMANDS]
-        async with self.db.session() as session:
-            rows = await outbox.claim(
-                session, owner=self.owner, limit=len(seqs), lease=LEASE, kinds=kinds, seqs=seqs
-            )
-            await session.commit()
+        rows = await claim_due(
+            self.db, owner=self.owner, limit=len(seqs), lease=LEASE, kinds=kinds, seqs=seqs
+        )
         await self.expedite(await self._process(rows), depth=depth - 1)
 
     async def _process(self, rows: list[Outbox]) -> list[int]:
@@ -177,9 +173,7 @@ class Dispatcher:
         """One step of each bulk operation that may go on now."""
         if self.down_since is not None and asyncio.get_running_loop().time() < self._next_probe:
             return 0
-        async with self.db.session() as session:
-            rows = await outbox.claim(session, owner=self.owner, limit=4, lease=LEASE, kinds=BULK)
-            await session.commit()
+        rows = await claim_due(self.db, owner=self.owner, limit=4, lease=LEASE, kinds=BULK)
         for row in rows:
             item = parse(row.kind, row.payload)
             assert row.seq is not None
@@ -234,29 +228,13 @@ class Dispatcher:
         return written
 
     async def _run(self, commands: list[tuple[Outbox, Kind]]) -> None:
-        """Each command once; the starts together (their rows read at once, Commands.start_many)."""
-        limit = asyncio.Semaphore(COMMANDS_AT_ONCE)
-        starts = [(row, item) for row, item in commands if isinstance(item, StartEnrollment)]
-        others = [(row, item) for row, item in commands if not isinstance(item, StartEnrollment)]
-
-        async def one(row: Outbox, item: Kind) -> Exception | None:
-            assert row.seq is not None
-            async with limit:
-                try:
-                    await self.commands.run(row.seq, item)
-                except Exception as exc:
-                    return exc
-            return None
-
-        answers = await asyncio.gather(
-            self.commands.start_many([item for _, item in starts]),  # type: ignore[misc]
-            *(one(row, item) for row, item in others),
-        )
-        outcomes = list(zip([*starts, *others], [*answers[0], *answers[1:]], strict=True))
-        succeeded = [row.seq for (row, _), failure in outcomes if failure is None and row.seq]
-        for (row, _), failure in outcomes:
+        failures = await self.commands.run_all([(row.seq or 0, item) for row, item in commands])
+        succeeded: list[int] = []
+        for (row, _), failure in zip(commands, failures, strict=True):
             if failure is not None:
                 await self._failed(row, failure)
+            elif row.seq is not None:
+                succeeded.append(row.seq)
         if succeeded:
             self._answered()
             async with self.db.session() as session:

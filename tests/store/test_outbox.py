@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from store import outbox
+from store import outbox, outbox_claims
 from store.pipeline_tables import Outbox
 from store.types import utcnow
 
@@ -26,7 +26,7 @@ async def put(db, *rows: tuple[str, str | None]) -> list[int]:
 
 async def claim(db, owner: str = "a", limit: int = 10, **more) -> list[int]:
     async with db.session() as session:
-        rows = await outbox.claim(session, owner=owner, limit=limit, lease=LEASE, **more)
+        rows = await outbox_claims.claim(session, owner=owner, limit=limit, lease=LEASE, **more)
         await session.commit()
     return [row.seq for row in rows]
 
@@ -53,7 +53,7 @@ async def test_a_lease_that_ran_out_is_taken_again(db):
     assert await claim(db, owner="a") == [seq]
     later = utcnow() + LEASE + timedelta(seconds=1)  # the dispatcher that had it died
     async with db.session() as session:
-        rows = await outbox.claim(session, owner="b", limit=10, lease=LEASE, now=later)
+        rows = await outbox_claims.claim(session, owner="b", limit=10, lease=LEASE, now=later)
         await session.commit()
     assert [(row.seq, row.owner) for row in rows] == [(seq, "b")]
 

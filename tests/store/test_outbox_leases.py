@@ -5,7 +5,7 @@ lost) lets the row go one short lease later, for another dispatcher to go on wit
 import asyncio
 from datetime import timedelta
 
-from store import outbox
+from store import outbox, outbox_claims
 from tests.store.test_outbox import claim, put
 from triggers import leases
 from triggers.leases import holding
@@ -15,7 +15,7 @@ SHORT = timedelta(seconds=1)
 
 async def claim_for(db, owner: str, lease: timedelta) -> list[int]:
     async with db.session() as session:
-        rows = await outbox.claim(session, owner=owner, limit=10, lease=lease)
+        rows = await outbox_claims.claim(session, owner=owner, limit=10, lease=lease)
         await session.commit()
     return [row.seq for row in rows]
 
