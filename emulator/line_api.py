@@ -178,6 +178,7 @@ async def _send(request: Request, endpoint: str, multicast: bool) -> JSONRespons
 
     if retry_key is not None and (first := state.accepted_request(retry_key)):
         state.conflicts[endpoint] += 1
+        state.faults_on_conflicts += fault is not None
         extra = {} if first.sent_messages is None else {"sentMessages": first.sent_messages}
         headers = {"x-line-accepted-request-id": first.request_id}
         return line_error(409, RETRY_KEY_ACCEPTED, headers=headers, **extra)

@@ -134,6 +134,9 @@ class EmulatorState:
         self._hits: dict[str, deque[float]] = defaultdict(deque)
         self.calls: Counter[str] = Counter()  # requests per endpoint name (profile, token …)
         self.conflicts: Counter[str] = Counter()  # 409s per endpoint: a retry key already accepted
+        # faults a request took that was answered 409 all the same (a retry of one accepted):
+        # they lost no answer (a multicast's retry takes the fault of another of its friends)
+        self.faults_on_conflicts = 0
         self.login_codes: dict[str, LoginCode] = {}
         # the Coupon API (emulator/coupons.py) and rich menus (emulator/richmenus.py)
         self.coupons: dict[str, dict] = {}  # couponId → what was created, plus its state

@@ -419,4 +419,5 @@ async def run_chaos(folder: Path, friends: int) -> Report:
         report.faults["retries answered 409 (already accepted)"] = (
             chaos.line.conflicts["push"] + chaos.line.conflicts["multicast"]
         )
+        report.faults["faults taken by a retry answered 409"] = chaos.line.faults_on_conflicts
         return report

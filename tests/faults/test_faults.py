@@ -77,6 +77,11 @@ async def test_every_fault_was_injected(chaos: Report):
     ):
         assert faults[kind] > 0, kind
     # every push LINE accepted but whose answer was lost came back as a 409, counted as sent
-    assert faults["retries answered 409 (already accepted)"] >= (
-        faults["LINE accepted, connection dropped"] + faults["LINE slower than the client timeout"]
+    # (a fault a retry took, answered 409 all the same, lost no answer: two friends of one
+    # multicast with a fault each are one lost answer and one 409)
+    lost = (
+        faults["LINE accepted, connection dropped"]
+        + faults["LINE slower than the client timeout"]
+        - faults["faults taken by a retry answered 409"]
     )
+    assert faults["retries answered 409 (already accepted)"] >= lost
