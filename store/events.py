@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.lookups import IN_CHUNK
 from store.tables import Event
 from store.types import utcnow
 from store.upsert import insert_ignore
@@ -41,10 +42,10 @@ async def last_seqs(session: AsyncSession, user_ids: list[str]) -> dict[str, int
     """`last_seq` of each of these friends, one statement for them all."""
     ids = sorted(set(user_ids))
     seqs = dict.fromkeys(ids, 0)
-    for start in range(0, len(ids), 500):
+    for start in range(0, len(ids), IN_CHUNK):
         statement = (
             select(Event.user_id, func.max(Event.seq))
-            .where(col(Event.user_id).in_(ids[start : start + 500]))
+            .where(col(Event.user_id).in_(ids[start : start + IN_CHUNK]))
             .group_by(Event.user_id)
         )
         seqs.update((user_id, seq or 0) for user_id, seq in await session.exec(statement))

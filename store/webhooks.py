@@ -9,6 +9,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store import friends
+from store.lookups import IN_CHUNK
 from store.tables import WebhookEvent
 from store.types import utcnow
 from store.upsert import insert_ignore
@@ -84,22 +85,17 @@ async def get_event(session: AsyncSession, *, event_id: str) -> WebhookEvent | N
     return await session.get(WebhookEvent, event_id)
 
 
-async def blocked_later(session: AsyncSession, *, user_id: str, timestamp_ms: int) -> bool:
-    """Whether an unfollow of this user newer than `timestamp_ms` has been received (processed
-    or not): a follow older than that block is over already, whatever order they arrive in."""
-    return timestamp_ms < (await last_unfollows(session, [user_id])).get(user_id, -1)
-
-
 async def last_unfollows(session: AsyncSession, user_ids: list[str]) -> dict[str, int]:
-    """The newest unfollow received of each of these users that has one (its timestamp in
-    ms), one statement for them all: `blocked_later` for a batch of follows."""
+    """The newest unfollow received (processed or not) of each of these users that has one,
+    its timestamp in ms, one statement for them all: a follow older than that block is over
+    already, whatever order they arrive in."""
     ids = sorted(set(user_ids))
     newest: dict[str, int] = {}
-    for start in range(0, len(ids), 500):
+    for start in range(0, len(ids), IN_CHUNK):
         statement = (
             select(WebhookEvent.user_id, func.max(WebhookEvent.timestamp_ms))
             .where(
-                col(WebhookEvent.user_id).in_(ids[start : start + 500]),
+                col(WebhookEvent.user_id).in_(ids[start : start + IN_CHUNK]),
                 WebhookEvent.type == "unfollow",
             )
             .group_by(WebhookEvent.user_id)

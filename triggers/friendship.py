@@ -137,7 +137,6 @@ class Friendship:
             session, [(f.user_id, f.timestamp_ms, f.at) for f in live]
         )
         admitted: dict[str, tuple[Friend, str | None]] = {}  # a friend following twice: once
-        events: dict[str, str | None] = {}
         for follow, change in zip(live, changes, strict=True):
             if not change.applied or not change.friend.following:
                 log.info(
@@ -148,7 +147,6 @@ class Friendship:
             if follow.fetched is not None:  # name and language, before any branch asks
                 friends.set_profile(session, change.friend, **follow.fetched.fields())
             admitted.setdefault(follow.user_id, (change.friend, follow.reply_event))
-            events.setdefault(follow.user_id, follow.reply_event)
         if not admitted:
             return
         starts: list[tuple[str, Cause, dict]] = []
@@ -161,7 +159,7 @@ class Friendship:
                 else:  # the log lines of the start name the follow it came from
                     user_id = admission.friend.user_id
                     origin = {"user_id": user_id}
-                    if (event_id := events[user_id]) is not None:
+                    if (event_id := admitted[user_id][1]) is not None:
                         origin["webhook_event_id"] = event_id
                     starts.append((admission.workflow_id, "follow", origin))
         await record.starts(session, starts)
