@@ -40,6 +40,9 @@ CHANNEL_SECRET = "test-channel-secret"
 ADMIN_TOKEN = "test-admin-token"
 
 
+TASKS = 100  # a test's few enrollments: Temporal's default, cheaper than production's 300
+
+
 def user(n: int) -> str:
     """A well-formed LINE user ID."""
     return f"U{n:032x}"
@@ -277,6 +280,7 @@ async def running_stack(
                     line=line,
                     public_url=str(settings.public_url),
                     multicast=multicast,
+                    tasks=TASKS,
                 )
             )
 
