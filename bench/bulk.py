@@ -11,7 +11,6 @@
 The figures go to bench/results/bulk-latest.json and (`--write`) docs/PERFORMANCE.md."""
 
 import asyncio
-import json
 import os
 import random
 import tempfile
@@ -27,7 +26,7 @@ from sqlalchemy import insert, text
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from bench import processes
+from bench import entry, processes
 from bench.channel import ADMIN, SECRET, TOKEN
 from bench.plan import user_ids
 from bench.processes import wait_for_port
@@ -223,11 +222,7 @@ def main(
         figures["seconds"] = round(time.monotonic() - started, 1)
     figures["run_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     figures["machine"] = f"{os.cpu_count()} cores"
-    result.parent.mkdir(parents=True, exist_ok=True)
-    result.write_text(json.dumps(figures, indent=2) + "\n")
-    if write:
-        write_doc(figures)
-    typer.echo(json.dumps(figures, indent=2))
+    entry.publish(figures, result, write_doc if write else None)
 
 
 if __name__ == "__main__":

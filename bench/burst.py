@@ -13,7 +13,6 @@ holds them with a `wait until T` (to the second) instead of the window: quick ru
 The figures go to bench/results/burst-latest.json and (`--write`) docs/PERFORMANCE.md."""
 
 import asyncio
-import json
 import math
 import os
 import tempfile
@@ -24,17 +23,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
-from bench import entry, processes
+from bench import entry
 from bench.bulk import _count, _friends
 from bench.burst_probe import Probe
 from bench.burst_report import MODES, write_doc
-from bench.channel import ADMIN
 from bench.measure import lateness_figures
 from bench.phase import Phase
-from bench.phases import stepline_env
+from bench.phases import serve_stepline, stepline_env
 from bench.plan import Plan, user_ids
 from core.serve import free_port
 
@@ -90,17 +87,7 @@ async def run_mode(
             "STEPLINE_MULTICAST": MODES[mode],
             "STEPLINE_PUSH_RATE": f"{push_rate:g}",
         }
-        phase.api = processes.api(phase.folder, env, api_port)
-        phase.serve(phase.api, f"127.0.0.1:{api_port}")
-        phase.worker = processes.worker(phase.folder, env)
-        phase.serve(phase.worker)
-        api = await exits.enter_async_context(
-            httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{api_port}",
-                headers={"Authorization": f"Bearer {ADMIN}"},
-                timeout=600,
-            )
-        )
+        api = await serve_stepline(phase, exits, env, api_port, timeout=600)
         answer = await api.post("/audiences", json={"name": "burst", "kind": "upload"})
         audience = answer.json()["id"]
         at = release_moment(lead, release)
@@ -216,11 +203,7 @@ def main(
         figures = run(
             friends, modes, push_rate=push_rate, release=release, lead=lead, folder=folder
         )
-    result.parent.mkdir(parents=True, exist_ok=True)
-    result.write_text(json.dumps(figures, indent=2) + "\n")
-    if write:
-        write_doc(figures)
-    typer.echo(json.dumps(figures, indent=2))
+    entry.publish(figures, result, write_doc if write else None)
 
 
 if __name__ == "__main__":

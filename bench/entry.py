@@ -1,9 +1,12 @@
-"""How a bench command ends: its exit code, without Python's finalizing (sdk-python#300: a
-process that used a Temporal client may abort there)."""
+"""How a bench command ends: its figures published, its exit code, without Python's
+finalizing (sdk-python#300: a process that used a Temporal client may abort there)."""
 
+import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
+from pathlib import Path
 
 import typer
 
@@ -20,3 +23,13 @@ def main(app: typer.Typer, name: str) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def publish(figures: dict, result: Path, write_doc: Callable[[dict], None] | None) -> None:
+    """A bench command's figures: to its JSON file, into docs/PERFORMANCE.md when asked
+    (`write_doc`), and on the screen."""
+    result.parent.mkdir(parents=True, exist_ok=True)
+    result.write_text(json.dumps(figures, indent=2) + "\n")
+    if write_doc is not None:
+        write_doc(figures)
+    typer.echo(json.dumps(figures, indent=2))

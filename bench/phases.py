@@ -97,6 +97,24 @@ def stepline_env(phase: Phase, api_port: int, database_url: str) -> dict[str, st
     } | {k: v for k, v in os.environ.items() if k.startswith("STEPLINE_BENCH_")}
 
 
+async def serve_stepline(
+    phase: Phase, exits: AsyncExitStack, env: dict[str, str], api_port: int, **client
+) -> httpx.AsyncClient:
+    """`uvicorn api.app:app` and `python worker.py` for the phase, as in production; a client
+    of the API with the admin token (`client`: more of httpx.AsyncClient's options)."""
+    phase.api = processes.api(phase.folder, env, api_port)
+    phase.serve(phase.api, f"127.0.0.1:{api_port}")
+    phase.worker = processes.worker(phase.folder, env)
+    phase.serve(phase.worker)
+    return await exits.enter_async_context(
+        httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{api_port}",
+            headers={"Authorization": f"Bearer {ADMIN}"},
+            **client,
+        )
+    )
+
+
 async def stepline_phase(folder: Path, plan: Plan) -> Figures:
     began = time.monotonic()
     async with AsyncExitStack() as exits:
@@ -108,20 +126,16 @@ async def stepline_phase(folder: Path, plan: Plan) -> Figures:
         else:
             database_url = await exits.enter_async_context(fresh_database(plan.database))
         env = stepline_env(phase, api_port, database_url)
-        phase.api = processes.api(phase.folder, env, api_port)
-        phase.serve(phase.api, f"127.0.0.1:{api_port}")
-        phase.worker = processes.worker(phase.folder, env)
-        phase.serve(phase.worker)
-        api = await exits.enter_async_context(
-            httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{api_port}",
-                headers={"Authorization": f"Bearer {ADMIN}"},
-                timeout=60,
-                # idle connections are dropped before uvicorn's keep-alive timeout (5 s) would
-                limits=httpx.Limits(
-                    max_connections=200, max_keepalive_connections=200, keepalive_expiry=2.0
-                ),
-            )
+        api = await serve_stepline(
+            phase,
+            exits,
+            env,
+            api_port,
+            timeout=60,
+            # idle connections are dropped before uvicorn's keep-alive timeout (5 s) would
+            limits=httpx.Limits(
+                max_connections=200, max_keepalive_connections=200, keepalive_expiry=2.0
+            ),
         )
         # aiohttp, not httpx, for the webhooks: a third of the CPU per request, which the
         # machine under test gets instead (LINE's own sender costs this machine nothing)
