@@ -67,10 +67,9 @@ class Evaluator:
         follows: list[WebhookEvent] = []
         for item in items:
             event = events.get(item.event_id) if isinstance(item, WebhookReceived) else None
-            if event is not None and event.processed_at is None and event.type == "follow":
-                if event.user_id is not None:
-                    follows.append(event)
-                    continue
+            if event and event.processed_at is None and event.type == "follow" and event.user_id:
+                follows.append(event)
+                continue
             if follows:
                 await self.friendship.follows(session, follows, prepared.profiles)
                 follows = []
@@ -85,13 +84,9 @@ class Evaluator:
             await self.friendship.follows(session, follows, prepared.profiles)
 
     async def evaluate(self, session: AsyncSession, item: Kind, prepared: Prepared) -> None:
-        """The commands this change calls for, in the caller's transaction."""
-        if isinstance(item, WebhookReceived):
-            event = await session.get(WebhookEvent, item.event_id)
-            if event is not None:
-                fetched = prepared.profiles.get(item.event_id)
-                await self.friendship.handle(session, event, fetched)
-        elif isinstance(item, WebhookBatch):
+        """The commands a change other than a webhook event calls for (those are
+        `evaluate_all`'s), in the caller's transaction."""
+        if isinstance(item, WebhookBatch):
             await record.webhooks_acknowledged(session, [item.rows], inline=None)
         elif isinstance(item, FriendsChanged):
             await self.changes.changed(session, item.user_ids, reason=item.reason)
