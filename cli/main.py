@@ -1,8 +1,10 @@
 """`stepline …`: run everything for development, load scenarios, simulate friends."""
 
 import json
+import os
 import secrets
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -214,7 +216,7 @@ def emulator_messages(
 
 
 def main() -> None:
-    """Entry point: a server that cannot be reached is one line, not a traceback."""
+    """A server that cannot be reached is one line, not a traceback."""
     try:
         app()
     except Exception as exc:
@@ -233,5 +235,29 @@ def main() -> None:
         raise SystemExit(1) from None
 
 
+def run() -> None:
+    """The process's entry point: main(), then a command that used a Temporal client leaves
+    with os._exit, as sdk-python#300 can abort an interpreter shutting down after one (the
+    exit code would then be SIGABRT's instead of the command's)."""
+    code: int | str | None = 0
+    try:
+        main()
+    except SystemExit as exit_:
+        code = exit_.code
+    except Exception:
+        if "temporalio.client" not in sys.modules:
+            raise
+        traceback.print_exc()
+        code = 1
+    if "temporalio.client" not in sys.modules:
+        raise SystemExit(code)
+    if isinstance(code, str):
+        typer.echo(code, err=True)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    main()
+    run()

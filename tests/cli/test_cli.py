@@ -1,13 +1,14 @@
 """The `stepline` commands against a running API and emulator."""
 
 import asyncio
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from cli.main import app, main
+from cli.main import app, main, run
 from core.serve import free_port
 from store.tables import Event
 from tests.support.stack import ADMIN_TOKEN, user
@@ -123,6 +124,19 @@ def test_unreachable_api_is_one_line(monkeypatch, capsys):
     assert (
         "cannot reach http://127.0.0.1:" in err and "stepline dev" in err and "Traceback" not in err
     )
+
+
+def test_a_process_that_used_temporal_leaves_with_its_own_code(monkeypatch, capsys):
+    """sdk-python#300: an interpreter finalizing after a Temporal client can abort (SIGABRT),
+    so the process's entry point leaves with os._exit and the command's exit code."""
+    monkeypatch.setenv("STEPLINE_PUBLIC_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setattr("sys.argv", ["stepline", "scenario", "list"])
+    left: list[int] = []
+    monkeypatch.setattr("os._exit", left.append)
+    assert "temporalio.client" in sys.modules  # the test process has one loaded
+    run()
+    assert left == [1]
+    assert "cannot reach" in capsys.readouterr().err
 
 
 async def test_template_creates_a_scenario_through_the_api(stack, env):
