@@ -124,7 +124,7 @@ def test_a_small_burst(tmp_path: Path) -> None:
     result = tmp_path / "burst.json"
     command = [
         sys.executable, "-m", "bench.burst", "--friends", "30", "--mode", "multicast",
-        "--release", "wait", "--lead", "4", "--result", str(result),
+        "--release", "wait", "--lead", "8", "--result", str(result),
     ]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
