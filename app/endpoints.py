@@ -1,5 +1,5 @@
-"""The CLI's role in the composition root (re-exported by app/roles.py): where a `stepline`
-command finds the API and the LINE emulator. On the standard library alone, so that a command
+"""The CLI's role in the composition root (app/roles.py has the API's and the worker's): where
+a `stepline` command finds the API and the LINE emulator. On the standard library alone, so that a command
 does not import the worker's and the API's object graph (temporalio, the store, LINE's SDK)
 just to learn a URL."""
 
