@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.steps import MessageStep, Step, SurveyStep, SwitchStep, WaitStep
+from domain.steps import Step, WaitStep
 from domain.steps.wait import DateUntil
 from scenarios.definition import ScenarioDefinition
 from scenarios.trigger import FollowTrigger
@@ -60,9 +60,9 @@ def _walk(steps: list[Step], elapsed: timedelta, now: datetime) -> tuple[int, ti
     for step in steps:
         if elapsed >= DAY:
             return count, elapsed, True
-        if isinstance(step, MessageStep | SurveyStep):
+        if step.SENDS:
             count += 1
-        if isinstance(step, SwitchStep):
+        if step.ENDS:
             return count, elapsed, True
         if isinstance(step, WaitStep):
             if isinstance(step.until, DateUntil):

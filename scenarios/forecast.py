@@ -13,16 +13,7 @@ from typing import Any
 
 from core.calendar import next_allowed
 from core.dates import next_occurrence
-from domain.steps import (
-    DateUntil,
-    MessageStep,
-    SplitStep,
-    Step,
-    SurveyStep,
-    SwitchStep,
-    WaitForStep,
-    WaitStep,
-)
+from domain.steps import AwaitsFriend, DateUntil, SplitStep, Step, WaitStep
 from scenarios.definition import ScenarioDefinition
 from scenarios.policy import ChannelPolicy
 
@@ -74,7 +65,7 @@ class Walk:
         """The enrollment's current step, from where it has got to within it."""
         if isinstance(step, WaitStep):
             return [(start, 1.0)]  # its wake is the wait's end
-        if isinstance(step, WaitForStep) or (isinstance(step, SurveyStep) and position.sent_here):
+        if isinstance(step, AwaitsFriend) and (position.sent_here or not step.SENDS):
             return self.ways(step, [(self.now, 1.0)], timeout_at=start)
         return self.visit(step, [(start, 1.0)])
 
@@ -87,16 +78,13 @@ class Walk:
         return flows
 
     def visit(self, step: Step, flows: list[Flow]) -> list[Flow]:
-        if isinstance(step, MessageStep):
-            return [self.send(step, moment, share) for moment, share in flows]
+        if step.ENDS:
+            return []
+        if step.SENDS:
+            flows = [self.send(step, moment, share) for moment, share in flows]
         if isinstance(step, WaitStep):
             return [(self.wake(step, moment), share) for moment, share in flows]
-        if isinstance(step, SwitchStep):
-            return []
-        if isinstance(step, SurveyStep):
-            asked = [self.send(step, moment, share) for moment, share in flows]
-            return self.ways(step, asked, timeout_at=None)
-        if isinstance(step, WaitForStep):
+        if isinstance(step, AwaitsFriend):
             return self.ways(step, flows, timeout_at=None)
         ways = step.ways()
         if not ways:  # tag, attribute, rich_menu: nothing sent, no time taken
@@ -110,7 +98,7 @@ class Walk:
         return merged(found)
 
     def ways(
-        self, step: WaitForStep | SurveyStep, flows: list[Flow], timeout_at: datetime | None
+        self, step: AwaitsFriend, flows: list[Flow], timeout_at: datetime | None
     ) -> list[Flow]:
         """`then` the moment the friend acts (taken as at once), `on_timeout` at its end."""
         shares = self.shares(step)
@@ -134,7 +122,7 @@ class Walk:
         seen = self.decided.get(step.id)
         if seen:
             return seen
-        if isinstance(step, WaitForStep | SurveyStep):
+        if isinstance(step, AwaitsFriend):
             return {"on_timeout": 1.0}
         labels = [label for label, _, _ in step.ways()]
         return {label: 1 / len(labels) for label in labels}
@@ -153,15 +141,16 @@ class Walk:
         )
         return wake or moment
 
-    def send(self, step: MessageStep | SurveyStep, moment: datetime, share: float) -> Flow:
+    def send(self, step: Step, moment: datetime, share: float) -> Flow:
         """When the step's message goes out (its window, the channel's calendar), counted."""
+        window = getattr(step, "window", None)  # a kind that sends may hold a window
         policy = self.policy or ChannelPolicy()
         quiet = policy.quiet_hours if policy.quiet_hours_mode == "hold" else None
         try:
             sent = next_allowed(
                 moment,
                 self.definition.timezone,
-                window=(step.window.start, step.window.end) if step.window else None,
+                window=(window.start, window.end) if window else None,
                 quiet=(quiet.start, quiet.end) if quiet else None,
                 skip_weekends=policy.skip_weekends,
                 skip_holidays=policy.skip_holidays,

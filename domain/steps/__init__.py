@@ -9,6 +9,7 @@ from typing import Annotated, Union
 from pydantic import Field
 
 from domain.steps.attribute import AttributeStep
+from domain.steps.awaiting import AwaitsFriend
 from domain.steps.base import StepKind
 from domain.steps.branch import Branch, BranchStep
 from domain.steps.message import MessageStep
@@ -49,6 +50,7 @@ def walk_steps(steps: list[Step], path: str = "steps") -> Iterator[tuple[str, St
 
 __all__ = [
     "KINDS",
+    "AwaitsFriend",
     "Arm",
     "AttributeStep",
     "Branch",

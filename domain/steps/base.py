@@ -1,7 +1,8 @@
 """What every step kind is asked by the rest of stepline, beside its own fields: the step
 lists inside it (`children`), the ways a friend can go out of it (`ways`, with the labels
 its decisions record), the conditions it holds (`conditions`) and a line saying what it does
-(`words`). A new kind is a module here, registered in the `Step` union (domain/steps/__init__.py)."""
+(`words`), and what walking it costs (`SENDS`, `ENDS`). A new kind is a module here, registered
+in the `Step` union (domain/steps/__init__.py)."""
 
 import json
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -35,6 +36,12 @@ class StepKind(BaseModel):
     # the keys of its document that hold step lists: `then` (a list of steps), `arms.steps` (a
     # list of options, each with its steps); read before validation (scenarios/limits.py)
     LISTS: ClassVar[tuple[str, ...]] = ()
+    # what walking it costs, for the walks that look ahead without running it (the quota
+    # forecast, the overlap warning): SENDS, one message pushed on entering it; ENDS, the
+    # enrollment goes no further; a kind that waits is a WaitStep or an AwaitsFriend. A kind
+    # that is none of these takes no time and sends nothing (tag, attribute, rich_menu).
+    SENDS: ClassVar[bool] = False
+    ENDS: ClassVar[bool] = False
 
     def children(self) -> list[tuple[str, list["Step"]]]:
         """The step lists inside this step, with their path relative to it (`otherwise`,

@@ -10,6 +10,7 @@ from domain.steps.parts import Window
 
 class MessageStep(StepKind):
     type: Literal["message"]
+    SENDS = True
     messages: list[dict[str, Any]] = Field(min_length=1, max_length=5)
     window: Window | None = None
     track_links: bool = True

@@ -1,13 +1,12 @@
 """`survey`: ask a question (アンケート) and store the friend's answer in an attribute."""
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from domain.base import MODEL_CONFIG, Scalar
-from domain.durations import parse_duration
-from domain.steps.base import StepKind, short
+from domain.steps.awaiting import AwaitsFriend
+from domain.steps.base import short
 from domain.steps.parts import Name, WaitPeriod, Window
 
 if TYPE_CHECKING:
@@ -23,12 +22,13 @@ class SurveyOption(BaseModel):
     value: Scalar
 
 
-class SurveyStep(StepKind):
+class SurveyStep(AwaitsFriend):
     """Ask a question (アンケート) and wait for the answer up to `timeout`: with `options`, as
     quick-reply buttons (LINE allows 13); without, the friend's next text message is the
     answer. The answer is stored in the friend's `attribute`; then `then`, or `on_timeout`."""
 
     type: Literal["survey"]
+    SENDS = True
     question: str = Field(min_length=1, max_length=5000)  # one LINE text message
     options: list[SurveyOption] | None = Field(None, min_length=1, max_length=13)
     attribute: Name
@@ -36,7 +36,6 @@ class SurveyStep(StepKind):
     window: Window | None = None
     then: list["Step"] = Field(default_factory=list)
     on_timeout: list["Step"] = Field(default_factory=list)
-    LISTS = ("then", "on_timeout")
 
     @field_validator("options")
     @classmethod
@@ -45,13 +44,6 @@ class SurveyStep(StepKind):
         if len(set(labels)) != len(labels):
             raise ValueError("option labels must be unique")
         return options
-
-    @property
-    def delta(self) -> timedelta:
-        return parse_duration(self.timeout)
-
-    def children(self) -> list[tuple[str, list["Step"]]]:
-        return [("then", self.then), ("on_timeout", self.on_timeout)]
 
     def ways(self) -> list[tuple[str, str, list["Step"]]]:
         return [("then", "answered", self.then), ("on_timeout", "no answer", self.on_timeout)]

@@ -11,6 +11,7 @@ class SwitchStep(StepKind):
     """End this enrollment and enrol the friend into another scenario."""
 
     type: Literal["switch"]
+    ENDS = True
     scenario: str = Field(min_length=1, max_length=32)
 
     def words(self) -> str:

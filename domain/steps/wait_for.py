@@ -1,20 +1,19 @@
 """`wait_for`: until a condition holds (an event, a click, a tag…) or the timeout passes."""
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from domain.conditions import Condition
-from domain.durations import parse_duration
-from domain.steps.base import StepKind, condition_text
+from domain.steps.awaiting import AwaitsFriend
+from domain.steps.base import condition_text
 from domain.steps.parts import WaitPeriod
 
 if TYPE_CHECKING:
     from domain.steps import Step
 
 
-class WaitForStep(StepKind):
+class WaitForStep(AwaitsFriend):
     """Wait until a condition holds (an event, a click, a tag…) or the timeout passes."""
 
     type: Literal["wait_for"]
@@ -22,14 +21,6 @@ class WaitForStep(StepKind):
     timeout: WaitPeriod
     then: list["Step"] = Field(default_factory=list)
     on_timeout: list["Step"] = Field(default_factory=list)
-    LISTS = ("then", "on_timeout")
-
-    @property
-    def delta(self) -> timedelta:
-        return parse_duration(self.timeout)
-
-    def children(self) -> list[tuple[str, list["Step"]]]:
-        return [("then", self.then), ("on_timeout", self.on_timeout)]
 
     def ways(self) -> list[tuple[str, str, list["Step"]]]:
         return [
