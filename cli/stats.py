@@ -8,7 +8,7 @@ from urllib.parse import quote
 import typer
 from rich.console import Console
 
-from cli.output import cell, console, rate, show, table
+from cli.output import cell, console, rate, show, table, zone
 from cli.targets import fail, targets
 
 SUMMARY = ["enrolled", "completed", "active", "blocked", "exited", "ended", "failed"]
@@ -38,7 +38,8 @@ YEN = {"message_price_yen", "cost_yen", "saved_yen", "cost_per_incremental_conve
 
 
 def _moment(text: str, option: str) -> str:
-    """ISO date or date-time; without an offset it is this machine's local time."""
+    """ISO date or date-time; without an offset it is in the channel's timezone (STEPLINE_TIMEZONE,
+    Asia/Tokyo by default), as the CLI shows times — not this machine's."""
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -48,16 +49,22 @@ def _moment(text: str, option: str) -> str:
         ) from None
     if len(text) <= 10:  # a plain date: from its midnight
         parsed = datetime.combine(date.fromisoformat(text), time())
-    return (parsed if parsed.tzinfo else parsed.astimezone()).isoformat()
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=zone())).isoformat()
 
 
 def stats(
     scenario_id: Annotated[str, typer.Argument(help="the scenario's id")],
     from_: Annotated[
         str | None,
-        typer.Option("--from", help="enrollments started from (ISO date or date-time)"),
+        typer.Option(
+            "--from",
+            help="enrollments started from (ISO date or date-time; without an offset, in the"
+            " channel's timezone: STEPLINE_TIMEZONE, Asia/Tokyo by default)",
+        ),
     ] = None,
-    to: Annotated[str | None, typer.Option("--to", help="… and before (ISO)")] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="… and before (ISO, read as --from is)")
+    ] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="print the API's CSV instead")] = False,
 ) -> None:
     """A scenario's stats: totals, what the messages cost, each step, each branch and split arm,

@@ -61,3 +61,58 @@ def test_emulator_messages_show_their_moment_in_the_channels_zone(monkeypatch, c
     monkeypatch.setattr(cli.main, "fail", lambda answer: None)
     cli.main.emulator_messages(user_id=None, as_json=False)
     assert capsys.readouterr().out == "2026-12-07 00:30:00 JST  U1  delivered     Hello\n"
+
+
+def test_stats_reads_a_time_without_an_offset_in_the_channels_zone(monkeypatch):
+    """`stepline stats --from/--to`: a time without an offset is the channel's, not this
+    machine's; with an offset it is kept; --help says so."""
+    import contextlib
+
+    from typer.testing import CliRunner
+
+    import cli.main
+    import cli.stats
+
+    sent: list[dict] = []
+
+    class Answer:
+        status_code = 200
+        headers: dict = {}
+
+        def json(self):
+            return {"enrolled": 0, "steps": []}
+
+    class Api:
+        def get(self, path, params):
+            sent.append(params)
+            return Answer()
+
+    class Targets:
+        def api(self):
+            return contextlib.nullcontext(Api())
+
+    monkeypatch.setattr(cli.stats, "targets", Targets)
+    monkeypatch.setattr(cli.stats, "fail", lambda answer: None)
+    monkeypatch.setenv("TZ", "America/Los_Angeles")  # the machine's zone does not matter
+    runner = CliRunner()
+
+    def stats(*args: str) -> dict:
+        result = runner.invoke(cli.main.app, ["stats", "scn_1", *args])
+        assert result.exit_code == 0, result.output
+        return sent.pop()
+
+    monkeypatch.delenv("STEPLINE_TIMEZONE", raising=False)
+    assert stats("--from", "2026-04-01", "--to", "2026-04-02T09:30") == {
+        "from": "2026-04-01T00:00:00+09:00",
+        "to": "2026-04-02T09:30:00+09:00",
+    }
+    monkeypatch.setenv("STEPLINE_TIMEZONE", "America/New_York")
+    assert stats("--from", "2026-01-15T08:00", "--to", "2026-07-01") == {
+        "from": "2026-01-15T08:00:00-05:00",
+        "to": "2026-07-01T00:00:00-04:00",  # the zone's offset on that day
+    }
+    assert stats("--from", "2026-01-15T08:00+00:00") == {"from": "2026-01-15T08:00:00+00:00"}
+
+    monkeypatch.setenv("COLUMNS", "200")
+    help_text = " ".join(runner.invoke(cli.main.app, ["stats", "--help"]).output.split())
+    assert "without an offset, in the channel's timezone: STEPLINE_TIMEZONE" in help_text
