@@ -1,5 +1,5 @@
-"""The studio's previews, asked by its script as it edits: a step's messages as LINE would show
-them to a chosen friend (app/preview.py), and how many friends the scenario would reach right
+"""The studio's previews, asked by its script as it edits: a step's messages (or a survey step's
+question) as LINE would show them to a chosen friend (app/preview.py), and how many friends the scenario would reach right
 now (app/reach.py). Signed in, with the session's form token; a bad field is a 422 that names
 it (an HTML fragment for the preview, JSON for the reach), never a 500."""
 
@@ -85,6 +85,22 @@ def _defaults(text: str) -> dict[str, str]:
     return defaults
 
 
+def _survey(text: str) -> tuple[str, list[dict] | None]:
+    """A survey step's `question` and `options` (a list of {label, value}; none: free text)."""
+    survey = _json(text, "survey", MAX_MESSAGES_TEXT)
+    if not isinstance(survey, dict):
+        raise Invalid("survey", "must be a JSON object of the question and its options")
+    question = survey.get("question")
+    if question is not None and not isinstance(question, str):
+        raise Invalid("survey.question", "must be text")
+    options = survey.get("options")
+    if options is not None and not (
+        isinstance(options, list) and all(isinstance(option, dict) for option in options)
+    ):
+        raise Invalid("survey.options", "must be a list of options, each with a label and value")
+    return question or "", options
+
+
 def _problem(error: Invalid) -> HTMLResponse:
     return HTMLResponse(
         f'<p class="problem" data-field="{escape(error.field)}">'
@@ -99,12 +115,16 @@ async def preview_messages(
     messages: Annotated[str, Form()] = "",
     user_id: Annotated[str, Form()] = "",
     defaults: Annotated[str, Form()] = "",
+    survey: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """`messages` (a JSON list) drawn as LINE bubbles for `user_id` (none, or one the store does
     not know: as a push to a friend stepline knows nothing of), with the step's `defaults` (a
-    JSON object): an HTML fragment styled by /static/dashboard/bubbles.css."""
+    JSON object); or, given `survey` (a JSON object: a survey step's `question` and `options`),
+    the question as its push carries it. An HTML fragment styled by
+    /static/dashboard/bubbles.css."""
     try:
-        shown = _messages(messages)
+        asked = _survey(survey) if survey else None
+        shown = _messages(messages) if asked is None else []
         filled = _defaults(defaults)
         if user_id and not USER_ID.match(user_id):
             raise Invalid("user_id", "must be 'U' followed by 32 lowercase hex characters")
@@ -112,7 +132,11 @@ async def preview_messages(
         return _problem(error)
     async with services.db.reading() as session:
         friend = await preview.recipient(session, user_id or None)
-    return HTMLResponse(await asyncio.to_thread(preview.render, shown, friend, filled))
+    if asked is not None:
+        drawn = await asyncio.to_thread(preview.render_question, *asked, friend)
+    else:
+        drawn = await asyncio.to_thread(preview.render, shown, friend, filled)
+    return HTMLResponse(drawn)
 
 
 @router.post("/dashboard/studio/reach")

@@ -87,6 +87,32 @@ async def test_the_preview_draws_the_messages_for_the_friend_escaped(shared):
     assert css.status_code == 200 and ".line-chat .bubble" in css.text
 
 
+async def test_a_survey_question_is_drawn_as_its_push_carries_it(shared):
+    """The question's placeholders filled for the friend, then one quick-reply button per
+    option (postbacks, as activities/survey.py makes them); without options, a bare text."""
+    await _friends(shared)
+    question = {
+        "question": "How was it, {displayName}? <b>",
+        "options": [{"label": "Great", "value": 5}, {"label": "<i>Meh", "value": 1}],
+    }
+    async with operator(shared) as (client, token):
+        asked = await client.post(
+            PREVIEW, data={"csrf": token, "survey": json.dumps(question), "user_id": AOI}
+        )
+        free = await client.post(
+            PREVIEW, data={"csrf": token, "survey": json.dumps({"question": "Any wishes?"})}
+        )
+    assert asked.status_code == 200, asked.text
+    assert 'data-message="text"' in asked.text
+    assert "How was it, Aoi? &lt;b&gt;" in asked.text and "<b>" not in asked.text
+    chips = re.findall(
+        r'<span class="action chip" title="postback: [^"]*">([^<]*)</span>', asked.text
+    )
+    assert chips == ["Great", "&lt;i&gt;Meh"]
+    assert free.status_code == 200 and "Any wishes?" in free.text
+    assert "quick-reply" not in free.text
+
+
 async def test_the_preview_refuses_a_bad_field_naming_it(shared):
     cases = [
         ({"messages": "not json"}, "messages"),
@@ -96,6 +122,9 @@ async def test_the_preview_refuses_a_bad_field_naming_it(shared):
         ({"messages": "[" * 100_000 + "]" * 100_000}, "messages"),
         ({"messages": "[]", "user_id": "bob"}, "user_id"),
         ({"messages": "[]", "defaults": "[1]"}, "defaults"),
+        ({"survey": "[]"}, "survey"),
+        ({"survey": '{"question": 3}'}, "survey.question"),
+        ({"survey": '{"question": "q", "options": ["Yes"]}'}, "survey.options"),
     ]
     async with operator(shared) as (client, token):
         for form, field in cases:

@@ -188,7 +188,8 @@ async def test_an_operator_builds_runs_and_edits_the_welcome_series(stack, page,
 
 async def test_the_studio_reads_on_a_phone_and_in_japanese(stack, browser, screenshot):
     """A phone-width screen in Japanese: nothing wider than the screen, every control
-    reachable with the keyboard (a step added with Tab and Enter alone)."""
+    reachable with the keyboard (a step added with Tab and Enter alone: a survey, its
+    question previewed with its options as quick replies)."""
     context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
     try:
         page = await context.new_page()
@@ -197,20 +198,28 @@ async def test_the_studio_reads_on_a_phone_and_in_japanese(stack, browser, scree
             await page.click("#new-scenario")
         await expect(page.locator("html")).to_have_attribute("lang", "ja")
         await expect(page.locator("#save")).to_contain_text("保存")
-        wide = await page.evaluate("document.scrollingElement.scrollWidth - innerWidth")
-        widest = await page.evaluate(
-            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
-            " > innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)"
-        )
-        assert wide <= 1, f"{wide}px wider than the screen: {widest}"
+        await fits_the_screen(page)
         summary = page.locator("details.add-step summary").last
         await summary.focus()
         await page.keyboard.press("Enter")  # opens the step kinds
-        wait_button = page.locator("details.add-step").last.locator("button[value$=':wait']")
-        await wait_button.focus()
+        survey = page.locator("details.add-step").last.locator("button[value$=':survey']")
+        await survey.focus()
         async with page.expect_navigation():
             await page.keyboard.press("Enter")
-        await expect(page.locator("[name='f.text.steps[1].duration']")).to_have_value("P1D")
+        await type_in(page, "steps[1].question", "text", "また来ますか？")
+        asked = page.locator("[data-preview-step='steps[1]']")
+        await expect(asked.locator("[data-message='text']")).to_contain_text("また来ますか？")
+        await expect(asked.locator(".quick-reply .chip")).to_have_text(["Yes", "No"])
+        await fits_the_screen(page)
         await screenshot(page, "studio-phone-ja")
     finally:
         await context.close()
+
+
+async def fits_the_screen(page: Page) -> None:
+    wide = await page.evaluate("document.scrollingElement.scrollWidth - innerWidth")
+    widest = await page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+        " > innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)"
+    )
+    assert wide <= 1, f"{wide}px wider than the screen: {widest}"

@@ -3,11 +3,14 @@ place by its button or choice, its fields filled by their names, checked clean, 
 its messages drawn."""
 
 import json
+import re
 
 import pytest
 
+from store.tables import Friend
 from tests.studio.test_studio_pages import new_draft
 from tests.support.dashboard import csrf, operator
+from tests.support.stack import user
 
 FILL = {  # what an operator types into a new step of each kind (its defaults do the rest)
     "message": {"f.text.{p}.messages[0].text": "Hello {displayName}"},
@@ -102,3 +105,35 @@ async def test_every_message_type_is_previewed_as_line_draws_it(shared, message)
         )
         assert drawn.status_code == 200
         assert f'data-message="{kind}"' in drawn.text
+
+
+async def test_a_survey_question_is_previewed_for_the_friend_picked(shared):
+    """The survey step's form has a preview box, and what its script sends for it (the
+    question and options from the checked document) draws the question for the friend, its
+    options as quick replies."""
+    friend = user(0x5E)
+    async with shared.db.session() as session:
+        session.add(Friend(user_id=friend, following=True, display_name="Mio", attributes={}))
+        await session.commit()
+    async with operator(shared) as client:
+        place = await new_draft(client)
+        await client.post(place, data={"csrf": csrf(client), "op": "add:steps:1:survey"})
+        checked = await client.post(
+            f"{place}/check",
+            data={
+                "csrf": csrf(client),
+                "f.text.steps[1].question": "Hi {displayName}, come again?",
+            },
+        )
+        step = checked.json()["document"]["steps"][1]
+        page = await client.get(place)
+        survey = page.text[page.text.index('class="studio-step step-survey"') :]
+        assert 'data-preview-step="steps[1]"' in survey.split("</section>")[0]
+        drawn = await client.post(
+            "/dashboard/studio/preview",
+            data={"csrf": csrf(client), "user_id": friend,
+                  "survey": json.dumps({"question": step["question"], "options": step["options"]})},
+        )  # fmt: skip
+    assert drawn.status_code == 200, drawn.text
+    assert "Hi Mio, come again?" in drawn.text
+    assert re.findall(r'class="action chip"[^>]*>([^<]*)<', drawn.text) == ["Yes", "No"]

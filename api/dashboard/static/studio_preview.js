@@ -1,6 +1,7 @@
-// The studio's previews: each message step drawn as LINE shows it (for the friend picked, or
-// for a friend stepline knows nothing of), and how many friends the trigger and each way of a
-// branch or split would take now. Redrawn after every check (studio.js's "studio:checked").
+// The studio's previews: each message step, and each survey step's question with its options
+// as quick replies, drawn as LINE shows it (for the friend picked, or for a friend stepline
+// knows nothing of), and how many friends the trigger and each way of a branch or split would
+// take now. Redrawn after every check (studio.js's "studio:checked").
 (function () {
   "use strict";
   var form = document.getElementById("studio-form");
@@ -30,10 +31,16 @@
   function previews(doc) {
     document.querySelectorAll("[data-preview-step]").forEach(function (box) {
       var path = box.getAttribute("data-preview-step");
-      var messages = at(doc, path + ".messages");
-      if (!Array.isArray(messages)) return;
-      var fields = {messages: JSON.stringify(messages), user_id: friend.value.trim(),
-                    defaults: JSON.stringify(at(doc, path + ".defaults") || {})};
+      var step = at(doc, path);
+      var fields = {user_id: friend.value.trim()};
+      if (step && step.type === "survey") {  // its question, with its options as quick replies
+        fields.survey = JSON.stringify({question: step.question, options: step.options || null});
+      } else {
+        var messages = at(doc, path + ".messages");
+        if (!Array.isArray(messages)) return;
+        fields.messages = JSON.stringify(messages);
+        fields.defaults = JSON.stringify(at(doc, path + ".defaults") || {});
+      }
       var key = JSON.stringify(fields);
       if (drawn[path] === key) return;
       drawn[path] = key;
