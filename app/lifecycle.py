@@ -19,6 +19,7 @@ from scenarios.validate import (
 )
 from store import scenarios
 from store.definitions import Definitions
+from store.impact import impact
 from store.tables import Audience, Scenario
 from triggers import lifecycle
 from triggers.lifecycle import Changed
@@ -73,6 +74,16 @@ async def definition_of(
         )
     except LookupError as exc:
         raise NotFound(str(exc)) from None
+
+
+async def running(session: AsyncSession, scenario: Scenario) -> int:
+    """How many friends are on their way through the scenario now (its live enrollments; a
+    test send's runs are not its): the enrollments ending it would end."""
+    definition = await definition_of(session, scenario)
+    found = await impact(
+        session, scenario_id=scenario.id, target=definition, to_version=scenario.version
+    )
+    return found.running
 
 
 async def create(
