@@ -1,5 +1,5 @@
 """The studio's words for the kinds it offers (step kinds, message types, condition kinds,
-operators, wait modes, trigger kinds), marked for the catalogs with the kind as their gettext
+operators, wait modes, trigger kinds, a survey's answers), marked for the catalogs with the kind as their gettext
 context and shown in the page's language: `{{ label_of("condition", "any") }}`."""
 
 from typing import Any
@@ -49,6 +49,8 @@ WORDS: dict[tuple[str, str], str] = {
     ("trigger", "keyword"): NC_("trigger", "a keyword message"),
     ("trigger", "audience"): NC_("trigger", "joining an audience"),
     ("trigger", "date"): NC_("trigger", "a date attribute"),
+    ("answers", "options"): NC_("answers", "options to tap"),
+    ("answers", "free"): NC_("answers", "free text"),
 }
 
 

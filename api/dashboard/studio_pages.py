@@ -229,6 +229,7 @@ async def _context(session: AsyncSession, draft: StudioDraft, request: Request) 
         "trigger_kinds": list(blanks.TRIGGERS),
         "operators": fields.ATTRIBUTE_OPS,
         "wait_mode": fields.wait_mode,
+        "answers_of": fields.answers,
         "operator_of": fields.operator_of,
         "message_type": fields.message_type,
         "friends": recent,

@@ -12,6 +12,9 @@ from app.studio.paths import BadPath
 
 STEP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 STEP_LISTS = ("steps", "then", "on_timeout", "otherwise")
+# lists that are left out rather than empty (an empty one is refused): without its options a
+# survey takes free text; without exit conditions a scenario has none
+NONE_WHEN_EMPTY = ("options", "exit")
 
 
 class BadEdit(ValueError):
@@ -85,10 +88,13 @@ def move(document: dict, path: str, offset: int) -> str:
 
 
 def delete(document: dict, path: str) -> None:
+    """Out of its list; a list that is left out rather than empty goes with its last item."""
     list_path, index = paths.split(path)
     items = _list(document, list_path)
     if index < len(items):
         del items[index]
+    if not items and paths.parse(list_path)[-1] in NONE_WHEN_EMPTY:
+        paths.remove(document, list_path)
 
 
 def append(document: dict, list_path: str, value: Any) -> str:

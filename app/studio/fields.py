@@ -11,6 +11,7 @@ from app.studio import blanks, paths
 
 ATTRIBUTE_OPS = ("equals", "in", "not_in", "between", "gte", "lte", "exists")
 WAIT_MODES = ("duration", "moment", "date")
+ANSWERS = ("options", "free")  # a survey's: tapped from its options, or typed as free text
 MAX_FIELDS = 5000
 
 
@@ -102,7 +103,8 @@ def fill(document: dict, form: Iterable[tuple[str, str]]) -> None:
 
 def choose(document: dict, what: str, path: str, choice: str) -> None:
     """A structural choice: a condition's, a message's or a trigger's kind, a wait's mode, an
-    attribute condition's operator. The same choice again changes nothing."""
+    attribute condition's operator, a survey's answers. The same choice again changes
+    nothing."""
     current = paths.get(document, path)
     if what == "condition" and choice in blanks.CONDITIONS:
         if not (isinstance(current, dict) and choice in current):
@@ -117,6 +119,8 @@ def choose(document: dict, what: str, path: str, choice: str) -> None:
         _wait_mode(current, choice)
     elif what == "operator" and choice in ATTRIBUTE_OPS and isinstance(current, dict):
         _operator(current, choice)
+    elif what == "answers" and choice in ANSWERS and isinstance(current, dict):
+        _answers(current, choice)
 
 
 def message_type(message: Any) -> str | None:
@@ -148,6 +152,21 @@ def _wait_mode(step: dict, mode: str) -> None:
         step["until"] = "2027-01-01T10:00:00+09:00"
     else:
         step["until"] = {"attribute": "birthday", "offset": "P0D", "at": "10:00"}
+
+
+def answers(step: dict) -> str:
+    """A survey's answers: `options` to tap (an empty list too: options still to add), or
+    `free` text (no options at all)."""
+    return "free" if step.get("options") is None else "options"
+
+
+def _answers(step: dict, mode: str) -> None:
+    if answers(step) == mode:
+        return
+    if mode == "free":
+        step.pop("options", None)
+    else:
+        step["options"] = blanks.fresh(blanks.STEPS, "survey")["options"]
 
 
 def operator_of(condition: dict) -> str | None:

@@ -142,3 +142,17 @@ def test_the_yaml_tab_gives_back_the_same_document() -> None:
     with pytest.raises(check.NotYaml):
         check.from_yaml("name: [unclosed")
     assert check.from_yaml("when: 2026-12-24T10:00:00+09:00")["when"] == "2026-12-24T10:00:00+09:00"
+
+
+def test_a_list_left_out_rather_than_empty_goes_with_its_last_item() -> None:
+    """A survey's options and the exit conditions are refused empty: removing the last one
+    leaves a free-text survey and a scenario without exit conditions."""
+    document = doc() | {"exit": [{"event": "unsubscribe"}]}
+    document["steps"].append({"id": "q", "type": "survey", "options": [{"label": "Yes"}]})
+    service.apply(document, "delete:steps[2].options[0]")
+    service.apply(document, "delete:exit[0]")
+    assert "options" not in document["steps"][2] and "exit" not in document
+    service.apply(document, "item:steps[1].branches")
+    service.apply(document, "delete:steps[1].branches[1]")
+    service.apply(document, "delete:steps[1].branches[0]")
+    assert document["steps"][1]["branches"] == []  # others stay, for the checks to name
