@@ -6,7 +6,7 @@ from datetime import timedelta
 from temporalio import activity
 
 from core.dates import next_occurrence
-from scenarios.runs import DateChanged, DateFire, DateFireResult, FriendDateRequest
+from scenarios.date_runs import DateChanged, DateFire, DateFireResult, FriendDateRequest
 from scenarios.trigger import DateTrigger
 from store.db import Database
 from store.definitions import Definitions

@@ -17,7 +17,11 @@ from typing import Any
 from temporalio.exceptions import ApplicationError
 
 from core import metrics
+from core.links import tracked_urls
+from core.personalize import placeholders
+from domain.steps import MessageStep, SurveyStep
 from line.client import LinePusher, LineRejected
+from scenarios.runs import SendRequest
 from store import multicasts
 from store.db import Database
 from store.multicasts import MAX_RECIPIENTS, MulticastBatch
@@ -180,3 +184,13 @@ class Multicaster:
         if changes and self.expedite is not None:  # a `delivered` audience's trigger: now
             await self.expedite(changes)
         return request_id
+
+
+def batchable(step: MessageStep | SurveyStep, request: SendRequest) -> bool:
+    """Whether the step's messages are the same for every friend (no placeholder, no tracked
+    link, no survey token), so that friends due them together may share a multicast."""
+    if isinstance(step, SurveyStep) or request.test or request.reply:
+        return False
+    return not placeholders(step.messages) and not (
+        step.track_links and tracked_urls(step.messages)
+    )

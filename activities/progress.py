@@ -17,7 +17,7 @@ from store import events
 from store.batches import GroupCommit
 from store.conditions import FriendFacts
 from store.db import Database
-from store.enrollment_progress import CHUNK, record_status, record_statuses
+from store.enrollment_progress import CHUNK, record_progress_batch, record_status
 from store.enrollments import record_step
 from store.tables import BranchDecision, Friend, StepEntry
 from store.types import utcnow
@@ -34,7 +34,7 @@ class StoreActivities(contract.Progress):
         self.db = db
         # the progress of enrollments reporting at the same moment (2,000 waking at once) is
         # written in one transaction, not one each (store/batches.py)
-        self.progress = GroupCommit(db, _record_progress, name="record_progress")
+        self.progress = GroupCommit(db, record_progress_batch, name="record_progress")
         self.branches = GroupCommit(db, decide_branches, name="evaluate_branch")
 
     @activity.defn
@@ -81,13 +81,6 @@ class StoreActivities(contract.Progress):
                 )
             holds = await facts.holds(request.condition)
         return ConditionResult(holds=holds, events_after=facts.events_after, inputs=facts.inputs)
-
-
-async def _record_progress(session: AsyncSession, updates: list[ProgressUpdate]) -> list[None]:
-    """A batch of record_progress, in one transaction: each update as record_status writes it,
-    in the order they were reported (store.enrollment_progress.record_statuses)."""
-    await record_statuses(session, updates)
-    return [None] * len(updates)
 
 
 async def decide_branches(

@@ -11,7 +11,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import heartbeating
 from activities.line_answers import PushBudget, not_pushed, retry_later, unavailable_coupon
-from activities.multicast import ALONE, Multicaster
+from activities.multicast import ALONE, Multicaster, batchable
+from activities.progress import decide_branches
 from activities.replying import Replied, Replier
 from activities.survey import as_message_step, with_options
 from core import metrics
@@ -29,11 +30,12 @@ from line.client import (
 )
 from line.profiles import refresh_profile
 from scenarios.policy import ChannelPolicy
-from scenarios.runs import SendOutcome, SendRequest
+from scenarios.runs import BranchChoice, BranchRequest, SendOutcome, SendRequest
 from store import deliveries, links, pacing, replies, send_gate, surveys
 from store.batches import GroupCommit
 from store.db import Database
 from store.definitions import Definitions
+from store.enrollment_progress import record_progress_batch
 from store.policy import get_policy
 from store.tables import Delivery
 from triggers import record
@@ -81,6 +83,8 @@ class SendActivities(contract.Sending):
         # transaction, and those LINE accepted at the same moment are marked sent in one
         self.preparing = GroupCommit(db, deliveries.prepare_sends, name="prepare_send")
         self.sent = GroupCommit(db, _mark_sent, name="mark_sent")
+        self.finishing = GroupCommit(db, record_progress_batch, name="finish")
+        self.branches = GroupCommit(db, decide_branches, name="branch_and_send")
         self._policy: tuple[float, ChannelPolicy] | None = None
         self._quota: tuple[datetime, LineQuota, int] | None = None  # read at, quota, sent since
 
@@ -92,7 +96,28 @@ class SendActivities(contract.Sending):
                 "this worker's share of the push rate is used up", type="PushRate"
             )
         async with heartbeating():  # a worker killed mid-push is noticed within SEND_HEARTBEAT
-            return await self.send(request)
+            outcome = await self.send(request)
+        if outcome.result == "sent" and request.finish is not None:
+            # its last step: the enrollment's end recorded here, not by one more local activity
+            await self.finishing.submit(request.finish)
+            outcome.finished = True
+        return outcome
+
+    @activity.defn
+    async def branch_and_send(self, request: BranchRequest) -> BranchChoice:
+        choice = await self.branches.submit(request)
+        way = len(request.conditions) if choice.index is None else choice.index
+        send = request.sends[way] if way < len(request.sends) else None
+        if send is None:
+            return choice
+        try:  # as the local push would be; its failure is the workflow's to take on
+            choice.sent = await self.send_message_step(send)
+        except ApplicationError as err:
+            choice.send_failed = err.type or "ApplicationError"
+        except Exception as err:  # LINE unreachable, the store busy…: pushed again, same key
+            activity.logger.warning("%s: pushed after its branch failed: %r", send.step_id, err)
+            choice.send_failed = type(err).__name__
+        return choice
 
     async def send(self, request: SendRequest) -> SendOutcome:
         definition = await self.definitions.get(request.scenario_id, request.version)
@@ -272,13 +297,3 @@ class SendActivities(contract.Sending):
                 {url: f"{self.public_url}/r/{tokens[target]}" for url, target in targets.items()},
             )
         return fill(messages, values, step.defaults) if values else messages
-
-
-def batchable(step: MessageStep | SurveyStep, request: SendRequest) -> bool:
-    """Whether the step's messages are the same for every friend (no placeholder, no tracked
-    link, no survey token), so that friends due them together may share a multicast."""
-    if isinstance(step, SurveyStep) or request.test or request.reply:
-        return False
-    return not placeholders(step.messages) and not (
-        step.track_links and tracked_urls(step.messages)
-    )

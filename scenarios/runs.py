@@ -120,6 +120,7 @@ class SendRequest(BaseModel):
     planned_at: datetime
     held: bool = False  # it waited (window, quiet hours, a cap…): spaced from other sends
     reply: bool = False  # due at once after the webhook event that started it: try a reply
+    finish: ProgressUpdate | None = None  # its last step: once sent, record it completed
 
     @property
     def test(self) -> bool:
@@ -138,6 +139,7 @@ class SendOutcome(BaseModel):
     request_id: str | None = None
     error: str | None = None
     via: Literal["push", "reply"] = "push"  # sent: as a push (counted) or a reply (free)
+    finished: bool = False  # sent, and the request's `finish` recorded with it
 
 
 class BranchRequest(BaseModel):
@@ -148,11 +150,16 @@ class BranchRequest(BaseModel):
     labels: list[str]
     conditions: list[Condition]
     at: datetime
+    # for each way (the branches, then `otherwise`): its first step's push when that is a
+    # message due now, made in the same activity once the way is decided (None: not)
+    sends: list[SendRequest | None] = Field(default_factory=list)
 
 
 class BranchChoice(BaseModel):
     index: int | None  # None: no branch holds
     inputs: dict[str, Any] = Field(default_factory=dict)
+    sent: SendOutcome | None = None  # the chosen way's push, when the request had one
+    send_failed: str | None = None  # … which failed (its error type): the workflow pushes
 
 
 class ConditionRequest(BaseModel):
@@ -251,48 +258,3 @@ class SurveyResult(BaseModel):
     answered: bool
     value: Any = None
     label: str | None = None
-
-
-class DateTriggerInput(BaseModel):
-    """A date-triggered scenario's schedule for one friend (workflows/date_trigger.py)."""
-
-    scenario_id: str
-    user_id: str
-    attribute: str
-    offset: str
-    at: str
-    timezone: str
-    yearly: bool = False
-    value: Any = None  # the friend's date attribute as last known
-    value_at: datetime | None = None  # when it was read (a staler signal changes nothing)
-    after: datetime | None = None  # the last moment it fired: the next one comes after it
-
-
-class DateChanged(Signal):
-    """A friend's date attribute as it is now (None: removed), read at `at`."""
-
-    attribute: str
-    value: Any = None
-    at: datetime
-
-
-class DateFire(BaseModel):
-    scenario_id: str
-    user_id: str
-    due: datetime  # the moment the friend's date came
-
-
-class DateFireResult(BaseModel):
-    enrollment_id: str | None = None  # None: not enrolled (see reason)
-    reason: str | None = None
-    stop: bool = False  # the scenario takes no date enrollments any more: the schedule ends
-    # the trigger and the friend's date as they are now: the schedule goes on from them
-    reschedule: DateTriggerInput | None = None
-    # they no longer give `due` (a change whose signal was lost, a new version of the
-    # scenario): nobody enrolled, the schedule moves
-    moved: bool = False
-
-
-class FriendDateRequest(BaseModel):
-    user_id: str
-    attribute: str

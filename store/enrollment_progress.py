@@ -51,6 +51,13 @@ async def settle(
     )
 
 
+async def record_progress_batch(session: AsyncSession, updates: list[ProgressUpdate]) -> list[None]:
+    """A batch of the workflows' reports, in one transaction (a GroupCommit's apply): each
+    update as record_status writes it, in the order they were reported."""
+    await record_statuses(session, updates)
+    return [None] * len(updates)
+
+
 class Report(Protocol):
     """What record_progress hands over: a status, the moment, the step just entered."""
 

@@ -22,7 +22,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.steps import DateUntil, WaitForStep, WaitStep
 from domain.values import properties_match
-from scenarios.runs import ConditionMet, DateChanged, ExitSignal
+from scenarios.date_runs import DateChanged
+from scenarios.runs import ConditionMet, ExitSignal
 from scenarios.trigger import EventTrigger, KeywordTrigger
 from store import enrollments, scenarios
 from store.conditions import FriendFacts

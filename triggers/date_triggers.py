@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.dates import parse_date
-from scenarios.runs import DateChanged, DateTriggerInput
+from scenarios.date_runs import DateChanged, DateTriggerInput
 from scenarios.trigger import DateTrigger
 from store import scenarios
 from store.definitions import Definitions

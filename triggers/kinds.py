@@ -10,7 +10,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from scenarios.runs import DateTriggerInput, TestRun
+from scenarios.date_runs import DateTriggerInput
+from scenarios.runs import TestRun
 
 Reason = Literal[
     "attributes", "tags", "route", "import", "audience", "click", "step", "event", "data"

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import logs
-from scenarios.runs import DateTriggerInput
+from scenarios.date_runs import DateTriggerInput
 from store import operations, outbox, webhooks
 from store.pipeline_tables import Operation, Outbox
 from store.tables import Scenario

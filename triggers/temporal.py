@@ -17,8 +17,9 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from scenarios.date_runs import DateTriggerInput
 from scenarios.definition import ScenarioDefinition
-from scenarios.runs import DateTriggerInput, EnrollmentInput, EnrollmentStatus
+from scenarios.runs import EnrollmentInput, EnrollmentStatus
 from workflows import search
 from workflows.date_trigger import DateTriggerWorkflow
 from workflows.enrollment import EnrollmentWorkflow

@@ -10,7 +10,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios import runs
+    from scenarios import date_runs, runs
     from workflows.contract import Dates, Journeys, Progress, RichMenus, Sending, Surveys
 
 A = TypeVar("A")
@@ -51,6 +51,18 @@ async def send_at_once(request: runs.SendRequest, summary: str) -> runs.SendOutc
         start_to_close_timeout=LOCAL_SEND,
         retry_policy=LOCAL_SEND_RETRY,
         summary=summary,
+    )
+
+
+async def branch_and_send(request: runs.BranchRequest, summary: str) -> runs.BranchChoice:
+    """The branch decided and its way's first message pushed, tried once in this workflow
+    task (a failure of the push comes back in the choice; of the whole, as an error)."""
+    return await workflow.execute_local_activity_method(
+        Sending.branch_and_send,
+        request,
+        start_to_close_timeout=LOCAL_SEND,
+        retry_policy=LOCAL_SEND_RETRY,
+        summary=summary[:SUMMARY],
     )
 
 
@@ -114,11 +126,13 @@ async def close_survey(request: runs.SurveyClose, summary: str) -> runs.SurveyRe
     return await on_store(Surveys.close_survey, request, summary)
 
 
-async def read_friend_date(request: runs.FriendDateRequest, summary: str) -> runs.DateChanged:
+async def read_friend_date(
+    request: date_runs.FriendDateRequest, summary: str
+) -> date_runs.DateChanged:
     return await on_store(Dates.read_friend_date, request, summary)
 
 
-async def fire_date_trigger(fire: runs.DateFire, summary: str) -> runs.DateFireResult:
+async def fire_date_trigger(fire: date_runs.DateFire, summary: str) -> date_runs.DateFireResult:
     return await workflow.execute_activity_method(
         Dates.fire_date_trigger,
         fire,

@@ -7,16 +7,13 @@ from collections.abc import Callable
 
 from temporalio import activity
 
+from scenarios.date_runs import DateChanged, DateFire, DateFireResult, FriendDateRequest
 from scenarios.runs import (
     BranchChoice,
     BranchRequest,
     ConditionRequest,
     ConditionResult,
-    DateChanged,
-    DateFire,
-    DateFireResult,
     DecisionRecord,
-    FriendDateRequest,
     FriendUpdate,
     ProgressUpdate,
     RichMenuRequest,
@@ -39,6 +36,12 @@ class Sending:
     async def send_message_step(self, request: SendRequest) -> SendOutcome:
         """Push one message step (a survey's question too) and record it: sent, deferred by
         the channel's policy, skipped, blocked or failed for good."""
+        raise Unimplemented
+
+    @activity.defn(name="branch_and_send")
+    async def branch_and_send(self, request: BranchRequest) -> BranchChoice:
+        """A branch decided, and the first message of the way it takes pushed at once when
+        the request has one for that way: one local activity where there were two."""
         raise Unimplemented
 
 

@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from core.dates import next_occurrence
     from core.windows import local_text
     from domain.dates import date_words
-    from scenarios.runs import DateChanged, DateFire, DateFireResult, DateTriggerInput
+    from scenarios.date_runs import DateChanged, DateFire, DateFireResult, DateTriggerInput
     from workflows import calls
 
 

@@ -10,8 +10,8 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 with workflow.unsafe.imports_passed_through():
     from core.windows import in_window, next_opening
     from domain.statuses import HoldReason
-    from domain.steps import MessageStep, SurveyStep
-    from scenarios.runs import SendOutcome, SendRequest
+    from domain.steps import MessageStep, Step, SurveyStep
+    from scenarios.runs import EnrollmentStatus, ProgressUpdate, SendOutcome, SendRequest
     from workflows import calls, waiting
     from workflows.journey import Finished, Journey
     from workflows.visibility import index, report, set_state
@@ -19,18 +19,25 @@ with workflow.unsafe.imports_passed_through():
 Deliverable = MessageStep | SurveyStep
 
 
-async def send(journey: Journey, step: Deliverable) -> None:
-    """Deliver the step: wait while it may not go out, push, and act on what LINE answers."""
-    if journey.parked:  # blocked: remember it; an unblock within the grace sends it
+async def send(journey: Journey, step: Deliverable, *, last: bool = False) -> None:
+    """Deliver the step: wait while it may not go out, push, and act on what LINE answers.
+    `last`: nothing follows it, so the push may record the enrollment completed with it."""
+    # pushed already with the branch that led here (or tried, and failed: its error type)
+    pushed = journey.presends.pop(step.id, None)
+    if pushed is None and journey.parked:  # blocked: an unblock within the grace sends it
         journey.missed.append((step, workflow.now()))
         await report(journey, "held", step.id, hold="blocked", entered=step.id)
         return
     entered: str | None = step.id
     held = False
     while True:
-        held = await until_sendable(journey, step, entered) or held
-        entered = None
-        outcome = await push(journey, step, held)
+        if isinstance(pushed, SendOutcome):
+            set_state(journey, "sending", step.id)
+            outcome: SendOutcome | None = pushed
+        else:
+            held = await until_sendable(journey, step, entered) or held
+            outcome = await push(journey, step, held, last=last, tried=pushed)
+        entered, pushed = None, None
         if outcome is None and journey.test:  # a test is not held for the quota
             raise Finished("failed", "LINE: You have reached your monthly limit.")
         if outcome is None:  # LINE: "You have reached your monthly limit."
@@ -45,6 +52,8 @@ async def send(journey: Journey, step: Deliverable) -> None:
             journey.apply_control("pause", outcome.control_seq or journey.control_seq)
         elif outcome.result == "sent":
             journey.state.sent.append(step.id)
+            if outcome.finished:  # recorded with the push: nothing else happens to it
+                raise Finished("completed", recorded=True)
             return
         elif outcome.result == "skipped":  # e.g. its coupon closed: on to the next step
             return
@@ -96,27 +105,21 @@ async def hold(
         await sleep_until(journey, until, summary)
 
 
-async def push(journey: Journey, step: Deliverable, held: bool) -> SendOutcome | None:
-    """LINE's answer for the step; None: the monthly limit is reached."""
+async def push(
+    journey: Journey, step: Deliverable, held: bool, *, last: bool = False, tried: str | None = None
+) -> SendOutcome | None:
+    """LINE's answer for the step; None: the monthly limit is reached. `tried`: a push made
+    with the branch failed with that error type (not tried again as a local activity)."""
     set_state(journey, "sending", step.id)
     # the first message, due at once after the event that started the enrollment: offered
     # that event's reply token (once; enrollments started before this never are)
     reply = journey.reply and not held and workflow.patched("reply-first")
     journey.reply = False
-    request = SendRequest(
-        enrollment_id=journey.input.enrollment_id,
-        scenario_id=journey.input.scenario_id,
-        version=journey.version,
-        user_id=journey.input.user_id,
-        epoch=journey.epoch,
-        step_id=step.id,
-        planned_at=workflow.now(),
-        held=held,
-        reply=reply,
-    )
-    count = len(step.messages) if isinstance(step, MessageStep) else 1
-    summary = f"send {step.id} ({count} message(s))"
-    if journey.fast:
+    request = send_request(journey, step, held=held, reply=reply, last=last)
+    summary = send_summary(step, request)
+    if tried == "MonthlyLimit":
+        return None
+    if journey.fast and tried is None:
         try:
             return await calls.send_at_once(request, summary)
         except FailureError as err:  # a local activity's failure may come unwrapped
@@ -183,6 +186,69 @@ async def until_unblocked(journey: Journey, deadline: datetime) -> bool:
         return False
     journey.check_stopped()
     return True
+
+
+def send_request(
+    journey: Journey, step: Deliverable, *, held: bool, reply: bool, last: bool
+) -> SendRequest:
+    request = SendRequest(
+        enrollment_id=journey.input.enrollment_id,
+        scenario_id=journey.input.scenario_id,
+        version=journey.version,
+        user_id=journey.input.user_id,
+        epoch=journey.epoch,
+        step_id=step.id,
+        planned_at=workflow.now(),
+        held=held,
+        reply=reply,
+    )
+    if last and journey.fast and at_its_end(journey) and workflow.patched("finish-with-push"):
+        request.finish = ProgressUpdate(status=completed(journey, step), at=workflow.now())
+    return request
+
+
+def send_summary(step: Deliverable, request: SendRequest) -> str:
+    count = len(step.messages) if isinstance(step, MessageStep) else 1
+    return f"send {step.id} ({count} message(s))" + (", then completed" if request.finish else "")
+
+
+def ahead(journey: Journey, ways: list[list[Step]], following: str) -> list[SendRequest | None]:
+    """For a branch about to decide: each way's first step's push, where that is a message
+    that would go out at once (nothing holds it now), so the branch's activity can push it;
+    [] when no way's would."""
+    if not journey.fast or journey.test or journey.reply or journey.parked or journey.stopped:
+        return []
+    requests: list[SendRequest | None] = []
+    for steps in ways:
+        first = steps[0] if steps else None
+        if isinstance(first, MessageStep) and sendable_now(journey, first):
+            last = len(steps) == 1 and following == "end" and journey.last_list
+            requests.append(send_request(journey, first, held=False, reply=False, last=last))
+        else:
+            requests.append(None)
+    return requests if any(requests) else []
+
+
+def sendable_now(journey: Journey, step: Deliverable) -> bool:
+    """What `until_sendable` asks: not paused, not waiting its turn, inside its window."""
+    now = workflow.now()
+    if journey.paused or (journey.released_at and now < journey.released_at):
+        return False
+    return not step.window or in_window(now, journey.scenario.timezone, **window(step))
+
+
+def at_its_end(journey: Journey) -> bool:
+    """Once this push is sent the enrollment is over: nothing missed, parked, migrating or
+    stopped that could still take it elsewhere."""
+    return not (journey.missed or journey.parked or journey.migration or journey.stopped)
+
+
+def completed(journey: Journey, step: Deliverable) -> EnrollmentStatus:
+    """Its state once `step` is sent and it has completed, as the workflow's end sets it."""
+    state = journey.state.model_copy(deep=True)
+    state.status, state.step, state.sent = "completed", step.id, [*state.sent, step.id]
+    state.next_wake_at = state.hold_reason = state.error = None
+    return state
 
 
 def window(step: Deliverable) -> dict[str, str]:

@@ -8,11 +8,11 @@ enrollments already running replay as they ran (tests/replay)."""
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from scenarios import runs
+    from scenarios import date_runs, runs
     from workflows import interpreter
     from workflows.delivery import last_chance
     from workflows.journey import Finished, Journey
-    from workflows.visibility import index, report
+    from workflows.visibility import index, report, set_state
 
 
 @workflow.defn
@@ -31,7 +31,10 @@ class EnrollmentWorkflow:
             ending = Finished("completed")
         except Finished as finished:
             ending = finished
-        await report(journey, ending.status, journey.state.step, error=ending.error)
+        if ending.recorded:  # with the last push
+            set_state(journey, ending.status, journey.state.step, error=ending.error)
+        else:
+            await report(journey, ending.status, journey.state.step, error=ending.error)
         index(journey)
         return journey.state
 
@@ -56,7 +59,7 @@ class EnrollmentWorkflow:
         self.journey.condition_met(signal)
 
     @workflow.signal
-    def date_changed(self, signal: runs.DateChanged) -> None:
+    def date_changed(self, signal: date_runs.DateChanged) -> None:
         self.journey.date_changed(signal)
 
     @workflow.signal

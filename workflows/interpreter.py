@@ -17,7 +17,8 @@ async def walk_scenario(journey: Journey) -> None:
     remaining = path(journey)
     while remaining:
         try:
-            for steps in remaining:
+            for position, steps in enumerate(remaining):
+                journey.last_list = position == len(remaining) - 1
                 await walk(journey, steps, after="end")
             remaining = []
         except Migrating as moving:  # go on after that step in the new version

@@ -8,15 +8,16 @@ with workflow.unsafe.imports_passed_through():
     from core.windows import local_text
     from domain.statuses import Status
     from domain.steps import MessageStep, SurveyStep
+    from scenarios.date_runs import DateChanged
     from scenarios.runs import (
         BlockSignal,
         ConditionMet,
         ControlSignal,
-        DateChanged,
         EnrollmentInput,
         EnrollmentStatus,
         ExitSignal,
         MigrateSignal,
+        SendOutcome,
         Signal,
         SurveyAnswered,
         UnblockSignal,
@@ -36,10 +37,11 @@ class Migrating(Exception):
 class Finished(Exception):
     """Unwinds the walk when the enrollment is over before its last step."""
 
-    def __init__(self, status: Status, error: str | None = None):
+    def __init__(self, status: Status, error: str | None = None, *, recorded: bool = False):
         super().__init__(status)
         self.status: Status = status
         self.error = error
+        self.recorded = recorded  # the store has it already (the last push recorded it)
 
 
 class Journey:
@@ -71,6 +73,9 @@ class Journey:
         # the webhook event that started it may carry the first message as a reply, as long
         # as nothing has waited or been sent (workflows/waiting.py, workflows/delivery.py)
         self.reply = input.reply
+        # message steps pushed with the branch before them: the outcome, or the error type
+        self.presends: dict[str, SendOutcome | str] = {}
+        self.last_list = True  # walking the last of the step lists ahead (workflows/interpreter)
         self.state = EnrollmentStatus(
             enrollment_id=input.enrollment_id,
             scenario_id=input.scenario_id,

@@ -52,7 +52,7 @@ def test_the_worker_registers_every_defined_activity_once() -> None:
     registered = contract.implemented(*instances)
     names = [activity._Definition.must_from_callable(fn).name for fn in registered]
     assert sorted(names) == sorted(n for d in contract.DEFINITIONS for n in contract.names(d))
-    assert len(names) == len(set(names)) == 11
+    assert len(names) == len(set(names)) == 12
     with pytest.raises(TypeError, match="Surveys: 0 implementations"):
         contract.implemented(*[i for i in instances if not isinstance(i, SurveyActivities)])
 

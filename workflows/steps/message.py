@@ -9,4 +9,4 @@ with workflow.unsafe.imports_passed_through():
 
 
 async def run(journey: Journey, step: MessageStep, following: str) -> None:
-    await send(journey, step)
+    await send(journey, step, last=following == "end" and journey.last_list)

@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from core.dates import next_occurrence
     from domain.dates import date_words
     from domain.steps import DateUntil, WaitStep
-    from scenarios.runs import DateChanged, FriendDateRequest
+    from scenarios.date_runs import DateChanged, FriendDateRequest
     from workflows import calls, waiting
     from workflows.delivery import catch_up, sleep_until
     from workflows.describe import duration_words
