@@ -32,7 +32,9 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 USER = "U" + "0123456789abcdef" * 2
 COMMANDS = [  # (arguments, text its output must hold: the command did its work)
     (["--help"], "stepline: step delivery"),
+    (["scenario", "--help"], "Create, update and list scenarios."),
     (["scenario", "list"], "bench: welcome"),
+    (["scenario", "templates"], "follow-up"),
     (["stats", "scn_bench"], "Scenario scn_bench"),
     (["friend", "show", USER], "Friend " + USER),
     (["emulator", "messages"], "Welcome!"),
@@ -41,6 +43,9 @@ ANSWERS: dict[str, Any] = {  # path → JSON: the stand-in's whole API
     "/scenarios": [
         {"id": "scn_bench", "version": 2, "status": "active", "sent_count": 41,
          "name": "bench: welcome"},
+    ],
+    "/templates": [
+        {"name": "follow-up", "title": "Follow-up", "description": "Welcome, then a nudge."},
     ],
     "/scenarios/scn_bench/stats": {
         "enrolled": 50, "completed": 41, "active": 9, "blocked": 0, "exited": 0, "ended": 0,

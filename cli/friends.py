@@ -5,14 +5,16 @@ import re
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from app.wording import describe
 from cli.output import cell, console, moment, show, table
 from cli.targets import fail, targets
+
+if TYPE_CHECKING:  # rich is imported when a table is drawn (cli/output.py)
+    from rich.console import Console
 
 friend_app = typer.Typer(
     help="Look at a friend; import friend attributes from CSV.", no_args_is_help=True
@@ -73,7 +75,7 @@ def _zones(api: Any, friend: dict[str, Any], timeline: dict[str, Any]) -> dict[s
     return zones
 
 
-def _profile(out: Console, friend: dict[str, Any]) -> None:
+def _profile(out: "Console", friend: dict[str, Any]) -> None:
     grid = table(["", ""])
     grid.show_header = False
     following = "yes" if friend["following"] else "no"
@@ -93,7 +95,7 @@ def _profile(out: Console, friend: dict[str, Any]) -> None:
     show(out, f"Friend {friend['user_id']}", grid)
 
 
-def _enrollments(out: Console, rows: list[dict[str, Any]], zones: dict[str, str]) -> None:
+def _enrollments(out: "Console", rows: list[dict[str, Any]], zones: dict[str, str]) -> None:
     if not rows:
         out.print("no enrollments")
         return
@@ -116,7 +118,7 @@ def _enrollments(out: Console, rows: list[dict[str, Any]], zones: dict[str, str]
     show(out, "Enrollments", grid)
 
 
-def _timeline(out: Console, timeline: dict[str, Any], zones: dict[str, str]) -> None:
+def _timeline(out: "Console", timeline: dict[str, Any], zones: dict[str, str]) -> None:
     entries = timeline["entries"]
     title = "Timeline" + (" (the newest entries)" if timeline.get("truncated") else "")
     grid = table(["AT", "KIND", "SCENARIO", "STEP", "WHAT"])

@@ -1,22 +1,28 @@
 """Readable output for the commands: rich tables on a terminal, the same tables in plain text
-(no colours, no wrapping at 80 columns) when the output goes to a pipe or a file."""
+(no colours, no wrapping at 80 columns) when the output goes to a pipe or a file. rich is
+imported when a table is drawn: a command that only echoes lines (`emulator messages`) or
+`--help` does without it (tests/cli/test_startup_imports.py)."""
+
+from __future__ import annotations
 
 import json
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 PLAIN_WIDTH = 200  # a pipe has no width: wide enough that rows stay on one line
 
 
 def console(*, stderr: bool = False) -> Console:
     """A console for this command's output (created per call: tests swap sys.stdout)."""
+    from rich.console import Console
+
     out = Console(stderr=stderr, highlight=False, markup=False, soft_wrap=False)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         out = Console(
@@ -27,6 +33,9 @@ def console(*, stderr: bool = False) -> Console:
 
 def table(columns: Sequence[str], *, numeric: Iterable[str] = ()) -> Table:
     """A table with these headers; `numeric` columns are right-aligned."""
+    from rich import box
+    from rich.table import Table
+
     right = set(numeric)
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for name in columns:

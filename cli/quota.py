@@ -1,13 +1,15 @@
 """`stepline quota …`: LINE's monthly plan as step delivery sees it — this month's use, and
 the forecast of the pushes the waiting enrollments will make (GET /channel/quota/forecast)."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from cli.output import cell, console, show, table
 from cli.targets import fail, targets
+
+if TYPE_CHECKING:  # rich is imported when a table is drawn (cli/output.py)
+    from rich.console import Console
 
 quota_app = typer.Typer(help="LINE's monthly plan: its use and its forecast.", no_args_is_help=True)
 
@@ -26,7 +28,7 @@ def forecast(
     render(answer.json(), console(), days=days)
 
 
-def render(data: dict[str, Any], out: Console, *, days: bool = True) -> None:
+def render(data: dict[str, Any], out: "Console", *, days: bool = True) -> None:
     plan = data["plan"]
     facts = table(["limit", "used", "source", "reserve %", "allowed"], numeric=["limit", "used"])
     facts.add_row(

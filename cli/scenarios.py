@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import typer
-import yaml
 
 from cli import scenario_words
 from cli.operations import run as run_operation
@@ -45,7 +44,10 @@ def scenario_apply(
 ) -> None:
     """Validate a definition, then create it, or add a version to the scenario of the same name
     (none when the document is unchanged)."""
-    # here, not at the top: the definition's checks import LINE's SDK (a second to import)
+    # here, not at the top: the definition's checks import LINE's SDK (a second to import),
+    # and YAML is read by this command alone
+    import yaml
+
     from scenarios.validate import DefinitionError, validate_definition
 
     try:

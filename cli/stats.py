@@ -2,14 +2,16 @@
 or the API's CSV with `--csv`. Columns the API does not send (an older server) are left out."""
 
 from datetime import date, datetime, time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 import typer
-from rich.console import Console
 
 from cli.output import cell, console, rate, show, table, zone
 from cli.targets import fail, targets
+
+if TYPE_CHECKING:  # rich is imported when a table is drawn (cli/output.py)
+    from rich.console import Console
 
 SUMMARY = ["enrolled", "completed", "active", "blocked", "exited", "ended", "failed"]
 SUMMARY += ["messages_sent", "converted", "conversion_rate"]
@@ -88,7 +90,7 @@ def stats(
     render(answer.json(), console(), scenario_id=scenario_id)
 
 
-def render(data: dict[str, Any], out: Console, *, scenario_id: str = "") -> None:
+def render(data: dict[str, Any], out: "Console", *, scenario_id: str = "") -> None:
     """The stats JSON as tables on `out`."""
     summary = [key for key in SUMMARY if data.get(key) is not None]
     totals = table([_header(k) for k in summary])
@@ -111,7 +113,7 @@ def render(data: dict[str, Any], out: Console, *, scenario_id: str = "") -> None
 
 
 def _rows(
-    out: Console, title: str, preferred: list[str], rows: list[dict], *, others: bool = True
+    out: "Console", title: str, preferred: list[str], rows: list[dict], *, others: bool = True
 ) -> None:
     if not rows:
         return

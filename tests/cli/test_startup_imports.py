@@ -22,6 +22,10 @@ HEAVY = [
 # … and what `--help` needs neither: no request is made, no LINE ID checked (pydantic may be
 # there: typer itself converts a command's parameters with it)
 NOT_FOR_HELP = [*HEAVY, "httpx", "domain"]
+# … and what a short command needs neither before its request: YAML (read by `scenario apply`
+# alone), rich (imported when a table is drawn: these commands fail first), httpx's own command
+# line (click, pygments: cli/targets.py leaves it out)
+NOT_BEFORE_THE_REQUEST = [*HEAVY, "yaml", "rich", "click", "pygments"]
 USER = "U" + "0" * 32
 
 # runs `stepline ARGS…` as the entry point does, then prints the modules it imported
@@ -80,6 +84,7 @@ def test_help_imports_no_heavy_module(args):
     "args",
     [
         ["scenario", "list"],
+        ["scenario", "templates"],
         ["stats", "scn_nothing"],
         ["friend", "show", USER],
         ["emulator", "messages"],
@@ -91,4 +96,32 @@ def test_short_commands_import_only_an_http_client(args):
     code, modules = imported(*args)
     assert code == 1  # "cannot reach …": the command got as far as its request
     assert "httpx" in modules
-    assert loaded(modules, HEAVY) == []
+    assert loaded(modules, NOT_BEFORE_THE_REQUEST) == []
+
+
+def test_a_plain_http_client_loads_no_ca_bundle(monkeypatch):
+    """httpx loads certifi's CA bundle for every client (0.05 s): not for a plain-HTTP server
+    reached directly, whose client gets a context trusting nothing (TLS would fail, never go
+    unverified); an https URL or a proxy keeps httpx's own verification."""
+    import ssl
+
+    import httpx
+
+    from cli import targets
+
+    made: list[dict] = []
+    monkeypatch.setattr(httpx, "Client", lambda **kwargs: made.append(kwargs))
+    for name in targets.PROXIES:
+        monkeypatch.delenv(name, raising=False)
+    targets.client("http://localhost:8000", {"Authorization": "Bearer x"})
+    [plain] = made
+    assert plain["base_url"] == "http://localhost:8000" and plain["headers"]["Authorization"]
+    context = plain["verify"]
+    assert isinstance(context, ssl.SSLContext) and context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname and context.cert_store_stats()["x509_ca"] == 0
+
+    made.clear()
+    targets.client("https://stepline.example.com")
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    targets.client("http://localhost:8000")
+    assert ["verify" in kwargs for kwargs in made] == [False, False]
