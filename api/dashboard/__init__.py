@@ -17,6 +17,7 @@ from api.dashboard import (
     scenario_pages,
     static_files,
     studio_pages,
+    template_pages,
     test_send_pages,
 )
 
@@ -32,6 +33,7 @@ for module in (
     test_send_pages,  # before lifecycle_pages, whose …/{action} would answer …/test-sends
     lifecycle_pages,
     studio_pages,
+    template_pages,
     import_pages,  # before friend_pages, whose /dashboard/friends/{user_id} would answer .../import
     friend_edit_pages,
     friend_pages,

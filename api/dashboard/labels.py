@@ -59,6 +59,7 @@ LABELS: dict[str, frozenset[str]] = {
             NC_("step", "rich_menu"),
         ),
         "action": (
+            NC_("action", "activate"),
             NC_("action", "pause"),
             NC_("action", "resume"),
             NC_("action", "end"),

@@ -4,6 +4,7 @@ save it through the scenario lifecycle. Every post carries the session's form to
 
 import re
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -51,16 +52,23 @@ async def open_draft(
     services: ServicesDep,
     template: Annotated[str, Form(max_length=100)] = "",
     scenario_id: Annotated[str, Form(max_length=64)] = "",
+    new: Annotated[bool, Form()] = False,
 ) -> Response:
-    """A new draft: blank, from a template, or from a scenario's current version."""
+    """A new draft: blank, from a template, or from a scenario's current version. A template
+    whose scenario is there already goes to the page that says so (its open and activate),
+    unless `new` asks for a second one."""
     async with services.db.session() as session:
         try:
             if scenario_id:
                 draft = await service.open_scenario(session, scenario_id)
             else:
-                draft = await service.open_blank(session, template or None)
+                draft = await service.open_blank(session, template or None, new=new)
         except NotFound as exc:
             raise PageError(404, str(exc), "scenario_id" if scenario_id else "template") from None
+        except service.TwinExists:
+            return RedirectResponse(
+                f"/dashboard/templates/{quote(template, safe='')}", status_code=303
+            )
     return RedirectResponse(_place(draft.id), status_code=303)
 
 

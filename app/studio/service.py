@@ -19,9 +19,33 @@ from store.impact import Impact, impact
 from store.tables import Scenario
 
 
-async def open_blank(session: AsyncSession, template: str | None = None) -> StudioDraft:
-    document = templates.document(template) if template else copy.deepcopy(blanks.SCENARIO)
+class TwinExists(Conflict):
+    """A scenario of the template's name is there already (not ended): open or activate it
+    rather than make a second, unless asked for another."""
+
+    def __init__(self, scenario: Scenario):
+        super().__init__(f"{scenario.id} {scenario.name!r} ({scenario.status}) is there already")
+        self.scenario = scenario
+
+
+async def open_blank(
+    session: AsyncSession, template: str | None = None, *, new: bool = False
+) -> StudioDraft:
+    """A draft, blank or of a template's scenario; a template whose scenario is there already
+    (app/templates.twin, as `POST /templates/{name}/scenarios` finds it) raises TwinExists
+    unless `new` asks for another."""
+    if not template:
+        return await drafts.create(session, copy.deepcopy(blanks.SCENARIO))
+    document = templates.document(template)
+    if not new and (found := await twin_of(session, template)) is not None:
+        raise TwinExists(found)
     return await drafts.create(session, document)
+
+
+async def twin_of(session: AsyncSession, template: str) -> Scenario | None:
+    """The scenario of the template's name that has not ended, if any (app.errors.NotFound:
+    no such template)."""
+    return await templates.twin(session, str(templates.document(template).get("name")))
 
 
 async def open_scenario(session: AsyncSession, scenario_id: str) -> StudioDraft:
