@@ -37,7 +37,8 @@ def path(journey: Journey) -> list[list[Step]]:
 
 async def walk(journey: Journey, steps: list[Step], *, after: str) -> None:
     for position, step in enumerate(steps):
-        journey.check_stopped()
+        if step.id not in journey.presends:  # one pushed already is taken as it went
+            journey.check_stopped()
         following = steps[position + 1].id if position + 1 < len(steps) else after
         chosen = await HANDLERS[type(step)](journey, step, following)
         if chosen is not None:

@@ -2,6 +2,7 @@
 (`branch_and_send`), and the last push records the enrollment completed: after the wake-up's
 timer, one activity and no other. Its failures fall back to the usual push, once at LINE."""
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -109,3 +110,27 @@ async def test_a_way_whose_message_is_outside_its_window_is_decided_alone(stack)
     # no way's message would go now (a wait, a window that is shut): the decision alone
     assert "branch plan: 1 condition(s)" in summaries
     assert any(s.startswith("hold basic: window until ") for s in summaries)
+
+
+async def test_an_exit_while_the_last_push_is_at_line_sends_it_once_and_the_store_says_so(stack):
+    """The exit's signal may land while the branch's push of the last message is at LINE
+    (slowed here). Whichever way it falls, the message went out at most once, and the store
+    says completed exactly when it went out. (When the signal lands during that workflow task,
+    Temporal refuses the task's completion and the workflow is re-run from the signal: the
+    workflow's own result may then say exited although the store, rightly, says completed —
+    as before branch_and_send; the workflow does not yet adopt the store's final status.)"""
+    definition = scenario(wait("later", "PT1H"), BRANCH, exit=[{"event": "bought"}], **PUSHED)
+    scenario_id = await stack.scenario(definition)
+    friend = user(406)
+    await stack.follow(friend)
+    await stack.until_enrolled(scenario_id, friend)
+    await stack.emu.post("/emulator/faults", json={"delay_seconds": 2, "times": 1})
+    await stack.env.sleep(timedelta(hours=1))
+    await asyncio.sleep(0.5)
+    await stack.api.post("/events", json={"user_id": friend, "name": "bought"})
+    outcome = await stack.outcome(scenario_id, friend)
+    row = await enrollment_row(stack, scenario_id, friend)
+    assert outcome.status in ("completed", "exited") and row.status in ("completed", "exited")
+    texts = await stack.texts(friend)
+    assert texts == (["Hello"] if row.status == "completed" else [])
+    assert len(await stack.received(friend)) == len(texts)
