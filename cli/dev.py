@@ -18,7 +18,8 @@ import yaml
 from cli import devstate
 from cli.dev_temporal import temporal_command
 from cli.devstate import ROOT, DevState
-from core.config import DEV_ADMIN_TOKEN, load_settings
+from core.config import DEV_ADMIN_TOKEN, FROM_FILES, load_settings
+from core.secret_file import SUFFIX, from_file
 from emulator.config import DEFAULT_LOGIN_CHANNEL_ID, DEFAULT_LOGIN_CHANNEL_SECRET
 
 DEV_SECRET = "stepline-dev-channel-secret"
@@ -63,6 +64,9 @@ class DevRunner:
     def environment(self) -> tuple[dict[str, str], bool]:
         settings = load_settings()  # a malformed variable stops here, named
         env = dict(os.environ)
+        for name in FROM_FILES:  # a secret in a file goes on as its value, as if set so
+            if (text := from_file(os.environ, name)) is not None:
+                env[name] = text
         real_line = settings.real_channel_given()
         if real_line:  # never the public dev token, never completed with dev values
             settings.require_safe_admin(real=True)
@@ -96,6 +100,9 @@ class DevRunner:
             "STEPLINE_TEMPORAL_METRICS_ADDRESS", f"127.0.0.1:{self.ports['sdk_metrics']}"
         )
         env["PYTHONUNBUFFERED"] = "1"
+        for name in FROM_FILES:  # no `…_FILE` of .env beside a value given here
+            if env.get(name):
+                env[name + SUFFIX] = ""
         return env, not real_line
 
     def temporal_command(self) -> list[str]:

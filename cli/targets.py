@@ -1,6 +1,7 @@
 """Which API and emulator a command talks to: the environment first (STEPLINE_PUBLIC_URL,
-STEPLINE_ADMIN_TOKEN, LINE_API_BASE_URL), else what `stepline dev` is running (the CLI's role
-in the composition root, app/endpoints.py: the standard library alone, for a quick start)."""
+STEPLINE_ADMIN_TOKEN or STEPLINE_ADMIN_TOKEN_FILE, LINE_API_BASE_URL), else what `stepline dev`
+is running (the CLI's role in the composition root, app/endpoints.py: the standard library
+alone, for a quick start)."""
 
 import os
 import sys
@@ -11,6 +12,7 @@ import typer
 
 from app.endpoints import Endpoints, cli_endpoints
 from cli import devstate
+from core.secret_file import SettingFileError
 
 if TYPE_CHECKING:  # imported when a client is made: `stepline --help` needs no HTTP client
     import httpx
@@ -67,10 +69,14 @@ class Targets(Endpoints):
 
 def targets() -> Targets:
     dev = devstate.load()
-    found = cli_endpoints(
-        os.environ,
-        Endpoints(dev.api_url, dev.admin_token, dev.emulator_url) if dev else None,
-    )
+    try:
+        found = cli_endpoints(
+            os.environ,
+            Endpoints(dev.api_url, dev.admin_token, dev.emulator_url) if dev else None,
+        )
+    except SettingFileError as exc:  # STEPLINE_ADMIN_TOKEN_FILE: one line, as the settings'
+        typer.secho(f"stepline: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
     return Targets(found.api_url, found.admin_token, found.emulator_url)
 
 

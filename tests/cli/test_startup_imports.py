@@ -43,10 +43,12 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.__std
 """
 
 
-def imported(*args: str) -> tuple[object, set[str]]:
-    """The exit code of `stepline ARGS…` in a fresh interpreter and the modules it imported."""
+def imported(*args: str, **variables: str) -> tuple[object, set[str]]:
+    """The exit code of `stepline ARGS…` in a fresh interpreter and the modules it imported
+    (`variables` added to its environment)."""
     unreachable = f"http://127.0.0.1:{free_port()}"  # nothing listens: each call fails at once
     env = {**os.environ, "STEPLINE_PUBLIC_URL": unreachable, "LINE_API_BASE_URL": unreachable}
+    env.update(variables)
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, *args],
         cwd=ROOT,
@@ -97,6 +99,17 @@ def test_short_commands_import_only_an_http_client(args):
     assert code == 1  # "cannot reach …": the command got as far as its request
     assert "httpx" in modules
     assert loaded(modules, NOT_BEFORE_THE_REQUEST) == []
+
+
+def test_a_token_from_a_file_imports_no_settings_machinery(tmp_path):
+    """STEPLINE_ADMIN_TOKEN_FILE is read on the standard library (core/secret_file.py), not
+    through pydantic-settings and dotenv as the API's settings are."""
+    (tmp_path / "token").write_text("from-a-file\n")
+    variables = {"STEPLINE_ADMIN_TOKEN": "", "STEPLINE_ADMIN_TOKEN_FILE": str(tmp_path / "token")}
+    code, modules = imported("scenario", "list", **variables)
+    assert code == 1  # it got as far as its request
+    assert "core.secret_file" in modules
+    assert loaded(modules, [*NOT_BEFORE_THE_REQUEST, "dotenv", "core.setting_files"]) == []
 
 
 def test_a_plain_http_client_loads_no_ca_bundle(monkeypatch):
