@@ -2,6 +2,7 @@
 all against a Temporal test environment."""
 
 import asyncio
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -109,6 +110,14 @@ class Stack:
         get_workflow_handle do not unlock time skipping on their own; started ones do.)"""
         async with self.env.time_skipping_unlocked():
             return await self.enrollment(scenario_id, user_id, epoch).result()
+
+    async def summaries(self, scenario_id: str, user_id: str, epoch: int = 1) -> list[str]:
+        """The summaries of its timers and activities, in the order of its history."""
+        return [
+            json.loads(event.user_metadata.summary.data)
+            async for event in self.enrollment(scenario_id, user_id, epoch).fetch_history_events()
+            if event.HasField("user_metadata") and event.user_metadata.HasField("summary")
+        ]
 
     async def status(self, scenario_id: str, user_id: str, epoch: int = 1) -> EnrollmentStatus:
         return await self.enrollment(scenario_id, user_id, epoch).query(EnrollmentWorkflow.status)

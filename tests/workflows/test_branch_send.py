@@ -3,7 +3,6 @@
 timer, one activity and no other. Its failures fall back to the usual push, once at LINE."""
 
 import asyncio
-import json
 from datetime import timedelta
 
 from temporalio.api.enums.v1 import EventType
@@ -27,21 +26,13 @@ BRANCH = {
 }
 
 
-async def _summaries(stack, scenario_id: str, friend: str) -> list[str]:
-    return [
-        json.loads(event.user_metadata.summary.data)
-        async for event in stack.enrollment(scenario_id, friend).fetch_history_events()
-        if event.HasField("user_metadata") and event.user_metadata.HasField("summary")
-    ]
-
-
 async def test_the_branch_pushes_its_ways_first_message_and_completes_with_it(stack):
     scenario_id = await stack.scenario(scenario(wait("later", "PT1H"), BRANCH, **PUSHED))
     friend = user(401)
     await stack.follow(friend)
     assert (await stack.outcome(scenario_id, friend)).status == "completed"
     assert await stack.texts(friend) == ["Hello"]
-    summaries = await _summaries(stack, scenario_id, friend)
+    summaries = await stack.summaries(scenario_id, friend)
     # after the wait: the branch and its push in one local activity, then nothing else
     assert summaries[-1] == "branch plan: 1 condition(s), then its message"
     assert not any(s.startswith(("send basic", "record completed")) for s in summaries)
@@ -64,7 +55,7 @@ async def test_a_way_with_more_steps_goes_on_after_the_pushed_message(stack):
         await session.commit()
     assert (await stack.outcome(scenario_id, friend)).status == "completed"
     assert await stack.texts(friend) == ["Gold", "Gold again"]
-    summaries = await _summaries(stack, scenario_id, friend)
+    summaries = await stack.summaries(scenario_id, friend)
     assert "branch plan: 1 condition(s), then its message" in summaries
     assert summaries[-1] == "send gold-2 (1 message(s)), then completed"
 
@@ -106,7 +97,7 @@ async def test_a_way_whose_message_is_outside_its_window_is_decided_alone(stack)
     await stack.follow(friend)
     assert (await stack.outcome(scenario_id, friend)).status == "completed"
     assert await stack.texts(friend) == ["Hello"]
-    summaries = await _summaries(stack, scenario_id, friend)
+    summaries = await stack.summaries(scenario_id, friend)
     # no way's message would go now (a wait, a window that is shut): the decision alone
     assert "branch plan: 1 condition(s)" in summaries
     assert any(s.startswith("hold basic: window until ") for s in summaries)

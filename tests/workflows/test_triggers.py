@@ -1,7 +1,6 @@
 """Follow triggers (routes, valid period), windows across midnight, and what the Temporal UI
 shows: summaries on timers and activities, current details."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from core.windows import in_window
@@ -57,11 +56,7 @@ async def test_timers_and_activities_carry_summaries(stack):
     details = metadata.current_details
     assert "**test** · v1" in details and "step `day`: waiting until" in details
     assert (await stack.outcome(scenario_id, friend)).status == "completed"
-    summaries = [
-        json.loads(event.user_metadata.summary.data)
-        async for event in stack.enrollment(scenario_id, friend).fetch_history_events()
-        if event.HasField("user_metadata") and event.user_metadata.HasField("summary")
-    ]
+    summaries = await stack.summaries(scenario_id, friend)
     assert "send welcome (1 message(s))" in summaries
     assert "wait 1 day → next" in summaries
     # the last push records the enrollment completed: no local activity of its own after it

@@ -1,7 +1,6 @@
 """A `wait` until a moment, on the time-skipping server: the next message goes out at that
 moment and not before; a moment already past does not wait at all."""
 
-import json
 from datetime import datetime, timedelta, timezone
 
 from core.windows import local_text
@@ -14,14 +13,6 @@ JST = timezone(timedelta(hours=9))
 
 def until(step_id: str, moment: datetime) -> dict:
     return {"id": step_id, "type": "wait", "until": moment.isoformat()}
-
-
-async def summaries(stack, scenario_id: str, user_id: str) -> list[str]:
-    return [
-        json.loads(event.user_metadata.summary.data)
-        async for event in stack.enrollment(scenario_id, user_id).fetch_history_events()
-        if event.HasField("user_metadata") and event.user_metadata.HasField("summary")
-    ]
 
 
 async def test_an_until_wait_sends_at_that_moment_not_before(stack):
@@ -47,7 +38,7 @@ async def test_an_until_wait_sends_at_that_moment_not_before(stack):
     sent = await planned(stack, friend)
     assert moment <= sent["gift"] < moment + timedelta(minutes=1)
     words = f"wait until {local_text(moment, 'Asia/Tokyo')} → gift"
-    assert words in await summaries(stack, scenario_id, friend)
+    assert words in await stack.summaries(scenario_id, friend)
     assert words.startswith(f"wait until {moment:%Y-%m-%d %H:%M} JST")
 
 
@@ -62,4 +53,4 @@ async def test_an_until_already_past_sends_at_once(stack):
     assert await stack.texts(friend) == ["Welcome", "Late"]
     sent = await planned(stack, friend)
     assert sent["late"] - sent["welcome"] < timedelta(minutes=1)
-    assert not any(s.startswith("wait") for s in await summaries(stack, scenario_id, friend))
+    assert not any(s.startswith("wait") for s in await stack.summaries(scenario_id, friend))
