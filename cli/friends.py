@@ -1,7 +1,6 @@
 """`stepline friend …`: one friend's profile, enrollments and timeline; CSV attribute import."""
 
 import json
-import re
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 from app.wording import describe
 from cli.output import cell, console, moment, show, table
 from cli.targets import fail, targets
+from domain.line_ids import is_user_id
 
 if TYPE_CHECKING:  # rich is imported when a table is drawn (cli/output.py)
     from rich.console import Console
@@ -24,9 +24,7 @@ IMPORT_READ_TIMEOUT = 600  # seconds: a big file takes the API a while to check
 
 
 def _user(user_id: str) -> str:
-    from domain.ids import USER_ID_PATTERN  # here, not at the top: domain imports pydantic
-
-    if not re.match(USER_ID_PATTERN, user_id):
+    if not is_user_id(user_id):
         raise typer.BadParameter("a LINE user ID is U followed by 32 lowercase hex characters")
     return user_id
 

@@ -18,6 +18,7 @@ from cli.quota import quota_app
 from cli.scenarios import scenario_app
 from cli.stats import stats
 from cli.targets import fail, targets
+from domain.line_ids import is_user_id
 
 app = typer.Typer(
     help="stepline: step delivery for LINE Official Accounts",
@@ -43,11 +44,7 @@ USER_HELP = "LINE user ID (U + 32 hex); a new random one when omitted"
 
 def _user(user_id: str | None) -> str:
     user_id = user_id or f"U{secrets.token_hex(16)}"
-    if (
-        len(user_id) != 33
-        or not user_id.startswith("U")
-        or not all(c in "0123456789abcdef" for c in user_id[1:])
-    ):
+    if not is_user_id(user_id):
         raise typer.BadParameter("a LINE user ID is U followed by 32 lowercase hex characters")
     return user_id
 

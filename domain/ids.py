@@ -4,7 +4,8 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-USER_ID_PATTERN = r"^U[0-9a-f]{32}$"
+from domain.line_ids import USER_ID_PATTERN
+
 UserId = Annotated[str, StringConstraints(pattern=USER_ID_PATTERN)]
 
 # A test send's runs (POST /scenarios/{id}/test-sends) have workflow ids of their own,

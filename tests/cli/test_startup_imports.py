@@ -19,13 +19,15 @@ HEAVY = [
     "aiohttp", "pydantic_settings", "app.roles", "store", "scenarios", "triggers", "workflows",
     "activities", "line", "api", "emulator",
 ]  # fmt: skip
-# … and what `--help` needs neither: no request is made, no LINE ID checked (pydantic may be
-# there: typer itself converts a command's parameters with it)
-NOT_FOR_HELP = [*HEAVY, "httpx", "domain"]
+# … and what `--help` needs neither: no request is made, no LINE ID checked; neither pydantic
+# (typer 0.29 converts every parameter through it: pyproject.toml keeps typer below) nor rich
+# (plain help: cli/__init__.py)
+NOT_FOR_HELP = [*HEAVY, "httpx", "domain.ids", "rich", "pydantic"]
 # … and what a short command needs neither before its request: YAML (read by `scenario apply`
 # alone), rich (imported when a table is drawn: these commands fail first), httpx's own command
-# line (click, pygments: cli/targets.py leaves it out)
-NOT_BEFORE_THE_REQUEST = [*HEAVY, "yaml", "rich", "click", "pygments"]
+# line (click, pygments: cli/targets.py leaves it out), pydantic (a LINE ID is checked with
+# domain/line_ids.py's pattern)
+NOT_BEFORE_THE_REQUEST = [*HEAVY, "yaml", "rich", "click", "pygments", "pydantic"]
 USER = "U" + "0" * 32
 
 # runs `stepline ARGS…` as the entry point does, then prints the modules it imported
