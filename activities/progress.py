@@ -11,6 +11,7 @@ from scenarios.runs import (
     ConditionRequest,
     ConditionResult,
     DecisionRecord,
+    EnrollmentStatus,
     ProgressUpdate,
 )
 from store import events
@@ -38,9 +39,10 @@ class StoreActivities(contract.Progress):
         self.branches = GroupCommit(db, decide_branches, name="evaluate_branch")
 
     @activity.defn
-    async def record_progress(self, update: ProgressUpdate) -> None:
-        """Returns once the transaction holding this update has committed."""
-        await self.progress.submit(update)
+    async def record_progress(self, update: ProgressUpdate) -> EnrollmentStatus | None:
+        """Returns once the transaction holding this update has committed: None, or the
+        store's own end when a final report finds the enrollment ended otherwise."""
+        return await self.progress.submit(update)
 
     @activity.defn
     async def evaluate_branch(self, request: BranchRequest) -> BranchChoice:

@@ -51,11 +51,13 @@ async def settle(
     )
 
 
-async def record_progress_batch(session: AsyncSession, updates: list[ProgressUpdate]) -> list[None]:
+async def record_progress_batch(
+    session: AsyncSession, updates: list[ProgressUpdate]
+) -> list[EnrollmentStatus | None]:
     """A batch of the workflows' reports, in one transaction (a GroupCommit's apply): each
-    update as record_status writes it, in the order they were reported."""
-    await record_statuses(session, updates)
-    return [None] * len(updates)
+    update as record_status writes it, in the order they were reported; for each, what
+    record_statuses answers (the store's own end where it differs)."""
+    return await record_statuses(session, updates)
 
 
 class Report(Protocol):
@@ -66,10 +68,14 @@ class Report(Protocol):
     entered: str | None
 
 
-async def record_statuses(session: AsyncSession, reports: Sequence[Report]) -> None:
+async def record_statuses(
+    session: AsyncSession, reports: Sequence[Report]
+) -> list[EnrollmentStatus | None]:
     """`record_status` for many reports, applied in their order (one enrollment's reports each
     see the one before), with a few statements for them all rather than three each: their rows
-    read (and locked, in id order) at once, their step entries inserted at once."""
+    read (and locked, in id order) at once, their step entries inserted at once. For each
+    report, None — or, for a final report on a row already final otherwise, the status the
+    store keeps (the workflow takes it: the two say the same)."""
     ids = sorted({report.status.enrollment_id for report in reports})
     rows: dict[str, Enrollment] = {}
     for start in range(0, len(ids), CHUNK):
@@ -83,11 +89,13 @@ async def record_statuses(session: AsyncSession, reports: Sequence[Report]) -> N
     entries: dict[tuple[str, str], dict] = {}
     holds: list[dict] = []
     stopped: dict[str, str] = {}
+    kept: list[EnrollmentStatus | None] = []
     for report in reports:
         status, at = report.status, report.at
         row = rows.get(status.enrollment_id)
         if row is None:
             row = rows[status.enrollment_id] = _new_row(status, at)
+        kept.append(_kept(row, status))
         if row.status not in FINAL and _goes_into_hold(row, status):
             metrics.HOLDS.labels(reason=status.hold_reason or "unknown").inc()
             if status.step is not None:
@@ -111,6 +119,17 @@ async def record_statuses(session: AsyncSession, reports: Sequence[Report]) -> N
     if holds:
         await session.exec(insert(Hold.__table__), params=holds)
     await _unconfirmed(session, stopped)
+    return kept
+
+
+def _kept(row: Enrollment, status: EnrollmentStatus) -> EnrollmentStatus | None:
+    """The store's own end, when a final report finds the row ended otherwise already (e.g. a
+    workflow task re-run after a signal, whose first run's push recorded the completion)."""
+    if status.status not in FINAL or row.status not in FINAL or row.status == status.status:
+        return None
+    return status.model_copy(
+        update={"status": row.status, "step": row.current_step, "error": row.error}
+    )
 
 
 def _new_row(status: EnrollmentStatus, at: datetime) -> Enrollment:

@@ -98,8 +98,10 @@ async def on_store(method: Callable[[Any, A], Awaitable[R]], argument: A, summar
     )
 
 
-async def record_progress(update: runs.ProgressUpdate, summary: str) -> None:
-    await on_store(Progress.record_progress, update, summary)
+async def record_progress(
+    update: runs.ProgressUpdate, summary: str
+) -> runs.EnrollmentStatus | None:
+    return await on_store(Progress.record_progress, update, summary)
 
 
 async def evaluate_branch(request: runs.BranchRequest, summary: str) -> runs.BranchChoice:

@@ -14,6 +14,7 @@ from scenarios.runs import (
     ConditionRequest,
     ConditionResult,
     DecisionRecord,
+    EnrollmentStatus,
     FriendUpdate,
     ProgressUpdate,
     RichMenuRequest,
@@ -47,8 +48,9 @@ class Sending:
 
 class Progress:
     @activity.defn(name="record_progress")
-    async def record_progress(self, update: ProgressUpdate) -> None:
-        """The enrollment's status, step and wake-up as the store and the dashboard see it."""
+    async def record_progress(self, update: ProgressUpdate) -> EnrollmentStatus | None:
+        """The enrollment's status, step and wake-up as the store and the dashboard see it;
+        for a final status, the store's own end where it has another (None: as reported)."""
         raise Unimplemented
 
     @activity.defn(name="evaluate_branch")

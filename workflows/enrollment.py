@@ -34,7 +34,9 @@ class EnrollmentWorkflow:
         if ending.recorded:  # with the last push
             set_state(journey, ending.status, journey.state.step, error=ending.error)
         else:
-            await report(journey, ending.status, journey.state.step, error=ending.error)
+            kept = await report(journey, ending.status, journey.state.step, error=ending.error)
+            if kept is not None:  # the store ended it otherwise first: both say the same
+                set_state(journey, kept.status, kept.step, error=kept.error)
         index(journey)
         return journey.state
 

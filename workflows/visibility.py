@@ -7,7 +7,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.statuses import HoldReason, Status
-    from scenarios.runs import DecisionRecord, ProgressUpdate
+    from scenarios.runs import DecisionRecord, EnrollmentStatus, ProgressUpdate
     from workflows import calls, search
     from workflows.journey import Journey
 
@@ -59,10 +59,11 @@ async def report(
     hold: HoldReason | None = None,
     error: str | None = None,
     entered: str | None = None,
-) -> None:
-    """`set_state`, and the same recorded in the store (`entered`: a step begun)."""
+) -> EnrollmentStatus | None:
+    """`set_state`, and the same recorded in the store (`entered`: a step begun); for a final
+    status, the store's own end where it has another (workflows/enrollment.py takes it)."""
     set_state(journey, status, step, wake=wake, hold=hold, error=error)
-    await calls.record_progress(
+    return await calls.record_progress(
         ProgressUpdate(status=journey.state, entered=entered, at=workflow.now()),
         f"record {status}" + (f" at {step}" if step else ""),
     )

@@ -205,3 +205,17 @@ async def test_each_hold_is_recorded_once_with_its_reason_and_end(db):
         ("s4", "pause", NOW + timedelta(seconds=5), NOW + timedelta(hours=9)),
     ]
     assert {h.enrollment_id for h in holds} == {update(7000).status.enrollment_id}
+
+
+async def test_a_final_report_on_an_enrollment_ended_otherwise_answers_the_stores_end(db):
+    """A workflow re-run after a signal may end `exited` where its first run's push recorded
+    the completion: the store keeps its end and answers it, so the workflow can take it."""
+    activities = StoreActivities(db)
+    assert await activities.record_progress(update(3900, "sending", "basic")) is None
+    assert await activities.record_progress(update(3900, "completed", "basic")) is None
+    kept = await activities.record_progress(update(3900, "exited", "later", late=1))
+    assert kept is not None and (kept.status, kept.step) == ("completed", "basic")
+    assert await activities.record_progress(update(3900, "completed", "basic")) is None
+    assert await activities.record_progress(update(3900, "waiting", "later")) is None  # live
+    row = (await rows_of(db, [3900]))[user(3900)]
+    assert (row.status, row.current_step) == ("completed", "basic")
