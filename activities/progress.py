@@ -18,7 +18,7 @@ from store import events
 from store.batches import GroupCommit
 from store.conditions import FriendFacts
 from store.db import Database
-from store.enrollment_progress import CHUNK, record_progress_batch, record_status
+from store.enrollment_progress import CHUNK, record_status, record_statuses
 from store.enrollments import record_step
 from store.tables import BranchDecision, Friend, StepEntry
 from store.types import utcnow
@@ -35,7 +35,7 @@ class StoreActivities(contract.Progress):
         self.db = db
         # the progress of enrollments reporting at the same moment (2,000 waking at once) is
         # written in one transaction, not one each (store/batches.py)
-        self.progress = GroupCommit(db, record_progress_batch, name="record_progress")
+        self.progress = GroupCommit(db, record_statuses, name="record_progress")
         self.branches = GroupCommit(db, decide_branches, name="evaluate_branch")
 
     @activity.defn

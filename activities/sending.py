@@ -35,7 +35,7 @@ from store import deliveries, links, pacing, replies, send_gate, surveys
 from store.batches import GroupCommit
 from store.db import Database
 from store.definitions import Definitions
-from store.enrollment_progress import record_progress_batch
+from store.enrollment_progress import record_statuses
 from store.policy import get_policy
 from store.tables import Delivery
 from triggers import record
@@ -83,7 +83,7 @@ class SendActivities(contract.Sending):
         # transaction, and those LINE accepted at the same moment are marked sent in one
         self.preparing = GroupCommit(db, deliveries.prepare_sends, name="prepare_send")
         self.sent = GroupCommit(db, _mark_sent, name="mark_sent")
-        self.finishing = GroupCommit(db, record_progress_batch, name="finish")
+        self.finishing = GroupCommit(db, record_statuses, name="finish")
         self.branches = GroupCommit(db, decide_branches, name="branch_and_send")
         self._policy: tuple[float, ChannelPolicy] | None = None
         self._quota: tuple[datetime, LineQuota, int] | None = None  # read at, quota, sent since

@@ -51,15 +51,6 @@ async def settle(
     )
 
 
-async def record_progress_batch(
-    session: AsyncSession, updates: list[ProgressUpdate]
-) -> list[EnrollmentStatus | None]:
-    """A batch of the workflows' reports, in one transaction (a GroupCommit's apply): each
-    update as record_status writes it, in the order they were reported; for each, what
-    record_statuses answers (the store's own end where it differs)."""
-    return await record_statuses(session, updates)
-
-
 class Report(Protocol):
     """What record_progress hands over: a status, the moment, the step just entered."""
 

@@ -69,22 +69,29 @@ async def until_sendable(journey: Journey, step: Deliverable, entered: str | Non
     """Hold while paused or outside the step's window; whether it held. (A test send's run
     is held by neither: it goes out now.)"""
     held = False
-    timezone = journey.scenario.timezone
     while True:
         journey.check_stopped()
-        now = workflow.now()
         if journey.test:
             return held
-        if journey.paused:
-            await hold(journey, step, "pause", entered=entered)
-        elif journey.released_at and now < journey.released_at:
-            await hold(journey, step, "pause", until=journey.released_at, entered=entered)
-        elif step.window and not in_window(now, timezone, **window(step)):
-            opens = next_opening(now, timezone, **window(step))
-            await hold(journey, step, "window", until=opens, entered=entered)
-        else:
+        due = hold_now(journey, step)
+        if due is None:
             return held
+        reason, until = due
+        await hold(journey, step, reason, until=until, entered=entered)
         entered, held = None, True
+
+
+def hold_now(journey: Journey, step: Deliverable) -> tuple[HoldReason, datetime | None] | None:
+    """What holds the step at this moment, and until when (None: until resumed): a pause, a
+    resume's turn in its spread, its window shut; None when it may go out now."""
+    now, timezone = workflow.now(), journey.scenario.timezone
+    if journey.paused:
+        return "pause", None
+    if journey.released_at and now < journey.released_at:
+        return "pause", journey.released_at
+    if step.window and not in_window(now, timezone, **window(step)):
+        return "window", next_opening(now, timezone, **window(step))
+    return None
 
 
 async def hold(
@@ -221,20 +228,12 @@ def ahead(journey: Journey, ways: list[list[Step]], following: str) -> list[Send
     requests: list[SendRequest | None] = []
     for steps in ways:
         first = steps[0] if steps else None
-        if isinstance(first, MessageStep) and sendable_now(journey, first):
+        if isinstance(first, MessageStep) and hold_now(journey, first) is None:
             last = len(steps) == 1 and following == "end" and journey.last_list
             requests.append(send_request(journey, first, held=False, reply=False, last=last))
         else:
             requests.append(None)
     return requests if any(requests) else []
-
-
-def sendable_now(journey: Journey, step: Deliverable) -> bool:
-    """What `until_sendable` asks: not paused, not waiting its turn, inside its window."""
-    now = workflow.now()
-    if journey.paused or (journey.released_at and now < journey.released_at):
-        return False
-    return not step.window or in_window(now, journey.scenario.timezone, **window(step))
 
 
 def at_its_end(journey: Journey) -> bool:
