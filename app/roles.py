@@ -8,7 +8,7 @@
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from temporalio.client import Client
@@ -19,6 +19,7 @@ from activities.progress import StoreActivities
 from activities.richmenu import RichMenuActivities
 from activities.sending import SendActivities
 from activities.survey import SurveyActivities
+from app import processing
 from app.forecast_watch import ForecastWatch
 from core import metrics
 from core.config import Settings
@@ -91,13 +92,44 @@ async def api_role(settings: Settings, *, temporal: Client | None = None) -> Asy
     watch = ForecastWatch(settings, db, runtime.definitions, runtime.line)
     watch.start()
     try:
-        yield runtime
+        async with AsyncExitStack() as beside:
+            if settings.webhook_processor == "process":  # a process of its own, kept by this one
+                await beside.enter_async_context(processing.beside(settings))
+            yield runtime
     finally:
         await watch.stop()
         if runtime.dispatcher is not None:
             await runtime.dispatcher.stop()
         if runtime.line is not None:
             await runtime.line.close()
+        await db.close()
+
+
+@asynccontextmanager
+async def processing_role(settings: Settings) -> AsyncIterator[Dispatcher]:
+    """STEPLINE_WEBHOOK_PROCESSOR=process, the child's (app/processing.py): the dispatcher on a
+    store connection, a Temporal client (connected on first use) and LINE's profile API of its
+    own; stopped and closed at the end."""
+    db = await open_database(settings)
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        temporal=await connection.connect_lazily(settings),
+        definitions=Definitions(db),
+    )
+    profiles = (
+        LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
+        if settings.line_channel_access_token
+        else None
+    )
+    dispatcher = pipeline(runtime, profiles=profiles).dispatcher
+    await dispatcher.start()
+    try:
+        yield dispatcher
+    finally:
+        await dispatcher.stop()
+        if profiles is not None:
+            await profiles.close()
         await db.close()
 
 

@@ -82,7 +82,10 @@ def run(
         str, typer.Option(help="stepline's store: sqlite, or a PostgreSQL URL (a fresh database)")
     ] = "sqlite",
     webhook_processor: Annotated[
-        str, typer.Option(help="STEPLINE_WEBHOOK_PROCESSOR of the stepline phase: api | worker")
+        str,
+        typer.Option(
+            help="STEPLINE_WEBHOOK_PROCESSOR of the stepline phase: api | worker | process"
+        ),
     ] = "api",
     repeats: Annotated[
         int, typer.Option(help="runs of each phase (floor and stepline in turn): the medians")
@@ -93,8 +96,8 @@ def run(
     """Start a dev server, LINE stand-in, worker (and API) per phase; print the figures."""
     if phase not in ("both", "floor", "stepline"):
         raise typer.BadParameter("must be both, floor or stepline", param_hint="--phase")
-    if webhook_processor not in ("api", "worker"):
-        raise typer.BadParameter("must be api or worker", param_hint="--webhook-processor")
+    if webhook_processor not in ("api", "worker", "process"):
+        raise typer.BadParameter("must be api, worker or process", param_hint="--webhook-processor")
     plan = Plan(
         friends=friends,
         rate=rate,

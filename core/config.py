@@ -80,9 +80,12 @@ class Settings(TemporalSettings):
     # without: a quarter less worker CPU and a third less memory (docs/PERFORMANCE.md)
     workflow_sandbox: bool = Field(False, alias="STEPLINE_WORKFLOW_SANDBOX")
     # who turns recorded webhook events into enrollments: `api`, the process that answered
-    # the webhook; or `worker`, every worker reading the events table ten times a second, so
-    # that the API only verifies, records and answers (docs/PERFORMANCE.md)
-    webhook_processor: Literal["api", "worker"] = Field("api", alias="STEPLINE_WEBHOOK_PROCESSOR")
+    # the webhook; `worker`, every worker; or `process`, a process of its own that each API
+    # process starts beside itself (app/processing.py). With either of the last two the API
+    # only verifies, records and answers (docs/PERFORMANCE.md)
+    webhook_processor: Literal["api", "worker", "process"] = Field(
+        "api", alias="STEPLINE_WEBHOOK_PROCESSOR"
+    )
     # LINE Login (route links, `GET /join/{route}`): a LINE Login channel linked to the OA
     line_login_channel_id: str | None = Field(None, alias="LINE_LOGIN_CHANNEL_ID")
     line_login_channel_secret: SecretStr | None = Field(None, alias="LINE_LOGIN_CHANNEL_SECRET")

@@ -34,14 +34,14 @@ class Commands:
         task_queue: str,
         definitions: Definitions,
         eager: bool = False,
-        at_once: int = 50,
+        at_once: int = 100,
     ):
         self.db, self.temporal, self.task_queue = db, temporal, task_queue
         self.definitions = definitions
         # in a worker's process, on its client: Temporal hands the first workflow task of a
         # start straight back to that worker (eager workflow start), no poll in between
         self.eager = eager
-        self.at_once = at_once  # starts in flight at a time
+        self.at_once = at_once  # starts in flight at a time (a round's; COMMAND_ROUNDS run)
 
     async def run_all(self, commands: list[tuple[int, Kind]]) -> list[Exception | None]:
         """Each command (seq, what) once, up to `at_once` in flight, the starts together

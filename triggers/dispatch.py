@@ -41,6 +41,7 @@ POLL_EVERY = 0.1  # seconds between looks at the outbox when nothing woke the di
 # (Temporal's RPC timeout is 10 s); a bulk step holds its row while it runs (triggers/leases.py)
 LEASE = timedelta(seconds=20)
 PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
+COMMAND_ROUNDS = 2  # rounds of commands in flight at once (a start waits ~1 s on a busy server)
 MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
 
 
@@ -70,7 +71,12 @@ class Dispatcher:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._wakes = [asyncio.Event(), asyncio.Event()]
+        rounds = [
+            ("dispatch", self.run_changes),
+            *[(f"dispatch commands {n + 1}", self.run_commands) for n in range(COMMAND_ROUNDS)],
+            ("dispatch bulk", self.run_bulk),
+        ]
+        self._wakes = [asyncio.Event() for _ in rounds]
 
         def wake() -> None:  # any thread: a commit that wrote outbox rows
             for event in self._wakes:
@@ -78,8 +84,8 @@ class Dispatcher:
 
         self._unlisten = outbox.on_commit(wake)
         self._tasks = [
-            asyncio.create_task(self._loop(self.run_once, self._wakes[0]), name="dispatch"),
-            asyncio.create_task(self._loop(self.run_bulk, self._wakes[1]), name="dispatch bulk"),
+            asyncio.create_task(self._loop(round_, event), name=name)
+            for (name, round_), event in zip(rounds, self._wakes, strict=True)
         ]
 
     @property
@@ -129,13 +135,28 @@ class Dispatcher:
     # --- one round -------------------------------------------------------------------------
 
     async def run_once(self) -> int:
-        """Take what may be done now (changes, and commands unless Temporal is away and it
-        is not yet time to probe it) and do it; how many rows were taken."""
-        kinds = list(CHANGES)
-        if self.down_since is None or asyncio.get_running_loop().time() >= self._next_probe:
-            kinds += COMMANDS
+        """A round of changes, then one of commands: what the loops do side by side."""
+        return await self.run_changes() + await self.run_commands()
+
+    async def run_changes(self) -> int:
+        """Take the changes that may be evaluated now and evaluate them; how many rows."""
         rows = await claim_due(
-            self.db, owner=self.owner, limit=self.batch, lease=LEASE, kinds=kinds
+            self.db, owner=self.owner, limit=self.batch, lease=LEASE, kinds=CHANGES
+        )
+        await self._process(rows)
+        return len(rows)
+
+    async def run_commands(self) -> int:
+        """Take the commands that may run now and run them, unless Temporal is away and it is
+        not yet time to probe it; how many rows. COMMAND_ROUNDS of these run side by side, so
+        that Temporal always has starts in flight while a round waits for its slowest."""
+        if self.down_since is not None:
+            now = asyncio.get_running_loop().time()
+            if now < self._next_probe:
+                return 0
+            self._next_probe = now + PROBE_EVERY  # this round probes; the others wait
+        rows = await claim_due(
+            self.db, owner=self.owner, limit=self.batch, lease=LEASE, kinds=COMMANDS
         )
         await self._process(rows)
         return len(rows)

@@ -18,7 +18,7 @@ async def test_a_round_under_way_finishes_before_the_stop_returns(stack):
         finished.append(True)
         return 0
 
-    dispatcher.run_once = slow_round
+    dispatcher.run_changes = slow_round
     await dispatcher.start()
     await asyncio.wait_for(began.wait(), 5)
     await dispatcher.stop(timeout=5)
@@ -40,7 +40,7 @@ async def test_a_round_that_does_not_end_is_cancelled_after_the_timeout(stack):
             raise
         return 0
 
-    dispatcher.run_once = stuck_round
+    dispatcher.run_changes = stuck_round
     await dispatcher.start()
     await asyncio.wait_for(began.wait(), 5)
     stopping = asyncio.get_running_loop().time()

@@ -106,9 +106,9 @@ async def test_a_follow_is_evaluated_in_one_write_transaction_and_started_outsid
             watch_outside_calls(monkeypatch, stack, seen)
             # the change: taken, evaluated (follow, profile, enrollment rows, the start
             # commands, the event marked processed) in one transaction; then the commands
-            assert await stack.dispatcher.run_once() == 1
+            assert await stack.dispatcher.run_changes() == 1
             assert seen.writes == 2, seen  # the lease, then the evaluation
-            assert await stack.dispatcher.run_once() == 2  # both starts
+            assert await stack.dispatcher.run_commands() == 2  # both starts
             assert seen.writes == 4, seen  # their lease, then their rows deleted
             assert await stack.dispatcher.run_once() == 0
         assert not seen.open and seen.asked_while_open == [], seen
@@ -137,9 +137,9 @@ async def test_an_unfollow_is_evaluated_in_one_write_transaction(stack):
         answer = (await stack.emu.post(f"/emulator/users/{friend}/unfollow")).json()
         assert answer["webhook_status"] == 200
         with transactions_of_this_task(stack.db) as seen:
-            assert await stack.dispatcher.run_once() == 1  # the unfollow: the block signals
+            assert await stack.dispatcher.run_changes() == 1  # the unfollow: the block signals
             assert seen.writes == 2, seen
-            assert await stack.dispatcher.run_once() == 1  # the signal
+            assert await stack.dispatcher.run_commands() == 1  # the signal
         assert not seen.open, seen
 
 
@@ -175,14 +175,14 @@ async def test_a_stop_between_the_rows_and_the_start_is_made_good_once(stack, mo
     friend = user(303)
     async with dispatcher_stopped(stack):
         await stack.follow(friend, settle=False)
-        assert await stack.dispatcher.run_once() == 1  # evaluated: the start is in the outbox
+        assert await stack.dispatcher.run_changes() == 1  # evaluated: the start is in the outbox
 
         async def stopped(items):
             raise asyncio.CancelledError  # as the process going away: nothing after it runs
 
         monkeypatch.setattr(stack.dispatcher.commands, "start_many", stopped)
         with pytest.raises(asyncio.CancelledError):
-            await stack.dispatcher.run_once()
+            await stack.dispatcher.run_commands()
         async with stack.db.session() as session:
             rows = (await session.exec(Enrollment.__table__.select())).all()
             [command] = (await session.exec(select(Outbox))).all()

@@ -259,7 +259,7 @@ async def running_stack(
     database_url: str,
     worker: bool = True,
     line_timeout: float = 5.0,
-    webhook_processor: Literal["api", "worker"] = "api",
+    webhook_processor: Literal["api", "worker", "process"] = "api",
     multicast: bool = False,
     **emulator_options: Any,
 ) -> AsyncIterator[Stack]:
@@ -271,7 +271,11 @@ async def running_stack(
         )
         emulator_url = await stack.enter_async_context(serving(emulator_app))
         settings = settings_for(database_url=database_url, line_api=emulator_url).model_copy(
-            update={"webhook_processor": webhook_processor}
+            # `process`: the API's child connects to this test's Temporal by its address
+            update={
+                "webhook_processor": webhook_processor,
+                "temporal_address": env.client.service_client.config.target_host,
+            }
         )
         app = create_app(settings, temporal=env.client)
         api_url = await stack.enter_async_context(serving(app))

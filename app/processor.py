@@ -1,0 +1,51 @@
+"""The processing process of STEPLINE_WEBHOOK_PROCESSOR=process (`python -m app.processor`),
+started and kept by an API process (app/processing.py): the dispatcher until SIGTERM or the
+end of its standard input."""
+
+import asyncio
+import os
+import signal
+import sys
+
+from app.processing import READY, received
+from app.roles import processing_role
+from core import logs
+from core.config import Settings
+
+
+async def serve(settings: Settings, ready: int) -> None:
+    """The child: the dispatcher on its own store connection and Temporal client until SIGTERM
+    or the end of the standard input; READY written to the descriptor `ready` once it runs."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    class Watch(asyncio.Protocol):  # the pipe from the API: its end is the API's
+        def connection_lost(self, exc: Exception | None) -> None:
+            stop.set()
+
+    await loop.connect_read_pipe(Watch, sys.stdin)
+    async with processing_role(settings):
+        os.write(ready, READY)
+        os.close(ready)
+        await stop.wait()
+
+
+def run() -> int:
+    # the standard output is the API's pipe for READY alone: anything else printed goes to
+    # the standard error, with the logs
+    ready = os.dup(1)
+    os.dup2(2, 1)
+    settings = received(sys.stdin.buffer.readline())
+    logs.configure(settings.log_format)
+    asyncio.run(serve(settings, ready))
+    return 0
+
+
+if __name__ == "__main__":
+    code = run()
+    # sdk-python#300: a process that used a Temporal client may abort while finalizing
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
