@@ -22,6 +22,15 @@ class TestRun(BaseModel):
     wait: timedelta = timedelta(seconds=5)
 
 
+# what came to the enrollment workflow behind `workflow.patched`, and the protocol from which
+# a new start takes it as given: no marker and no TemporalChangeVersion upsert in its history
+# (two events and a visibility write each, per enrollment); enrollments started before carry
+# protocol 0 and ask `patched` as their histories say (workflows/journey.py: `does`). A new
+# change goes behind `patched` first; the next protocol may take it in.
+PROTOCOL_CHANGES = {"reply-first": 1, "branch-then-send": 1, "finish-with-push": 1}
+PROTOCOL = max(PROTOCOL_CHANGES.values())
+
+
 class EnrollmentInput(BaseModel):
     enrollment_id: str
     scenario_id: str
@@ -46,6 +55,7 @@ class EnrollmentInput(BaseModel):
     # started by a webhook event with a replyToken (and the scenario says `reply_first`): a
     # first message due at once may go as the reply (activities/replying.py decides)
     reply: bool = False
+    protocol: int = 0  # PROTOCOL_CHANGES taken as given (every new start sets PROTOCOL)
 
 
 class Signal(BaseModel):

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.statuses import LIVE
 from scenarios.definition import ScenarioDefinition
-from scenarios.runs import EnrollmentInput, UnblockSignal
+from scenarios.runs import PROTOCOL, EnrollmentInput, UnblockSignal
 from scenarios.trigger import DateTrigger, FollowTrigger
 from store import enrollments, events, outbox
 from store.db import Database
@@ -62,6 +62,7 @@ def enrollment_input(
         paused=scenario.status == "paused",
         control_seq=scenario.control_seq,
         fast=True,
+        protocol=PROTOCOL,
         **more,
     )
 

@@ -120,7 +120,7 @@ async def push(
     set_state(journey, "sending", step.id)
     # the first message, due at once after the event that started the enrollment: offered
     # that event's reply token (once; enrollments started before this never are)
-    reply = journey.reply and not held and workflow.patched("reply-first")
+    reply = journey.reply and not held and journey.does("reply-first")
     journey.reply = False
     request = send_request(journey, step, held=held, reply=reply, last=last)
     summary = send_summary(step, request)
@@ -209,7 +209,7 @@ def send_request(
         held=held,
         reply=reply,
     )
-    if last and journey.fast and at_its_end(journey) and workflow.patched("finish-with-push"):
+    if last and journey.fast and at_its_end(journey) and journey.does("finish-with-push"):
         request.finish = ProgressUpdate(status=completed(journey, step), at=workflow.now())
     return request
 

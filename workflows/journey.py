@@ -10,6 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.steps import MessageStep, SurveyStep
     from scenarios.date_runs import DateChanged
     from scenarios.runs import (
+        PROTOCOL_CHANGES,
         BlockSignal,
         ConditionMet,
         ControlSignal,
@@ -182,6 +183,11 @@ class Journey:
         if self.test is None:
             return when
         return min(when, workflow.now() + self.test.wait)
+
+    def does(self, change: str) -> bool:
+        """Whether this enrollment does `change` (one of PROTOCOL_CHANGES): as given from
+        the protocol that took it in; before, as `workflow.patched` says (its history)."""
+        return self.input.protocol >= PROTOCOL_CHANGES[change] or workflow.patched(change)
 
     def ids(self) -> dict[str, str]:
         return {

@@ -203,4 +203,9 @@ JOURNEYS: dict[str, Journey] = {
     "fast-retried-after-a-4xx": retried_after_a_4xx,
     # issue 8's steps: survey, rich menu, a skipped coupon, a wait until a date attribute
     "survey-menu-coupon-and-date-wait": survey_menu_coupon_and_date_wait,
+    # started with protocol 1 (scenarios/runs.PROTOCOL): the patched changes taken as given,
+    # with no patch markers in their histories
+    "protocol-1-completed-with-a-branch": completed_with_a_branch,
+    "protocol-1-wait-for-timeout-and-split": wait_for_timeout_and_split,
+    "protocol-1-blocked-mid-wait": blocked_mid_wait,
 }

@@ -30,6 +30,9 @@ def test_the_kept_histories_cover_each_kind_of_enrollment() -> None:
         "fast-wait-for-timeout-and-split",
         "fast-retried-after-a-4xx",
         "survey-menu-coupon-and-date-wait",
+        "protocol-1-completed-with-a-branch",
+        "protocol-1-wait-for-timeout-and-split",
+        "protocol-1-blocked-mid-wait",
     }
 
 

@@ -27,7 +27,7 @@ async def run(journey: Journey, step: BranchStep, following: str) -> list[Step]:
     summary = f"branch {step.id}: {len(step.branches)} condition(s)"
     sends = ahead(journey, ways, following)
     choice: BranchChoice | None = None
-    if sends and workflow.patched("branch-then-send"):
+    if sends and journey.does("branch-then-send"):
         try:
             choice = await calls.branch_and_send(
                 request.model_copy(update={"sends": sends}), f"{summary}, then its message"
