@@ -2,8 +2,10 @@
 sorted into what the workflow must do about them (docs/CONTRACT.md §6)."""
 
 import json
+import os
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
@@ -88,6 +90,21 @@ def classify(exc: ApiException) -> LineError:
     return LineRejected(text, status)
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "ws_proxy", "wss_proxy", "all_proxy")
+
+
+def environment_to_trust() -> bool:
+    """Whether aiohttp's `trust_env` has anything to find here: a proxy variable (either
+    case) or a netrc file (NETRC, or ~/.netrc)."""
+    names = {name.lower() for name, value in os.environ.items() if value}
+    if names & set(PROXY_VARIABLES) or "NETRC" in os.environ:
+        return True
+    try:
+        return (Path.home() / ".netrc").exists()
+    except RuntimeError:  # no home directory to look in
+        return False
+
+
 class LinePusher:
     """One async client (one HTTP connection pool) per worker process."""
 
@@ -101,6 +118,10 @@ class LinePusher:
             host=settings.line_api_base, access_token=token.get_secret_value() if token else ""
         )
         client = AsyncApiClient(configuration)
+        if not environment_to_trust():
+            # the SDK's aiohttp session trusts the environment: two thread hops a request
+            # to look for a proxy and a netrc entry — with none there, only their cost
+            client.rest_client.pool_manager._trust_env = False
         return cls(AsyncMessagingApi(client), client, timeout or settings.line_timeout)
 
     async def push(

@@ -41,7 +41,10 @@ POLL_EVERY = 0.1  # seconds between looks at the outbox when nothing woke the di
 # (Temporal's RPC timeout is 10 s); a bulk step holds its row while it runs (triggers/leases.py)
 LEASE = timedelta(seconds=20)
 PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
-COMMAND_ROUNDS = 2  # rounds of commands in flight at once (a start waits ~1 s on a busy server)
+# rounds of commands in flight at once, each of up to COMMANDS_A_ROUND: a round waits for its
+# slowest call (a start waits ~1 s on a busy server), the others keep Temporal busy meanwhile
+COMMAND_ROUNDS = 4
+COMMANDS_A_ROUND = 50
 MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
 
 
@@ -156,7 +159,11 @@ class Dispatcher:
                 return 0
             self._next_probe = now + PROBE_EVERY  # this round probes; the others wait
         rows = await claim_due(
-            self.db, owner=self.owner, limit=self.batch, lease=LEASE, kinds=COMMANDS
+            self.db,
+            owner=self.owner,
+            limit=min(self.batch, COMMANDS_A_ROUND),
+            lease=LEASE,
+            kinds=COMMANDS,
         )
         await self._process(rows)
         return len(rows)
