@@ -153,7 +153,10 @@ class GroupCommit(Generic[T, R]):
                     future.set_result(result)
 
     async def _transaction(self, items: list[T]) -> list[R]:
-        async with self.db.session() as session:
+        return await self.db.writing(lambda db: self._transaction_in(db, items))
+
+    async def _transaction_in(self, db: Database, items: list[T]) -> list[R]:
+        async with db.session() as session:
             results = list(await self.apply(session, items))
             if len(results) != len(items):
                 raise RuntimeError(

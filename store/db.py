@@ -1,18 +1,22 @@
 """The async engine and sessions for SQLite (default) and PostgreSQL."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.migrate import upgrade
+from store.store_thread import StoreThread
 from store.turns import BUSY_SECONDS, turn_for
+
+R = TypeVar("R")
 
 
 def async_url(database_url: str) -> str:
@@ -69,10 +73,13 @@ def _prepare_sqlite(engine: AsyncEngine, path: str | None) -> None:
 
 
 class Database:
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, *, writer_thread: bool = True):
         self.url = database_url
         url = make_url(database_url)
         self.dialect = url.get_backend_name()
+        # the group commits' transactions, on a SQLite file: on a thread of their own
+        # (store/store_thread.py), so that the write turn is never held waiting for a busy loop
+        self.writer: StoreThread | None = None
         if self.dialect == "sqlite":
             if url.database and url.database != ":memory:":
                 Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -87,11 +94,28 @@ class Database:
             self.engine = create_async_engine(async_url(database_url), **pooling)
             _prepare_sqlite(self.engine, None if memory else str(Path(url.database).resolve()))
             self.reader = self.engine.execution_options(stepline_reading=True)
+            if writer_thread and not memory:
+                self.writer = StoreThread(lambda: Database(database_url, writer_thread=False))
         else:
             self.engine = create_async_engine(
                 async_url(database_url), pool_size=10, max_overflow=20, pool_pre_ping=True
             )
             self.reader = self.engine
+
+    async def writing(self, work: Callable[["Database"], Awaitable[R]]) -> R:
+        """`work(store)` where write transactions should run: on a SQLite file, on the writer
+        thread with its own engine (store/store_thread.py); elsewhere, here."""
+        if self.writer is None:
+            return await work(self)
+        return await self.writer.run(work)
+
+    def sync_engines(self) -> list[Engine]:
+        """Every engine this store writes through: its own and its writer thread's (for
+        event listeners)."""
+        engines = [self.engine.sync_engine]
+        if self.writer is not None:
+            engines.append(self.writer.store().engine.sync_engine)
+        return engines
 
     async def migrate(self) -> None:
         """Bring the schema to the latest alembic revision (creates it on first run)."""
@@ -114,4 +138,6 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def close(self) -> None:
+        if self.writer is not None:
+            await asyncio.to_thread(self.writer.stop)
         await self.engine.dispose()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.db import Database
 from store.pipeline_tables import Outbox
 from store.types import utcnow
 
@@ -112,6 +113,14 @@ async def done(session: AsyncSession, seqs: Iterable[int]) -> int:
             delete(Outbox).where(col(Outbox.seq).in_(seqs[start : start + CHUNK]))
         )
         gone += result.rowcount
+    return gone
+
+
+async def done_now(db: Database, seqs: Iterable[int]) -> int:
+    """`done` in a transaction of its own."""
+    async with db.session() as session:
+        gone = await done(session, seqs)
+        await session.commit()
     return gone
 
 

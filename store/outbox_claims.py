@@ -33,10 +33,16 @@ async def claim_due(
             seqs = await due(session, limit=limit, kinds=kinds, seqs=seqs)
         if not seqs:
             return []
-    async with db.session() as session:
-        rows = await claim(session, owner=owner, limit=limit, lease=lease, kinds=kinds, seqs=seqs)
-        await session.commit()
-    return rows
+
+    async def leasing(store: Database) -> list[Outbox]:
+        async with store.session() as session:
+            rows = await claim(
+                session, owner=owner, limit=limit, lease=lease, kinds=kinds, seqs=seqs
+            )
+            await session.commit()
+        return rows
+
+    return await db.writing(leasing)
 
 
 async def claim(

@@ -240,13 +240,18 @@ class Dispatcher:
     async def _transaction(
         self, changes: list[tuple[Outbox, Kind]], prepared: Prepared
     ) -> list[int]:
-        async with self.db.session() as session:
-            mine = set(await outbox.take(session, [row.seq for row, _ in changes if row.seq]))
-            # those another dispatcher did meanwhile are left out
-            items = [item for row, item in changes if row.seq in mine]
-            await self.evaluator.evaluate_all(session, items, prepared)
-            await session.commit()
-            written = outbox.added(session)
+        async def evaluating(store: Database) -> tuple[set[int], list[int]]:
+            async with store.session() as session:
+                seqs = [row.seq for row, _ in changes if row.seq]
+                mine = set(await outbox.take(session, seqs))
+                # those another dispatcher did meanwhile are left out
+                items = [item for row, item in changes if row.seq in mine]
+                await self.evaluator.evaluate_all(session, items, prepared)
+                await session.commit()
+                return mine, outbox.added(session)
+
+        # on SQLite, on the writer thread: the write turn held for the statements alone
+        mine, written = await self.db.writing(evaluating)
         self.transactions += 1
         self.evaluated += len(mine)
         for row, item in changes:
@@ -265,9 +270,7 @@ class Dispatcher:
                 succeeded.append(row.seq)
         if succeeded:
             self._answered()
-            async with self.db.session() as session:
-                await outbox.done(session, succeeded)
-                await session.commit()
+            await self.db.writing(lambda store: outbox.done_now(store, succeeded))
             for row, _ in commands:
                 if row.seq in succeeded:
                     metrics.OUTBOX_DONE.labels(kind=row.kind).inc()

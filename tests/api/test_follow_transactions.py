@@ -17,7 +17,7 @@ from temporalio.service import RPCError
 
 import triggers.commands
 from line.client import LineUnavailable
-from store import outbox
+from store import outbox, store_thread
 from store.pipeline_tables import Outbox
 from store.tables import Enrollment, Friend, WebhookEvent
 from store.types import utcnow
@@ -45,10 +45,10 @@ class Transactions:
 @contextmanager
 def transactions_of_this_task(db) -> Iterator[Transactions]:
     seen = Transactions(asyncio.current_task())
-    engine = db.engine.sync_engine
 
     def on_begin(connection) -> None:
-        if asyncio.current_task() is not seen.task:
+        # on SQLite the writes run on the writer thread, for the task that asked
+        if (store_thread.CALLER.get() or asyncio.current_task()) is not seen.task:
             return
         seen.open.add(connection)
         if connection.get_execution_options().get("stepline_reading"):
@@ -60,13 +60,16 @@ def transactions_of_this_task(db) -> Iterator[Transactions]:
         seen.open.discard(connection)
 
     listeners = [("begin", on_begin), ("commit", on_end), ("rollback", on_end)]
-    for name, listener in listeners:
-        event.listen(engine, name, listener)
+    engines = db.sync_engines()
+    for engine in engines:
+        for name, listener in listeners:
+            event.listen(engine, name, listener)
     try:
         yield seen
     finally:
-        for name, listener in listeners:
-            event.remove(engine, name, listener)
+        for engine in engines:
+            for name, listener in listeners:
+                event.remove(engine, name, listener)
 
 
 def watch_outside_calls(monkeypatch, stack, seen: Transactions) -> None:

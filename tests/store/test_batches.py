@@ -33,13 +33,16 @@ def transactions(db: Database) -> Iterator[dict[str, int]]:
     def on_commit(_connection):
         counted["commit"] += 1
 
-    event.listen(db.engine.sync_engine, "begin", on_begin)
-    event.listen(db.engine.sync_engine, "commit", on_commit)
+    engines = db.sync_engines()  # the group commits write on the writer thread's (SQLite)
+    for engine in engines:
+        event.listen(engine, "begin", on_begin)
+        event.listen(engine, "commit", on_commit)
     try:
         yield counted
     finally:
-        event.remove(db.engine.sync_engine, "begin", on_begin)
-        event.remove(db.engine.sync_engine, "commit", on_commit)
+        for engine in engines:
+            event.remove(engine, "begin", on_begin)
+            event.remove(engine, "commit", on_commit)
 
 
 class Recorder:

@@ -1,0 +1,89 @@
+"""The writer thread (store/store_thread.py): work runs on a loop of its own with a store of
+its own, in the caller's context; errors and cancels cross over; stop closes its store."""
+
+import asyncio
+import contextvars
+import threading
+
+import pytest
+from sqlmodel import select
+
+from store.db import Database
+from store.store_thread import CALLER, StoreThread
+from store.tables import Friend
+from store.upsert import insert_ignore
+from tests.support.stack import user
+
+MARK: contextvars.ContextVar[str] = contextvars.ContextVar("mark", default="none")
+
+
+class Store:
+    def __init__(self):
+        self.closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_work_runs_on_the_thread_in_the_callers_context():
+    thread = StoreThread(Store)
+    MARK.set("the caller's")
+    here = threading.get_ident()
+
+    async def work(store: Store):
+        return threading.get_ident(), MARK.get(), CALLER.get(), store
+
+    try:
+        ident, mark, caller, store = await thread.run(work)
+    finally:
+        await asyncio.to_thread(thread.stop)
+    assert ident != here and mark == "the caller's" and caller is asyncio.current_task()
+    assert store.closed  # stop closed the thread's own store
+
+
+async def test_errors_and_cancels_cross_over():
+    thread = StoreThread(Store)
+    began, cancelled = threading.Event(), threading.Event()
+
+    async def failing(_store):
+        raise ValueError("refused")
+
+    async def slow(_store):
+        began.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    try:
+        with pytest.raises(ValueError, match="refused"):
+            await thread.run(failing)
+        waiting = asyncio.create_task(thread.run(slow))
+        await asyncio.to_thread(began.wait, 5)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert await asyncio.to_thread(cancelled.wait, 5)
+    finally:
+        await asyncio.to_thread(thread.stop)
+
+
+async def test_a_sqlite_files_writes_go_through_its_writer_thread(tmp_path):
+    db = Database(f"sqlite:///{tmp_path}/s.db")
+    await db.migrate()
+    assert Database("sqlite://").writer is None  # in memory: one engine, one loop
+    try:
+
+        async def write(store: Database) -> int:
+            async with store.session() as session:
+                await insert_ignore(session, Friend, [{"user_id": user(1), "attributes": {}}])
+                await session.commit()
+            return threading.get_ident()
+
+        assert await db.writing(write) != threading.get_ident()
+        async with db.reading() as session:
+            assert (await session.exec(select(Friend.user_id))).all() == [user(1)]
+    finally:
+        await db.close()
+    assert db.writer._thread is None  # stopped with the store
