@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from domain.conditions import Condition
 from domain.ids import is_test
 from domain.statuses import HoldReason, Status
+from domain.steps import DateUntil, WaitStep
 from scenarios.definition import ScenarioDefinition
 
 
@@ -29,6 +30,23 @@ class TestRun(BaseModel):
 # change goes behind `patched` first; the next protocol may take it in.
 PROTOCOL_CHANGES = {"reply-first": 1, "branch-then-send": 1, "finish-with-push": 1}
 PROTOCOL = max(PROTOCOL_CHANGES.values())
+
+
+class FirstWait(BaseModel):
+    """The scenario's first step, a wait the admission wrote with the enrollment row (its
+    progress and its step entry): the workflow takes this wake and records nothing more."""
+
+    step_id: str
+    wake: datetime
+
+
+def first_wait(definition: ScenarioDefinition, at: datetime) -> FirstWait | None:
+    """The first step's wait for a friend admitted at `at`, when it is a `duration` or a
+    fixed `until` (a date attribute's is the workflow's to read)."""
+    first = definition.steps[0] if definition.steps else None
+    if not isinstance(first, WaitStep) or isinstance(first.until, DateUntil):
+        return None
+    return FirstWait(step_id=first.id, wake=first.wake(at))
 
 
 class EnrollmentInput(BaseModel):
@@ -56,6 +74,7 @@ class EnrollmentInput(BaseModel):
     # first message due at once may go as the reply (activities/replying.py decides)
     reply: bool = False
     protocol: int = 0  # PROTOCOL_CHANGES taken as given (every new start sets PROTOCOL)
+    first_wait: FirstWait | None = None  # recorded by the admission: not reported again
 
 
 class Signal(BaseModel):

@@ -9,6 +9,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.statuses import LIVE, DeliveryStatus
+from scenarios.runs import FirstWait
 from store.enrollment_ids import counted, enrollment_id
 from store.tables import Delivery, Enrollment, StepEntry
 from store.upsert import insert_ignore
@@ -25,6 +26,7 @@ async def ensure_enrollment(
     entry: int = 1,
     event_seq: int = 0,
     reply_event: str | None = None,
+    first_wait: FirstWait | None = None,
 ) -> str:
     eid = enrollment_id(scenario_id=scenario_id, user_id=user_id, epoch=epoch, entry=entry)
     await ensure_enrollments(
@@ -40,6 +42,7 @@ async def ensure_enrollment(
                 "event_seq": event_seq,
                 "reply_event": reply_event,
                 "at": at,
+                "first_wait": first_wait,
             }
         ],
     )
@@ -48,20 +51,37 @@ async def ensure_enrollment(
 
 async def ensure_enrollments(session: AsyncSession, rows: list[dict]) -> None:
     """`ensure_enrollment` for many, one statement: each row's id (`enrollment_id`), scenario,
-    version, friend, epoch, entry, event_seq, reply_event and `at`; kept where there already."""
+    version, friend, epoch, entry, event_seq, reply_event and `at`; kept where there already.
+    A row's `first_wait` (scenarios.runs.first_wait): the enrollment waits at that step from
+    `at`, its progress and its step entry written here rather than by its workflow."""
     await insert_ignore(
         session,
         Enrollment,
         [
             {
-                **{key: value for key, value in row.items() if key != "at"},
+                **{key: value for key, value in row.items() if key not in ("at", "first_wait")},
                 "status": "waiting",
+                "current_step": row["first_wait"].step_id if row.get("first_wait") else None,
+                "next_wake_at": row["first_wait"].wake if row.get("first_wait") else None,
                 "started_at": row["at"],
                 "updated_at": row["at"],
             }
             for row in rows
         ],
     )
+    entries = [
+        {
+            "enrollment_id": row["id"],
+            "step_id": row["first_wait"].step_id,
+            "scenario_id": row["scenario_id"],
+            "entered_at": row["at"],
+            "event_seq": None,
+        }
+        for row in rows
+        if row.get("first_wait")
+    ]
+    if entries:
+        await insert_ignore(session, StepEntry, entries)
 
 
 async def record_entry(

@@ -12,13 +12,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.statuses import LIVE
 from scenarios.definition import ScenarioDefinition
-from scenarios.runs import PROTOCOL, EnrollmentInput, UnblockSignal
+from scenarios.runs import PROTOCOL, EnrollmentInput, FirstWait, UnblockSignal, first_wait
 from scenarios.trigger import DateTrigger, FollowTrigger
 from store import enrollments, events, outbox
 from store.db import Database
 from store.definitions import Definitions
 from store.enrollment_ids import enrollment_id
-from store.tables import Friend, Scenario
+from store.tables import Enrollment, Friend, Scenario
 from store.types import utcnow
 from triggers import record
 from triggers.kinds import Cause, Expedite
@@ -65,6 +65,20 @@ def enrollment_input(
         protocol=PROTOCOL,
         **more,
     )
+
+
+def recorded_wait(
+    row: Enrollment, scenario: Scenario, definition: ScenarioDefinition
+) -> FirstWait | None:
+    """The first wait the admission wrote on the row (ensure_enrollments), for the workflow to
+    take as recorded; None when the row says otherwise, or the scenario is paused (the
+    workflow then reports its own way in)."""
+    first = first_wait(definition, row.started_at)
+    if first is None or scenario.status == "paused" or row.status != "waiting":
+        return None
+    if row.current_step != first.step_id or row.next_wake_at is None:
+        return None
+    return FirstWait(step_id=first.step_id, wake=_utc(row.next_wake_at))
 
 
 @dataclass(frozen=True)
@@ -169,6 +183,7 @@ class Enroller:
             at=at,
             event_seq=await events.last_seq(session, user_id=friend.user_id),
             reply_event=reply_event,
+            first_wait=first_wait(definition, at),
         )
         return Admission(workflow_id, scenario, friend, definition, cause)
 
@@ -200,7 +215,8 @@ class Enroller:
                         "epoch": friend.epoch,
                         "entry": entry,
                         "reply_event": reply_event,
-                        "at": friend.followed_at or utcnow(),
+                        "at": (at := friend.followed_at or utcnow()),
+                        "first_wait": first_wait(definition, at),
                     }
                 )
                 admissions.append(Admission(eid, scenario, friend, definition, "follow"))

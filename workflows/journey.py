@@ -74,6 +74,7 @@ class Journey:
         # the webhook event that started it may carry the first message as a reply, as long
         # as nothing has waited or been sent (workflows/waiting.py, workflows/delivery.py)
         self.reply = input.reply
+        self.first_wait = input.first_wait  # the first step's wait, as the admission wrote it
         # message steps pushed with the branch before them: the outcome, or the error type
         self.presends: dict[str, SendOutcome | str] = {}
         self.last_list = True  # walking the last of the step lists ahead (workflows/interpreter)
@@ -183,6 +184,14 @@ class Journey:
         if self.test is None:
             return when
         return min(when, workflow.now() + self.test.wait)
+
+    def recorded_wait(self, step_id: str) -> datetime | None:
+        """The wake the admission recorded for this step, once: the first step's, on the
+        enrollment's first walk (nothing sent, no migration meanwhile)."""
+        first, self.first_wait = self.first_wait, None
+        if first is None or first.step_id != step_id or self.version != self.input.version:
+            return None
+        return first.wake
 
     def does(self, change: str) -> bool:
         """Whether this enrollment does `change` (one of PROTOCOL_CHANGES): as given from

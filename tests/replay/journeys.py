@@ -187,6 +187,19 @@ async def survey_menu_coupon_and_date_wait(stack: Stack) -> tuple[str, str]:
     return scenario_id, friend
 
 
+async def wait_first_then_a_branch(stack: Stack) -> tuple[str, str]:
+    """A scenario that begins with a wait: the admission records it (EnrollmentInput
+    .first_wait), the first workflow task only starts the timer."""
+    scenario_id = await stack.scenario(
+        _scenario({"id": "first", "type": "wait", "duration": DAY}, *BRANCHED["steps"])
+    )
+    friend = user(9010)
+    await stack.api.put(f"/friends/{friend}/attributes", json={"plan": "gold"})
+    await stack.follow(friend, display_name="Aki")
+    await stack.outcome(scenario_id, friend)
+    return scenario_id, friend
+
+
 JOURNEYS: dict[str, Journey] = {
     "completed-with-a-branch": completed_with_a_branch,
     "waiting": waiting,
@@ -208,4 +221,6 @@ JOURNEYS: dict[str, Journey] = {
     "protocol-1-completed-with-a-branch": completed_with_a_branch,
     "protocol-1-wait-for-timeout-and-split": wait_for_timeout_and_split,
     "protocol-1-blocked-mid-wait": blocked_mid_wait,
+    # a first wait written by the admission (EnrollmentInput.first_wait)
+    "first-wait-recorded-then-a-branch": wait_first_then_a_branch,
 }

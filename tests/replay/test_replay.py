@@ -33,6 +33,7 @@ def test_the_kept_histories_cover_each_kind_of_enrollment() -> None:
         "protocol-1-completed-with-a-branch",
         "protocol-1-wait-for-timeout-and-split",
         "protocol-1-blocked-mid-wait",
+        "first-wait-recorded-then-a-branch",
     }
 
 

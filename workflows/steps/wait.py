@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.delivery import catch_up, sleep_until
     from workflows.describe import duration_words
     from workflows.journey import Journey
-    from workflows.visibility import report
+    from workflows.visibility import report, set_state
 
 
 async def run(journey: Journey, step: WaitStep, following: str) -> None:
@@ -21,12 +21,16 @@ async def run(journey: Journey, step: WaitStep, following: str) -> None:
     if isinstance(step.until, DateUntil):
         await until_date(journey, step, step.until, following)
         return
-    wake = journey.due(step.wake(workflow.now()))
+    recorded = journey.recorded_wait(step.id)  # the admission wrote it with the enrollment
+    wake = recorded or journey.due(step.wake(workflow.now()))
     if step.delta is not None:
         summary = f"wait {duration_words(step.delta)} → {following}"
     else:  # `wake`, not `until` itself: a moment long past may not read in every timezone
         summary = f"wait until {journey.local(wake)} → {following}"
-    await report(journey, "waiting", step.id, wake=wake, entered=step.id)
+    if recorded is None:
+        await report(journey, "waiting", step.id, wake=wake, entered=step.id)
+    else:  # the store has it: the first workflow task only starts the timer
+        set_state(journey, "waiting", step.id, wake=wake)
     await sleep_until(journey, wake, summary)
 
 

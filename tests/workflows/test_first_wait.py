@@ -1,0 +1,80 @@
+"""A scenario that begins with a wait: the admission writes that wait with the enrollment row
+(its step, its wake, its step entry), and the workflow's first task only starts the timer —
+no local activity, nothing recorded twice; the wait counts from the follow."""
+
+import asyncio
+from datetime import UTC, timedelta
+
+from sqlmodel import select
+from temporalio.api.enums.v1 import EventType
+
+from store.tables import Enrollment, StepEntry
+from tests.support.stack import user
+from workflows.enrollment import EnrollmentWorkflow
+
+WAIT_FIRST = {
+    "name": "wait first",
+    "trigger": {"type": "follow"},
+    "steps": [
+        {"id": "later", "type": "wait", "duration": "P1D"},
+        {"id": "hello", "type": "message", "messages": [{"type": "text", "text": "Hello"}]},
+    ],
+}
+
+
+def _utc(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _row(stack, friend: str) -> Enrollment:
+    async with stack.db.reading() as session:
+        return (await session.exec(select(Enrollment).where(Enrollment.user_id == friend))).one()
+
+
+async def test_a_first_wait_is_written_with_the_enrollment_and_not_again(stack):
+    scenario_id = await stack.scenario(WAIT_FIRST)
+    friend = user(501)
+    await stack.follow(friend)
+    row = await _row(stack, friend)
+    assert (row.status, row.current_step) == ("waiting", "later")
+    assert _utc(row.next_wake_at) == _utc(row.started_at) + timedelta(days=1)
+    handle = stack.enrollment(scenario_id, friend)
+    assert (await handle.query(EnrollmentWorkflow.status)).next_wake_at == _utc(row.next_wake_at)
+
+    assert (await stack.outcome(scenario_id, friend)).status == "completed"
+    assert await stack.texts(friend) == ["Hello"]
+    history = await handle.fetch_history()
+    first_task = []
+    for event in history.events[3:]:  # after started, scheduled, started: the first task's
+        if event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
+            break
+        first_task.append(event.event_type)
+    assert EventType.EVENT_TYPE_MARKER_RECORDED not in first_task  # no local activity
+    assert EventType.EVENT_TYPE_TIMER_STARTED in first_task
+    async with stack.db.reading() as session:
+        entries = (
+            await session.exec(
+                select(StepEntry.step_id, StepEntry.entered_at).where(
+                    StepEntry.enrollment_id == row.id
+                )
+            )
+        ).all()
+    assert sorted(step for step, _ in entries) == ["hello", "later"]  # each once
+    assert [_utc(at) for step, at in entries if step == "later"] == [_utc(row.started_at)]
+
+
+async def test_a_paused_scenarios_first_wait_is_the_workflows_to_report(stack):
+    scenario_id = await stack.scenario(WAIT_FIRST)
+    assert (await stack.api.post(f"/scenarios/{scenario_id}/pause")).status_code == 202
+    friend = user(502)
+    await stack.follow(friend)
+    handle = stack.enrollment(scenario_id, friend)
+    async with asyncio.timeout(20):
+        while True:
+            kinds = [e.event_type for e in (await handle.fetch_history()).events]
+            if EventType.EVENT_TYPE_TIMER_STARTED in kinds:
+                break
+            await asyncio.sleep(0.1)
+    # its first task reported the wait itself (a local activity's marker before the timer)
+    assert EventType.EVENT_TYPE_MARKER_RECORDED in kinds
+    assert (await handle.query(EnrollmentWorkflow.status)).step == "later"
