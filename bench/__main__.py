@@ -86,7 +86,7 @@ def run(
         typer.Option(
             help="STEPLINE_WEBHOOK_PROCESSOR of the stepline phase: api | worker | process"
         ),
-    ] = "api",
+    ] = "process",
     repeats: Annotated[
         int, typer.Option(help="runs of each phase (floor and stepline in turn): the medians")
     ] = 3,

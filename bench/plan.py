@@ -20,7 +20,7 @@ class Plan:
     waiting_rate: float = 400.0
     database: str = "sqlite"  # or a PostgreSQL server's URL (a fresh database on it)
     slack: float | None = None  # seconds from the last follow to T (default: 20 + friends/50)
-    webhook_processor: str = "api"  # STEPLINE_WEBHOOK_PROCESSOR: api | worker
+    webhook_processor: str = "process"  # STEPLINE_WEBHOOK_PROCESSOR: api | worker | process
 
     def wake_at(self) -> float:
         """T: after every follow has had time to become a waiting enrollment, so that what

@@ -78,3 +78,19 @@ async def test_a_paused_scenarios_first_wait_is_the_workflows_to_report(stack):
     # its first task reported the wait itself (a local activity's marker before the timer)
     assert EventType.EVENT_TYPE_MARKER_RECORDED in kinds
     assert (await handle.query(EnrollmentWorkflow.status)).step == "later"
+
+
+async def test_a_start_long_after_the_admission_reports_the_workflows_own_wake(stack):
+    """Temporal away for a while (here: the test server's clock days ahead): the wait the
+    admission wrote is not the workflow's; it reports its own, and the store says that."""
+    scenario_id = await stack.scenario(WAIT_FIRST)
+    await stack.env.sleep(timedelta(days=3))
+    friend = user(503)
+    await stack.follow(friend)
+    handle = stack.enrollment(scenario_id, friend)
+    async with asyncio.timeout(20):
+        while (row := await _row(stack, friend)).next_wake_at is None or _utc(
+            row.next_wake_at
+        ) < _utc(row.started_at) + timedelta(days=2):
+            await asyncio.sleep(0.1)
+    assert (await handle.query(EnrollmentWorkflow.status)).next_wake_at == _utc(row.next_wake_at)
