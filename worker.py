@@ -16,7 +16,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from app.probes import probing, readiness
 from app.roles import dispatching, worker_activities, worker_role
-from core import logs
+from core import heap, logs
 from core.config import load_settings
 from line.client import LinePusher
 from store.db import Database
@@ -120,6 +120,7 @@ async def main() -> None:
                 )
             # entered last, it ends first: /readyz says 503 while the rest stops and drains
             await running.enter_async_context(readiness(probes, worker, runtime.db))
+            heap.settle()  # its start-up heap out of every full collection's walk
             await stop.wait()
 
 

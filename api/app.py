@@ -28,7 +28,7 @@ from api.routes import (
     webhooks,
 )
 from app.roles import api_role
-from core import logs
+from core import heap, logs
 from core.browser_guard import BrowserGuard
 from core.config import Settings, load_settings
 from triggers import connection
@@ -39,7 +39,14 @@ Admin routes need `Authorization: Bearer $STEPLINE_ADMIN_TOKEN`. Errors are `{"d
 422s list each problem with the `path` of the offending field."""
 
 
-def create_app(settings: Settings | None = None, *, temporal: Client | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    temporal: Client | None = None,
+    settle_heap: bool = False,
+) -> FastAPI:
+    """The app on these settings (default: the environment's). `settle_heap`: the process is
+    this app's alone (uvicorn's), its start-up heap frozen once it is up (core/heap.py)."""
     settings = (settings or load_settings().require("LINE_CHANNEL_SECRET")).require_safe_admin()
     if temporal is None:
         connection.require_usable(settings)
@@ -49,6 +56,8 @@ def create_app(settings: Settings | None = None, *, temporal: Client | None = No
         async with api_role(settings, temporal=temporal) as runtime:
             app.state.services = Services.around(runtime)
             app.state.stopping = False
+            if settle_heap:  # what start-up made, out of every full collection's walk
+                heap.settle()
             try:
                 yield
             finally:  # webhooks being answered are written before the dispatcher stops
@@ -105,5 +114,5 @@ def __getattr__(name: str) -> FastAPI:
     if name == "app":
         settings = load_settings().require("LINE_CHANNEL_SECRET")
         logs.configure(settings.log_format)  # after uvicorn's own logging set-up
-        return create_app(settings)
+        return create_app(settings, settle_heap=True)
     raise AttributeError(name)

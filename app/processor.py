@@ -9,7 +9,7 @@ import sys
 
 from app.processing import READY, received
 from app.roles import processing_role
-from core import logs
+from core import heap, logs
 from core.config import Settings
 
 
@@ -27,6 +27,7 @@ async def serve(settings: Settings, ready: int) -> None:
 
     await loop.connect_read_pipe(Watch, sys.stdin)
     async with processing_role(settings):
+        heap.settle()  # its start-up heap out of every full collection's walk (core/heap.py)
         os.write(ready, READY)
         os.close(ready)
         await stop.wait()
