@@ -3,7 +3,6 @@
 import asyncio
 import compileall
 import logging
-import os
 import signal
 import sys
 from contextlib import AsyncExitStack
@@ -16,7 +15,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from app.probes import probing, readiness
 from app.roles import dispatching, worker_activities, worker_role
-from core import heap, logs
+from core import exits, heap, logs
 from core.config import load_settings
 from line.client import LinePusher
 from store.db import Database
@@ -137,9 +136,4 @@ def run() -> int:
 
 
 if __name__ == "__main__":
-    code = run()
-    # sdk-python#300: the interpreter may abort while finalizing after a Temporal client;
-    # flush and leave before that can turn a clean stop into exit 134/139.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exits.leave(run())

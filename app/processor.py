@@ -9,7 +9,7 @@ import sys
 
 from app.processing import READY, received
 from app.roles import processing_role
-from core import heap, logs
+from core import exits, heap, logs
 from core.config import Settings
 
 
@@ -45,8 +45,4 @@ def run() -> int:
 
 
 if __name__ == "__main__":
-    code = run()
-    # sdk-python#300: a process that used a Temporal client may abort while finalizing
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exits.leave(run())

@@ -2,13 +2,14 @@
 finalizing (sdk-python#300: a process that used a Temporal client may abort there)."""
 
 import json
-import os
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 
 import typer
+
+from core import exits
 
 
 def main(app: typer.Typer, name: str) -> None:
@@ -20,9 +21,7 @@ def main(app: typer.Typer, name: str) -> None:
     except Exception:  # noqa: BLE001 - the whole story, then the exit code
         sys.stderr.write(f"{name} failed:\n{traceback.format_exc()}")
         code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exits.leave(code)
 
 
 def publish(figures: dict, result: Path, write_doc: Callable[[dict], None] | None) -> None:

@@ -1,7 +1,6 @@
 """`stepline …`: run everything for development, load scenarios, simulate friends."""
 
 import json
-import os
 import secrets
 import sys
 import traceback
@@ -18,6 +17,7 @@ from cli.quota import quota_app
 from cli.scenarios import scenario_app
 from cli.stats import stats
 from cli.targets import fail, targets
+from core import exits
 from domain.line_ids import is_user_id
 
 app = typer.Typer(
@@ -251,9 +251,7 @@ def run() -> None:
     if isinstance(code, str):
         typer.echo(code, err=True)
         code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code or 0)
+    exits.leave(code or 0)
 
 
 if __name__ == "__main__":
