@@ -9,7 +9,7 @@ import sys
 
 from app.processing import READY, received
 from app.roles import processing_role
-from core import exits, heap, logs
+from core import exits, heap, logs, metrics
 from core.config import Settings
 
 
@@ -26,11 +26,17 @@ async def serve(settings: Settings, ready: int) -> None:
             stop.set()
 
     await loop.connect_read_pipe(Watch, sys.stdin)
+    port = settings.processor_metrics_port
+    served = port and metrics.serve(
+        port, settings.worker_metrics_host, setting="STEPLINE_PROCESSOR_METRICS_PORT"
+    )
     async with processing_role(settings):
         heap.settle()  # its start-up heap out of every full collection's walk (core/heap.py)
         os.write(ready, READY)
         os.close(ready)
         await stop.wait()
+    if served:
+        await asyncio.to_thread(served.shutdown)
 
 
 def run() -> int:
@@ -40,7 +46,11 @@ def run() -> int:
     os.dup2(2, 1)
     settings = received(sys.stdin.buffer.readline())
     logs.configure(settings.log_format)
-    asyncio.run(serve(settings, ready))
+    try:
+        asyncio.run(serve(settings, ready))
+    except RuntimeError as exc:  # its metrics port taken, say: one line, not a traceback
+        sys.stderr.write(f"stepline processing: {exc}\n")
+        return 2
     return 0
 
 

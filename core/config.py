@@ -114,6 +114,11 @@ class Settings(TemporalSettings):
     worker_metrics_host: str = Field(
         "127.0.0.1", alias="STEPLINE_WORKER_METRICS_HOST", min_length=1, max_length=255
     )
+    # STEPLINE_WEBHOOK_PROCESSOR=process: the processing child's Prometheus endpoint (its
+    # counters: enrolments, dispatch), on the worker's host setting; off when unset
+    processor_metrics_port: int | None = Field(
+        None, alias="STEPLINE_PROCESSOR_METRICS_PORT", ge=1, le=65535
+    )
     # Temporal SDK metrics (temporal_…) of the worker's client and worker, host:port; off when
     # unset
     temporal_metrics_address: str | None = Field(None, alias="STEPLINE_TEMPORAL_METRICS_ADDRESS")

@@ -180,7 +180,12 @@ def endpoints(probes: Probes | None = None) -> Callable:
     return app
 
 
-def serve(port: int, address: str = "127.0.0.1", probes: Probes | None = None):
+def serve(
+    port: int,
+    address: str = "127.0.0.1",
+    probes: Probes | None = None,
+    setting: str = "STEPLINE_WORKER_METRICS_PORT",
+):
     """This process's counters at http://address:port/metrics — and, given `probes`, its
     liveness at /healthz and readiness at /readyz (core/probes.py) — from a thread of its own;
     returns the server (its `shutdown()` stops it)."""
@@ -191,9 +196,7 @@ def serve(port: int, address: str = "127.0.0.1", probes: Probes | None = None):
         server_class = type("Server", (ThreadingWSGIServer,), {"address_family": family})
         server = make_server(where[0], port, endpoints(probes), server_class, handler_class=_Quiet)
     except OSError as exc:
-        raise RuntimeError(
-            f"STEPLINE_WORKER_METRICS_PORT {address}:{port}: {exc.strerror or exc}"
-        ) from None
+        raise RuntimeError(f"{setting} {address}:{port}: {exc.strerror or exc}") from None
     threading.Thread(target=server.serve_forever, name="probes", daemon=True).start()
     return server
 

@@ -6,10 +6,12 @@ import asyncio
 import os
 import signal
 
+import httpx
 from pydantic import SecretStr
 
 from app import processing
 from core.config import Settings
+from core.serve import free_port
 from store.tables import Enrollment
 from tests.api.helpers import count, enrollment_at, scenario, text
 from tests.support.stack import running_stack, user
@@ -59,7 +61,13 @@ def test_the_child_gets_the_apis_settings_secrets_and_all_not_its_environment(mo
 
 
 async def test_the_child_enrols_is_restarted_and_ends_with_the_api(ts_env, sqlite_url):
-    async with running_stack(ts_env, database_url=sqlite_url, webhook_processor="process") as stack:
+    port = free_port()
+    async with running_stack(
+        ts_env,
+        database_url=sqlite_url,
+        webhook_processor="process",
+        settings_update={"processor_metrics_port": port},
+    ) as stack:
         assert stack.app.state.services.dispatcher is None  # not in the API's own process
         [child] = await _until(lambda: _children(os.getpid()))
         scenario_id = await stack.scenario(
@@ -69,6 +77,13 @@ async def test_the_child_enrols_is_restarted_and_ends_with_the_api(ts_env, sqlit
         await stack.follow(first)
         await stack.until_texts(first, ["Welcome"])
         await enrollment_at(stack, scenario_id, first, "w")
+        # its counters at its own port (STEPLINE_PROCESSOR_METRICS_PORT): it enrolled
+        async with httpx.AsyncClient() as client:
+            exposed = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+        assert (
+            f'stepline_enrolments_total{{scenario_id="{scenario_id}",trigger="follow"}} 1.0'
+            in exposed
+        )
 
         # the child dies: the API starts another, which acts on what came meanwhile
         os.kill(child, signal.SIGKILL)

@@ -261,6 +261,7 @@ async def running_stack(
     line_timeout: float = 5.0,
     webhook_processor: Literal["api", "worker", "process"] = "api",
     multicast: bool = False,
+    settings_update: dict[str, Any] | None = None,
     **emulator_options: Any,
 ) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as stack:
@@ -275,6 +276,7 @@ async def running_stack(
             update={
                 "webhook_processor": webhook_processor,
                 "temporal_address": env.client.service_client.config.target_host,
+                **(settings_update or {}),
             }
         )
         app = create_app(settings, temporal=env.client)
