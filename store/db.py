@@ -77,8 +77,9 @@ class Database:
         self.url = database_url
         url = make_url(database_url)
         self.dialect = url.get_backend_name()
-        # the group commits' transactions, on a SQLite file: on a thread of their own
-        # (store/store_thread.py), so that the write turn is never held waiting for a busy loop
+        # on a SQLite file, the group commits' and the dispatcher's write transactions run on
+        # a thread of their own (`writing`, store/store_thread.py), so that the write turn is
+        # never held waiting for a busy loop
         self.writer: StoreThread | None = None
         if self.dialect == "sqlite":
             if url.database and url.database != ":memory:":

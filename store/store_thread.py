@@ -79,6 +79,12 @@ class StoreThread:
         ready.set()
         try:
             loop.run_forever()
+            # work still under way when told to stop: cancelled, so that no caller waits for
+            # an answer that will never come
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
             loop.run_until_complete(self._store.close())
         finally:
             loop.close()

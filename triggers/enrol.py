@@ -73,7 +73,7 @@ def recorded_wait(
     """The first wait the admission wrote on the row (ensure_enrollments), for the workflow to
     take as recorded; None when the row says otherwise, or the scenario is paused (the
     workflow then reports its own way in)."""
-    first = first_wait(definition, row.started_at)
+    first = first_wait(definition, _utc(row.started_at))
     if first is None or scenario.status == "paused" or row.status != "waiting":
         return None
     if row.current_step != first.step_id or row.next_wake_at is None:

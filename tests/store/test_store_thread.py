@@ -87,3 +87,18 @@ async def test_a_sqlite_files_writes_go_through_its_writer_thread(tmp_path):
     finally:
         await db.close()
     assert db.writer._thread is None  # stopped with the store
+
+
+async def test_work_under_way_when_it_stops_is_cancelled_not_left_waiting():
+    thread = StoreThread(Store)
+    began = threading.Event()
+
+    async def endless(_store):
+        began.set()
+        await asyncio.sleep(3600)
+
+    waiting = asyncio.create_task(thread.run(endless))
+    await asyncio.to_thread(began.wait, 5)
+    await asyncio.to_thread(thread.stop)
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 5)

@@ -3,13 +3,16 @@
 no local activity, nothing recorded twice; the wait counts from the follow."""
 
 import asyncio
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
 
-from store.tables import Enrollment, StepEntry
+from scenarios.definition import ScenarioDefinition
+from scenarios.runs import first_wait
+from store.tables import Enrollment, Scenario, StepEntry
 from tests.support.stack import user
+from triggers.enrol import recorded_wait
 from workflows.enrollment import EnrollmentWorkflow
 
 WAIT_FIRST = {
@@ -94,3 +97,24 @@ async def test_a_start_long_after_the_admission_reports_the_workflows_own_wake(s
         ) < _utc(row.started_at) + timedelta(days=2):
             await asyncio.sleep(0.1)
     assert (await handle.query(EnrollmentWorkflow.status)).next_wake_at == _utc(row.next_wake_at)
+
+
+def test_an_until_first_wait_is_handed_over_whatever_the_rows_clock_says():
+    """SQLite gives the row's times back without their offset; an `until` wait compares them
+    with an aware moment. A date attribute's wait is the workflow's to read."""
+    until = datetime(2030, 1, 1, 1, 0, tzinfo=UTC)
+    definition = ScenarioDefinition.model_validate(
+        {**WAIT_FIRST, "steps": [{"id": "u", "type": "wait", "until": until.isoformat()}]}
+    )
+    for started in (datetime(2029, 1, 1), datetime(2029, 1, 1, tzinfo=UTC)):
+        row = Enrollment(
+            id="e", scenario_id="s", version=1, user_id=user(1), epoch=1, status="waiting",
+            current_step="u", next_wake_at=until.replace(tzinfo=None), started_at=started,
+            updated_at=started,
+        )  # fmt: skip
+        handed = recorded_wait(row, Scenario(id="s", name="n", status="active"), definition)
+        assert handed is not None and (handed.step_id, handed.wake) == ("u", until)
+    dated = ScenarioDefinition.model_validate(
+        {**WAIT_FIRST, "steps": [{"id": "d", "type": "wait", "until": {"attribute": "birthday"}}]}
+    )
+    assert first_wait(dated, until) is None
