@@ -2,10 +2,12 @@
 netrc; with neither set it skips looking for them on every request (two thread hops each),
 and with a proxy set its requests still go through the proxy."""
 
+import os
+
 from fastapi import FastAPI, Request
 
 from core.serve import serving
-from line.client import LinePusher, environment_to_trust
+from line.client import PROXY_VARIABLES, LinePusher, environment_to_trust
 from tests.support.stack import settings_for, user
 
 
@@ -20,10 +22,16 @@ def _line_stand_in(seen: list[str]) -> FastAPI:
     return app
 
 
+def _nothing_to_trust(monkeypatch, home: str = "/nonexistent") -> None:
+    """No proxy variable (either case), no NETRC, a home with no .netrc."""
+    for name in list(os.environ):
+        if name.lower() in PROXY_VARIABLES or name in ("NETRC", "no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", home)
+
+
 async def _profile_through(monkeypatch, line_url: str, proxy_url: str | None):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "NETRC"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", "/nonexistent")  # no ~/.netrc
+    _nothing_to_trust(monkeypatch)
     if proxy_url:
         monkeypatch.setenv("HTTP_PROXY", proxy_url)
     pusher = LinePusher.from_settings(settings_for(database_url="sqlite://", line_api=line_url))
@@ -57,9 +65,7 @@ async def test_a_proxy_in_the_environment_is_still_used(monkeypatch):
 
 
 def test_a_netrc_file_is_something_to_trust(monkeypatch, tmp_path):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "NETRC"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
+    _nothing_to_trust(monkeypatch, str(tmp_path))
     assert not environment_to_trust()
     (tmp_path / ".netrc").write_text("machine api.line.me login a password b\n")
     assert environment_to_trust()
