@@ -8,7 +8,7 @@
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 
 from temporalio.client import Client
@@ -80,11 +80,7 @@ async def api_role(settings: Settings, *, temporal: Client | None = None) -> Asy
         db=db,
         temporal=temporal or await connection.connect_lazily(settings),
         definitions=Definitions(db),
-        line=(
-            LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
-            if settings.line_channel_access_token
-            else None
-        ),
+        line=profile_source(settings),
     )
     if settings.webhook_processor == "api":  # else the workers act on what this one records
         runtime.dispatcher = pipeline(runtime, profiles=runtime.line).dispatcher
@@ -92,9 +88,9 @@ async def api_role(settings: Settings, *, temporal: Client | None = None) -> Asy
     watch = ForecastWatch(settings, db, runtime.definitions, runtime.line)
     watch.start()
     try:
-        async with AsyncExitStack() as beside:
-            if settings.webhook_processor == "process":  # a process of its own, kept by this one
-                await beside.enter_async_context(processing.beside(settings))
+        # `process`: the dispatcher in a process of its own, kept by this one
+        beside = processing.beside if settings.webhook_processor == "process" else nullcontext
+        async with beside(settings):
             yield runtime
     finally:
         await watch.stop()
@@ -107,29 +103,15 @@ async def api_role(settings: Settings, *, temporal: Client | None = None) -> Asy
 
 @asynccontextmanager
 async def processing_role(settings: Settings) -> AsyncIterator[Dispatcher]:
-    """STEPLINE_WEBHOOK_PROCESSOR=process, the child's (app/processing.py): the dispatcher on a
-    store connection, a Temporal client (connected on first use) and LINE's profile API of its
-    own; stopped and closed at the end."""
+    """STEPLINE_WEBHOOK_PROCESSOR=process, the child's (app/processing.py): `dispatching` on a
+    store connection and a Temporal client (connected on first use) of its own, no eager
+    starts (no worker here); closed at the end."""
     db = await open_database(settings)
-    runtime = Runtime(
-        settings=settings,
-        db=db,
-        temporal=await connection.connect_lazily(settings),
-        definitions=Definitions(db),
-    )
-    profiles = (
-        LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
-        if settings.line_channel_access_token
-        else None
-    )
-    dispatcher = pipeline(runtime, profiles=profiles).dispatcher
-    await dispatcher.start()
     try:
-        yield dispatcher
+        client = await connection.connect_lazily(settings)
+        async with dispatching(settings, client, db, eager=False) as dispatcher:
+            yield dispatcher
     finally:
-        await dispatcher.stop()
-        if profiles is not None:
-            await profiles.close()
         await db.close()
 
 
@@ -188,20 +170,30 @@ def worker_activities(
 
 @asynccontextmanager
 async def dispatching(
-    settings: Settings, client: Client, db: Database
+    settings: Settings, client: Client, db: Database, *, eager: bool = True
 ) -> AsyncIterator[Dispatcher]:
     """STEPLINE_WEBHOOK_PROCESSOR=worker: the changes the API (and the activities) recorded
     are acted on here, with this worker's client, so each enrollment's first workflow task
-    comes back with the answer to its start (eager workflow start)."""
-    profiles = LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
+    comes back with the answer to its start (eager workflow start; `eager=False` where no
+    worker polls on the client: the processing child)."""
+    profiles = profile_source(settings)
     runtime = Runtime(settings=settings, db=db, temporal=client, definitions=Definitions(db))
-    dispatcher = pipeline(runtime, profiles=profiles, eager=True).dispatcher
+    dispatcher = pipeline(runtime, profiles=profiles, eager=eager).dispatcher
     await dispatcher.start()
     try:
         yield dispatcher
     finally:
         await dispatcher.stop()
-        await profiles.close()
+        if profiles is not None:
+            await profiles.close()
+
+
+def profile_source(settings: Settings) -> LinePusher | None:
+    """LINE's profile API for the dispatcher's follows (a short timeout), with a channel
+    token; None without one (the follows are taken without profiles)."""
+    if not settings.line_channel_access_token:
+        return None
+    return LinePusher.from_settings(settings, timeout=PROFILE_TIMEOUT)
 
 
 async def connect(settings: Settings) -> Client:

@@ -16,7 +16,7 @@ from store.definitions import Definitions
 from store.lookups import rows_by
 from store.tables import Enrollment, Friend, Scenario
 from store.types import utcnow
-from triggers.enrol import enrollment_input, recorded_wait
+from triggers.enrol import enrollment_input, handed_wait
 from triggers.kinds import Kind, ScheduleDate, SignalEnrollment, StartEnrollment, StartTest
 from triggers.temporal import schedule_date, signal_each, start_enrollment
 from triggers.test_sends import start_test
@@ -145,7 +145,7 @@ class Commands:
                 friend,
                 definition=definition,
                 reply=row.reply_event is not None and definition.reply_first,
-                first_wait=recorded_wait(row, scenario, definition),
+                first_wait=handed_wait(row, scenario, definition),
             ),
         )
         if started:

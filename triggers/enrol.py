@@ -67,7 +67,7 @@ def enrollment_input(
     )
 
 
-def recorded_wait(
+def handed_wait(
     row: Enrollment, scenario: Scenario, definition: ScenarioDefinition
 ) -> FirstWait | None:
     """The first wait the admission wrote on the row (ensure_enrollments), for the workflow to

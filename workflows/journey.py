@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         UnblockSignal,
     )
 
+RECORDED_WITHIN = timedelta(minutes=1)  # the admission's first wake against the workflow's own
 REMEMBERED_CHANGES = 100  # a repeat comes within moments of the first: the last few suffice
 
 
@@ -185,13 +186,15 @@ class Journey:
             return when
         return min(when, workflow.now() + self.test.wait)
 
-    def recorded_wait(self, step_id: str) -> datetime | None:
+    def recorded_wait(self, step_id: str, own: datetime) -> datetime | None:
         """The wake the admission recorded for this step, once: the first step's, on the
-        enrollment's first walk (nothing sent, no migration meanwhile)."""
+        enrollment's first walk (nothing sent, no migration meanwhile), and within
+        RECORDED_WITHIN of the workflow's `own` (not so when the start came long after the
+        admission: Temporal away meanwhile, a test server's skipped time)."""
         first, self.first_wait = self.first_wait, None
         if first is None or first.step_id != step_id or self.version != self.input.version:
             return None
-        return first.wake
+        return first.wake if abs(first.wake - own) <= RECORDED_WITHIN else None
 
     def does(self, change: str) -> bool:
         """Whether this enrollment does `change` (one of PROTOCOL_CHANGES): as given from

@@ -12,7 +12,7 @@ from scenarios.definition import ScenarioDefinition
 from scenarios.runs import first_wait
 from store.tables import Enrollment, Scenario, StepEntry
 from tests.support.stack import user
-from triggers.enrol import recorded_wait
+from triggers.enrol import handed_wait
 from workflows.enrollment import EnrollmentWorkflow
 
 WAIT_FIRST = {
@@ -112,7 +112,7 @@ def test_an_until_first_wait_is_handed_over_whatever_the_rows_clock_says():
             current_step="u", next_wake_at=until.replace(tzinfo=None), started_at=started,
             updated_at=started,
         )  # fmt: skip
-        handed = recorded_wait(row, Scenario(id="s", name="n", status="active"), definition)
+        handed = handed_wait(row, Scenario(id="s", name="n", status="active"), definition)
         assert handed is not None and (handed.step_id, handed.wake) == ("u", until)
     dated = ScenarioDefinition.model_validate(
         {**WAIT_FIRST, "steps": [{"id": "d", "type": "wait", "until": {"attribute": "birthday"}}]}

@@ -16,20 +16,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.visibility import report, set_state
 
 
-RECORDED_WITHIN = timedelta(minutes=1)  # the admission's wake against the workflow's own
-
-
 async def run(journey: Journey, step: WaitStep, following: str) -> None:
     """`duration`: from now; `until`: to that moment (one already past: no timer at all)."""
     if isinstance(step.until, DateUntil):
         await until_date(journey, step, step.until, following)
         return
     wake = journey.due(step.wake(workflow.now()))
-    # the admission wrote this wait with the enrollment: taken as it stands, unless the start
-    # came long after it (Temporal away meanwhile, a test server's skipped time)
-    recorded = journey.recorded_wait(step.id)
-    if recorded is not None and abs(recorded - wake) > RECORDED_WITHIN:
-        recorded = None
+    recorded = journey.recorded_wait(step.id, wake)  # the admission wrote it, as it stands
     wake = recorded or wake
     if step.delta is not None:
         summary = f"wait {duration_words(step.delta)} → {following}"
