@@ -10,7 +10,7 @@
   `progress` hands back a bulk operation's row that has more to do."""
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,12 +116,13 @@ async def done(session: AsyncSession, seqs: Iterable[int]) -> int:
     return gone
 
 
-async def done_now(db: Database, seqs: Iterable[int]) -> int:
-    """`done` in a transaction of its own."""
+async def alone(
+    db: Database, change: Callable[[AsyncSession, list[int]], Awaitable[Any]], seqs: Iterable[int]
+) -> None:
+    """`change` (`done`, `release`) of these rows in a transaction of its own."""
     async with db.session() as session:
-        gone = await done(session, seqs)
+        await change(session, list(seqs))
         await session.commit()
-    return gone
 
 
 async def take(session: AsyncSession, seqs: Iterable[int]) -> list[int]:

@@ -27,12 +27,12 @@ from store.db import Database
 from store.outbox_claims import claim_due
 from store.pipeline_tables import Outbox
 from store.types import utcnow
+from triggers.away import PROBE_EVERY, TemporalAway
 from triggers.bulk import Bulk
 from triggers.commands import Commands
 from triggers.evaluate import Evaluator, Prepared
 from triggers.kinds import BULK, CHANGES, COMMANDS, Kind, OperationStep, parse
 from triggers.leases import ended, holding
-from triggers.temporal import unavailable
 
 log = logging.getLogger("stepline.dispatch")
 BATCH = 200  # rows a round
@@ -40,12 +40,10 @@ POLL_EVERY = 0.1  # seconds between looks at the outbox when nothing woke the di
 # a row is another dispatcher's again after this (its holder died): above one call's time
 # (Temporal's RPC timeout is 10 s); a bulk step holds its row while it runs (triggers/leases.py)
 LEASE = timedelta(seconds=20)
-PROBE_EVERY = 1.0  # seconds between tries while Temporal is away
 # rounds of commands in flight at once, each of up to COMMANDS_A_ROUND: a round waits for its
 # slowest call (a start waits ~1 s on a busy server), the others keep Temporal busy meanwhile
 COMMAND_ROUNDS = 4
 COMMANDS_A_ROUND = 50
-MAX_BACKOFF = timedelta(minutes=5)  # a row that keeps failing for another reason than Temporal
 
 
 class Dispatcher:
@@ -62,9 +60,8 @@ class Dispatcher:
         self.db, self.evaluator, self.commands, self.bulk = db, evaluator, commands, bulk
         self.batch, self.poll_every = batch, poll_every
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.down_since: datetime | None = None  # Temporal did not answer since then
+        self.away = TemporalAway()
         self.transactions = self.evaluated = 0  # what it has done (tests, bench/)
-        self._next_probe = 0.0
         self._wakes: list[asyncio.Event] = []
         self._tasks: list[asyncio.Task] = []
         self._stopping = False  # stop(): no new round
@@ -90,6 +87,11 @@ class Dispatcher:
             asyncio.create_task(self._loop(round_, event), name=name)
             for (name, round_), event in zip(rounds, self._wakes, strict=True)
         ]
+
+    @property
+    def down_since(self) -> datetime | None:
+        """Since when Temporal has not answered (None: it answers)."""
+        return self.away.since
 
     @property
     def running(self) -> bool:
@@ -153,11 +155,10 @@ class Dispatcher:
         """Take the commands that may run now and run them, unless Temporal is away and it is
         not yet time to probe it; how many rows. COMMAND_ROUNDS of these run side by side, so
         that Temporal always has starts in flight while a round waits for its slowest."""
-        if self.down_since is not None:
-            now = asyncio.get_running_loop().time()
-            if now < self._next_probe:
-                return 0
-            self._next_probe = now + PROBE_EVERY  # this round probes; the others wait
+        if self.away.waiting():
+            return 0
+        if self.away.since is not None:
+            self.away.probing()  # this round probes; the others wait
         rows = await claim_due(
             self.db,
             owner=self.owner,
@@ -190,16 +191,17 @@ class Dispatcher:
         commands = [(row, item) for row, item in items if item.command]
         written = await self._evaluate(changes) if changes else []
         if commands:
-            if self.down_since is not None:  # one at a time until Temporal answers again
-                self._next_probe = asyncio.get_running_loop().time() + PROBE_EVERY
+            if self.away.since is not None:  # one at a time until Temporal answers again
+                self.away.probing()
                 held, commands = commands[1:], commands[:1]
-                await self._release([row for row, _ in held])
+                seqs = [row.seq for row, _ in held if row.seq is not None]
+                await self.db.writing(lambda store: outbox.alone(store, outbox.release, seqs))
             await self._run(commands)
         return written
 
     async def run_bulk(self) -> int:
         """One step of each bulk operation that may go on now."""
-        if self.down_since is not None and asyncio.get_running_loop().time() < self._next_probe:
+        if self.away.waiting():
             return 0
         rows = await claim_due(self.db, owner=self.owner, limit=4, lease=LEASE, kinds=BULK)
         for row in rows:
@@ -211,7 +213,7 @@ class Dispatcher:
             try:
                 async with holding(self.db, row.seq, owner=self.owner, lease=LEASE):
                     await self.bulk.step(row.seq, item.operation_id)
-                self._answered()
+                self.away.answered()
             except Exception as exc:
                 await self._failed(row, exc, operation_id=item.operation_id)
         return len(rows)
@@ -269,18 +271,13 @@ class Dispatcher:
             elif row.seq is not None:
                 succeeded.append(row.seq)
         if succeeded:
-            self._answered()
-            await self.db.writing(lambda store: outbox.done_now(store, succeeded))
+            self.away.answered()
+            await self.db.writing(lambda store: outbox.alone(store, outbox.done, succeeded))
             for row, _ in commands:
                 if row.seq in succeeded:
                     metrics.OUTBOX_DONE.labels(kind=row.kind).inc()
 
     # --- failures --------------------------------------------------------------------------
-
-    def _answered(self) -> None:
-        if self.down_since is not None:
-            log.info("Temporal answers again (away since %s)", self.down_since.isoformat())
-            self.down_since = None
 
     async def _failed(
         self,
@@ -290,29 +287,12 @@ class Dispatcher:
         operation_id: str | None = None,
         temporal: bool = True,
     ) -> None:
-        """Try the row again later. `temporal`: a call to Temporal failed (else the store or
-        the evaluation did: Temporal is not taken for away)."""
+        """Try the row again later (`TemporalAway.retry` says when)."""
         assert row.seq is not None
-        away = temporal and unavailable(exc)
-        now = utcnow()
-        if away:
-            if self.down_since is None:
-                self.down_since = now
-                log.warning("Temporal unreachable, changes wait for it: %s", exc)
-            self._next_probe = asyncio.get_running_loop().time() + PROBE_EVERY
-            error, delay = f"Temporal unreachable: {type(exc).__name__}: {exc}", timedelta(0)
-        else:
-            log.warning("outbox row %s (%s) failed, tried again later: %r", row.seq, row.kind, exc)
-            error = f"{type(exc).__name__}: {exc}"
-            delay = min(timedelta(seconds=0.5) * 2 ** min(row.attempts, 20), MAX_BACKOFF)
+        error, delay = self.away.retry(row, exc, temporal=temporal)
         metrics.OUTBOX_FAILED.labels(kind=row.kind).inc()
         async with self.db.session() as session:
-            await outbox.retry(session, row.seq, error=error, delay=delay, now=now)
+            await outbox.retry(session, row.seq, error=error, delay=delay, now=utcnow())
             if operation_id is not None:
                 await operations.failed(session, operation_id, error=error)
-            await session.commit()
-
-    async def _release(self, rows: list[Outbox]) -> None:
-        async with self.db.session() as session:
-            await outbox.release(session, [row.seq for row in rows if row.seq is not None])
             await session.commit()
