@@ -1,11 +1,13 @@
 """A file of 100,000 user IDs added to an upload audience from the dashboard: added a chunk a
-transaction, while other requests (a page, /readyz) are answered meanwhile."""
+transaction, while other requests (/healthz, /readyz, which reads the database) are answered
+meanwhile."""
 
 import asyncio
 import time
 
 import httpx
 
+from api.routes.health import TIMEOUT
 from tests.operator.signed_in import csrf, operator
 from tests.support.stack import user
 
@@ -28,16 +30,19 @@ async def test_a_file_of_100000_user_ids_holds_up_no_other_request(shared):
                 data={"csrf": csrf(client)}, files={"file": ("all.txt", data, "text/plain")},
             )
         )  # fmt: skip
-        waits = []
+        waits: dict[str, list[float]] = {"/healthz": [], "/readyz": []}
         while not upload.done():
-            asked = time.monotonic()
-            health = await plain.get("/readyz")  # it reads the database
-            assert health.status_code in (200, 503)
-            waits.append(time.monotonic() - asked)
+            for path, took in waits.items():
+                asked = time.monotonic()
+                health = await plain.get(path)
+                assert health.status_code in (200, 503)
+                took.append(time.monotonic() - asked)
             await asyncio.sleep(0.05)
         answer = await upload
         took = time.monotonic() - started
     assert answer.status_code == 303, answer.text
     assert (await shared.api.get(f"/audiences/{audience_id}")).json()["size"] == MEMBERS
-    assert len(waits) >= 3, took  # answered again and again while the file was added
-    assert max(waits) < 2.0, (max(waits), took)
+    assert len(waits["/healthz"]) >= 3, took  # answered again and again while the file was added
+    # the loop answers at once; a page that reads the database within its own checks' time
+    assert max(waits["/healthz"]) < 2.0, (waits, took)
+    assert max(waits["/readyz"]) < TIMEOUT + 1.0, (waits, took)

@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench.processes import temporal_server, wait_for_port, worker
 from core import metrics
-from core.probes import Probes
+from core.probes import Probes, run_checks
 from core.serve import free_port, serving
 from tests.api.helpers import scenario, text
 from tests.faults.processes import environment
@@ -98,6 +98,32 @@ async def test_the_probe_server_answers_from_what_the_loop_wrote_down(caplog):
     finally:
         server.shutdown()
         server.server_close()
+
+
+async def test_a_check_that_fails_as_it_is_cut_off_at_its_timeout_gave_no_answer(caplog):
+    """A check cancelled at its timeout that raises something else on its way out (a
+    database connection cut off mid-statement: PendingRollbackError) reads as no answer,
+    not as the error; one that fails at once reads as that error."""
+
+    async def slow_then_broken() -> str:
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            raise RuntimeError("cannot roll back") from None
+        return "ok"
+
+    async def broken() -> str:
+        raise RuntimeError("refused")
+
+    async def fine() -> str:
+        return "ok"
+
+    checks = {"slow": slow_then_broken, "broken": broken, "fine": fine}
+    states = await run_checks(checks, 0.1, where="test")
+    assert states == {"slow": "unreachable", "broken": "unreachable", "fine": "ok"}
+    said = [record.getMessage() for record in caplog.records]
+    assert "test: slow gave no answer within 0.1 s" in said
+    assert "test: broken unreachable: RuntimeError: refused" in said
 
 
 async def test_a_blocked_event_loop_reads_as_not_alive():
