@@ -13,8 +13,6 @@ the moment it answers. Several dispatchers (API and worker processes) may run at
 are leased to one at a time, and acting on one twice changes nothing (workflow ids; signals
 carry their row's seq as `change_id`)."""
 
-import asyncio
-import contextlib
 import logging
 import os
 import secrets
@@ -27,16 +25,16 @@ from store.db import Database
 from store.outbox_claims import claim_due
 from store.pipeline_tables import Outbox
 from store.types import utcnow
-from triggers.away import PROBE_EVERY, TemporalAway
+from triggers.away import TemporalAway
 from triggers.bulk import Bulk
 from triggers.commands import Commands
 from triggers.evaluate import Evaluator, Prepared
 from triggers.kinds import BULK, CHANGES, COMMANDS, Kind, OperationStep, parse
-from triggers.leases import ended, holding
+from triggers.leases import holding
+from triggers.rounds import POLL_EVERY, Rounds
 
 log = logging.getLogger("stepline.dispatch")
 BATCH = 200  # rows a round
-POLL_EVERY = 0.1  # seconds between looks at the outbox when nothing woke the dispatcher
 # a row is another dispatcher's again after this (its holder died): above one call's time
 # (Temporal's RPC timeout is 10 s); a bulk step holds its row while it runs (triggers/leases.py)
 LEASE = timedelta(seconds=20)
@@ -62,31 +60,18 @@ class Dispatcher:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.away = TemporalAway()
         self.transactions = self.evaluated = 0  # what it has done (tests, bench/)
-        self._wakes: list[asyncio.Event] = []
-        self._tasks: list[asyncio.Task] = []
-        self._stopping = False  # stop(): no new round
-        self._unlisten = None
+        self._rounds = Rounds(db, poll_every=poll_every)
 
     # --- running ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        rounds = [
-            ("dispatch", self.run_changes),
-            *[(f"dispatch commands {n + 1}", self.run_commands) for n in range(COMMAND_ROUNDS)],
-            ("dispatch bulk", self.run_bulk),
-        ]
-        self._wakes = [asyncio.Event() for _ in rounds]
-
-        def wake() -> None:  # any thread: a commit that wrote outbox rows
-            for event in self._wakes:
-                loop.call_soon_threadsafe(event.set)
-
-        self._unlisten = outbox.on_commit(wake)
-        self._tasks = [
-            asyncio.create_task(self._loop(round_, event), name=name)
-            for (name, round_), event in zip(rounds, self._wakes, strict=True)
-        ]
+        self._rounds.start(
+            [
+                ("dispatch", self.run_changes),
+                *[(f"dispatch commands {n + 1}", self.run_commands) for n in range(COMMAND_ROUNDS)],
+                ("dispatch bulk", self.run_bulk),
+            ]
+        )
 
     @property
     def down_since(self) -> datetime | None:
@@ -95,47 +80,20 @@ class Dispatcher:
 
     @property
     def running(self) -> bool:
-        return any(not task.done() for task in self._tasks)
+        return self._rounds.running
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop taking rows: a round under way may finish (within `timeout`: cancelled
         mid-transaction, a SQLite connection can keep its write turn), then the rows still
         held are given back for any dispatcher to take at once (after a crash instead, once
         their lease has run out)."""
-        if self._unlisten is not None:
-            self._unlisten()
-        self._stopping = True
-        for event in self._wakes:
-            event.set()
-        await ended(self._tasks, timeout)
-        self._stopping, self._tasks = False, []
+        await self._rounds.stop(timeout)
         try:
             async with self.db.session() as session:
                 await outbox.release_owned(session, self.owner)
                 await session.commit()
         except Exception as exc:  # the store away: the leases run out by themselves
             log.warning("outbox rows not given back at stop: %s", exc)
-
-    async def _loop(self, round_, wake: asyncio.Event) -> None:
-        # a cancel may be swallowed on the way (a session's cleanup raises its own): stop anyway
-        while not (self._stopping or asyncio.current_task().cancelling()):
-            wake.clear()
-            try:
-                busy = await round_()
-            except Exception:  # the store may be down: try again a little later
-                if asyncio.current_task().cancelling():
-                    break
-                log.exception("dispatch round failed")
-                await asyncio.sleep(PROBE_EVERY)
-                continue
-            if busy:
-                await asyncio.sleep(0)  # others' turn, then straight on
-                continue
-            with contextlib.suppress(TimeoutError):  # not wait_for: 3.11's may eat a cancel
-                async with asyncio.timeout(self.poll_every):
-                    await wake.wait()
-        if not self._stopping:
-            raise asyncio.CancelledError
 
     # --- one round -------------------------------------------------------------------------
 

@@ -4,11 +4,9 @@ SQLAlchemy's cleanup of a session cancelled mid-query raises an error of its own
 acting on changes, and a test session hung closing its event loop."""
 
 import asyncio
-from types import SimpleNamespace
-
 import pytest
 
-from triggers.dispatch import Dispatcher
+from triggers.rounds import Rounds
 
 
 async def _until_cancelled_then(outcome: str) -> bool:
@@ -31,7 +29,7 @@ async def test_a_loop_whose_round_swallows_the_cancel_still_stops(outcome):
         return await _until_cancelled_then(outcome)
 
     loop = asyncio.create_task(
-        Dispatcher._loop(SimpleNamespace(poll_every=0.05, _stopping=False), round_, asyncio.Event())
+        Rounds(db=None, poll_every=0.05)._loop(round_, asyncio.Event())  # type: ignore[arg-type]
     )
     await asyncio.sleep(0.1)
     loop.cancel()
