@@ -4,6 +4,7 @@ SQLAlchemy's cleanup of a session cancelled mid-query raises an error of its own
 acting on changes, and a test session hung closing its event loop."""
 
 import asyncio
+
 import pytest
 
 from triggers.rounds import Rounds
