@@ -87,11 +87,6 @@ async def due(
     return list(await session.exec(_candidates(limit=limit, kinds=kinds, seqs=seqs, now=utcnow())))
 
 
-async def any_due(session: AsyncSession) -> bool:
-    """Whether any row may be taken now (of any kind): the dispatcher's one look a tick."""
-    return bool(list(await session.exec(_candidates(limit=1, kinds=None, seqs=None, now=utcnow()))))
-
-
 def _candidates(
     *, limit: int, kinds: Iterable[str] | None, seqs: Iterable[int] | None, now: datetime
 ):

@@ -56,7 +56,7 @@ class Dispatcher:
         poll_every: float = POLL_EVERY,
     ):
         self.db, self.evaluator, self.commands, self.bulk = db, evaluator, commands, bulk
-        self.batch, self.poll_every = batch, poll_every
+        self.batch = batch
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.away = TemporalAway()
         self.transactions = self.evaluated = 0  # what it has done (tests, bench/)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from store import outbox
 from store.db import Database
-from store.outbox_claims import any_due
+from store.outbox_claims import due
 from triggers.away import PROBE_EVERY
 from triggers.leases import ended
 
@@ -89,7 +89,7 @@ class Rounds:
             await asyncio.sleep(self.poll_every)
             try:
                 async with self.db.reading() as session:
-                    found = await any_due(session)
+                    found = await due(session, limit=1)  # any row, of any kind
             except Exception as exc:  # the store away: the rounds find out for themselves
                 log.debug("the outbox could not be looked at: %s", exc)
                 continue
