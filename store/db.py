@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.inline_sqlite import creator
 from store.migrate import upgrade
 from store.store_thread import StoreThread
 from store.turns import BUSY_SECONDS, turn_for
@@ -73,7 +74,9 @@ def _prepare_sqlite(engine: AsyncEngine, path: str | None) -> None:
 
 
 class Database:
-    def __init__(self, database_url: str, *, writer_thread: bool = True):
+    def __init__(self, database_url: str, *, writer_thread: bool = True, inline: bool = False):
+        """`inline`: statements are made in the calling thread (store/inline_sqlite.py) —
+        only for the writer thread's own store, whose loop does nothing else."""
         self.url = database_url
         url = make_url(database_url)
         self.dialect = url.get_backend_name()
@@ -92,11 +95,16 @@ class Database:
                 if memory
                 else {"pool_size": 5, "max_overflow": 15, "pool_timeout": BUSY_SECONDS}
             )
+            path = None if memory else str(Path(url.database).resolve())
+            if inline and path is not None:
+                pooling["async_creator"] = creator(path)
             self.engine = create_async_engine(async_url(database_url), **pooling)
-            _prepare_sqlite(self.engine, None if memory else str(Path(url.database).resolve()))
+            _prepare_sqlite(self.engine, path)
             self.reader = self.engine.execution_options(stepline_reading=True)
             if writer_thread and not memory:
-                self.writer = StoreThread(lambda: Database(database_url, writer_thread=False))
+                self.writer = StoreThread(
+                    lambda: Database(database_url, writer_thread=False, inline=True)
+                )
         else:
             self.engine = create_async_engine(
                 async_url(database_url), pool_size=10, max_overflow=20, pool_pre_ping=True

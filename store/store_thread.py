@@ -33,6 +33,7 @@ class StoreThread:
         self._store: Any = None
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
+        self._one: asyncio.Lock | None = None
 
     async def run(self, work: Callable[[Any], Awaitable[R]]) -> R:
         """`work(store)` on the thread's loop, with the thread's own store, in the caller's
@@ -41,7 +42,7 @@ class StoreThread:
         loop = self._started()
         context = contextvars.copy_context()
         context.run(CALLER.set, asyncio.current_task())
-        done = asyncio.run_coroutine_threadsafe(_call(work, self._store, context), loop)
+        done = asyncio.run_coroutine_threadsafe(self._call(work, context), loop)
         return await asyncio.wrap_future(done)
 
     def store(self) -> Any:
@@ -75,6 +76,7 @@ class StoreThread:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._store = self.open_store()
+        self._one = asyncio.Lock()
         self._loop = loop
         ready.set()
         try:
@@ -89,6 +91,10 @@ class StoreThread:
         finally:
             loop.close()
 
-
-async def _call(work: Callable[[Any], Awaitable[R]], store: Any, context: contextvars.Context) -> R:
-    return await asyncio.get_running_loop().create_task(work(store), context=context)
+    async def _call(self, work: Callable[[Any], Awaitable[R]], context: contextvars.Context) -> R:
+        # one piece of work at a time: the store's statements are made in this thread
+        # (store/inline_sqlite.py), so a second piece waiting for the write turn that the
+        # first holds would stop the thread, and the first with it
+        assert self._one is not None
+        async with self._one:
+            return await asyncio.get_running_loop().create_task(work(self._store), context=context)

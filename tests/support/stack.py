@@ -15,7 +15,7 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel import select
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -107,9 +107,19 @@ class Stack:
 
     async def outcome(self, scenario_id: str, user_id: str, epoch: int = 1) -> EnrollmentStatus:
         """The enrollment's final status, skipping virtual time until it ends. (Handles from
-        get_workflow_handle do not unlock time skipping on their own; started ones do.)"""
+        get_workflow_handle do not unlock time skipping on their own; started ones do.) One
+        started by the dispatcher a moment from now (a switch's) is waited for."""
+        handle = self.enrollment(scenario_id, user_id, epoch)
+        for _ in range(200):
+            try:
+                await handle.describe()
+                break
+            except RPCError as error:
+                if error.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                await asyncio.sleep(0.05)
         async with self.env.time_skipping_unlocked():
-            return await self.enrollment(scenario_id, user_id, epoch).result()
+            return await handle.result()
 
     async def summaries(self, scenario_id: str, user_id: str, epoch: int = 1) -> list[str]:
         """The summaries of its timers and activities, in the order of its history."""
