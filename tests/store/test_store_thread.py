@@ -102,3 +102,39 @@ async def test_work_under_way_when_it_stops_is_cancelled_not_left_waiting():
     await asyncio.to_thread(thread.stop)
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(waiting, 5)
+
+
+async def test_the_writer_threads_statements_are_made_in_it_one_piece_of_work_at_a_time(tmp_path):
+    """No driver thread of aiosqlite's behind the writer thread (store/inline_sqlite.py); many
+    callers at once each get their transaction, and one that fails gives up the write turn."""
+    db = Database(f"sqlite:///{tmp_path}/s.db")
+    await db.migrate()
+    inside: list[int] = []
+
+    def write(n: int):
+        async def work(store: Database) -> int:
+            async with store.session() as session:
+                inside.append(n)
+                await insert_ignore(session, Friend, [{"user_id": user(n), "attributes": {}}])
+                await asyncio.sleep(0)  # a turn of the loop mid-transaction: nobody else's
+                assert inside[-1] == n
+                if n == 7:
+                    raise ValueError("refused")
+                await session.commit()
+            return threading.get_ident()
+
+        return work
+
+    try:
+        answers = await asyncio.gather(
+            *(db.writing(write(n)) for n in range(20)), return_exceptions=True
+        )
+        assert isinstance(answers[7], ValueError)
+        assert len({a for a in answers if not isinstance(a, Exception)}) == 1  # the thread
+        drivers = [t for t in threading.enumerate() if "_connection_worker" in t.name]
+        assert drivers == []
+        async with db.reading() as session:
+            stored = set((await session.exec(select(Friend.user_id))).all())
+        assert stored == {user(n) for n in range(20) if n != 7}
+    finally:
+        await db.close()
