@@ -1,6 +1,7 @@
 """What a benchmark run does (its Plan), its friends' user IDs, and arrivals paced at a rate."""
 
 import asyncio
+import gc
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -39,16 +40,30 @@ async def paced(
     count: int, rate: float, action: Callable[[int], Awaitable[float]]
 ) -> tuple[list[float], float]:
     """Run action(i) for i < count in bursts, `rate` a second; its latencies and the rate
-    actually achieved (a slow answer delays nothing: bursts go out on the clock)."""
+    actually achieved (a slow answer delays nothing: bursts go out on the clock).
+
+    The sender's own collector stays out of the figures: a full collection of this process
+    (the Temporal client, the phase's bookkeeping) stopped its loop for 250–310 ms once a
+    run — every answer then under way counted that much slower, most of a run's ack p99
+    (docs/PERFORMANCE.md, step 30). LINE's sender is another machine; here what the bench
+    made before is frozen out of the collector's walks and the collector waits until the
+    last answer is in."""
     per_tick = max(1, round(rate * TICK))
-    started = time.monotonic()
-    tasks: list[asyncio.Task] = []
-    for first in range(0, count, per_tick):
-        due = started + (first // per_tick) * TICK
-        await asyncio.sleep(max(0.0, due - time.monotonic()))
-        tasks += [
-            asyncio.create_task(action(i)) for i in range(first, min(count, first + per_tick))
-        ]
-    sent = time.monotonic() - started
-    latencies = await asyncio.gather(*tasks)
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        started = time.monotonic()
+        tasks: list[asyncio.Task] = []
+        for first in range(0, count, per_tick):
+            due = started + (first // per_tick) * TICK
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            tasks += [
+                asyncio.create_task(action(i)) for i in range(first, min(count, first + per_tick))
+            ]
+        sent = time.monotonic() - started
+        latencies = await asyncio.gather(*tasks)
+    finally:
+        gc.enable()
+        gc.unfreeze()
     return list(latencies), count / max(sent + TICK, 1e-3)
