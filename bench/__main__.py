@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -11,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bench import entry
+from bench import entry, quiet
 from bench.measure import Figures
 from bench.phases import floor_phase, stepline_phase
 from bench.plan import Plan
@@ -114,8 +115,10 @@ def run(
         here = folder / f"run-{n + 1}" if repeats > 1 else folder
         here.mkdir(parents=True, exist_ok=True)
         if phase in ("both", "floor"):
+            quiet.settle()
             runs["floor"].append(asyncio.run(floor_phase(here, plan)))
         if phase != "floor":
+            quiet.settle()
             runs["stepline"].append(asyncio.run(stepline_phase(here, plan)))
         if repeats > 1:
             sys.stdout.write(f"run {n + 1} of {repeats}:\n{table(*_last(runs))}\n")
@@ -148,6 +151,8 @@ def run(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     sys.stdout.write(f"figures written to {out}\n")
+    if keep is None:  # a run that failed keeps its logs and databases for a look
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
