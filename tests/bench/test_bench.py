@@ -2,6 +2,7 @@
 the pieces it measures with."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,14 +84,17 @@ def test_a_small_run_of_the_benchmark_command(tmp_path: Path) -> None:
 
 
 def _bench(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess, dict]:
-    """`python -m bench` as the README runs it; its output and the JSON it wrote."""
+    """`python -m bench` as the README runs it (its temporary files in `tmp_path/tmp`); its
+    output and the JSON it wrote."""
     out = tmp_path / "result.json"
+    (tmp_path / "tmp").mkdir()
     run = subprocess.run(
         [sys.executable, "-m", "bench", "--repeats", "1", *options, "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
+        env=os.environ | {"TMPDIR": str(tmp_path / "tmp")},
     )
     assert run.returncode == 0, run.stdout + run.stderr
     return run, json.loads(out.read_text())
@@ -120,3 +124,4 @@ def test_a_run_with_more_enrollments_waiting_past_it(tmp_path: Path) -> None:
     assert result["plan"]["webhook_processor"] == "worker"
     assert result["stepline"]["delivered"] == 5 and result["stepline"]["duplicates"] == 0
     assert result["stepline"]["waiting_enrolments_per_s"] > 0
+    assert not list((tmp_path / "tmp").glob("stepline-bench-*"))  # no --keep: nothing left
