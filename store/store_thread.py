@@ -6,7 +6,9 @@ On the caller's event loop, a transaction waits for that loop between any two st
 (each statement is a hop to the driver's thread and back); in a worker running hundreds of
 workflow tasks, or an API answering a burst, that wait was most of the transaction's length
 — with the file's one write turn held all along, so that every other process waited too
-(docs/PERFORMANCE.md). On this thread's loop there is nothing else to wait for."""
+(docs/PERFORMANCE.md). On this thread's loop there is nothing else to wait for; its store
+makes its statements in this thread (store/inline_sqlite.py), and its work runs one piece at
+a time."""
 
 import asyncio
 import contextvars
@@ -40,6 +42,8 @@ class StoreThread:
         context (its log ids; CALLER says whose it is); its result or its error. Cancelling
         the caller cancels the work."""
         loop = self._started()
+        if asyncio.get_running_loop() is loop:  # work of the thread's own asking for more:
+            return await work(self._store)  # it already has the thread (waiting would not end)
         context = contextvars.copy_context()
         context.run(CALLER.set, asyncio.current_task())
         done = asyncio.run_coroutine_threadsafe(self._call(work, context), loop)

@@ -41,6 +41,22 @@ async def test_work_runs_on_the_thread_in_the_callers_context():
     assert store.closed  # stop closed the thread's own store
 
 
+async def test_work_asking_the_thread_for_more_work_gets_it_at_once():
+    thread = StoreThread(Store)
+
+    async def inner(store: Store):
+        return threading.get_ident(), store
+
+    async def outer(store: Store):
+        return threading.get_ident(), await thread.run(inner), store
+
+    try:
+        ident, (inner_ident, inner_store), store = await asyncio.wait_for(thread.run(outer), 5)
+    finally:
+        await asyncio.to_thread(thread.stop)
+    assert ident == inner_ident != threading.get_ident() and inner_store is store
+
+
 async def test_errors_and_cancels_cross_over():
     thread = StoreThread(Store)
     began, cancelled = threading.Event(), threading.Event()
