@@ -1,25 +1,14 @@
 """What the burst's processes do during the release (bench/burst.py): their CPU, the whole
 machine's busy and I/O-wait time, and the workflow tasks waiting in the task queue for a worker."""
 
-import os
 import time
-from pathlib import Path
 
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from bench.measure import cpu_seconds
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def machine_seconds() -> tuple[float, float]:
-    """CPU seconds the whole machine (every core, every process) has been busy, and waiting
-    for the disk, from /proc/stat."""
-    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / TICK, fields[4] / TICK
+from bench.measure import cpu_seconds, machine_seconds
 
 
 class Probe:

@@ -38,6 +38,14 @@ def cpu_seconds(pid: int) -> float:
     return own + sum(cpu_seconds(int(child)) for child in children)
 
 
+def machine_seconds() -> tuple[float, float]:
+    """CPU seconds the whole machine (every core, every process) has been busy, and waiting
+    for the disk, from /proc/stat."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields[:8]) - fields[3] - fields[4]) / tick, fields[4] / tick
+
+
 def file_bytes(*databases: Path) -> int:
     """A SQLite database's size on disk, its WAL and shared-memory files included."""
     total = 0

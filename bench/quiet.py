@@ -9,16 +9,11 @@ phase, 160–182 alone, the same code)."""
 import os
 import time
 
+from bench.measure import machine_seconds
+
 IDLE = 0.9  # of every core, over one look
 LOOK = 0.5  # seconds a look lasts
 AT_MOST = 5.0  # seconds to wait for it (a busy machine: CI runs tests beside the bench test)
-
-
-def _busy_idle() -> tuple[int, int]:
-    with open("/proc/stat") as stat:
-        fields = [int(n) for n in stat.readline().split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, idle
 
 
 def settle(at_most: float = AT_MOST) -> float:
@@ -28,11 +23,11 @@ def settle(at_most: float = AT_MOST) -> float:
     os.sync()
     if not os.path.exists("/proc/stat"):
         return time.monotonic() - began
+    cores = os.cpu_count() or 1
     while time.monotonic() - began < at_most:
-        busy, idle = _busy_idle()
+        busy, looked = machine_seconds()[0], time.monotonic()
         time.sleep(LOOK)
-        busy_after, idle_after = _busy_idle()
-        spent = (busy_after - busy) + (idle_after - idle)
-        if spent and (idle_after - idle) / spent >= IDLE:
+        spent = machine_seconds()[0] - busy
+        if spent <= (1 - IDLE) * cores * (time.monotonic() - looked):
             break
     return time.monotonic() - began
