@@ -3,29 +3,52 @@
 import asyncio
 import random
 import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
 
 _ports = random.SystemRandom()  # not the seedable global one: tests may seed that
+_held: dict[int, socket.socket] = {}  # this process's reservations (see _reserve)
+
+
+def _reserve(port: int) -> bool:
+    """Claim `port` for this process, for as long as it lives, against every other process on
+    the machine that picks ports here: a port picked by one test process is never picked by
+    another (pytest-xdist runs two) while the first may still start — or start again — a server
+    on it. The claim is an abstract Unix socket named after the port (Linux: the kernel drops it
+    when the process ends, however it ends; no file is left). Elsewhere nothing is claimed."""
+    if port in _held:
+        return False
+    if not sys.platform.startswith("linux"):
+        return True
+    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        claim.bind(f"\0stepline-port-{port}")
+    except OSError:
+        claim.close()
+        return False
+    _held[port] = claim
+    return True
 
 
 def free_port() -> int:
     """A free port below Linux's ephemeral range (32768-60999), so a server stopped and started
     again on it cannot find it taken by some outgoing connection meanwhile (a port the kernel
-    hands out for `bind(0)` lies inside that range and can be)."""
-    for _ in range(50):
+    hands out for `bind(0)` lies inside that range and can be), and claimed for this process so
+    that no other process picking ports here takes it between now and its server's start."""
+    for _ in range(200):
         port = _ports.randrange(20_000, 32_000)
+        if not _reserve(port):
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 @asynccontextmanager
