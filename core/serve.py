@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 
 _ports = random.SystemRandom()  # not the seedable global one: tests may seed that
-_held: dict[int, socket.socket] = {}  # this process's reservations (see _reserve)
+_held: dict[int, socket.socket | None] = {}  # this process's reservations (see _reserve)
 
 
 def _reserve(port: int) -> bool:
@@ -18,10 +18,12 @@ def _reserve(port: int) -> bool:
     the machine that picks ports here: a port picked by one test process is never picked by
     another (pytest-xdist runs two) while the first may still start — or start again — a server
     on it. The claim is an abstract Unix socket named after the port (Linux: the kernel drops it
-    when the process ends, however it ends; no file is left). Elsewhere nothing is claimed."""
+    when the process ends, however it ends; no file is left). Elsewhere it holds within this
+    process only."""
     if port in _held:
         return False
     if not sys.platform.startswith("linux"):
+        _held[port] = None
         return True
     claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -33,6 +35,16 @@ def _reserve(port: int) -> bool:
     return True
 
 
+def unbound(port: int) -> bool:
+    """Whether nothing on this machine is bound to `port` on 127.0.0.1 just now."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port() -> int:
     """A free port below Linux's ephemeral range (32768-60999), so a server stopped and started
     again on it cannot find it taken by some outgoing connection meanwhile (a port the kernel
@@ -40,13 +52,7 @@ def free_port() -> int:
     that no other process picking ports here takes it between now and its server's start."""
     for _ in range(200):
         port = _ports.randrange(20_000, 32_000)
-        if not _reserve(port):
-            continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if _reserve(port) and unbound(port):
             return port
     raise RuntimeError("no free port between 20000 and 32000")
 

@@ -4,7 +4,6 @@ port, after stopping them); a port one of them picked must never be handed to th
 client talks to the other's server (seen in CI: the bench's admin call answered 401 by some other
 test's API, started on the port the bench had picked)."""
 
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -33,14 +32,8 @@ def _unbound_ports(count: int) -> list[int]:
     """Ports in free_port's range that nothing here holds or has claimed."""
     found: list[int] = []
     for port in range(31_999, 20_000, -1):
-        if port in serve._held:
-            continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        found.append(port)
+        if port not in serve._held and serve.unbound(port):
+            found.append(port)
         if len(found) == count:
             return found
     raise AssertionError("no unbound ports")
