@@ -25,14 +25,23 @@ def _reserve(port: int) -> bool:
     if not sys.platform.startswith("linux"):
         _held[port] = None
         return True
+    claim = claim_of(port)
+    if claim is None:
+        return False
+    _held[port] = claim
+    return True
+
+
+def claim_of(port: int) -> socket.socket | None:
+    """The claim on `port` (Linux): an abstract Unix socket named after it, bound; None when
+    another process holds it."""
     claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         claim.bind(f"\0stepline-port-{port}")
     except OSError:
         claim.close()
-        return False
-    _held[port] = claim
-    return True
+        return None
+    return claim
 
 
 def unbound(port: int) -> bool:

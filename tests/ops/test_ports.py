@@ -28,11 +28,22 @@ class Picks:
         return port
 
 
+def _unclaimed(port: int) -> bool:
+    """Whether no process claims `port` (the other xdist worker holds hundreds of claims)."""
+    if not sys.platform.startswith("linux"):
+        return True
+    claim = serve.claim_of(port)
+    if claim is None:
+        return False
+    claim.close()
+    return True
+
+
 def _unbound_ports(count: int) -> list[int]:
-    """Ports in free_port's range that nothing here holds or has claimed."""
+    """Ports in free_port's range that nothing here binds and no process has claimed."""
     found: list[int] = []
     for port in range(31_999, 20_000, -1):
-        if port not in serve._held and serve.unbound(port):
+        if port not in serve._held and serve.unbound(port) and _unclaimed(port):
             found.append(port)
         if len(found) == count:
             return found
